@@ -1,0 +1,205 @@
+"""The dataset generators: small 2D classification sets and a 1D regression set, made with numpy.
+
+Every generator is deterministic in its seed. Classification points lie roughly in [-1.5, 1.5]^2
+so one model size and learning rate suit them all. Nothing here imports torch.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from playground.errors import ScenarioError
+
+MAX_SAMPLES = 20_000
+MAX_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class Points:
+    """A dataset split into train and test. Classification: inputs (n, 2), labels (n,) ints.
+    Regression: inputs (n, 1), targets (n,) floats."""
+
+    kind: str
+    train_x: np.ndarray
+    train_y: np.ndarray
+    test_x: np.ndarray
+    test_y: np.ndarray
+    classes: int  # 0 for regression
+
+    def bounds(self, margin: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
+        """The plotting domain: all points plus a margin. For regression, (x range, target range)."""
+        xs = np.concatenate([self.train_x, self.test_x])
+        if self.kind == "regression":
+            cols = [xs[:, 0], np.concatenate([self.train_y, self.test_y])]
+        else:
+            cols = [xs[:, 0], xs[:, 1]]
+        out = []
+        for c in cols:
+            lo, hi = float(np.min(c)), float(np.max(c))
+            pad = max(hi - lo, 1e-6) * margin
+            out.append((lo - pad, hi + pad))
+        return out[0], out[1]
+
+
+def _moons(n: int, noise: float, classes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    n_out = n // 2
+    n_in = n - n_out
+    t_out = np.linspace(0, math.pi, n_out)
+    t_in = np.linspace(0, math.pi, n_in)
+    x = np.concatenate([np.stack([np.cos(t_out), np.sin(t_out)], 1), np.stack([1 - np.cos(t_in), 0.5 - np.sin(t_in)], 1)])
+    x = x - np.array([0.5, 0.25])
+    y = np.concatenate([np.zeros(n_out, int), np.ones(n_in, int)])
+    return x + rng.normal(0, noise, x.shape), y
+
+
+def _circles(n: int, noise: float, classes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    n_out = n // 2
+    t = rng.uniform(0, 2 * math.pi, n)
+    r = np.where(np.arange(n) < n_out, 1.0, 0.5)
+    x = np.stack([r * np.cos(t), r * np.sin(t)], 1)
+    y = (np.arange(n) >= n_out).astype(int)
+    return x + rng.normal(0, noise, x.shape), y
+
+
+def _xor(n: int, noise: float, classes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    u = rng.uniform(-1, 1, (n, 2))
+    x = np.sign(u) * (0.1 + 0.9 * np.abs(u))  # a small gap along the axes
+    y = (x[:, 0] * x[:, 1] > 0).astype(int)
+    return x + rng.normal(0, noise, x.shape), y
+
+
+def _spiral(n: int, noise: float, classes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    per = [n // classes + (1 if c < n % classes else 0) for c in range(classes)]
+    xs, ys = [], []
+    for c, m in enumerate(per):
+        r = np.linspace(0.05, 1.0, m)
+        theta = 1.75 * 2 * math.pi * r + 2 * math.pi * c / classes
+        xs.append(np.stack([r * np.sin(theta), r * np.cos(theta)], 1))
+        ys.append(np.full(m, c))
+    x = np.concatenate(xs) * 1.3
+    return x + rng.normal(0, noise, x.shape), np.concatenate(ys)
+
+
+def _blob_centres(classes: int) -> np.ndarray:
+    if classes == 2:
+        return np.array([[-0.7, -0.7], [0.7, 0.7]])
+    angles = 2 * math.pi * np.arange(classes) / classes + math.pi / 2
+    return np.stack([np.cos(angles), np.sin(angles)], 1)
+
+
+def _gaussian(n: int, noise: float, classes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    y = np.arange(n) % classes
+    centres = _blob_centres(classes)
+    return centres[y] + rng.normal(0, max(noise, 0.0), (n, 2)), y
+
+
+def _sine(n: int, noise: float, classes: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    x = np.sort(rng.uniform(-math.pi, math.pi, n))
+    y = np.sin(x) + rng.normal(0, noise, n)
+    return x[:, None], y
+
+
+Generator = Callable[[int, float, int, np.random.Generator], tuple[np.ndarray, np.ndarray]]
+
+# name -> (generator, kind it makes, default number of classes)
+GENERATORS: dict[str, tuple[Generator | None, str, int]] = {
+    "moons": (_moons, "classification", 2),
+    "circles": (_circles, "classification", 2),
+    "xor": (_xor, "classification", 2),
+    "spiral": (_spiral, "classification", 2),
+    "gaussian": (_gaussian, "classification", 2),
+    "blobs": (_gaussian, "classification", 3),
+    "sine": (_sine, "regression", 0),
+    "csv": (None, "any", 2),
+}
+FIXED_CLASSES = {"moons", "circles", "xor"}  # these make exactly two classes
+
+
+def make_points(
+    kind: str,
+    generator: str,
+    samples: int,
+    noise: float,
+    classes: int,
+    test_fraction: float,
+    seed: int,
+    path: Path | None = None,
+    source: str = "",
+) -> Points:
+    """Generate (or read) the points and split them; ScenarioError for a bad CSV file."""
+    rng = np.random.default_rng(seed)
+    if generator == "csv":
+        assert path is not None
+        x, y = read_csv(path, kind, source)
+        if kind == "classification":
+            classes = int(y.max()) + 1
+    else:
+        make = GENERATORS[generator][0]
+        assert make is not None
+        x, y = make(samples, noise, classes, rng)
+    order = rng.permutation(len(x))
+    n_test = int(round(len(x) * test_fraction))
+    if n_test >= len(x):
+        n_test = len(x) - 1
+    test, train = order[:n_test], order[n_test:]
+    dtype = np.int64 if kind == "classification" else np.float32
+    return Points(
+        kind=kind,
+        train_x=x[train].astype(np.float32),
+        train_y=y[train].astype(dtype),
+        test_x=x[test].astype(np.float32),
+        test_y=y[test].astype(dtype),
+        classes=classes if kind == "classification" else 0,
+    )
+
+
+def read_csv(path: Path, kind: str, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """Columns x, y, label (classification) or x, y (regression: y is the target)."""
+    field = "dataset.path"
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError(source, field, f"CSV file {str(path)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(source, field, f"CSV file {str(path)!r} cannot be read ({exc.__class__.__name__})") from None
+    rows = list(csv.reader(text.splitlines()))
+    if not rows:
+        raise ScenarioError(source, field, f"{path.name}: the file is empty; it needs a header row x,y,label")
+    header = [h.strip().lower() for h in rows[0]]
+    need = ["x", "y", "label"] if kind == "classification" else ["x", "y"]
+    missing = [c for c in need if c not in header]
+    if missing:
+        raise ScenarioError(source, field, f"{path.name}: row 1: the header lacks column(s) {', '.join(missing)} (it needs {','.join(need)})")
+    cols = [header.index(c) for c in need]
+    data = rows[1:]
+    if not data:
+        raise ScenarioError(source, field, f"{path.name}: no data rows after the header")
+    if len(data) > MAX_SAMPLES:
+        raise ScenarioError(source, field, f"{path.name}: {len(data)} rows; at most {MAX_SAMPLES} are allowed")
+    values = np.zeros((len(data), len(need)))
+    for r, row in enumerate(data, start=2):
+        for j, (c, name) in enumerate(zip(cols, need)):
+            if c >= len(row) or not row[c].strip():
+                raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: missing value")
+            cell = row[c].strip()
+            try:
+                v = float(cell)
+            except ValueError:
+                raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {cell!r} is not a number") from None
+            if not math.isfinite(v):
+                raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {cell!r} is not a finite number")
+            if name == "label" and (v != int(v) or not 0 <= v < MAX_CLASSES):
+                raise ScenarioError(source, field, f"{path.name}: row {r}, column label: {cell!r} is not a class number 0..{MAX_CLASSES - 1}")
+            values[r - 2, j] = v
+    if kind == "classification":
+        labels = values[:, 2].astype(int)
+        if len(set(labels.tolist())) < 2:
+            raise ScenarioError(source, field, f"{path.name}: column label: all points have the same class; at least two are needed")
+        return values[:, :2], labels
+    return values[:, :1], values[:, 1]

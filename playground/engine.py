@@ -1,0 +1,379 @@
+"""A run: one optimizer training one scenario, step by step, with its history. No UI here.
+
+The loop keeps the gradient at the current point ready: reset() evaluates the start (row 0 of
+the history), and each step is `optimizer.step()` followed by one forward and backward pass at
+the new point, which records row k+1 and leaves the gradient the next step uses. So a step costs
+what a plain torch loop's step costs, and the loss, gradient norm and position in the history
+always describe the same point.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from playground.datasets import Points
+from playground.errors import ConfigError
+from playground.history import History, Series
+from playground.losses import get_loss
+from playground.optimizers import get_optimizer
+from playground.scenarios import Scenario
+from playground.settings import RunConfig
+
+ACTIVATIONS = {
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "sigmoid": nn.Sigmoid,
+    "gelu": nn.GELU,
+    "elu": nn.ELU,
+    "leaky_relu": nn.LeakyReLU,
+    "identity": nn.Identity,
+}
+
+
+def build_model(scenario: Scenario, inputs: int, outputs: int) -> nn.Sequential:
+    assert scenario.model is not None
+    layers: list[nn.Module] = []
+    width = inputs
+    for h in scenario.model.hidden:
+        layers += [nn.Linear(width, h), ACTIVATIONS[scenario.model.activation]()]
+        width = h
+    layers.append(nn.Linear(width, outputs))
+    return nn.Sequential(*layers)
+
+
+class Run:
+    """Train `scenario` with `config`. Thread-safe in the small: step(), apply() and reset() take
+    `lock`, so a UI thread may change settings while a worker thread steps."""
+
+    def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None) -> None:
+        self.scenario = scenario
+        self.config = config
+        self.lock = threading.RLock()
+        self.points: Points | None = scenario.points() if scenario.kind != "surface" else None
+        self.start = start or (scenario.surface.start if scenario.surface else None)
+        self.elapsed = 0.0  # seconds spent inside step()
+        self._tensors()
+        self.reset()
+
+    # ------------------------------------------------------------ set-up
+
+    def _tensors(self) -> None:
+        pts = self.points
+        if pts is None:
+            return
+        self._x = torch.from_numpy(pts.train_x)
+        self._xt = torch.from_numpy(pts.test_x) if len(pts.test_x) else None
+        if pts.kind == "classification":
+            self._y = torch.from_numpy(pts.train_y)
+            self._yt = torch.from_numpy(pts.test_y) if len(pts.test_y) else None
+        else:
+            self._y = torch.from_numpy(pts.train_y).unsqueeze(1)
+            self._yt = torch.from_numpy(pts.test_y).unsqueeze(1) if len(pts.test_y) else None
+
+    def reset(self, start: tuple[float, float] | None = None) -> None:
+        """Back to step 0: the start point (or a fresh model from the seed) and a new optimizer."""
+        with self.lock:
+            if start is not None:
+                self.start = start
+            kind = self.scenario.kind
+            h = History()
+            if kind == "surface":
+                h.x, h.y = Series(), Series()
+            elif kind == "classification":
+                h.accuracy = Series()
+                if self._xt is not None:
+                    h.test_accuracy = Series()
+            self.history = h
+            self.diverged_at: int | None = None
+            self.stop_reason: str | None = None
+            self.elapsed = 0.0
+            if kind == "surface":
+                assert self.start is not None
+                self._p = torch.tensor(self.start, dtype=torch.float64, requires_grad=True)
+                self._f = self.scenario.surface.formula.torch  # type: ignore[union-attr]
+                self._params = [self._p]
+            else:
+                torch.manual_seed(self.config.seed)
+                assert self.points is not None
+                outputs = self.points.classes if kind == "classification" else 1
+                self.model = build_model(self.scenario, self._x.shape[1], outputs)
+                self._params = list(self.model.parameters())
+                self._batches = torch.Generator().manual_seed(self.config.seed)
+                self._order: torch.Tensor | None = None
+                self._cursor = 0
+            self._configure(self.config)
+            self._evaluate()
+
+    def _configure(self, config: RunConfig) -> None:
+        """Build the optimizer and loss function for `config` (fresh optimizer state)."""
+        self.config = config
+        self._spec = get_optimizer(config.optimizer)
+        try:
+            self.optimizer = self._spec.build(self._params, config.hyper)
+        except (ValueError, TypeError) as exc:  # torch's own checks, beyond the registry's
+            raise ConfigError(config.optimizer, str(exc)) from None
+        if self.scenario.kind != "surface":
+            assert config.loss is not None
+            self._loss_fn = get_loss(self.scenario.kind, config.loss).function()
+
+    # ------------------------------------------------------------ what the run knows
+
+    @property
+    def step_count(self) -> int:
+        return self.history.steps
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_at is not None
+
+    @property
+    def converged(self) -> bool:
+        g = self.history.grad_norm.last()
+        return math.isfinite(g) and g < self.scenario.defaults.grad_tolerance
+
+    @property
+    def point(self) -> tuple[float, float]:
+        """Surfaces: where the parameters are now."""
+        h = self.history
+        assert h.x is not None and h.y is not None
+        return h.x.last(), h.y.last()
+
+    @property
+    def lr(self) -> float:
+        return float(self.optimizer.param_groups[0]["lr"])
+
+    # ------------------------------------------------------------ stepping
+
+    def step(self, n: int = 1) -> int:
+        """Make up to n updates; fewer if the run diverges. Returns how many were made."""
+        if n <= 0:
+            return 0
+        with self.lock:
+            if self.diverged_at is not None:
+                return 0
+            t0 = time.perf_counter()
+            try:
+                if self.scenario.kind == "surface":
+                    done = self._steps_surface(n)
+                else:
+                    done = self._steps_dataset(n)
+            except Exception as exc:  # an optimizer or a formula that raises: stop, say why
+                done = 0
+                self._stop(f"training raised {type(exc).__name__}: {exc}".splitlines()[0][:200])
+            self.elapsed += time.perf_counter() - t0
+            return done
+
+    def _stop(self, reason: str) -> None:
+        self.diverged_at = self.history.steps
+        self.stop_reason = reason
+
+    def _surface_closure(self) -> torch.Tensor:
+        self._p.grad = None
+        x, y = self._p.unbind()
+        loss = self._f(x, y)
+        loss.backward()
+        return loss
+
+    def _steps_surface(self, n: int) -> int:
+        p, f, opt = self._p, self._f, self.optimizer
+        h = self.history
+        loss_add, grad_add, lr_add = h.loss.append, h.grad_norm.append, h.lr.append
+        x_add, y_add = h.x.append, h.y.append  # type: ignore[union-attr]
+        group = opt.param_groups[0]
+        closure = self._surface_closure if self._spec.needs_closure else None
+        isfinite, hypot = math.isfinite, math.hypot
+        for i in range(n):
+            if closure is None:
+                opt.step()
+            else:
+                opt.step(closure)
+            p.grad = None
+            x, y = p.unbind()
+            loss = f(x, y)
+            loss.backward()
+            value = loss.item()
+            gx, gy = p.grad.tolist()
+            px, py = p.tolist()
+            norm = hypot(gx, gy)
+            loss_add(value)
+            grad_add(norm)
+            lr_add(group["lr"])
+            x_add(px)
+            y_add(py)
+            if not (isfinite(value) and isfinite(norm) and isfinite(px) and isfinite(py)):
+                self._stop(self._why_not_finite(value, norm))
+                return i + 1
+        return n
+
+    def _why_not_finite(self, loss: float, norm: float) -> str:
+        if not math.isfinite(loss):
+            return f"the loss became {loss} (diverged)"
+        if not math.isfinite(norm):
+            return f"the gradient became {norm} (a point where the function is not differentiable?)"
+        return "the parameters became infinite"
+
+    def _grad_norm(self) -> float:
+        grads = [p.grad for p in self._params if p.grad is not None]
+        if not grads:
+            return 0.0
+        return float(torch.linalg.vector_norm(torch.stack(torch._foreach_norm(grads))).item())
+
+    def _dataset_closure(self) -> torch.Tensor:
+        self.optimizer.zero_grad()
+        x, y = self._batch_now
+        loss = self._loss_fn(self.model(x), y)
+        loss.backward()
+        return loss
+
+    def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
+        size = self.config.batch_size
+        n = len(self._x)
+        if size <= 0 or size >= n:
+            return self._x, self._y
+        if self._order is None or self._cursor + size > n:
+            self._order = torch.randperm(n, generator=self._batches)
+            self._cursor = 0
+        idx = self._order[self._cursor : self._cursor + size]
+        self._cursor += size
+        return self._x[idx], self._y[idx]
+
+    def _steps_dataset(self, n: int) -> int:
+        opt = self.optimizer
+        for i in range(n):
+            full = self.config.batch_size <= 0 or self.config.batch_size >= len(self._x)
+            if full:
+                self._batch_now = (self._x, self._y)
+                if self._spec.needs_closure:
+                    opt.step(self._dataset_closure)
+                else:
+                    opt.step()
+                self._evaluate()
+            else:
+                self._batch_now = self._next_batch()
+                if self._spec.needs_closure:
+                    opt.step(self._dataset_closure)
+                    norm = self._grad_norm()
+                else:
+                    self._dataset_closure()
+                    norm = self._grad_norm()
+                    opt.step()
+                self._evaluate(minibatch_norm=norm)
+            if self.diverged_at is not None:
+                return i + 1
+        return n
+
+    def _evaluate(self, minibatch_norm: float | None = None) -> None:
+        """Record the current point as a new history row; leave the full-batch gradient in place
+        unless this is a minibatch run (which computes its own gradient each step)."""
+        h = self.history
+        if self.scenario.kind == "surface":
+            loss = self._surface_closure()
+            value = loss.item()
+            gx, gy = self._p.grad.tolist()
+            norm = math.hypot(gx, gy)
+            px, py = self._p.tolist()
+            h.x.append(px)  # type: ignore[union-attr]
+            h.y.append(py)  # type: ignore[union-attr]
+        else:
+            if minibatch_norm is None:
+                self.optimizer.zero_grad()
+                out = self.model(self._x)
+                loss = self._loss_fn(out, self._y)
+                loss.backward()
+                norm = self._grad_norm()
+            else:
+                with torch.no_grad():
+                    out = self.model(self._x)
+                    loss = self._loss_fn(out, self._y)
+                norm = minibatch_norm
+            value = loss.item()
+            if h.accuracy is not None:
+                with torch.no_grad():
+                    h.accuracy.append((out.argmax(1) == self._y).sum().item() / len(self._y))
+                    if h.test_accuracy is not None:
+                        out_t = self.model(self._xt)
+                        h.test_accuracy.append((out_t.argmax(1) == self._yt).sum().item() / len(self._yt))
+        h.loss.append(value)
+        h.grad_norm.append(norm)
+        h.lr.append(self.lr)
+        if not (math.isfinite(value) and math.isfinite(norm)):
+            self._stop(self._why_not_finite(value, norm))
+
+    # ------------------------------------------------------------ changing settings mid-run
+
+    def apply(self, config: RunConfig) -> str:
+        """Switch to `config` from the next step. The same optimizer keeps its state and only its
+        hyperparameters change; another optimizer or loss starts a fresh optimizer at the current
+        parameters; another seed starts over. Returns what happened, for a status line."""
+        with self.lock:
+            old = self.config
+            if config == old:
+                return ""
+            step = self.history.steps
+            if config.seed != old.seed and self.scenario.kind != "surface":
+                self.config = config
+                self.reset()
+                return f"seed {config.seed}: started over"
+            if config.optimizer != old.optimizer or config.loss != old.loss:
+                self._configure(config)
+                if config.loss != old.loss:
+                    self._regrad()
+                what = self._spec.torch_name if config.optimizer != old.optimizer else f"loss {config.loss}"
+                self.history.events.append((step, what))
+                return f"{what} from step {step}: fresh optimizer state, same parameters"
+            changed = {k: v for k, v in config.hyper.items() if old.hyper.get(k) != v}
+            for group in self.optimizer.param_groups:
+                for k, v in changed.items():
+                    group[k] = tuple(v) if isinstance(v, list) else v
+            self.config = config
+            parts = [f"{k} {_fmt(old.hyper.get(k))} -> {_fmt(v)}" for k, v in changed.items()]
+            if config.batch_size != old.batch_size:
+                parts.append(f"batch size {config.batch_size or 'full'}")
+            if config.steps != old.steps:
+                parts.append(f"budget {config.steps} steps")
+            text = ", ".join(parts)
+            if changed:
+                self.history.events.append((step, text))
+            return f"{text} from step {step}" if text else ""
+
+    def _regrad(self) -> None:
+        """After a loss change, the gradient in place belongs to the old loss: recompute it."""
+        if self.scenario.kind != "surface" and self.config.batch_size <= 0:
+            self.optimizer.zero_grad()
+            self._loss_fn(self.model(self._x), self._y).backward()
+
+    # ------------------------------------------------------------ for drawing
+
+    def predict_grid(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        """Classification: the predicted class at each (x, y) of the grid, shape (len(ys), len(xs)).
+        Regression: xs only, the prediction at each x."""
+        with torch.no_grad():
+            if self.scenario.kind == "regression":
+                inp = torch.from_numpy(np.asarray(xs, dtype=np.float32)).unsqueeze(1)
+                return self.model(inp).squeeze(1).numpy().astype(float)
+            gx, gy = np.meshgrid(np.asarray(xs, np.float32), np.asarray(ys, np.float32))
+            inp = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1))
+            return self.model(inp).argmax(1).numpy().reshape(gy.shape)
+
+    def optimizer_state(self) -> dict[str, Any]:
+        """The optimizer's per-parameter state for the first parameter (the point, on surfaces)."""
+        state = self.optimizer.state.get(self._params[0], {})
+        out: dict[str, Any] = {}
+        for k, v in state.items():
+            out[k] = v.detach().flatten().tolist() if isinstance(v, torch.Tensor) else v
+        return out
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, (tuple, list)):
+        return "(" + ", ".join(_fmt(x) for x in v) + ")"
+    return str(v).lower() if isinstance(v, bool) else str(v)

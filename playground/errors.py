@@ -1,0 +1,47 @@
+"""The errors a person can cause, each rendered as one line that says where and what."""
+
+from __future__ import annotations
+
+
+class PlaygroundError(Exception):
+    """Bad input from a person: a file, a field, a flag. Shown as one line, never a traceback."""
+
+
+class FormulaError(PlaygroundError):
+    """A surface formula that cannot be compiled; `column` is 1-based, or None."""
+
+    def __init__(self, message: str, column: int | None = None) -> None:
+        self.message = message
+        self.column = column
+        text = f"{message} at column {column}" if column is not None else message
+        super().__init__(text)
+
+
+class ScenarioError(PlaygroundError):
+    """A scenario file that cannot be used: names the file and the field."""
+
+    def __init__(self, source: str, field: str | None, message: str) -> None:
+        self.source = source
+        self.field = field
+        self.message = message
+        where = f"{source}: {field}" if field else source
+        super().__init__(f"{where}: {message}")
+
+
+class ConfigError(PlaygroundError):
+    """A run setting (optimizer, hyperparameter, loss, ...) that is not valid; `field` names it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        self.field = field
+        self.message = message
+        super().__init__(f"{field}: {message}")
+
+
+def closest(name: str, choices: list[str] | tuple[str, ...]) -> str:
+    """' (did you mean X?)' for a near miss, or the list of valid choices."""
+    import difflib
+
+    match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
+    if match:
+        return f"did you mean {match[0]!r}?"
+    return "choose from " + ", ".join(choices)

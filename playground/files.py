@@ -1,0 +1,44 @@
+"""Writing files without losing anything: atomic replace, and no silent overwrite."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from playground.errors import PlaygroundError
+
+
+class WriteError(PlaygroundError):
+    """A file that could not be written; the earlier file, if any, is untouched."""
+
+
+def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
+    """Write `text` to `path` through a temporary file in the same folder and a rename, so a
+    crash or a full disk never leaves half a file. Refuse to replace an existing file unless
+    `force`."""
+    target = Path(path)
+    if target.exists() and not force:
+        raise WriteError(f"{target}: the file exists; use --force to replace it")
+    if target.is_dir():
+        raise WriteError(f"{target}: is a folder, not a file")
+    folder = target.parent if str(target.parent) else Path(".")
+    if not folder.is_dir():
+        raise WriteError(f"{target}: the folder {str(folder)!r} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise WriteError(f"{target}: cannot write here ({exc.strerror or exc})") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except OSError as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise WriteError(f"{target}: the write failed ({exc.strerror or exc}); nothing was changed") from None
+    return target

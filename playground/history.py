@@ -1,0 +1,114 @@
+"""What a run remembers, and how a long history is thinned for plotting.
+
+A Series stores floats in fixed-size numpy blocks: appending is cheap, memory is 8 bytes a value
+with no doubling copies, and a full block never changes again, so readers on another thread
+(the TUI's redraw timer) can use it while training appends.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+BLOCK = 8192
+
+
+class Series:
+    """An append-only column of float64 values."""
+
+    __slots__ = ("_blocks", "_current", "_fill", "_len")
+
+    def __init__(self) -> None:
+        self._blocks: list[np.ndarray] = []
+        self._current = np.empty(BLOCK)
+        self._fill = 0
+        self._len = 0
+
+    def append(self, value: float) -> None:
+        self._current[self._fill] = value
+        self._fill += 1
+        self._len += 1
+        if self._fill == BLOCK:
+            self._blocks.append(self._current)
+            self._current = np.empty(BLOCK)
+            self._fill = 0
+
+    def __len__(self) -> int:
+        return self._len
+
+    def last(self) -> float:
+        if self._len == 0:
+            return math.nan
+        return self[self._len - 1]
+
+    def __getitem__(self, i: int) -> float:
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError(i)
+        b, r = divmod(i, BLOCK)
+        block = self._blocks[b] if b < len(self._blocks) else self._current
+        return float(block[r])
+
+    def array(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """A copy of values [start, stop) as one numpy array."""
+        n = self._len if stop is None else min(stop, self._len)
+        if start >= n:
+            return np.empty(0)
+        parts = [*self._blocks, self._current[: self._fill]]
+        whole = np.concatenate(parts) if len(parts) > 1 else parts[0]
+        return np.array(whole[start:n])
+
+    def tolist(self) -> list[float]:
+        return self.array().tolist()
+
+
+@dataclass
+class History:
+    """Everything a run records, one row per point: index k is the state after k updates."""
+
+    loss: Series = field(default_factory=Series)
+    grad_norm: Series = field(default_factory=Series)
+    lr: Series = field(default_factory=Series)
+    x: Series | None = None  # surfaces: the trajectory
+    y: Series | None = None
+    accuracy: Series | None = None  # classification
+    test_accuracy: Series | None = None  # classification with a test split
+    events: list[tuple[int, str]] = field(default_factory=list)  # (step, what changed)
+
+    @property
+    def steps(self) -> int:
+        """Updates recorded: one fewer than the points."""
+        return len(self.loss) - 1
+
+    def trajectory(self) -> np.ndarray:
+        assert self.x is not None and self.y is not None
+        n = len(self.loss)
+        return np.stack([self.x.array(0, n), self.y.array(0, n)], axis=1)
+
+
+def downsample(values: np.ndarray, max_points: int) -> tuple[np.ndarray, np.ndarray]:
+    """(indices, values) with at most about max_points entries, keeping each bucket's min and max,
+    so spikes survive thinning. Non-finite values are dropped."""
+    n = len(values)
+    idx = np.arange(n)
+    finite = np.isfinite(values)
+    if not finite.all():
+        idx, values = idx[finite], values[finite]
+        n = len(values)
+    if n <= max_points:
+        return idx, values
+    buckets = max(1, max_points // 2)
+    size = math.ceil(n / buckets)
+    pad = buckets * size - n
+    v = np.concatenate([values, np.full(pad, values[-1])]).reshape(buckets, size)
+    i = np.concatenate([idx, np.full(pad, idx[-1])]).reshape(buckets, size)
+    lo, hi = v.argmin(axis=1), v.argmax(axis=1)
+    first, second = np.minimum(lo, hi), np.maximum(lo, hi)
+    rows = np.arange(buckets)
+    out_i = np.stack([i[rows, first], i[rows, second]], axis=1).ravel()
+    out_v = np.stack([v[rows, first], v[rows, second]], axis=1).ravel()
+    out_i[-1], out_v[-1] = idx[-1], values[-1]  # the newest point is always shown
+    return out_i, out_v

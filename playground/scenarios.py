@@ -1,0 +1,444 @@
+"""Scenario files: finding them (bundled and user folders), reading and validating them.
+
+A scenario is a TOML file; its name is the file's stem. Every problem is reported as a
+ScenarioError naming the file and the field (`surface.formula`, `defaults.adam.lr`, ...).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from playground.datasets import FIXED_CLASSES, GENERATORS, MAX_CLASSES, MAX_SAMPLES, Points, make_points
+from playground.errors import ConfigError, FormulaError, PlaygroundError, ScenarioError, closest
+from playground.formula import Formula, compile_formula
+from playground.losses import DEFAULT_LOSS, get_loss
+from playground.optimizers import OPTIMIZERS, all_hyper_names, get_optimizer
+
+BUNDLED_DIR = Path(__file__).parent / "scenarios"
+KINDS = ("surface", "classification", "regression")
+ACTIVATIONS = ("tanh", "relu", "sigmoid", "gelu", "elu", "leaky_relu", "identity")
+MAX_LAYERS = 8
+MAX_WIDTH = 512
+MAX_STEPS = 100_000_000
+MAX_FILE_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class Surface:
+    formula: Formula
+    x: tuple[float, float]
+    y: tuple[float, float]
+    start: tuple[float, float]
+    minima: tuple[tuple[float, float], ...] = ()
+    levels: str = "auto"  # auto | linear | log: how the map's colours are spaced
+
+    def value(self, x: float, y: float) -> float:
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            return float(self.formula.numpy(np.float64(x), np.float64(y)))
+
+
+@dataclass(frozen=True)
+class Dataset:
+    generator: str
+    samples: int = 200
+    noise: float = 0.1
+    classes: int = 2
+    test_fraction: float = 0.0
+    seed: int = 0
+    path: Path | None = None
+
+
+@dataclass(frozen=True)
+class Model:
+    hidden: tuple[int, ...] = (16, 16)
+    activation: str = "tanh"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    optimizer: str = "sgd"
+    loss: str | None = None
+    steps: int = 500
+    batch_size: int = 0
+    seed: int = 0
+    grad_tolerance: float = 1e-6
+    hyper: dict[str, Any] = field(default_factory=dict)  # [defaults] keys that are hyperparameters
+    per_optimizer: dict[str, dict[str, Any]] = field(default_factory=dict)  # [defaults.NAME]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str  # the file's stem: what people type
+    title: str  # [scenario] name: what the screen shows
+    kind: str
+    description: str
+    source: str  # the path, for messages
+    defaults: Defaults
+    surface: Surface | None = None
+    dataset: Dataset | None = None
+    model: Model | None = None
+    warnings: tuple[str, ...] = ()  # things worth saying that do not stop a run
+
+    def points(self) -> Points:
+        """The dataset's points (generated each call; the engine keeps its own)."""
+        assert self.dataset is not None
+        d = self.dataset
+        return make_points(self.kind, d.generator, d.samples, d.noise, d.classes, d.test_fraction, d.seed, d.path, self.source)
+
+
+# ---------------------------------------------------------------- finding scenarios
+
+
+@dataclass(frozen=True)
+class Entry:
+    name: str
+    path: Path
+    origin: str  # "bundled" or "user"
+
+
+def user_dirs() -> list[Path]:
+    """PLAYGROUND_SCENARIOS (a path list), then the platform's user config folder."""
+    dirs = [Path(p).expanduser() for p in os.environ.get("PLAYGROUND_SCENARIOS", "").split(os.pathsep) if p]
+    if sys.platform == "win32":
+        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    dirs.append(base / "playground" / "scenarios")
+    return dirs
+
+
+def list_entries() -> list[Entry]:
+    """Bundled scenarios, then user ones; a user file with a bundled name shadows it."""
+    found: dict[str, Entry] = {}
+    for path in sorted(BUNDLED_DIR.glob("*.toml")):
+        found[path.stem] = Entry(path.stem, path, "bundled")
+    for folder in user_dirs():
+        try:
+            paths = sorted(folder.glob("*.toml")) if folder.is_dir() else []
+        except OSError:
+            continue
+        for path in paths:
+            found[path.stem] = Entry(path.stem, path, "user")
+    return list(found.values())
+
+
+def resolve_path(ref: str) -> Path:
+    """A scenario name or a path -> the file; ScenarioError if neither."""
+    looks_like_path = ref.endswith(".toml") or os.sep in ref or "/" in ref
+    if looks_like_path or Path(ref).is_file():
+        path = Path(ref)
+        if not path.is_file():
+            raise ScenarioError(ref, None, "no such file" if not path.exists() else "not a file")
+        return path
+    entries = {e.name: e for e in list_entries()}
+    if ref in entries:
+        return entries[ref].path
+    raise ScenarioError(ref, None, f"no such scenario ({closest(ref, sorted(entries))})")
+
+
+def load(ref: str) -> Scenario:
+    """Load a scenario by bundled/user name or by path."""
+    return load_file(resolve_path(ref))
+
+
+def load_file(path: Path, source: str | None = None) -> Scenario:
+    source = source or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError(source, None, f"the file is {size} bytes; a scenario is at most {MAX_FILE_BYTES}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(source, None, f"cannot read the file ({exc.strerror or exc.__class__.__name__})") from None
+    return parse(raw, source=source, name=path.stem, base=path.parent)
+
+
+def parse(raw: bytes | str, source: str, name: str, base: Path) -> Scenario:
+    """Read a scenario from the bytes of a TOML file; ScenarioError naming the field if bad."""
+    try:
+        text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    except UnicodeDecodeError:
+        raise ScenarioError(source, None, "not a text file (a scenario is UTF-8 TOML)") from None
+    if "\x00" in text:
+        raise ScenarioError(source, None, "not a text file (a scenario is UTF-8 TOML)")
+    if not text.strip():
+        raise ScenarioError(source, None, "the file is empty; a scenario needs a [scenario] table with name and kind")
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(source, None, f"not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(source, None, "not valid TOML: nested too deeply") from None
+    return _Reader(source, base).scenario(doc, name)
+
+
+# ---------------------------------------------------------------- validation
+
+
+class _Reader:
+    def __init__(self, source: str, base: Path) -> None:
+        self.source = source
+        self.base = base
+
+    def fail(self, where: str, message: str) -> ScenarioError:
+        return ScenarioError(self.source, where, message)
+
+    def table(self, doc: dict[str, Any], key: str, allowed: tuple[str, ...], required: bool = False) -> dict[str, Any]:
+        value = doc.get(key)
+        if value is None:
+            if required:
+                raise self.fail(key, f"missing table [{key}]")
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a table [{key}], not a {_type(value)}")
+        for k in value:
+            if k not in allowed:
+                raise self.fail(f"{key}.{k}", f"unknown key ({closest(k, list(allowed))})")
+        return value
+
+    def get(self, t: dict[str, Any], where: str, key: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False) -> Any:
+        if key not in t:
+            if required:
+                raise self.fail(f"{where}.{key}", "missing (required)")
+            return default
+        value = t[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+        if not ok:
+            want = " or ".join(_TYPE_NAMES.get(k, k.__name__) for k in kinds)
+            raise self.fail(f"{where}.{key}", f"must be {want}, not {_type(value)} {_short(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.fail(f"{where}.{key}", f"must be a finite number, not {value}")
+        return value
+
+    def number(self, t: dict[str, Any], where: str, key: str, default: float, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
+        value = float(self.get(t, where, key, (int, float), default))
+        if low is not None and (value < low or (low_open and value == low)):
+            raise self.fail(f"{where}.{key}", f"{value:g} is too small: it must be {'>' if low_open else '>='} {low:g}")
+        if high is not None and value > high:
+            raise self.fail(f"{where}.{key}", f"{value:g} is too large: it must be <= {high:g}")
+        return value
+
+    def integer(self, t: dict[str, Any], where: str, key: str, default: int, low: int, high: int) -> int:
+        value = self.get(t, where, key, int, default)
+        if not low <= value <= high:
+            raise self.fail(f"{where}.{key}", f"{value} is out of range: it must be from {low} to {high}")
+        return value
+
+    def pair(self, t: dict[str, Any], where: str, key: str, required: bool = True, default: Any = None) -> tuple[float, float] | None:
+        value = self.get(t, where, key, list, default, required=required)
+        if value is None:
+            return None
+        return self.point(value, f"{where}.{key}")
+
+    def point(self, value: Any, where: str) -> tuple[float, float]:
+        if not isinstance(value, list) or len(value) != 2:
+            raise self.fail(where, f"must be a pair of numbers such as [-1.5, 2.0], not {_short(value)}")
+        out = []
+        for v in value:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise self.fail(where, f"must be a pair of numbers, not {_short(value)}")
+            if not math.isfinite(v):
+                raise self.fail(where, f"must hold finite numbers, not {v}")
+            out.append(float(v))
+        return out[0], out[1]
+
+    def span(self, t: dict[str, Any], where: str, key: str) -> tuple[float, float]:
+        lo, hi = self.pair(t, where, key)  # type: ignore[misc]
+        if not lo < hi:
+            raise self.fail(f"{where}.{key}", f"the range [{lo:g}, {hi:g}] is empty or reversed: the first number must be smaller")
+        return lo, hi
+
+    # -- the document
+
+    def scenario(self, doc: dict[str, Any], name: str) -> Scenario:
+        for k in doc:
+            if k not in ("scenario", "surface", "dataset", "model", "defaults"):
+                raise self.fail(k, f"unknown table ({closest(k, ['scenario', 'surface', 'dataset', 'model', 'defaults'])})")
+        head = self.table(doc, "scenario", ("name", "kind", "description"), required=True)
+        title = self.get(head, "scenario", "name", str, required=True)
+        if not title.strip():
+            raise self.fail("scenario.name", "must not be empty")
+        kind = self.get(head, "scenario", "kind", str, required=True)
+        if kind not in KINDS:
+            raise self.fail("scenario.kind", f"unknown kind {kind!r} ({closest(kind, list(KINDS))})")
+        description = self.get(head, "scenario", "description", str, "")
+        surface = dataset = model = None
+        if kind == "surface":
+            for other in ("dataset", "model"):
+                if other in doc:
+                    raise self.fail(other, f"a surface scenario has no [{other}] table")
+            surface = self.surface(doc)
+        else:
+            if "surface" in doc:
+                raise self.fail("surface", f"a {kind} scenario has no [surface] table")
+            dataset = self.dataset(doc, kind)
+            model = self.model(doc)
+        defaults = self.defaults(doc, kind)
+        warnings = []
+        if surface is not None:
+            (x0, x1), (y0, y1), (sx, sy) = surface.x, surface.y, surface.start
+            if not (x0 <= sx <= x1 and y0 <= sy <= y1):
+                warnings.append(f"{self.source}: surface.start: ({sx:g}, {sy:g}) lies outside the plotted domain")
+        scenario = Scenario(
+            name, title.strip(), kind, description.strip(), self.source, defaults, surface, dataset, model, tuple(warnings)
+        )
+        if dataset is not None and dataset.generator == "csv":
+            scenario.points()  # read the file now, so a bad CSV is reported at load time
+        return scenario
+
+    def surface(self, doc: dict[str, Any]) -> Surface:
+        t = self.table(doc, "surface", ("formula", "x", "y", "start", "minima", "levels"), required=True)
+        text = self.get(t, "surface", "formula", str, required=True)
+        try:
+            formula = compile_formula(text)
+        except FormulaError as exc:
+            raise self.fail("surface.formula", str(exc)) from None
+        x = self.span(t, "surface", "x")
+        y = self.span(t, "surface", "y")
+        start = self.pair(t, "surface", "start")
+        assert start is not None
+        minima_raw = self.get(t, "surface", "minima", list, [])
+        minima = tuple(self.point(m, f"surface.minima[{i}]") for i, m in enumerate(minima_raw))
+        levels = self.get(t, "surface", "levels", str, "auto")
+        if levels not in ("auto", "linear", "log"):
+            raise self.fail("surface.levels", f"unknown {levels!r} (choose from auto, linear, log)")
+        surface = Surface(formula, x, y, start, minima, levels)
+        value = surface.value(*start)
+        if not math.isfinite(value):
+            raise self.fail("surface.formula", f"is not finite at the start point ({start[0]:g}, {start[1]:g}): {value}")
+        return surface
+
+    def dataset(self, doc: dict[str, Any], kind: str) -> Dataset:
+        keys = ("generator", "samples", "noise", "classes", "test_fraction", "seed", "path")
+        t = self.table(doc, "dataset", keys, required=True)
+        gen = self.get(t, "dataset", "generator", str, required=True)
+        if gen not in GENERATORS:
+            raise self.fail("dataset.generator", f"unknown generator {gen!r} ({closest(gen, list(GENERATORS))})")
+        makes = GENERATORS[gen][1]
+        if makes not in ("any", kind):
+            raise self.fail("dataset.generator", f"{gen!r} makes a {makes} set, but scenario.kind is {kind!r}")
+        samples = self.integer(t, "dataset", "samples", 200, 2, MAX_SAMPLES)
+        noise = self.number(t, "dataset", "noise", 0.1, low=0.0, high=10.0)
+        default_classes = GENERATORS[gen][2]
+        classes = self.integer(t, "dataset", "classes", default_classes, 2, MAX_CLASSES) if kind == "classification" else 0
+        if gen in FIXED_CLASSES and classes != 2:
+            raise self.fail("dataset.classes", f"{gen} makes exactly 2 classes, not {classes}")
+        test_fraction = self.number(t, "dataset", "test_fraction", 0.0, low=0.0, high=0.9)
+        seed = self.integer(t, "dataset", "seed", 0, 0, 2**32 - 1)
+        path = None
+        if gen == "csv":
+            rel = self.get(t, "dataset", "path", str, required=True)
+            path = (self.base / rel) if not Path(rel).is_absolute() else Path(rel)
+        elif "path" in t:
+            raise self.fail("dataset.path", f"only the csv generator reads a file; {gen} generates its points")
+        if samples * (1 - test_fraction) < 1:
+            raise self.fail("dataset.test_fraction", "leaves no training points")
+        return Dataset(gen, samples, noise, classes, test_fraction, seed, path)
+
+    def model(self, doc: dict[str, Any]) -> Model:
+        t = self.table(doc, "model", ("hidden", "activation"))
+        hidden = self.get(t, "model", "hidden", list, [16, 16])
+        if len(hidden) > MAX_LAYERS:
+            raise self.fail("model.hidden", f"{len(hidden)} layers; at most {MAX_LAYERS} are allowed")
+        for i, width in enumerate(hidden):
+            if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= MAX_WIDTH:
+                raise self.fail(f"model.hidden[{i}]", f"must be a layer width from 1 to {MAX_WIDTH}, not {_short(width)}")
+        activation = self.get(t, "model", "activation", str, "tanh")
+        if activation not in ACTIVATIONS:
+            raise self.fail("model.activation", f"unknown activation {activation!r} ({closest(activation, list(ACTIVATIONS))})")
+        return Model(tuple(hidden), activation)
+
+    def defaults(self, doc: dict[str, Any], kind: str) -> Defaults:
+        hyper_names = all_hyper_names()
+        fixed = ("optimizer", "loss", "steps", "batch_size", "seed", "grad_tolerance")
+        allowed = (*fixed, *sorted(hyper_names), *OPTIMIZERS)
+        t = self.table(doc, "defaults", allowed)
+        optimizer = self.get(t, "defaults", "optimizer", str, "sgd")
+        try:
+            optimizer = get_optimizer(optimizer).name
+        except ConfigError as exc:
+            raise self.fail("defaults.optimizer", exc.message) from None
+        loss = self.get(t, "defaults", "loss", str, None)
+        if kind == "surface":
+            if loss is not None:
+                raise self.fail("defaults.loss", "a surface is its own loss; remove this key")
+        else:
+            loss = loss or DEFAULT_LOSS[kind]
+            try:
+                loss = get_loss(kind, loss).name
+            except ConfigError as exc:
+                raise self.fail("defaults.loss", exc.message) from None
+        steps = self.integer(t, "defaults", "steps", 500, 1, MAX_STEPS)
+        batch_size = self.integer(t, "defaults", "batch_size", 0, 0, MAX_SAMPLES)
+        if batch_size and kind == "surface":
+            raise self.fail("defaults.batch_size", "a surface has no data to batch")
+        seed = self.integer(t, "defaults", "seed", 0, 0, 2**32 - 1)
+        tol = self.number(t, "defaults", "grad_tolerance", 1e-6 if kind == "surface" else 1e-4, low=0.0)
+        hyper: dict[str, Any] = {}
+        for k in hyper_names & t.keys():
+            hyper[k] = self.hyper_value(k, t[k], f"defaults.{k}", None)
+        per: dict[str, dict[str, Any]] = {}
+        for opt_name in set(OPTIMIZERS) & t.keys():
+            sub = t[opt_name]
+            if not isinstance(sub, dict):
+                raise self.fail(f"defaults.{opt_name}", f"must be a table [defaults.{opt_name}], not a {_type(sub)}")
+            spec = OPTIMIZERS[opt_name]
+            per[opt_name] = {}
+            for k, v in sub.items():
+                if k not in spec.names():
+                    raise self.fail(f"defaults.{opt_name}.{k}", f"{opt_name} has no such hyperparameter ({closest(k, spec.names())})")
+                per[opt_name][k] = self.hyper_value(k, v, f"defaults.{opt_name}.{k}", opt_name)
+        d = Defaults(optimizer, loss, steps, batch_size, seed, tol, hyper, per)
+        # the defaults must make a valid run for the default optimizer
+        from playground.settings import resolve
+
+        try:
+            resolve(Scenario("", "", kind, "", self.source, d), optimizer=optimizer)
+        except ConfigError as exc:
+            raise self.fail(f"defaults.{exc.field}", exc.message) from None
+        return d
+
+    def hyper_value(self, key: str, value: Any, where: str, optimizer: str | None) -> Any:
+        specs = [OPTIMIZERS[optimizer].hyper_named(key)] if optimizer else [h for s in OPTIMIZERS.values() for h in s.hyper if h.name == key]
+        errors = []
+        for h in specs:
+            try:
+                return h.check(value)
+            except ValueError as exc:
+                errors.append(str(exc))
+        raise self.fail(where, errors[0])
+
+
+_TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "an array", bool: "true or false", dict: "a table"}
+
+
+def _type(value: Any) -> str:
+    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "table"}.get(type(value), type(value).__name__)
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_files(paths: list[str]) -> list[tuple[str, PlaygroundError | None]]:
+    """Validate each file; (path, error or None) per file."""
+    out: list[tuple[str, PlaygroundError | None]] = []
+    for p in paths:
+        try:
+            load(p)
+            out.append((p, None))
+        except PlaygroundError as exc:
+            out.append((p, exc))
+    return out
