@@ -106,13 +106,15 @@ def cmd_run(argv: list[str]) -> int:
     scenario = scenarios.load(args.scenario)
     for warning in scenario.warnings:
         print(f"playground: warning: {warning}", file=sys.stderr)
-    optimizer = args.optimizer or scenario.defaults.optimizer
+    optimizer = args.optimizer if args.optimizer is not None else scenario.defaults.optimizer
     try:
         from playground.optimizers import get_optimizer
 
         optimizer = get_optimizer(optimizer).name
     except ConfigError as exc:
         raise UsageError(f"--optimizer: {exc.message}") from None
+    if args.loss is not None and not args.loss.strip():
+        raise UsageError("--loss: the value is empty; give a loss name (see `playground run --help`)")
     hyper, flags = _hyper_flags(args, optimizer)
     steps = _int_flag("--steps", args.steps)
     seed = _int_flag("--seed", args.seed)

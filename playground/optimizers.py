@@ -81,8 +81,8 @@ class Hyper:
 
     def check(self, value: Any) -> Any:
         """A value from a file or code -> the same value, normalised, or ValueError saying why."""
-        if value is None and self.optional:
-            return None
+        if self.optional and (value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null"))):
+            return None  # TOML has no null: a file writes "none"
         if self.kind == "bool":
             if not isinstance(value, bool):
                 raise ValueError(f"{value!r} is not true or false")
@@ -377,11 +377,11 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "LBFGS",
             (
                 Hyper("lr", 1.0, low=0.0, low_open=True, help="scales each quasi-Newton step"),
-                Hyper("max_iter", 20, kind="int", low=1, help="inner iterations per step"),
-                Hyper("max_eval", None, kind="int", low=1, optional=True, help="most loss evaluations per step (none: max_iter*1.25)"),
+                Hyper("max_iter", 20, kind="int", low=1, high=10_000, help="inner iterations per step"),
+                Hyper("max_eval", None, kind="int", low=1, high=100_000, optional=True, help="most loss evaluations per step (none: max_iter*1.25)"),
                 Hyper("tolerance_grad", 1e-7, low=0.0, help="stop when the gradient is this small"),
                 Hyper("tolerance_change", 1e-9, low=0.0, help="stop when the loss or step changes less than this"),
-                Hyper("history_size", 100, kind="int", low=1, help="how many past steps shape the curvature estimate"),
+                Hyper("history_size", 100, kind="int", low=1, high=10_000, help="how many past steps shape the curvature estimate"),
                 Hyper("line_search_fn", None, kind="choice", choices=(None, "strong_wolfe"), optional=True, help="none or strong_wolfe"),
             ),
             summary="Limited-memory BFGS: a quasi-Newton method that estimates curvature from recent steps.",

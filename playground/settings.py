@@ -13,6 +13,8 @@ from playground.errors import ConfigError
 from playground.losses import get_loss
 from playground.optimizers import get_optimizer
 
+MAX_SEED = 2**32 - 1  # what a scenario file allows; torch.manual_seed overflows past 2**64
+
 if TYPE_CHECKING:
     from playground.scenarios import Scenario
 
@@ -65,8 +67,8 @@ def resolve(
     else:
         loss_name = get_loss(scenario.kind, loss or d.loss or "").name
     seed = d.seed if seed is None else seed
-    if not isinstance(seed, int) or seed < 0:
-        raise ConfigError("seed", f"{seed!r} is not a whole number >= 0")
+    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
+        raise ConfigError("seed", f"{seed!r} is not a whole number from 0 to {MAX_SEED}")
     batch_size = d.batch_size if batch_size is None else batch_size
     if not isinstance(batch_size, int) or batch_size < 0:
         raise ConfigError("batch_size", f"{batch_size!r} is not a whole number >= 0 (0 = full batch)")

@@ -1,0 +1,628 @@
+"""The playground App: settings on the left, the map and the loss curve on the right, a status
+line and the footer below.
+
+The first frame shows without torch: the scenario is read and the surface drawn with numpy
+while a thread imports torch and builds the run; keys pressed meanwhile are kept and done once
+it is ready. Auto-run trains in a thread worker in short slices; a timer redraws from the run's
+history at about 15 frames a second, so input never waits for training.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from playground import scenarios
+from playground.errors import ConfigError, PlaygroundError
+from playground.losses import LOSSES
+from playground.optimizers import OPTIMIZERS, get_optimizer
+from playground.scenarios import Scenario
+from playground.settings import RunConfig, resolve
+from playground.widgets.controls import ControlPanel
+from playground.widgets.loss_curve import LossCurve
+from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, Mark, MapPlot
+from playground.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from playground.engine import Run
+
+SPEEDS: list[int | None] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None]  # None: unthrottled
+DEFAULT_SPEED = SPEEDS.index(100)
+FRAME_SECONDS = 1 / 15
+PATH_POINTS = 800  # the most trajectory points drawn per frame
+KEY_ACTIONS = {"toggle_run", "step", "reset", "lr", "speed", "log", "info", "help"}
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+
+PATH = (255, 255, 255)
+START = (0, 229, 255)
+NOW = (255, 82, 82)
+MINIMUM = (118, 255, 3)
+
+
+class PlaygroundCommands(Provider):
+    """ctrl+p: switch scenario, optimizer or loss, and the main actions."""
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        app = self.app
+        assert isinstance(app, PlaygroundApp)
+        return app.palette_commands()
+
+    async def discover(self) -> Hits:
+        for name, help_text, callback in self._commands():
+            yield DiscoveryHit(name, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, help_text, callback in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+
+
+class PlaygroundApp(App[None]):
+    TITLE = "playground"
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {PlaygroundCommands}
+    BINDINGS = [
+        Binding("space", "toggle_run", "run", priority=True),
+        Binding("s", "step", "step", priority=True),
+        Binding("r", "reset", "reset", priority=True),
+        Binding("left_square_bracket", "lr(0.5)", "lr÷2", priority=True),
+        Binding("right_square_bracket", "lr(2)", "lr×2", priority=True),
+        Binding("minus", "speed(-1)", "slower", priority=True),
+        Binding("plus,equals_sign", "speed(1)", "faster", priority=True, key_display="+"),
+        Binding("l", "log", "log", priority=True),
+        Binding("i", "info", "explain", priority=True),
+        Binding("question_mark", "help", "help", priority=True),
+        Binding("q", "quit", "quit", priority=True),
+        Binding("escape", "leave_field", "leave field", show=False),
+    ]
+
+    def __init__(self, scenario: Scenario, config: RunConfig | None = None, load_engine: bool = True) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.config = config or resolve(scenario)
+        self.run_: Run | None = None
+        self.running = False
+        self.speed_index = DEFAULT_SPEED
+        self.state = "paused"
+        self.message = ""
+        self.rate: float | None = None
+        self._pending_steps = 0
+        self._pending_run = False
+        self._drawn: tuple[Any, ...] | None = None
+        self._load_engine_now = load_engine
+        self._paths = {e.name: str(e.path) for e in scenarios.list_entries()}
+        self._paths.setdefault(scenario.name, scenario.source)
+
+    # ------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        entries = scenarios.list_entries()
+        with Horizontal(id="main"):
+            yield ControlPanel(entries, self.scenario, self.config, id="controls")
+            with Vertical(id="plots"):
+                yield MapPlot(id="map")
+                yield LossCurve(id="loss")
+        yield Static("The terminal is too small: make it at least 60 x 16.", id="too-small")
+        yield StatusLine(id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._configure_map()
+        self._fit_layout()
+        self._redraw(force=True)
+        self.set_interval(FRAME_SECONDS, self._redraw)
+        if self._load_engine_now:
+            self._load_engine()
+
+    def on_resize(self) -> None:
+        self._fit_layout()
+
+    def _fit_layout(self) -> None:
+        w, h = self.size
+        main = self.query_one("#main")
+        main.set_class(w < 100, "-narrow")
+        main.set_class(h < 30, "-short")
+        tiny = w < MIN_WIDTH or h < MIN_HEIGHT
+        main.display = not tiny
+        self.query_one("#too-small").display = tiny
+
+    # ------------------------------------------------------------ the engine
+
+    @work(thread=True, exit_on_error=False, group="engine")
+    def _load_engine(self) -> None:
+        from playground.engine import Run
+
+        try:
+            run = Run(self.scenario, self.config)
+        except PlaygroundError as exc:
+            self.call_from_thread(self._say, f"cannot start: {exc}")
+            return
+        self.call_from_thread(self._engine_ready, run)
+
+    def _engine_ready(self, run: Run) -> None:
+        if run.scenario is not self.scenario:  # the scenario changed while torch loaded
+            from playground.engine import Run as RunClass
+
+            run = RunClass(self.scenario, self.config)
+        elif run.config != self.config:
+            self.message = run.apply(self.config)
+        self.run_ = run
+        self._configure_map()
+        if self._pending_steps:
+            self._do_steps(self._pending_steps)
+            self._pending_steps = 0
+        if self._pending_run:
+            self._pending_run = False
+            self._start()
+        self._redraw(force=True)
+
+    def set_run(self, run: Run) -> None:
+        """Use `run` (tests build one directly instead of loading in a thread)."""
+        self.scenario, self.config = run.scenario, run.config
+        self._engine_ready(run)
+
+    # ------------------------------------------------------------ keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in KEY_ACTIONS:
+            if len(self.screen_stack) > 1:  # a dialog is open: its own keys apply
+                return False
+            if isinstance(self.focused, Input):  # a text field takes the characters
+                return False
+        return True
+
+    def action_toggle_run(self) -> None:
+        if self.run_ is None:
+            self._pending_run = not self._pending_run
+            self.state = "will run once torch is loaded" if self._pending_run else "paused"
+            self._redraw(force=True)
+            return
+        if self.running:
+            self._pause("paused")
+        else:
+            self._start()
+
+    def action_step(self) -> None:
+        if self.run_ is None:
+            self._pending_steps += 1
+            self._redraw(force=True)
+            return
+        if self.running:
+            self._pause("paused")
+        self._do_steps(1)
+
+    def action_reset(self) -> None:
+        self._pending_steps = 0
+        self._pending_run = False
+        if self.running:
+            self._pause("paused")
+        if self.run_ is not None:
+            self.run_.reset()
+        self.state = "paused"
+        self.message = "reset to the start"
+        self._redraw(force=True)
+
+    def action_lr(self, factor: float) -> None:
+        lr = self.config.hyper.get("lr", 0.0) * factor
+        self._edit_hyper("lr", lr)
+
+    def action_speed(self, delta: int) -> None:
+        self.speed_index = max(0, min(len(SPEEDS) - 1, self.speed_index + delta))
+        self._redraw(force=True)
+
+    def action_log(self) -> None:
+        curve = self.query_one(LossCurve)
+        curve.log_scale = not curve.log_scale
+        self.message = "loss on a log scale" if curve.log_scale else "loss on a linear scale"
+        self._redraw(force=True)
+
+    def action_info(self) -> None:
+        from playground.screens.info_screen import InfoScreen
+
+        self.push_screen(InfoScreen(self.scenario.kind, self.config))
+
+    def action_help(self) -> None:
+        from playground.screens.help_screen import HelpScreen
+
+        self.push_screen(HelpScreen())
+
+    def action_leave_field(self) -> None:
+        self.query_one(MapPlot).focus()
+
+    # ------------------------------------------------------------ stepping and auto-run
+
+    @property
+    def speed(self) -> str:
+        s = SPEEDS[self.speed_index]
+        return "max" if s is None else f"{s}/s"
+
+    def _do_steps(self, n: int) -> None:
+        run = self.run_
+        assert run is not None
+        if run.diverged:
+            self.state = f"diverged at step {run.diverged_at}"
+            self.message = f"{run.stop_reason}; press r to reset"
+        else:
+            run.step(n)
+            self.state = self._state_after_stop() or "paused"
+        self._redraw(force=True)
+
+    def _state_after_stop(self) -> str | None:
+        run = self.run_
+        assert run is not None
+        if run.diverged:
+            self.message = f"{run.stop_reason}; press r to reset"
+            return f"diverged at step {run.diverged_at}"
+        if run.converged:
+            return "converged"
+        return None
+
+    def _start(self) -> None:
+        run = self.run_
+        assert run is not None
+        if run.diverged:
+            self._do_steps(0)
+            return
+        budget = run.config.steps if run.step_count < run.config.steps else None
+        self.running = True
+        self.state = "running"
+        self.rate = None
+        self._auto_run(budget)
+        self._redraw(force=True)
+
+    def _pause(self, state: str) -> None:
+        self.running = False
+        self.workers.cancel_group(self, "train")
+        self.state = state
+        self.rate = None
+        self._redraw(force=True)
+
+    def _auto_stopped(self, state: str, message: str) -> None:
+        if not self.running:
+            return
+        self.running = False
+        self.state = state
+        self.rate = None
+        if message:
+            self.message = message
+        self._redraw(force=True)
+
+    @work(thread=True, exclusive=True, group="train", exit_on_error=False)
+    def _auto_run(self, budget: int | None) -> None:
+        worker = get_current_worker()
+        run = self.run_
+        assert run is not None
+        chunk = 1
+        next_time = time.perf_counter()
+        rate_time, rate_steps = next_time, run.step_count
+        while not worker.is_cancelled:
+            speed = SPEEDS[self.speed_index]
+            n = chunk if speed is None else max(1, speed // 50)
+            if budget is not None:
+                n = min(n, budget - run.step_count)
+                if n <= 0:
+                    self.call_from_thread(self._auto_stopped, "paused", f"reached the budget of {budget} steps; space goes on")
+                    return
+            t0 = time.perf_counter()
+            run.step(n)
+            t1 = time.perf_counter()
+            if speed is None:  # aim at slices of ~10 ms: short enough to pause at once
+                chunk = max(1, min(chunk * 2, int(chunk * 0.01 / max(t1 - t0, 1e-6))))
+            if t1 - rate_time >= 0.5:
+                self.rate = (run.step_count - rate_steps) / (t1 - rate_time)
+                rate_time, rate_steps = t1, run.step_count
+            stopped = run.diverged or run.converged
+            if stopped:
+                state = f"diverged at step {run.diverged_at}" if run.diverged else "converged"
+                why = f"{run.stop_reason}; press r to reset" if run.diverged else "the gradient norm fell below the tolerance"
+                self.call_from_thread(self._auto_stopped, state, why)
+                return
+            if speed is not None:
+                next_time += n / speed
+                now = time.perf_counter()
+                if next_time < now - 0.25:  # fell behind: do not try to catch up
+                    next_time = now
+                while not worker.is_cancelled and (wait := next_time - time.perf_counter()) > 0:
+                    time.sleep(min(wait, 0.02))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            error = event.worker.error
+            self.running = False
+            self.state = "paused"
+            self.message = f"error: {type(error).__name__}: {error}".splitlines()[0][:200]
+            self._redraw(force=True)
+
+    # ------------------------------------------------------------ settings
+
+    @on(ControlPanel.Picked)
+    def _picked(self, event: ControlPanel.Picked) -> None:
+        if event.which == "scenario" and event.value != self.scenario.name:
+            self.switch_scenario(event.value)
+        elif event.which == "optimizer" and event.value != self.config.optimizer:
+            self.switch_optimizer(event.value)
+        elif event.which == "loss" and event.value != self.config.loss:
+            self.switch_loss(event.value)
+
+    @on(ControlPanel.Edited)
+    def _edited(self, event: ControlPanel.Edited) -> None:
+        name, value = event.name, event.value
+        if name in ("batch_size", "seed", "steps"):
+            self._edit_run_field(name, value)
+            return
+        spec = get_optimizer(self.config.optimizer)
+        try:
+            hyper = spec.hyper_named(name)
+            parsed = value if isinstance(value, bool) else hyper.parse(str(value))
+        except (ValueError, ConfigError) as exc:
+            self.query_one(ControlPanel).show_error(name, str(getattr(exc, "message", exc)))
+            return
+        self._edit_hyper(name, parsed)
+
+    def _edit_hyper(self, name: str, value: Any) -> None:
+        panel = self.query_one(ControlPanel)
+        spec = get_optimizer(self.config.optimizer)
+        try:
+            hyper = spec.validate({**self.config.hyper, name: value})
+        except ConfigError as exc:
+            panel.show_error(name, exc.message)
+            if name == "nesterov":
+                panel.show_value("nesterov", self.config.hyper.get("nesterov"))
+                panel.show_error(name, exc.message)
+            return
+        self._apply(replace(self.config, hyper=hyper))
+        panel.config = self.config
+        panel.show_value(name, hyper[name])
+        panel.update_nesterov()
+
+    def _edit_run_field(self, name: str, value: str | bool) -> None:
+        panel = self.query_one(ControlPanel)
+        try:
+            number = int(str(value).strip())
+        except ValueError:
+            panel.show_error(name, f"{str(value).strip()!r} is not a whole number")
+            return
+        low = 1 if name == "steps" else 0
+        if not low <= number <= (scenarios.MAX_STEPS if name == "steps" else 2**32 - 1):
+            panel.show_error(name, f"must be a whole number >= {low}")
+            return
+        if getattr(self.config, name) == number:
+            panel.show_error(name, "")
+            return
+        if name == "seed" and self.running:
+            self._pause("paused")
+        self._apply(replace(self.config, **{name: number}))
+        panel.config = self.config
+        panel.show_value(name, number)
+
+    def _apply(self, config: RunConfig) -> None:
+        if self.run_ is not None:
+            message = self.run_.apply(config)
+            self.config = self.run_.config
+        else:
+            message = ""
+            self.config = config
+        if message:
+            self.message = message
+        self._redraw(force=True)
+
+    def switch_optimizer(self, name: str) -> None:
+        try:
+            config = resolve(self.scenario, optimizer=name, loss=self.config.loss, seed=self.config.seed, batch_size=self.config.batch_size, steps=self.config.steps)
+        except ConfigError as exc:
+            self.message = f"{name}: {exc}"
+            self._redraw(force=True)
+            return
+        self._apply(config)
+        self.query_one(ControlPanel).rebuild(self.scenario, self.config)
+
+    def switch_loss(self, name: str) -> None:
+        if self.scenario.kind == "surface":
+            return
+        self._apply(replace(self.config, loss=name))
+        self.query_one(ControlPanel).rebuild(self.scenario, self.config)
+
+    def switch_scenario(self, name: str) -> None:
+        try:
+            scenario = scenarios.load(self._paths.get(name, name))
+            config = resolve(scenario)
+        except PlaygroundError as exc:
+            self.message = str(exc)
+            self.query_one(ControlPanel).rebuild(self.scenario, self.config)
+            self._redraw(force=True)
+            return
+        if self.running:
+            self._pause("paused")
+        self.scenario, self.config = scenario, config
+        self._paths.setdefault(scenario.name, scenario.source)
+        if self.run_ is not None:
+            from playground.engine import Run
+
+            try:
+                self.run_ = Run(scenario, config)
+            except PlaygroundError as exc:
+                self.message = str(exc)
+        self.state = "paused"
+        self.message = f"{scenario.title}: {scenario.description}"
+        self.query_one(ControlPanel).rebuild(scenario, config)
+        self._configure_map()
+        self._redraw(force=True)
+
+    def palette_commands(self) -> list[tuple[str, str, Any]]:
+        out: list[tuple[str, str, Any]] = []
+        for name in self._paths:
+            out.append((f"Scenario: {name}", "switch scenario (starts over)", lambda n=name: self.switch_scenario(n)))
+        for spec in OPTIMIZERS.values():
+            out.append((f"Optimizer: {spec.torch_name}", spec.summary, lambda n=spec.name: self._palette_optimizer(n)))
+        for spec in LOSSES.get(self.scenario.kind, {}).values():
+            out.append((f"Loss: {spec.torch_name}", spec.summary, lambda n=spec.name: self._palette_loss(n)))
+        out += [
+            ("Run / pause", "space", self.action_toggle_run),
+            ("Step", "s", self.action_step),
+            ("Reset", "r", self.action_reset),
+            ("Toggle log scale", "l", self.action_log),
+            ("Explain optimizer and loss", "i", self.action_info),
+            ("Keys and help", "?", self.action_help),
+        ]
+        return out
+
+    def _palette_optimizer(self, name: str) -> None:
+        if name != self.config.optimizer:
+            self.switch_optimizer(name)
+
+    def _palette_loss(self, name: str) -> None:
+        if name != self.config.loss:
+            self.switch_loss(name)
+
+    # ------------------------------------------------------------ drawing
+
+    def _configure_map(self) -> None:
+        plot = self.query_one(MapPlot)
+        s = self.scenario
+        plot.border_title = f"{s.title}"
+        curve = self.query_one(LossCurve)
+        curve.border_title = "loss"
+        curve.border_subtitle = "orange: loss  cyan: accuracy (right axis)" if s.kind == "classification" else "vertical lines: a setting changed"
+        if s.surface is not None:
+            plot.configure(s.surface.x, s.surface.y, surface_background(s), HEAT)
+            plot.border_subtitle = "○ start  ● now  × minimum"
+        elif self.run_ is not None and self.run_.points is not None:
+            pts = self.run_.points
+            xlim, ylim = pts.bounds()
+            if s.kind == "classification":
+                run = self.run_
+                plot.configure(xlim, ylim, lambda xs, ys: run.predict_grid(xs, ys), CLASS_DIM)
+                plot.border_subtitle = "● train  × test  (colour: predicted class)"
+            else:
+                plot.configure(xlim, ylim, None, HEAT)
+                plot.border_subtitle = "● data  line: the model's fit"
+        else:
+            plot.configure((0.0, 1.0), (0.0, 1.0), None, HEAT)
+            plot.border_subtitle = "loading torch…"
+
+    def _redraw(self, force: bool = False) -> None:
+        run = self.run_
+        steps = run.history.steps if run is not None else 0
+        key = (id(run), steps, run.diverged_at if run else None, self.running)
+        if not force and key == self._drawn:
+            if self.running:
+                self._show_status()
+            return
+        self._drawn = key
+        with self.batch_update():
+            self._show_status()
+            self._draw_plots()
+
+    def _show_status(self) -> None:
+        run = self.run_
+        status = self.query_one(StatusLine)
+        if run is None:
+            loss = self.scenario.surface.value(*self.scenario.surface.start) if self.scenario.surface else None
+            state = self.state if not self._pending_steps else f"{self._pending_steps} step(s) queued"
+            status.show(0, loss, None, self.config.hyper.get("lr"), f"{state} · loading torch…", self.speed, None, self.message)
+            return
+        h = run.history
+        acc = h.accuracy.last() if h.accuracy is not None and len(h.accuracy) else None
+        status.show(
+            h.steps,
+            h.loss.last(),
+            h.grad_norm.last(),
+            run.lr,
+            self.state,
+            self.speed,
+            self.rate if self.running else None,
+            self.message,
+            acc,
+        )
+
+    def _draw_plots(self) -> None:
+        run = self.run_
+        plot = self.query_one(MapPlot)
+        curve = self.query_one(LossCurve)
+        s = self.scenario
+        if run is None:
+            if s.surface is not None:
+                x, y = s.surface.start
+                plot.show([], self._surface_marks(x, y, x, y))
+            return
+        h = run.history
+        if s.surface is not None:
+            n = len(h.loss)
+            xs, ys = h.x.array(0, n), h.y.array(0, n)  # type: ignore[union-attr]
+            if n > PATH_POINTS:
+                keep = np.unique(np.linspace(0, n - 1, PATH_POINTS).astype(int))
+                xs, ys = xs[keep], ys[keep]
+            finite = np.isfinite(xs) & np.isfinite(ys)
+            xs, ys = xs[finite], ys[finite]
+            sx, sy = run.start or s.surface.start
+            cx, cy = (float(xs[-1]), float(ys[-1])) if len(xs) else (sx, sy)
+            plot.show([(xs.tolist(), ys.tolist(), PATH)], self._surface_marks(sx, sy, cx, cy))
+        elif run.points is not None:
+            pts = run.points
+            if s.kind == "classification":
+                marks = [Mark(float(a), float(b), "●", CLASS_BRIGHT[int(c) % len(CLASS_BRIGHT)], False) for (a, b), c in zip(pts.train_x, pts.train_y)]
+                marks += [Mark(float(a), float(b), "×", CLASS_BRIGHT[int(c) % len(CLASS_BRIGHT)]) for (a, b), c in zip(pts.test_x, pts.test_y)]
+                plot.show([], marks, version=(id(run), h.steps))
+            else:
+                marks = [Mark(float(a[0]), float(b), "●", CLASS_BRIGHT[1], False) for a, b in zip(pts.train_x, pts.train_y)]
+                marks += [Mark(float(a[0]), float(b), "×", CLASS_BRIGHT[0]) for a, b in zip(pts.test_x, pts.test_y)]
+                grid = np.linspace(*plot.xlim, 200)
+                fit = run.predict_grid(grid, grid)
+                plot.show([(grid.tolist(), fit.tolist(), CLASS_BRIGHT[3])], marks)
+        acc = h.accuracy.array() if h.accuracy is not None else None
+        curve.show(h.loss.array(), acc, [step for step, _ in h.events])
+
+    def _surface_marks(self, sx: float, sy: float, cx: float, cy: float) -> list[Mark]:
+        s = self.scenario.surface
+        assert s is not None
+        marks = [Mark(mx, my, "×", MINIMUM) for mx, my in s.minima]
+        marks.append(Mark(sx, sy, "○", START))
+        marks.append(Mark(cx, cy, "●", NOW))
+        return marks
+
+    def _say(self, message: str) -> None:
+        self.message = message
+        self._redraw(force=True)
+
+
+def surface_background(scenario: Scenario):  # noqa: ANN201
+    """(xs, ys) -> palette indices of the surface's height, on a log scale where it spans decades."""
+    surface = scenario.surface
+    assert surface is not None
+    levels = len(HEAT)
+
+    def background(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        gx, gy = np.meshgrid(xs, ys)
+        with np.errstate(all="ignore"):
+            z = np.broadcast_to(np.asarray(surface.formula.numpy(gx, gy), dtype=float), gx.shape)
+            finite = np.isfinite(z)
+            if not finite.any():
+                return np.zeros(gx.shape, dtype=int)
+            q = z - z[finite].min()
+            span = float(q[finite].max())
+            use_log = surface.levels == "log" or (surface.levels == "auto" and span > 100 * max(float(np.median(q[finite])), 1e-12))
+            if use_log:
+                q = np.log10(q + max(span, 1e-12) * 1e-6)
+            lo, hi = np.percentile(q[finite], [0, 99])
+            v = (q - lo) / max(hi - lo, 1e-12)
+            v = np.where(finite, v, 1.0)
+        return np.clip((v * (levels - 1)).round(), 0, levels - 1).astype(int)
+
+    return background
+
+
+def main(scenario: Scenario) -> None:
+    PlaygroundApp(scenario).run()
+

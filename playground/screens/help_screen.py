@@ -1,0 +1,58 @@
+"""The help screen (`?`): every key, and where to read about the optimizer and loss."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Markdown
+
+KEYS = """\
+# Keys
+
+| key | what it does |
+|-----|--------------|
+| `space` | run / pause auto-run |
+| `s` | one step (pauses a run first) |
+| `r` | reset to the start, step 0 |
+| `[` / `]` | halve / double the learning rate (applies from the next step) |
+| `-` / `+` | slower / faster auto-run, from 1 step/s up to `max` (as fast as the machine goes) |
+| `l` | loss curve on a log scale, or back to linear |
+| `i` | how the chosen optimizer and loss work |
+| `?` | this help |
+| `ctrl+p` | command palette: switch scenario, optimizer or loss, and more |
+| `tab` / `shift+tab` | move between the settings |
+| `escape` | leave a field; the keys above act again |
+| `q` | quit |
+
+# Settings
+
+Type a value into a field and press `enter` (or leave the field) to apply it. Learning rates
+can be written `0.001` or `1e-3`. A value that is not valid is marked with a message and the
+run keeps its last valid value. Changing a hyperparameter keeps the optimizer's state (its
+momentum, its moment estimates); changing the optimizer or the loss keeps the parameters and
+starts a fresh optimizer; changing the scenario or the seed starts over.
+
+# Reading the screen
+
+The map shows the surface's height (dark is low) with the path the optimizer took: `○` the
+start, `●` where it is now, `×` the known minima. For a dataset it shows which class the model
+predicts where, the training points `●` and the test points `×`. The loss curve below marks
+each change of a setting with a vertical line. Auto-run stops by itself when the gradient
+norm falls below the scenario's tolerance (converged), at the scenario's step budget (press
+`space` to go on), or when the loss stops being a finite number (diverged).
+
+Press `escape` to close.
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape", "dismiss", "close"),
+        Binding("question_mark", "dismiss", "close", show=False),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Markdown(KEYS)

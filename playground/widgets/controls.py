@@ -1,0 +1,188 @@
+"""The settings panel: scenario, optimizer, loss, every hyperparameter of the chosen optimizer
+(from the registry), and for datasets the batch size and seed.
+
+The panel only reports what a person typed or picked (`Picked`, `Edited`); the App decides
+whether it is valid and answers with `show_error`, so the rules live in one place.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Select, Static, Switch
+
+from playground.losses import LOSSES
+from playground.optimizers import OPTIMIZERS, Hyper, OptimizerSpec
+from playground.scenarios import Entry, Scenario
+from playground.settings import RunConfig
+
+RUN_FIELDS = {
+    "batch_size": "batch size (0 = all)",
+    "seed": "seed",
+    "steps": "step budget",
+}
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, (tuple, list)):
+        return ",".join(format_value(v) for v in value)
+    if value is None:
+        return "none"
+    return str(value)
+
+
+class ControlPanel(VerticalScroll):
+    """Everything a person can set, top to bottom in the order they usually set it."""
+
+    class Picked(Message):
+        """A choice in a dropdown: which (scenario, optimizer, loss) and the value."""
+
+        def __init__(self, which: str, value: str) -> None:
+            super().__init__()
+            self.which = which
+            self.value = value
+
+    class Edited(Message):
+        """A field was committed (Enter, leaving it, or a switch flipped): name and text or bool."""
+
+        def __init__(self, name: str, value: str | bool) -> None:
+            super().__init__()
+            self.name = name
+            self.value = value
+
+    def __init__(self, entries: list[Entry], scenario: Scenario, config: RunConfig, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
+        self.entries = entries
+        self.scenario = scenario
+        self.config = config
+        self.can_focus = False
+
+    def compose(self) -> ComposeResult:
+        names = [e.name for e in self.entries]
+        if self.scenario.name not in names:
+            names.append(self.scenario.name)
+        yield Label("Scenario", classes="heading")
+        yield Select([(n, n) for n in names], value=self.scenario.name, allow_blank=False, id="pick-scenario", compact=True)
+        yield Label("Optimizer", classes="heading")
+        yield Select([(f"{s.torch_name}", s.name) for s in OPTIMIZERS.values()], value=self.config.optimizer, allow_blank=False, id="pick-optimizer", compact=True)
+        yield Label("Loss", classes="heading")
+        yield Select(self._loss_options(), value=self.config.loss or "surface", allow_blank=False, id="pick-loss", disabled=self.scenario.kind == "surface", compact=True)
+        yield Static("a surface is its own loss", id="loss-note", classes="note")
+        yield Vertical(id="hyper")
+        yield Vertical(id="run-fields")
+
+    def on_mount(self) -> None:
+        self.rebuild(self.scenario, self.config)
+
+    def _loss_options(self) -> list[tuple[str, str]]:
+        table = LOSSES.get(self.scenario.kind)
+        if table is None:
+            return [("the surface itself", "surface")]
+        return [(f"{spec.torch_name}", spec.name) for spec in table.values()]
+
+    def rebuild(self, scenario: Scenario, config: RunConfig) -> None:
+        """Show `config` for `scenario`: new fields when the optimizer or scenario changed."""
+        self.scenario, self.config = scenario, config
+        with self.app.batch_update():
+            pick = self.query_one("#pick-scenario", Select)
+            with pick.prevent(Select.Changed):
+                pick.value = scenario.name
+            opt = self.query_one("#pick-optimizer", Select)
+            with opt.prevent(Select.Changed):
+                opt.value = config.optimizer
+            loss = self.query_one("#pick-loss", Select)
+            with loss.prevent(Select.Changed):
+                loss.set_options(self._loss_options())
+                loss.disabled = scenario.kind == "surface"
+                loss.value = config.loss or "surface"
+            self.query_one("#loss-note").display = scenario.kind == "surface"
+            hyper = self.query_one("#hyper", Vertical)
+            hyper.remove_children()
+            hyper.mount_all(self._hyper_fields(OPTIMIZERS[config.optimizer], config))
+            run_fields = self.query_one("#run-fields", Vertical)
+            run_fields.remove_children()
+            run_fields.mount_all(self._run_fields(scenario, config))
+        self.call_after_refresh(self.update_nesterov)
+
+    def _hyper_fields(self, spec: OptimizerSpec, config: RunConfig) -> list[Any]:
+        out: list[Any] = [Label(f"{spec.torch_name} hyperparameters", classes="heading")]
+        for h in spec.hyper:
+            out.append(self._field(h.name, h, config.hyper.get(h.name)))
+        return out
+
+    def _field(self, name: str, h: Hyper | None, value: Any, label: str | None = None) -> Vertical:
+        title = label or name
+        if h is not None and h.kind == "bool":
+            row = Horizontal(Switch(bool(value), id=f"field-{name}"), Label(title, classes="switch-label"), classes="switch-row")
+            return Vertical(row, Static("", id=f"error-{name}", classes="error"), classes="field")
+        hint = h.describe_range() if h is not None else "a whole number >= 0"
+        box = Input(format_value(value), id=f"field-{name}", placeholder=hint, select_on_focus=False, compact=True)
+        box.tooltip = h.help if h is not None else None
+        return Vertical(Label(title, classes="field-label"), box, Static("", id=f"error-{name}", classes="error"), classes="field")
+
+    def _run_fields(self, scenario: Scenario, config: RunConfig) -> list[Any]:
+        out: list[Any] = [Label("Run", classes="heading")]
+        names = ["steps"] if scenario.kind == "surface" else ["batch_size", "seed", "steps"]
+        for name in names:
+            out.append(self._field(name, None, getattr(config, name), RUN_FIELDS[name]))
+        return out
+
+    # ------------------------------------------------------------ what the App tells the panel
+
+    def show_error(self, name: str, message: str) -> None:
+        """Mark a field invalid with a one-line message (the run keeps its last valid value)."""
+        for node in self.query(f"#error-{name}"):
+            node.update(message)
+        for node in self.query(f"#field-{name}"):
+            node.set_class(bool(message), "-invalid")
+
+    def show_value(self, name: str, value: Any) -> None:
+        """Put the value in force back into a field (after a change from a key such as `]`)."""
+        for node in self.query(f"#field-{name}"):
+            if isinstance(node, Input):
+                with node.prevent(Input.Changed):
+                    node.value = format_value(value)
+            elif isinstance(node, Switch):
+                with node.prevent(Switch.Changed):
+                    node.value = bool(value)
+        self.show_error(name, "")
+
+    def update_nesterov(self) -> None:
+        """Nesterov is offered only where momentum > 0."""
+        momentum = self.config.hyper.get("momentum")
+        for node in self.query("#field-nesterov"):
+            allowed = momentum is not None and momentum > 0
+            node.disabled = not allowed and not self.config.hyper.get("nesterov")
+            self.query_one("#error-nesterov", Static).update("" if allowed else "needs momentum > 0")
+
+    # ------------------------------------------------------------ what the person did
+
+    @on(Select.Changed)
+    def _picked(self, event: Select.Changed) -> None:
+        event.stop()
+        if event.value is Select.NULL or event.select.id is None:
+            return
+        self.post_message(self.Picked(event.select.id.removeprefix("pick-"), str(event.value)))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if event.input.id:
+            self.post_message(self.Edited(event.input.id.removeprefix("field-"), event.value))
+
+    @on(Input.Blurred)
+    def _blurred(self, event: Input.Blurred) -> None:
+        if event.input.id:
+            self.post_message(self.Edited(event.input.id.removeprefix("field-"), event.value))
+
+    @on(Switch.Changed)
+    def _switched(self, event: Switch.Changed) -> None:
+        event.stop()
+        if event.switch.id:
+            self.post_message(self.Edited(event.switch.id.removeprefix("field-"), event.value))

@@ -1,0 +1,43 @@
+"""The status line: step, loss, gradient norm, lr, speed and state, then the latest message.
+
+`step N` is written literally with a plain integer: scripts and tests read it off the screen.
+"""
+
+from __future__ import annotations
+
+import math
+
+from textual.widgets import Static
+
+
+def _num(v: float) -> str:
+    if not math.isfinite(v):
+        return str(v)
+    return f"{v:.4g}" if 1e-3 <= abs(v) < 1e5 or v == 0 else f"{v:.3e}"
+
+
+class StatusLine(Static):
+    def show(
+        self,
+        step: int,
+        loss: float | None,
+        grad_norm: float | None,
+        lr: float | None,
+        state: str,
+        speed: str,
+        rate: float | None,
+        message: str = "",
+        accuracy: float | None = None,
+    ) -> None:
+        parts = [f"step {step}"]
+        parts.append(f"loss {_num(loss)}" if loss is not None else "loss …")
+        if accuracy is not None:
+            parts.append(f"acc {accuracy:.1%}")
+        if grad_norm is not None:
+            parts.append(f"|grad| {_num(grad_norm)}")
+        if lr is not None:
+            parts.append(f"lr {lr:g}")
+        parts.append(f"speed {speed}" + (f" ({rate:,.0f} steps/s)" if rate else ""))
+        parts.append(state)
+        line = "  ·  ".join(parts)
+        self.update(line + ("\n" + message if message else "\n"))

@@ -1,0 +1,54 @@
+"""Render the README's screenshots: `python scripts/screenshots.py` writes screenshots/*.svg.
+
+Each view is driven through Textual's pilot with a run built in this process (fixed seeds), so
+the pictures are the same every time they are made.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+from playground import scenarios
+from playground.app import PlaygroundApp
+from playground.engine import Run
+from playground.settings import resolve
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+
+
+async def shoot(name: str, scenario: str, keys: list[str], size: tuple[int, int] = (120, 40), steps: int = 0, **config: object) -> Path:
+    s = scenarios.load(scenario)
+    app = PlaygroundApp(s, load_engine=False)
+    async with app.run_test(size=size) as pilot:
+        app.set_run(Run(s, resolve(s, **config)))  # type: ignore[arg-type]
+        if steps:
+            app.run_.step(steps)  # type: ignore[union-attr]
+            app._redraw(force=True)
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause()
+        await pilot.pause(0.2)
+        path = OUT / f"{name}.svg"
+        app.save_screenshot(str(path))
+    return path
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    shots = [
+        shoot("rosenbrock-nesterov", "rosenbrock", [], steps=150),
+        shoot("beale-adam", "beale", ["l"], steps=300),
+        shoot("moons", "moons", [], steps=200),
+        shoot("sine", "sine", [], steps=600),
+        shoot("help", "rosenbrock", ["question_mark"]),
+        shoot("explain-adam", "beale", ["i"]),
+        shoot("small-80x24", "himmelblau", [], size=(80, 24), steps=40),
+    ]
+    for coro in shots:
+        print(await coro)
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
