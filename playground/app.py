@@ -9,6 +9,7 @@ history at about 15 frames a second, so input never waits for training.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -98,8 +99,7 @@ class PlaygroundApp(App[None]):
         self.state = "paused"
         self.message = ""
         self.rate: float | None = None
-        self._pending_steps = 0
-        self._pending_run = False
+        self._queued: list[str] = []  # keys pressed while torch loads, done in order when ready
         self._drawn: tuple[Any, ...] | None = None
         self._load_engine_now = load_engine
         self._paths = {e.name: str(e.path) for e in scenarios.list_entries()}
@@ -122,9 +122,10 @@ class PlaygroundApp(App[None]):
         self._configure_map()
         self._fit_layout()
         self._redraw(force=True)
-        self.set_interval(FRAME_SECONDS, self._redraw)
+        self._frames = self.set_interval(FRAME_SECONDS, self._redraw, pause=True)
         if self._load_engine_now:
-            self._load_engine()
+            # after the first frame is out, so the first frame does not wait for torch
+            self.set_timer(0.05, self._load_engine)
 
     def on_resize(self) -> None:
         self._fit_layout()
@@ -142,8 +143,16 @@ class PlaygroundApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="engine")
     def _load_engine(self) -> None:
-        from playground.engine import Run
+        # Importing torch is seconds of Python work. Longer GIL turns while it runs keep the
+        # UI thread's wake-ups from stalling it (the UI only waits for input meanwhile).
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.05)
+        try:
+            from playground.engine import Run, warm_up
 
+            warm_up()
+        finally:
+            sys.setswitchinterval(interval)
         try:
             run = Run(self.scenario, self.config)
         except PlaygroundError as exc:
@@ -159,14 +168,29 @@ class PlaygroundApp(App[None]):
         elif run.config != self.config:
             self.message = run.apply(self.config)
         self.run_ = run
+        self._frames.resume()
         self._configure_map()
-        if self._pending_steps:
-            self._do_steps(self._pending_steps)
-            self._pending_steps = 0
-        if self._pending_run:
-            self._pending_run = False
-            self._start()
+        self._replay(self._queued)
+        self._queued = []
         self._redraw(force=True)
+
+    def _replay(self, keys: list[str]) -> None:
+        """Do what was pressed while torch loaded. A run that was started and stopped again
+        before the engine was there still makes one slice of steps, as a short run would."""
+        run = self.run_
+        assert run is not None
+        running = False
+        for key in keys:
+            if key == "step":
+                run.step(1)
+                running = False
+            elif key == "toggle":
+                if running:
+                    run.step(max(1, (SPEEDS[self.speed_index] or 1000) // 50))
+                running = not running
+        self.state = self._state_after_stop() or "paused"
+        if running:
+            self._start()
 
     def set_run(self, run: Run) -> None:
         """Use `run` (tests build one directly instead of loading in a thread)."""
@@ -185,8 +209,7 @@ class PlaygroundApp(App[None]):
 
     def action_toggle_run(self) -> None:
         if self.run_ is None:
-            self._pending_run = not self._pending_run
-            self.state = "will run once torch is loaded" if self._pending_run else "paused"
+            self._queued.append("toggle")
             self._redraw(force=True)
             return
         if self.running:
@@ -196,7 +219,7 @@ class PlaygroundApp(App[None]):
 
     def action_step(self) -> None:
         if self.run_ is None:
-            self._pending_steps += 1
+            self._queued.append("step")
             self._redraw(force=True)
             return
         if self.running:
@@ -204,8 +227,7 @@ class PlaygroundApp(App[None]):
         self._do_steps(1)
 
     def action_reset(self) -> None:
-        self._pending_steps = 0
-        self._pending_run = False
+        self._queued: list[str] = []  # keys pressed while torch loads, done in order when ready
         if self.running:
             self._pause("paused")
         if self.run_ is not None:
@@ -530,8 +552,8 @@ class PlaygroundApp(App[None]):
         status = self.query_one(StatusLine)
         if run is None:
             loss = self.scenario.surface.value(*self.scenario.surface.start) if self.scenario.surface else None
-            state = self.state if not self._pending_steps else f"{self._pending_steps} step(s) queued"
-            status.show(0, loss, None, self.config.hyper.get("lr"), f"{state} · loading torch…", self.speed, None, self.message)
+            queued = f" · {len(self._queued)} key(s) queued" if self._queued else ""
+            status.show(0, loss, None, self.config.hyper.get("lr"), f"loading torch…{queued}", self.speed, None, self.message)
             return
         h = run.history
         acc = h.accuracy.last() if h.accuracy is not None and len(h.accuracy) else None

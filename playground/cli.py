@@ -198,6 +198,7 @@ def cmd_tui(argv: list[str]) -> int:
     return 0
 
 
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     command = {"list": cmd_list, "check": cmd_check, "run": cmd_run}.get(argv[0] if argv else "", None)

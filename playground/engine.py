@@ -37,6 +37,15 @@ ACTIVATIONS = {
 }
 
 
+def warm_up() -> None:
+    """Take torch's one-time costs now: the first optimizer step imports torch._dynamo (seconds
+    on a slow machine). The TUI calls this in its loading thread, before anyone presses a key."""
+    p = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=0.0)
+    (p * 1.0).sum().backward()
+    opt.step()
+
+
 def build_model(scenario: Scenario, inputs: int, outputs: int) -> nn.Sequential:
     assert scenario.model is not None
     layers: list[nn.Module] = []

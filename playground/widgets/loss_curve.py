@@ -44,6 +44,8 @@ class LossCurve(PlotextPlot):
         if len(vals):
             plt.plot(idx.tolist(), vals.tolist(), marker="braille", color="orange")
             lo, hi = float(np.min(vals)), float(np.max(vals))
+            if not np.isfinite(hi - lo):  # values near the float limits: show what fits
+                lo, hi = max(lo, -1e300), min(hi, 1e300)
             if hi - lo < 1e-12:
                 lo, hi = lo - 0.5, hi + 0.5
             plt.ylim(lo, hi)
@@ -60,7 +62,10 @@ class LossCurve(PlotextPlot):
             aidx, avals = downsample(self._accuracy, budget)
             plt.plot(aidx.tolist(), avals.tolist(), marker="braille", color="cyan", yside="right")
             plt.ylim(0, 1, yside="right")
-        plt.xlim(0, max(n - 1, 1))
+        last = max(n - 1, 1)
+        plt.xlim(0, last)
+        xt = sorted({int(round(t)) for t in nice_ticks(0, last, 5)})
+        plt.xticks(xt, [str(t) for t in xt])
         return super().render()
 
 

@@ -102,9 +102,14 @@ class MapPlot(PlotextPlot):
         plt._set_size(width, height)
         plt.theme("clear")
         plt.clear_data()
+        (x0, x1), (y0, y1) = self.xlim, self.ylim
         for xs, ys, _ in self._lines:
             if xs:
-                plt.plot(xs, ys, marker="braille")
+                # plotext interpolates a segment pixel by pixel: a point far outside the axes
+                # (a diverging run) would cost millions of pixels, so keep points near the map
+                cx = np.clip(xs, x0 - (x1 - x0), x1 + (x1 - x0)).tolist()
+                cy = np.clip(ys, y0 - (y1 - y0), y1 + (y1 - y0)).tolist()
+                plt.plot(cx, cy, marker="braille")
         plt.scatter([self.xlim[0]], [self.ylim[0]], marker=" ")  # plotext draws no axes without data
         plt.xlim(*self.xlim)
         plt.ylim(*self.ylim)

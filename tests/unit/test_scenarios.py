@@ -230,11 +230,6 @@ BAD: dict[str, tuple[str | bytes, str | None, tuple[str, ...]]] = {
     "defaults_lr_string": (SURF + '[defaults]\nlr = "fast"\n', "defaults.lr", ("number",)),
     "defaults_batch_on_surface": (SURF + "[defaults]\nbatch_size = 4\n", "defaults.batch_size", ("surface",)),
     "defaults_negative_batch": (DATA + "[defaults]\nbatch_size = -4\n", "defaults.batch_size", ("-4",)),
-    "defaults_nesterov_with_dampening": (
-        SURF + '[defaults]\noptimizer = "sgd"\nmomentum = 0.9\ndampening = 0.5\nnesterov = true\n[defaults.sgd]\nnesterov = true\n',
-        "defaults.nesterov",
-        ("Nesterov",),
-    ),
     "deeply_nested_toml": ("a = " + "[" * 5000 + "]" * 5000 + "\n", None, ("TOML",)),
 }
 
