@@ -118,6 +118,10 @@ class PlaygroundApp(App[None]):
         yield StatusLine(id="status")
         yield Footer()
 
+    @property
+    def _main_screen(self):  # noqa: ANN202 - the screen with the plots, even under a dialog
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
     def on_mount(self) -> None:
         self._configure_map()
         self._fit_layout()
@@ -132,12 +136,12 @@ class PlaygroundApp(App[None]):
 
     def _fit_layout(self) -> None:
         w, h = self.size
-        main = self.query_one("#main")
+        main = self._main_screen.query_one("#main")
         main.set_class(w < 100, "-narrow")
         main.set_class(h < 30, "-short")
         tiny = w < MIN_WIDTH or h < MIN_HEIGHT
         main.display = not tiny
-        self.query_one("#too-small").display = tiny
+        self._main_screen.query_one("#too-small").display = tiny
 
     # ------------------------------------------------------------ the engine
 
@@ -245,7 +249,7 @@ class PlaygroundApp(App[None]):
         self._redraw(force=True)
 
     def action_log(self) -> None:
-        curve = self.query_one(LossCurve)
+        curve = self._main_screen.query_one(LossCurve)
         curve.log_scale = not curve.log_scale
         self.message = "loss on a log scale" if curve.log_scale else "loss on a linear scale"
         self._redraw(force=True)
@@ -261,7 +265,7 @@ class PlaygroundApp(App[None]):
         self.push_screen(HelpScreen())
 
     def action_leave_field(self) -> None:
-        self.query_one(MapPlot).focus()
+        self._main_screen.query_one(MapPlot).focus()
 
     # ------------------------------------------------------------ stepping and auto-run
 
@@ -389,12 +393,12 @@ class PlaygroundApp(App[None]):
             hyper = spec.hyper_named(name)
             parsed = value if isinstance(value, bool) else hyper.parse(str(value))
         except (ValueError, ConfigError) as exc:
-            self.query_one(ControlPanel).show_error(name, str(getattr(exc, "message", exc)))
+            self._main_screen.query_one(ControlPanel).show_error(name, str(getattr(exc, "message", exc)))
             return
         self._edit_hyper(name, parsed)
 
     def _edit_hyper(self, name: str, value: Any) -> None:
-        panel = self.query_one(ControlPanel)
+        panel = self._main_screen.query_one(ControlPanel)
         spec = get_optimizer(self.config.optimizer)
         try:
             hyper = spec.validate({**self.config.hyper, name: value})
@@ -410,7 +414,7 @@ class PlaygroundApp(App[None]):
         panel.update_nesterov()
 
     def _edit_run_field(self, name: str, value: str | bool) -> None:
-        panel = self.query_one(ControlPanel)
+        panel = self._main_screen.query_one(ControlPanel)
         try:
             number = int(str(value).strip())
         except ValueError:
@@ -448,13 +452,13 @@ class PlaygroundApp(App[None]):
             self._redraw(force=True)
             return
         self._apply(config)
-        self.query_one(ControlPanel).rebuild(self.scenario, self.config)
+        self._main_screen.query_one(ControlPanel).rebuild(self.scenario, self.config)
 
     def switch_loss(self, name: str) -> None:
         if self.scenario.kind == "surface":
             return
         self._apply(replace(self.config, loss=name))
-        self.query_one(ControlPanel).rebuild(self.scenario, self.config)
+        self._main_screen.query_one(ControlPanel).rebuild(self.scenario, self.config)
 
     def switch_scenario(self, name: str) -> None:
         try:
@@ -462,7 +466,7 @@ class PlaygroundApp(App[None]):
             config = resolve(scenario)
         except PlaygroundError as exc:
             self.message = str(exc)
-            self.query_one(ControlPanel).rebuild(self.scenario, self.config)
+            self._main_screen.query_one(ControlPanel).rebuild(self.scenario, self.config)
             self._redraw(force=True)
             return
         if self.running:
@@ -478,7 +482,7 @@ class PlaygroundApp(App[None]):
                 self.message = str(exc)
         self.state = "paused"
         self.message = f"{scenario.title}: {scenario.description}"
-        self.query_one(ControlPanel).rebuild(scenario, config)
+        self._main_screen.query_one(ControlPanel).rebuild(scenario, config)
         self._configure_map()
         self._redraw(force=True)
 
@@ -511,10 +515,10 @@ class PlaygroundApp(App[None]):
     # ------------------------------------------------------------ drawing
 
     def _configure_map(self) -> None:
-        plot = self.query_one(MapPlot)
+        plot = self._main_screen.query_one(MapPlot)
         s = self.scenario
         plot.border_title = f"{s.title}"
-        curve = self.query_one(LossCurve)
+        curve = self._main_screen.query_one(LossCurve)
         curve.border_title = "loss"
         curve.border_subtitle = "orange: loss  cyan: accuracy (right axis)" if s.kind == "classification" else "vertical lines: a setting changed"
         if s.surface is not None:
@@ -535,6 +539,8 @@ class PlaygroundApp(App[None]):
             plot.border_subtitle = "loading torch…"
 
     def _redraw(self, force: bool = False) -> None:
+        if not self.screen_stack or self._exit:
+            return
         run = self.run_
         steps = run.history.steps if run is not None else 0
         key = (id(run), steps, run.diverged_at if run else None, self.running)
@@ -549,7 +555,7 @@ class PlaygroundApp(App[None]):
 
     def _show_status(self) -> None:
         run = self.run_
-        status = self.query_one(StatusLine)
+        status = self._main_screen.query_one(StatusLine)
         if run is None:
             loss = self.scenario.surface.value(*self.scenario.surface.start) if self.scenario.surface else None
             queued = f" · {len(self._queued)} key(s) queued" if self._queued else ""
@@ -571,8 +577,8 @@ class PlaygroundApp(App[None]):
 
     def _draw_plots(self) -> None:
         run = self.run_
-        plot = self.query_one(MapPlot)
-        curve = self.query_one(LossCurve)
+        plot = self._main_screen.query_one(MapPlot)
+        curve = self._main_screen.query_one(LossCurve)
         s = self.scenario
         if run is None:
             if s.surface is not None:

@@ -1,0 +1,22 @@
+"""The engine knows nothing of Textual, and the app's first frame does not wait for torch."""
+
+import subprocess
+import sys
+
+
+def modules_after(statement: str) -> set[str]:
+    code = f"import sys; {statement}; print(' '.join(sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    return set(out.split())
+
+
+def test_engine_and_cli_never_import_textual():
+    loaded = modules_after("import playground.engine, playground.report, playground.cli, playground.scenarios")
+    assert "torch" in loaded
+    assert not {m for m in loaded if m == "textual" or m.startswith("textual.")}
+
+
+def test_app_module_imports_without_torch():
+    loaded = modules_after("import playground.app")
+    assert "textual" in loaded
+    assert "torch" not in loaded
