@@ -15,11 +15,12 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -101,6 +102,7 @@ class PlaygroundApp(App[None]):
         self.rate: float | None = None
         self._queued: list[str] = []  # keys pressed while torch loads, done in order when ready
         self._drawn: tuple[Any, ...] | None = None
+        self.frames = 0  # redraws made, for the benchmark's frame rate
         self._load_engine_now = load_engine
         self._paths = {e.name: str(e.path) for e in scenarios.list_entries()}
         self._paths.setdefault(scenario.name, scenario.source)
@@ -126,16 +128,17 @@ class PlaygroundApp(App[None]):
         self._configure_map()
         self._fit_layout()
         self._redraw(force=True)
-        self._frames = self.set_interval(FRAME_SECONDS, self._redraw, pause=True)
+        self._frame_timer = self.set_interval(FRAME_SECONDS, self._redraw, pause=True)
         if self._load_engine_now:
             # after the first frame is out, so the first frame does not wait for torch
             self.set_timer(0.05, self._load_engine)
 
-    def on_resize(self) -> None:
-        self._fit_layout()
+    def on_resize(self, event: events.Resize) -> None:
+        # this handler runs before App._on_resize records the new size: use the event's
+        self._fit_layout(event.size)
 
-    def _fit_layout(self) -> None:
-        w, h = self.size
+    def _fit_layout(self, size: Size | None = None) -> None:
+        w, h = size or self.size
         main = self._main_screen.query_one("#main")
         main.set_class(w < 100, "-narrow")
         main.set_class(h < 30, "-short")
@@ -172,7 +175,7 @@ class PlaygroundApp(App[None]):
         elif run.config != self.config:
             self.message = run.apply(self.config)
         self.run_ = run
-        self._frames.resume()
+        self._frame_timer.resume()
         self._configure_map()
         self._replay(self._queued)
         self._queued = []
@@ -539,7 +542,7 @@ class PlaygroundApp(App[None]):
             plot.border_subtitle = "loading torch…"
 
     def _redraw(self, force: bool = False) -> None:
-        if not self.screen_stack or self._exit:
+        if not self.screen_stack or self._exit or not self.is_running:  # not while shutting down
             return
         run = self.run_
         steps = run.history.steps if run is not None else 0
@@ -549,6 +552,7 @@ class PlaygroundApp(App[None]):
                 self._show_status()
             return
         self._drawn = key
+        self.frames += 1
         with self.batch_update():
             self._show_status()
             self._draw_plots()

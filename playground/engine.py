@@ -20,7 +20,7 @@ from torch import nn
 
 from playground.datasets import Points
 from playground.errors import ConfigError
-from playground.history import History, Series
+from playground.history import History
 from playground.losses import get_loss
 from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
@@ -61,9 +61,10 @@ class Run:
     """Train `scenario` with `config`. Thread-safe in the small: step(), apply() and reset() take
     `lock`, so a UI thread may change settings while a worker thread steps."""
 
-    def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None) -> None:
+    def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, full_history: bool = True) -> None:
         self.scenario = scenario
         self.config = config
+        self.full_history = full_history  # False: keep only the first and last values (a summary)
         self.lock = threading.RLock()
         self.points: Points | None = scenario.points() if scenario.kind != "surface" else None
         self.start = start or (scenario.surface.start if scenario.surface else None)
@@ -92,14 +93,7 @@ class Run:
             if start is not None:
                 self.start = start
             kind = self.scenario.kind
-            h = History()
-            if kind == "surface":
-                h.x, h.y = Series(), Series()
-            elif kind == "classification":
-                h.accuracy = Series()
-                if self._xt is not None:
-                    h.test_accuracy = Series()
-            self.history = h
+            self.history = History.make(kind, kind != "surface" and self._xt is not None, self.full_history)
             self.diverged_at: int | None = None
             self.stop_reason: str | None = None
             self.elapsed = 0.0

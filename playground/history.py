@@ -16,13 +16,14 @@ BLOCK = 8192
 
 
 class Series:
-    """An append-only column of float64 values."""
+    """An append-only column of float values (float64 unless told otherwise)."""
 
-    __slots__ = ("_blocks", "_current", "_fill", "_len")
+    __slots__ = ("_blocks", "_current", "_fill", "_len", "_dtype")
 
-    def __init__(self) -> None:
+    def __init__(self, dtype: type = np.float64) -> None:
+        self._dtype = dtype
         self._blocks: list[np.ndarray] = []
-        self._current = np.empty(BLOCK)
+        self._current = np.empty(BLOCK, dtype)
         self._fill = 0
         self._len = 0
 
@@ -32,7 +33,7 @@ class Series:
         self._len += 1
         if self._fill == BLOCK:
             self._blocks.append(self._current)
-            self._current = np.empty(BLOCK)
+            self._current = np.empty(BLOCK, self._dtype)
             self._fill = 0
 
     def __len__(self) -> int:
@@ -57,25 +58,123 @@ class Series:
         n = self._len if stop is None else min(stop, self._len)
         if start >= n:
             return np.empty(0)
-        parts = [*self._blocks, self._current[: self._fill]]
+        first, last = start // BLOCK, (n - 1) // BLOCK
+        parts = [self._blocks[b] if b < len(self._blocks) else self._current for b in range(first, last + 1)]
         whole = np.concatenate(parts) if len(parts) > 1 else parts[0]
-        return np.array(whole[start:n])
+        offset = first * BLOCK
+        return np.array(whole[start - offset : n - offset], dtype=np.float64)
 
     def tolist(self) -> list[float]:
         return self.array().tolist()
+
+
+class Stepwise:
+    """A column that changes rarely (the learning rate): stored as change points only."""
+
+    __slots__ = ("_starts", "_values", "_len")
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._values: list[float] = []
+        self._len = 0
+
+    def append(self, value: float) -> None:
+        if not self._values or (value != self._values[-1] and not (value != value and self._values[-1] != self._values[-1])):
+            self._starts.append(self._len)
+            self._values.append(value)
+        self._len += 1
+
+    def __len__(self) -> int:
+        return self._len
+
+    def last(self) -> float:
+        return self._values[-1] if self._values else math.nan
+
+    def __getitem__(self, i: int) -> float:
+        if i < 0:
+            i += self._len
+        if not 0 <= i < self._len:
+            raise IndexError(i)
+        import bisect
+
+        return self._values[bisect.bisect_right(self._starts, i) - 1]
+
+    def array(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        n = self._len if stop is None else min(stop, self._len)
+        if start >= n:
+            return np.empty(0)
+        whole = np.repeat(np.array(self._values, dtype=np.float64), np.diff([*self._starts, self._len]))
+        return whole[start:n]
+
+    def tolist(self) -> list[float]:
+        return self.array().tolist()
+
+
+class Ends:
+    """Only the first and the last value: for a run whose caller asked for a summary (the
+    headless text output), so a run of any length takes no memory for its history."""
+
+    __slots__ = ("_first", "_last", "_len")
+
+    def __init__(self) -> None:
+        self._first = self._last = math.nan
+        self._len = 0
+
+    def append(self, value: float) -> None:
+        if self._len == 0:
+            self._first = value
+        self._last = value
+        self._len += 1
+
+    def __len__(self) -> int:
+        return self._len
+
+    def last(self) -> float:
+        return self._last
+
+    def __getitem__(self, i: int) -> float:
+        if i < 0:
+            i += self._len
+        if i == 0 and self._len:
+            return self._first
+        if i == self._len - 1:
+            return self._last
+        raise IndexError(f"{i}: this history keeps only its first and last values")
+
+    def array(self, start: int = 0, stop: int | None = None) -> np.ndarray:
+        raise ValueError("this history keeps only its first and last values")
+
+    def tolist(self) -> list[float]:
+        return self.array().tolist()
+
+
+Column = Series | Stepwise | Ends
 
 
 @dataclass
 class History:
     """Everything a run records, one row per point: index k is the state after k updates."""
 
-    loss: Series = field(default_factory=Series)
-    grad_norm: Series = field(default_factory=Series)
-    lr: Series = field(default_factory=Series)
-    x: Series | None = None  # surfaces: the trajectory
-    y: Series | None = None
-    accuracy: Series | None = None  # classification
-    test_accuracy: Series | None = None  # classification with a test split
+    loss: Column = field(default_factory=Series)
+    grad_norm: Column = field(default_factory=lambda: Series(np.float32))
+    lr: Column = field(default_factory=Stepwise)
+    x: Column | None = None  # surfaces: the trajectory
+    y: Column | None = None
+    accuracy: Column | None = None  # classification
+    test_accuracy: Column | None = None  # classification with a test split
+
+    @classmethod
+    def make(cls, kind: str, test_points: bool, full: bool = True) -> History:
+        """The columns a run of this kind records; `full=False` keeps only first and last values."""
+        column = (lambda dtype=np.float64: Series(dtype)) if full else (lambda dtype=None: Ends())
+        h = cls(loss=column(), grad_norm=column(np.float32), lr=Stepwise() if full else Ends())
+        if kind == "surface":
+            h.x, h.y = column(), column()
+        elif kind == "classification":
+            h.accuracy = column(np.float32)
+            if test_points:
+                h.test_accuracy = column(np.float32)
+        return h
     events: list[tuple[int, str]] = field(default_factory=list)  # (step, what changed)
 
     @property

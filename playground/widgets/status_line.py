@@ -40,4 +40,6 @@ class StatusLine(Static):
         parts.append(f"speed {speed}" + (f" ({rate:,.0f} steps/s)" if rate else ""))
         parts.append(state)
         line = "  ·  ".join(parts)
+        if len(line) > self.size.width - 2 > 0:
+            line = " · ".join(parts)
         self.update(line + ("\n" + message if message else "\n"))

@@ -1,0 +1,297 @@
+"""The performance suite: every figure a ratio against a baseline measured in the same run.
+
+    python benchmarks/run.py            # the suite, ~3 minutes; writes BENCHMARKS.md
+    python benchmarks/run.py --full     # the memory figure at 1,000,000 steps (slow machines: many minutes)
+
+These machines are shared and noisy, so each figure is the median of a few rounds, and each
+round measures playground and its plain-torch baseline side by side.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAYGROUND = shutil.which("playground") or str(Path(sys.executable).parent / "playground")
+SGD = ["--optimizer", "sgd", "--lr", "1e-4", "--momentum", "0", "--no-nesterov"]
+
+BARE_SURFACE = """import sys, torch
+torch.set_default_dtype(torch.float64)
+p = torch.tensor([-1.5, 2.0], requires_grad=True)
+o = torch.optim.SGD([p], lr=1e-4)
+for i in range(int(sys.argv[1])):
+    o.zero_grad(); l = (1 - p[0])**2 + 100*(p[1] - p[0]**2)**2; l.backward(); o.step()
+"""
+
+
+def wall(cmd: list[str]) -> float:
+    t = time.perf_counter()
+    subprocess.run(cmd, capture_output=True, check=True)
+    return time.perf_counter() - t
+
+
+def peak_mb(cmd: list[str]) -> float:
+    r = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], capture_output=True, text=True, check=True)
+    return int(r.stderr.strip().splitlines()[-1]) / 1024
+
+
+# ------------------------------------------------------------------ 1. engine overhead
+
+
+def engine_overhead(rounds: int) -> dict[str, float]:
+    bare = Path(tempfile.mkdtemp()) / "bare.py"
+    bare.write_text(BARE_SURFACE)
+    ratios, overhead = [], []
+    for _ in range(rounds):
+        a20 = wall([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "20000"])
+        b20 = wall([sys.executable, str(bare), "20000"])
+        a2 = wall([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "2000"])
+        b2 = wall([sys.executable, str(bare), "2000"])
+        ratios.append((a20 - a2) / (b20 - b2))
+        overhead.append(((a20 - a2) - (b20 - b2)) / 18000 * 1e6)
+    return {"ratio": statistics.median(ratios), "us_per_step": statistics.median(overhead)}
+
+
+# ------------------------------------------------------------------ 2. live training and redraw
+
+
+def bare_rate_in_process(seconds: float = 1.5) -> float:
+    import torch
+
+    p = torch.tensor([-1.5, 2.0], dtype=torch.float64, requires_grad=True)
+    o = torch.optim.SGD([p], lr=1e-4)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        for _ in range(200):
+            o.zero_grad()
+            loss = (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+            loss.backward()
+            o.step()
+        n += 200
+    return n / (time.perf_counter() - t0)
+
+
+async def live(seconds: float) -> dict[str, float]:
+    from playground import scenarios
+    from playground.app import SPEEDS, PlaygroundApp
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load("rosenbrock")
+    config = resolve(s, optimizer="sgd", hyper={"lr": 1e-4, "momentum": 0.0, "nesterov": False}, steps=100_000_000)
+    app = PlaygroundApp(s, load_engine=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.set_run(Run(s, config))
+        app.speed_index = len(SPEEDS) - 1
+        await pilot.pause()
+        frames0, t0 = app.frames, time.perf_counter()
+        await pilot.press("space")
+        await asyncio.sleep(seconds)
+        await pilot.press("space")
+        dt = time.perf_counter() - t0
+        steps, frames = app.run_.step_count, app.frames - frames0  # type: ignore[union-attr]
+        await app.workers.wait_for_complete()
+    return {"steps_per_s": steps / dt, "fps": frames / dt}
+
+
+async def redraw(history: int) -> dict[str, float]:
+    from playground import scenarios
+    from playground.app import PlaygroundApp
+    from playground.engine import Run
+    from playground.settings import resolve
+    from playground.widgets.loss_curve import LossCurve
+    from playground.widgets.map_plot import MapPlot
+
+    s = scenarios.load("rosenbrock")
+    app = PlaygroundApp(s, load_engine=False)
+    times = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        run = Run(s, resolve(s, optimizer="sgd", hyper={"lr": 1e-4, "momentum": 0.0, "nesterov": False}))
+        run.step(history)
+        app.set_run(run)
+        await pilot.pause()
+        plot, curve = app.query_one(MapPlot), app.query_one(LossCurve)
+        for _ in range(15):
+            t = time.perf_counter()
+            app._redraw(force=True)
+            plot.render()
+            curve.render()
+            times.append(time.perf_counter() - t)
+    return {"ms": statistics.median(times) * 1e3}
+
+
+# ------------------------------------------------------------------ 3. start-up
+
+
+def startup(rounds: int) -> dict[str, float]:
+    import re
+
+    firsts, imports = [], []
+    for i in range(rounds):
+        sock = f"bench-{os.getpid()}-{i}"
+        t0 = time.perf_counter()
+        subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "120", "-y", "40", f"{PLAYGROUND} rosenbrock"], check=True)
+        first = float("inf")
+        while time.perf_counter() - t0 < 30:
+            screen = subprocess.run(["tmux", "-L", sock, "capture-pane", "-p"], capture_output=True, text=True).stdout
+            if re.search(r"\bstep 0\b", screen):
+                first = time.perf_counter() - t0
+                break
+            time.sleep(0.02)
+        subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
+        firsts.append(first)
+        imports.append(wall([sys.executable, "-c", "import torch"]))
+    first, imp = statistics.median(firsts), statistics.median(imports)
+    return {"first_frame_s": first, "import_torch_s": imp, "ratio": first / imp}
+
+
+# ------------------------------------------------------------------ 4. memory
+
+TUI_MEMORY = """import asyncio, resource, sys
+from playground import scenarios
+from playground.app import PlaygroundApp
+from playground.engine import Run
+from playground.settings import resolve
+async def main(n):
+    s = scenarios.load("rosenbrock")
+    app = PlaygroundApp(s, load_engine=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        run = Run(s, resolve(s, optimizer="sgd", hyper={"lr": 1e-4, "momentum": 0.0, "nesterov": False}))
+        app.set_run(run)
+        done = 0
+        while done < n:
+            done += run.step(min(50_000, n - done))
+            app._redraw(force=True)
+            await pilot.pause()
+asyncio.run(main(int(sys.argv[1])))
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def memory(steps: int) -> dict[str, float]:
+    small = peak_mb([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "2000"])
+    big = peak_mb([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", str(steps)])
+    script = Path(tempfile.mkdtemp()) / "tui_memory.py"
+    script.write_text(TUI_MEMORY)
+
+    def tui(n: int) -> float:
+        out = subprocess.run([sys.executable, str(script), str(n)], capture_output=True, text=True, check=True).stdout
+        return float(out.strip().splitlines()[-1])
+
+    return {"headless_mb": big - small, "tui_mb": tui(steps) - tui(2000), "steps": steps}
+
+
+# ------------------------------------------------------------------ 5. datasets
+
+
+def datasets(rounds: int) -> dict[str, float]:
+    import numpy as np
+    import torch
+
+    from playground import scenarios
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load("moons")
+    config = resolve(s)
+    run = Run(s, config)
+    xs, ys = np.linspace(-2, 2, 80), np.linspace(-2, 2, 24)  # the map's cells at 120x40
+    run.predict_grid(xs, ys)
+    grid = []
+    for _ in range(50):
+        t = time.perf_counter()
+        run.predict_grid(xs, ys)
+        grid.append(time.perf_counter() - t)
+
+    def bare(n: int) -> float:
+        torch.manual_seed(config.seed)
+        from playground.engine import build_model
+
+        model = build_model(s, 2, 2)
+        x, y = torch.from_numpy(run.points.train_x), torch.from_numpy(run.points.train_y)  # type: ignore[union-attr]
+        o = torch.optim.SGD(model.parameters(), lr=config.hyper["lr"], momentum=config.hyper["momentum"], nesterov=config.hyper["nesterov"])
+        t = time.perf_counter()
+        for _ in range(n):
+            o.zero_grad()
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+            loss.backward()
+            o.step()
+        return (time.perf_counter() - t) / n
+
+    def ours(n: int) -> float:
+        r = Run(s, config)
+        t = time.perf_counter()
+        r.step(n)
+        return (time.perf_counter() - t) / n
+
+    ratios = []
+    for _ in range(rounds):
+        b, o = bare(300), ours(300)
+        ratios.append(o / b)
+    return {"grid_ms": statistics.median(grid) * 1e3, "step_ratio": statistics.median(ratios)}
+
+
+# ------------------------------------------------------------------ report
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--full", action="store_true", help="memory at 1,000,000 steps (default 200,000)")
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
+    args = ap.parse_args()
+    steps = 1_000_000 if args.full else 200_000
+
+    rows: list[tuple[str, str, str, bool]] = []
+
+    def row(name: str, figure: str, target: str, ok: bool) -> None:
+        rows.append((name, figure, target, ok))
+        print(f"{'met    ' if ok else 'NOT met'}  {name}: {figure} (target {target})", flush=True)
+
+    e = engine_overhead(args.rounds)
+    row("engine step vs bare torch loop (20k minus 2k steps, whole processes)", f"{e['ratio']:.2f}x, {e['us_per_step']:+.0f} us/step", "<= 1.05x", e["ratio"] <= 1.05)
+    bare = bare_rate_in_process()
+    lv = asyncio.run(live(4.0))
+    row("live auto-run at max speed, 120x40, vs bare loop steps/s", f"{lv['steps_per_s'] / bare:.2f}x ({lv['steps_per_s']:.0f} vs {bare:.0f}/s)", ">= 0.5x", lv["steps_per_s"] / bare >= 0.5)
+    row("redraws per second while auto-running", f"{lv['fps']:.1f}", ">= 15", lv["fps"] >= 15)
+    rd = asyncio.run(redraw(10_000))
+    row("full redraw of all plots, 120x40, 10,000-step history", f"{rd['ms']:.1f} ms", "<= 20 ms", rd["ms"] <= 20)
+    st = startup(args.rounds)
+    row("launch to first frame with `step 0`, vs `python -c 'import torch'`", f"{st['ratio']:.2f}x ({st['first_frame_s']:.2f} s vs {st['import_torch_s']:.2f} s)", "<= 0.5x", st["ratio"] <= 0.5)
+    mem = memory(steps)
+    row(f"peak memory, headless run of {steps:,} steps over 2,000", f"+{mem['headless_mb']:.1f} MB", "<= 30 MB", mem["headless_mb"] <= 30)
+    row(f"peak memory, TUI run of {steps:,} steps over 2,000", f"+{mem['tui_mb']:.1f} MB", "<= 30 MB", mem["tui_mb"] <= 30)
+    ds = datasets(args.rounds)
+    row("decision-boundary grid for one frame (80x24 cells, moons)", f"{ds['grid_ms']:.2f} ms", "<= 2 ms", ds["grid_ms"] <= 2)
+    row("moons step (default model) vs bare torch loop", f"{ds['step_ratio']:.2f}x", "<= 1.2x", ds["step_ratio"] <= 1.2)
+
+    if not args.no_write:
+        lines = [
+            "# Benchmarks",
+            "",
+            f"Measured {datetime.date.today().isoformat()} on {os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()}),",
+            f"by `python benchmarks/run.py{' --full' if args.full else ''}`: medians of {args.rounds} rounds, each figure against its baseline in the same run.",
+            "",
+            "| figure | measured | target | |",
+            "|---|---|---|---|",
+            *[f"| {n} | {f} | {t} | {'met' if ok else '**not met**'} |" for n, f, t, ok in rows],
+            "",
+        ]
+        (ROOT / "BENCHMARKS.md").write_text("\n".join(lines))
+        print(f"wrote {ROOT / 'BENCHMARKS.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
