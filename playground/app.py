@@ -21,7 +21,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from playground import scenarios
@@ -88,6 +88,8 @@ class PlaygroundApp(App[None]):
         Binding("question_mark", "help", "help", priority=True),
         Binding("q", "quit", "quit", priority=True),
         Binding("escape", "leave_field", "leave field", show=False),
+        Binding("pageup", "page(-1)", show=False, priority=True),
+        Binding("pagedown", "page(1)", show=False, priority=True),
     ]
 
     def __init__(self, scenario: Scenario, config: RunConfig | None = None, load_engine: bool = True) -> None:
@@ -143,6 +145,11 @@ class PlaygroundApp(App[None]):
         main.set_class(w < 100, "-narrow")
         main.set_class(h < 30, "-short")
         tiny = w < MIN_WIDTH or h < MIN_HEIGHT
+        if tiny and main.display:
+            # nothing hidden may keep the keys: close open dropdowns and drop the focus
+            for select in main.query(Select):
+                select.expanded = False
+            self._main_screen.set_focus(None)
         main.display = not tiny
         self._main_screen.query_one("#too-small").display = tiny
 
@@ -207,6 +214,8 @@ class PlaygroundApp(App[None]):
     # ------------------------------------------------------------ keys
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "page":  # only to guard an open dropdown; elsewhere the key goes on
+            return isinstance(self.focused, OptionList)
         if action in KEY_ACTIONS:
             if len(self.screen_stack) > 1:  # a dialog is open: its own keys apply
                 return False
@@ -266,6 +275,14 @@ class PlaygroundApp(App[None]):
         from playground.screens.help_screen import HelpScreen
 
         self.push_screen(HelpScreen())
+
+    def action_page(self, direction: int) -> None:
+        options = self.focused
+        assert isinstance(options, OptionList)
+        try:
+            options.action_page_down() if direction > 0 else options.action_page_up()
+        except KeyError:  # textual 8.2.8: paging a dropdown before its first layout raises
+            pass
 
     def action_leave_field(self) -> None:
         self._main_screen.query_one(MapPlot).focus()
@@ -345,7 +362,11 @@ class PlaygroundApp(App[None]):
                     self.call_from_thread(self._auto_stopped, "paused", f"reached the budget of {budget} steps; space goes on")
                     return
             t0 = time.perf_counter()
-            run.step(n)
+            # one step at a time, so a pause takes effect after the current step: while the UI
+            # thread draws, a slice of a few steps can take 100+ ms waiting for the GIL
+            for _ in range(n):
+                if worker.is_cancelled or not run.step(1):
+                    break
             t1 = time.perf_counter()
             if speed is None:  # aim at slices of ~10 ms: short enough to pause at once
                 chunk = max(1, min(chunk * 2, int(chunk * 0.01 / max(t1 - t0, 1e-6))))
@@ -378,6 +399,8 @@ class PlaygroundApp(App[None]):
 
     @on(ControlPanel.Picked)
     def _picked(self, event: ControlPanel.Picked) -> None:
+        if not self.is_running:  # shutting down: the panel is gone
+            return
         if event.which == "scenario" and event.value != self.scenario.name:
             self.switch_scenario(event.value)
         elif event.which == "optimizer" and event.value != self.config.optimizer:
@@ -387,6 +410,8 @@ class PlaygroundApp(App[None]):
 
     @on(ControlPanel.Edited)
     def _edited(self, event: ControlPanel.Edited) -> None:
+        if not self.is_running:  # shutting down: a field blurred as the screen closed
+            return
         name, value = event.name, event.value
         if name in ("batch_size", "seed", "steps"):
             self._edit_run_field(name, value)
