@@ -1,5 +1,3 @@
-import sys
+from playground.cli import entry
 
-from playground.cli import main
-
-sys.exit(main())
+entry()

@@ -80,6 +80,8 @@ def _hyper_flags(args: argparse.Namespace, optimizer: str) -> tuple[dict[str, An
         if "=" not in item:
             raise UsageError(f"--param: {item!r} is not NAME=VALUE")
         name, raw = item.split("=", 1)
+        if not name.strip():
+            raise UsageError(f"--param: {item!r} has no NAME before '='")
         given.append((name.strip(), f"--param {name.strip()}", raw))
     values: dict[str, Any] = {}
     flags: dict[str, str] = {}
@@ -133,6 +135,9 @@ def cmd_run(argv: list[str]) -> int:
 
         if Path(args.output).exists() and not args.force:
             raise UsageError(f"--output: {args.output} exists; add --force to replace it")
+        folder = Path(args.output).parent
+        if not folder.is_dir():
+            raise UsageError(f"--output: the folder {str(folder)!r} does not exist")
 
     from playground import report
     from playground.engine import Run, warm_up
@@ -214,3 +219,18 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+
+
+def entry() -> None:
+    """The console script: `main`, then a quick exit. Tearing down torch's thousands of
+    modules at interpreter exit takes seconds on a slow machine and does nothing useful, so
+    after flushing the output the process ends at once."""
+    import os
+
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (BrokenPipeError, ValueError):
+        code = code or 0
+    os._exit(code)

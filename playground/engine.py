@@ -26,6 +26,10 @@ from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
 from playground.settings import RunConfig
 
+# The models here are tiny: one thread is fastest, and several threads slow to a crawl when
+# another process holds a core (seen: 10-50 times slower on a busy 2-core machine).
+torch.set_num_threads(1)
+
 ACTIVATIONS = {
     "tanh": nn.Tanh,
     "relu": nn.ReLU,

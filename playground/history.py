@@ -156,7 +156,7 @@ class History:
     """Everything a run records, one row per point: index k is the state after k updates."""
 
     loss: Column = field(default_factory=Series)
-    grad_norm: Column = field(default_factory=lambda: Series(np.float32))
+    grad_norm: Column = field(default_factory=Series)
     lr: Column = field(default_factory=Stepwise)
     x: Column | None = None  # surfaces: the trajectory
     y: Column | None = None
@@ -167,7 +167,7 @@ class History:
     def make(cls, kind: str, test_points: bool, full: bool = True) -> History:
         """The columns a run of this kind records; `full=False` keeps only first and last values."""
         column = (lambda dtype=np.float64: Series(dtype)) if full else (lambda dtype=None: Ends())
-        h = cls(loss=column(), grad_norm=column(np.float32), lr=Stepwise() if full else Ends())
+        h = cls(loss=column(), grad_norm=column(), lr=Stepwise() if full else Ends())
         if kind == "surface":
             h.x, h.y = column(), column()
         elif kind == "classification":

@@ -200,7 +200,7 @@ class _Reader:
                 raise self.fail(key, f"missing table [{key}]")
             return {}
         if not isinstance(value, dict):
-            raise self.fail(key, f"must be a table [{key}], not a {_type(value)}")
+            raise self.fail(key, f"must be a table [{key}], not {_a(_type(value))}")
         for k in value:
             if k not in allowed:
                 raise self.fail(f"{key}.{k}", f"unknown key ({closest(k, list(allowed))})")
@@ -392,7 +392,7 @@ class _Reader:
         for opt_name in set(OPTIMIZERS) & t.keys():
             sub = t[opt_name]
             if not isinstance(sub, dict):
-                raise self.fail(f"defaults.{opt_name}", f"must be a table [defaults.{opt_name}], not a {_type(sub)}")
+                raise self.fail(f"defaults.{opt_name}", f"must be a table [defaults.{opt_name}], not {_a(_type(sub))}")
             spec = OPTIMIZERS[opt_name]
             per[opt_name] = {}
             for k, v in sub.items():
@@ -400,6 +400,10 @@ class _Reader:
                     raise self.fail(f"defaults.{opt_name}.{k}", f"{opt_name} has no such hyperparameter ({closest(k, spec.names())})")
                 per[opt_name][k] = self.hyper_value(k, v, f"defaults.{opt_name}.{k}", opt_name)
         d = Defaults(optimizer, loss, steps, batch_size, seed, tol, hyper, per)
+        sgd = {**{k: v for k, v in hyper.items() if k in OPTIMIZERS["sgd"].names()}, **per.get("sgd", {})}
+        if sgd.get("nesterov") and sgd.get("momentum", 0.0) <= 0:
+            where = "defaults.sgd.nesterov" if "nesterov" in per.get("sgd", {}) else "defaults.nesterov"
+            raise self.fail(where, "Nesterov needs momentum > 0: set momentum, or nesterov = false")
         # the defaults must make a valid run for the default optimizer
         from playground.settings import resolve
 
@@ -425,6 +429,10 @@ _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "an 
 
 def _type(value: Any) -> str:
     return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "table"}.get(type(value), type(value).__name__)
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[:1] in "aeiou" else f"a {noun}"
 
 
 def _short(value: Any) -> str:

@@ -141,7 +141,9 @@ def test_custom_start_point():
     config = resolve(s, optimizer="adam")
     run = Run(s, config, start=(-1.0, -1.0))
     run.step(STEPS)
-    np.testing.assert_allclose(run.history.trajectory(), plain_loop(s, "adam", config.hyper, STEPS, start=(-1.0, -1.0)), atol=1e-9)
+    np.testing.assert_allclose(
+        run.history.trajectory(), plain_loop(s, "adam", config.hyper, STEPS, start=(-1.0, -1.0)), atol=1e-9
+    )
 
 
 # ---------------------------------------------------------------- changing settings mid-run
@@ -149,7 +151,13 @@ def test_custom_start_point():
 
 @pytest.mark.parametrize(
     ("name", "change"),
-    [("sgd", {"lr": 0.0002}), ("sgd", {"momentum": 0.5}), ("adam", {"lr": 0.005}), ("rmsprop", {"lr": 0.003}), ("adam", {"betas": (0.5, 0.9)})],
+    [
+        ("sgd", {"lr": 0.0002}),
+        ("sgd", {"momentum": 0.5}),
+        ("adam", {"lr": 0.005}),
+        ("rmsprop", {"lr": 0.003}),
+        ("adam", {"betas": (0.5, 0.9)}),
+    ],
 )
 def test_mid_run_hyperparameter_change_keeps_optimizer_state(name, change):
     s = scenarios.load("rosenbrock")

@@ -14,7 +14,16 @@ from playground.engine import Run
 from playground.errors import ScenarioError
 from playground.settings import resolve
 
-BUNDLED = [e for e in scenarios.list_entries() if e.origin == "bundled"]
+
+def _bundled_entries():
+    """list_entries() with no user folders (they would shadow bundled names)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PLAYGROUND_SCENARIOS", "")
+        mp.setattr(scenarios, "user_dirs", lambda: [])
+        return [e for e in scenarios.list_entries() if e.origin == "bundled"]
+
+
+BUNDLED = _bundled_entries()
 SURFACES = ["rosenbrock", "beale", "himmelblau", "rastrigin", "saddle", "six_hump_camel", "ill_conditioned"]
 CLASSIFICATION = ["moons", "circles", "xor", "spiral", "gaussian", "blobs"]
 REGRESSION = ["sine"]
