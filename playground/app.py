@@ -10,6 +10,7 @@ history at about 15 frames a second, so input never waits for training.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,7 @@ from playground.scenarios import Scenario
 from playground.settings import RunConfig, resolve
 from playground.widgets.controls import ControlPanel
 from playground.widgets.loss_curve import LossCurve
-from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, Mark, MapPlot
+from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
 from playground.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ class PlaygroundApp(App[None]):
         self._queued: list[str] = []  # keys pressed while torch loads, done in order when ready
         self._drawn: tuple[Any, ...] | None = None
         self.frames = 0  # redraws made, for the benchmark's frame rate
+        self._dirty = False  # something changed that the plots do not show yet
+        self.engine_error: str | None = None
         self._load_engine_now = load_engine
         self._paths = {e.name: str(e.path) for e in scenarios.list_entries()}
         self._paths.setdefault(scenario.name, scenario.source)
@@ -130,7 +133,7 @@ class PlaygroundApp(App[None]):
         self._configure_map()
         self._fit_layout()
         self._redraw(force=True)
-        self._frame_timer = self.set_interval(FRAME_SECONDS, self._redraw, pause=True)
+        self._frame_timer = self.set_interval(FRAME_SECONDS, self._tick)
         if self._load_engine_now:
             # after the first frame is out, so the first frame does not wait for torch
             self.set_timer(0.05, self._load_engine)
@@ -155,24 +158,39 @@ class PlaygroundApp(App[None]):
 
     # ------------------------------------------------------------ the engine
 
-    @work(thread=True, exit_on_error=False, group="engine")
     def _load_engine(self) -> None:
+        """Import torch and build the run in a thread of its own (not the worker pool, which
+        auto-run uses), then hand the run to the UI thread."""
+        threading.Thread(target=self._engine_thread, name="load-engine", daemon=True).start()
+
+    def _engine_thread(self) -> None:
         # Importing torch is seconds of Python work. Longer GIL turns while it runs keep the
         # UI thread's wake-ups from stalling it (the UI only waits for input meanwhile).
         interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.05)
+        sys.setswitchinterval(0.25)
         try:
             from playground.engine import Run, warm_up
 
             warm_up()
+            run = Run(self.scenario, self.config)
+        except Exception as exc:  # noqa: BLE001 - shown in the app, which stays usable
+            self._from_thread(self._engine_failed, f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
+            return
         finally:
             sys.setswitchinterval(interval)
+        self._from_thread(self._engine_ready, run)
+
+    def _engine_failed(self, why: str) -> None:
+        self.engine_error = why
+        self.message = f"the engine could not start: {why}"
+        self._changed()
+
+    def _from_thread(self, callback: Any, *args: Any) -> None:
         try:
-            run = Run(self.scenario, self.config)
-        except PlaygroundError as exc:
-            self.call_from_thread(self._say, f"cannot start: {exc}")
-            return
-        self.call_from_thread(self._engine_ready, run)
+            self.call_from_thread(callback, *args)
+        except Exception as exc:  # noqa: BLE001 - the app is closing, or the callback failed
+            if self.is_running and not self._exit:
+                self.call_from_thread(self._say, f"error: {type(exc).__name__}: {exc}".splitlines()[0][:200])
 
     def _engine_ready(self, run: Run) -> None:
         if run.scenario is not self.scenario:  # the scenario changed while torch loaded
@@ -182,7 +200,6 @@ class PlaygroundApp(App[None]):
         elif run.config != self.config:
             self.message = run.apply(self.config)
         self.run_ = run
-        self._frame_timer.resume()
         self._configure_map()
         self._replay(self._queued)
         self._queued = []
@@ -226,7 +243,7 @@ class PlaygroundApp(App[None]):
     def action_toggle_run(self) -> None:
         if self.run_ is None:
             self._queued.append("toggle")
-            self._redraw(force=True)
+            self._changed()
             return
         if self.running:
             self._pause("paused")
@@ -236,7 +253,7 @@ class PlaygroundApp(App[None]):
     def action_step(self) -> None:
         if self.run_ is None:
             self._queued.append("step")
-            self._redraw(force=True)
+            self._changed()
             return
         if self.running:
             self._pause("paused")
@@ -250,7 +267,7 @@ class PlaygroundApp(App[None]):
             self.run_.reset()
         self.state = "paused"
         self.message = "reset to the start"
-        self._redraw(force=True)
+        self._changed()
 
     def action_lr(self, factor: float) -> None:
         lr = self.config.hyper.get("lr", 0.0) * factor
@@ -258,13 +275,13 @@ class PlaygroundApp(App[None]):
 
     def action_speed(self, delta: int) -> None:
         self.speed_index = max(0, min(len(SPEEDS) - 1, self.speed_index + delta))
-        self._redraw(force=True)
+        self._changed()
 
     def action_log(self) -> None:
         curve = self._main_screen.query_one(LossCurve)
         curve.log_scale = not curve.log_scale
         self.message = "loss on a log scale" if curve.log_scale else "loss on a linear scale"
-        self._redraw(force=True)
+        self._changed()
 
     def action_info(self) -> None:
         from playground.screens.info_screen import InfoScreen
@@ -303,7 +320,7 @@ class PlaygroundApp(App[None]):
         else:
             run.step(n)
             self.state = self._state_after_stop() or "paused"
-        self._redraw(force=True)
+        self._changed()
 
     def _state_after_stop(self) -> str | None:
         run = self.run_
@@ -326,14 +343,14 @@ class PlaygroundApp(App[None]):
         self.state = "running"
         self.rate = None
         self._auto_run(budget)
-        self._redraw(force=True)
+        self._changed()
 
     def _pause(self, state: str) -> None:
         self.running = False
         self.workers.cancel_group(self, "train")
         self.state = state
         self.rate = None
-        self._redraw(force=True)
+        self._changed()
 
     def _auto_stopped(self, state: str, message: str) -> None:
         if not self.running:
@@ -343,7 +360,7 @@ class PlaygroundApp(App[None]):
         self.rate = None
         if message:
             self.message = message
-        self._redraw(force=True)
+        self._changed()
 
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
     def _auto_run(self, budget: int | None) -> None:
@@ -393,7 +410,7 @@ class PlaygroundApp(App[None]):
             self.running = False
             self.state = "paused"
             self.message = f"error: {type(error).__name__}: {error}".splitlines()[0][:200]
-            self._redraw(force=True)
+            self._changed()
 
     # ------------------------------------------------------------ settings
 
@@ -470,14 +487,14 @@ class PlaygroundApp(App[None]):
             self.config = config
         if message:
             self.message = message
-        self._redraw(force=True)
+        self._changed()
 
     def switch_optimizer(self, name: str) -> None:
         try:
             config = resolve(self.scenario, optimizer=name, loss=self.config.loss, seed=self.config.seed, batch_size=self.config.batch_size, steps=self.config.steps)
         except ConfigError as exc:
             self.message = f"{name}: {exc}"
-            self._redraw(force=True)
+            self._changed()
             return
         self._apply(config)
         self._main_screen.query_one(ControlPanel).rebuild(self.scenario, self.config)
@@ -495,7 +512,7 @@ class PlaygroundApp(App[None]):
         except PlaygroundError as exc:
             self.message = str(exc)
             self._main_screen.query_one(ControlPanel).rebuild(self.scenario, self.config)
-            self._redraw(force=True)
+            self._changed()
             return
         if self.running:
             self._pause("paused")
@@ -512,7 +529,7 @@ class PlaygroundApp(App[None]):
         self.message = f"{scenario.title}: {scenario.description}"
         self._main_screen.query_one(ControlPanel).rebuild(scenario, config)
         self._configure_map()
-        self._redraw(force=True)
+        self._changed()
 
     def palette_commands(self) -> list[tuple[str, str, Any]]:
         out: list[tuple[str, str, Any]] = []
@@ -566,6 +583,16 @@ class PlaygroundApp(App[None]):
             plot.configure((0.0, 1.0), (0.0, 1.0), None, HEAT)
             plot.border_subtitle = "loading torch…"
 
+    def _changed(self) -> None:
+        """After a key or a setting: the status line now, the plots at the next frame, so a
+        burst of keys costs one plot rebuild per frame, not one per key."""
+        self._dirty = True
+        if self.screen_stack and not self._exit and self.is_running:
+            self._show_status()
+
+    def _tick(self) -> None:
+        self._redraw(force=self._dirty)
+
     def _redraw(self, force: bool = False) -> None:
         if not self.screen_stack or self._exit or not self.is_running:  # not while shutting down
             return
@@ -577,6 +604,7 @@ class PlaygroundApp(App[None]):
                 self._show_status()
             return
         self._drawn = key
+        self._dirty = False
         self.frames += 1
         with self.batch_update():
             self._show_status()
@@ -588,7 +616,8 @@ class PlaygroundApp(App[None]):
         if run is None:
             loss = self.scenario.surface.value(*self.scenario.surface.start) if self.scenario.surface else None
             queued = f" · {len(self._queued)} key(s) queued" if self._queued else ""
-            status.show(0, loss, None, self.config.hyper.get("lr"), f"loading torch…{queued}", self.speed, None, self.message)
+            state = "engine failed" if self.engine_error else f"loading torch…{queued}"
+            status.show(0, loss, None, self.config.hyper.get("lr"), state, self.speed, None, self.message)
             return
         h = run.history
         acc = h.accuracy.last() if h.accuracy is not None and len(h.accuracy) else None
@@ -651,7 +680,7 @@ class PlaygroundApp(App[None]):
 
     def _say(self, message: str) -> None:
         self.message = message
-        self._redraw(force=True)
+        self._changed()
 
 
 def surface_background(scenario: Scenario):  # noqa: ANN201

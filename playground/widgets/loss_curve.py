@@ -49,7 +49,7 @@ class LossCurve(PlotextPlot):
             if hi - lo < 1e-12:
                 lo, hi = lo - 0.5, hi + 0.5
             plt.ylim(lo, hi)
-            ticks = nice_ticks(lo, hi, 4)
+            ticks = _one_per_row(nice_ticks(lo, hi, 4), lo, hi, max(1, self.size.height - 4))
             if self.log_scale:
                 labels = [_power(t) for t in ticks]
             else:
@@ -73,3 +73,16 @@ def _power(t: float) -> str:
     if not math.isfinite(t):
         return ""
     return f"1e{t:.1f}" if abs(t - round(t)) > 0.05 else f"1e{round(t)}"
+
+
+def _one_per_row(ticks: list[float], lo: float, hi: float, rows: int) -> list[float]:
+    """Drop ticks that would share a row of the plot (`rows` tall) with a lower one: plotext
+    would print just one of their labels, and which one changes with Python's hash seed."""
+    out: list[float] = []
+    used: set[int] = set()
+    for t in ticks:
+        row = round((t - lo) / (hi - lo) * (rows - 1)) if rows > 1 and hi > lo else 0
+        if row not in used:
+            used.add(row)
+            out.append(t)
+    return out
