@@ -26,6 +26,7 @@ from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from playground import scenarios
+from playground.datasets import Points
 from playground.errors import ConfigError, PlaygroundError
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS, get_optimizer
@@ -108,6 +109,7 @@ class PlaygroundApp(App[None]):
         self.frames = 0  # redraws made, for the benchmark's frame rate
         self._dirty = False  # something changed that the plots do not show yet
         self.engine_error: str | None = None
+        self._early_points: tuple[Scenario, Points] | None = None
         self._load_engine_now = load_engine
         self._paths = {e.name: str(e.path) for e in scenarios.list_entries()}
         self._paths.setdefault(scenario.name, scenario.source)
@@ -569,19 +571,35 @@ class PlaygroundApp(App[None]):
         if s.surface is not None:
             plot.configure(s.surface.x, s.surface.y, surface_background(s), HEAT)
             plot.border_subtitle = "○ start  ● now  × minimum"
-        elif self.run_ is not None and self.run_.points is not None:
-            pts = self.run_.points
-            xlim, ylim = pts.bounds()
+        else:
+            xlim, ylim = self._points().bounds()
+            run = self.run_
             if s.kind == "classification":
-                run = self.run_
-                plot.configure(xlim, ylim, lambda xs, ys: run.predict_grid(xs, ys), CLASS_DIM)
+                background = (lambda xs, ys: run.predict_grid(xs, ys)) if run is not None else None
+                plot.configure(xlim, ylim, background, CLASS_DIM)
                 plot.border_subtitle = "● train  × test  (colour: predicted class)"
             else:
                 plot.configure(xlim, ylim, None, HEAT)
                 plot.border_subtitle = "● data  line: the model's fit"
-        else:
-            plot.configure((0.0, 1.0), (0.0, 1.0), None, HEAT)
-            plot.border_subtitle = "loading torch…"
+
+    def _points(self) -> Points:
+        """The dataset's points: the run's, or (before torch is loaded) made here with numpy."""
+        if self.run_ is not None and self.run_.points is not None:
+            return self.run_.points
+        if self._early_points is None or self._early_points[0] is not self.scenario:
+            self._early_points = (self.scenario, self.scenario.points())
+        return self._early_points[1]
+
+    def _data_marks(self, pts: Points) -> list[Mark]:
+        """Training points as dots and test points as crosses, coloured by class (or by split)."""
+        if pts.kind == "classification":
+            def colour(c: int) -> tuple[int, int, int]:
+                return CLASS_BRIGHT[int(c) % len(CLASS_BRIGHT)]
+
+            marks = [Mark(float(a), float(b), "●", colour(c), False) for (a, b), c in zip(pts.train_x, pts.train_y)]
+            return marks + [Mark(float(a), float(b), "×", colour(c)) for (a, b), c in zip(pts.test_x, pts.test_y)]
+        marks = [Mark(float(a[0]), float(b), "●", CLASS_BRIGHT[1], False) for a, b in zip(pts.train_x, pts.train_y)]
+        return marks + [Mark(float(a[0]), float(b), "×", CLASS_BRIGHT[0]) for a, b in zip(pts.test_x, pts.test_y)]
 
     def _changed(self) -> None:
         """After a key or a setting: the status line now, the plots at the next frame, so a
@@ -642,6 +660,8 @@ class PlaygroundApp(App[None]):
             if s.surface is not None:
                 x, y = s.surface.start
                 plot.show([], self._surface_marks(x, y, x, y))
+            else:
+                plot.show([], self._data_marks(self._points()))
             return
         h = run.history
         if s.surface is not None:
@@ -656,14 +676,10 @@ class PlaygroundApp(App[None]):
             cx, cy = (float(xs[-1]), float(ys[-1])) if len(xs) else (sx, sy)
             plot.show([(xs.tolist(), ys.tolist(), PATH)], self._surface_marks(sx, sy, cx, cy))
         elif run.points is not None:
-            pts = run.points
+            marks = self._data_marks(run.points)
             if s.kind == "classification":
-                marks = [Mark(float(a), float(b), "●", CLASS_BRIGHT[int(c) % len(CLASS_BRIGHT)], False) for (a, b), c in zip(pts.train_x, pts.train_y)]
-                marks += [Mark(float(a), float(b), "×", CLASS_BRIGHT[int(c) % len(CLASS_BRIGHT)]) for (a, b), c in zip(pts.test_x, pts.test_y)]
                 plot.show([], marks, version=(id(run), h.steps))
             else:
-                marks = [Mark(float(a[0]), float(b), "●", CLASS_BRIGHT[1], False) for a, b in zip(pts.train_x, pts.train_y)]
-                marks += [Mark(float(a[0]), float(b), "×", CLASS_BRIGHT[0]) for a, b in zip(pts.test_x, pts.test_y)]
                 grid = np.linspace(*plot.xlim, 200)
                 fit = run.predict_grid(grid, grid)
                 plot.show([(grid.tolist(), fit.tolist(), CLASS_BRIGHT[3])], marks)
