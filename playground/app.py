@@ -169,7 +169,7 @@ class PlaygroundApp(App[None]):
         # Importing torch is seconds of Python work. Longer GIL turns while it runs keep the
         # UI thread's wake-ups from stalling it (the UI only waits for input meanwhile).
         interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.25)
+        sys.setswitchinterval(0.05)
         try:
             from playground.engine import Run, warm_up
 

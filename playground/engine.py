@@ -41,13 +41,57 @@ ACTIVATIONS = {
 }
 
 
+def _skip_compile_hooks() -> None:
+    """We never use torch.compile, yet torch.optim imports torch._dynamo (seconds of imports on
+    a slow machine) the first time an optimizer is built or stepped, only to mark functions as
+    not-to-be-compiled. Outside compilation those marks change nothing, so record them as
+    already made. Guarded: if torch's internals differ, this does nothing."""
+    try:
+        from torch._compile import _disable_dynamo
+    except ImportError:
+        return
+    marker = _disable_dynamo(lambda: None).__code__
+    for cls in (torch.optim.Optimizer, *(getattr(torch.optim, n) for n in dir(torch.optim))):
+        if not isinstance(cls, type):
+            continue
+        for fn in vars(cls).values():
+            inner = getattr(fn, "__wrapped__", None)
+            if getattr(fn, "__code__", None) is marker and inner is not None:
+                inner.__dynamo_disable = inner
+
+
+def _plain_step(optimizer: torch.optim.Optimizer) -> Any:
+    """optimizer.step without torch.compile's wrapper, which imports torch._dynamo on first use
+    for a graph break that means nothing in eager mode. The wrapper's other work (switching off
+    autograd, unless the optimizer is `differentiable`) is kept. Optimizers whose step is not
+    wrapped that way (LBFGS) keep their own step."""
+    from torch.optim.optimizer import _use_grad_for_differentiable
+
+    marker = _use_grad_for_differentiable(lambda self: None).__code__
+    fn = type(optimizer).step
+    while fn is not None and getattr(fn, "__code__", None) is not marker:
+        fn = getattr(fn, "__wrapped__", None)
+    raw = getattr(fn, "__wrapped__", None) if fn is not None else None
+    if raw is None or optimizer.defaults.get("differentiable"):
+        return optimizer.step
+
+    def step(closure: Any = None) -> Any:
+        with torch.no_grad():
+            return raw(optimizer, closure)
+
+    return step
+
+
+_skip_compile_hooks()
+
+
 def warm_up() -> None:
     """Take torch's one-time costs now: the first optimizer step imports torch._dynamo (seconds
     on a slow machine). The TUI calls this in its loading thread, before anyone presses a key."""
     p = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([p], lr=0.0)
     (p * 1.0).sum().backward()
-    opt.step()
+    _plain_step(opt)()
 
 
 def build_model(scenario: Scenario, inputs: int, outputs: int) -> nn.Sequential:
@@ -126,6 +170,7 @@ class Run:
             self.optimizer = self._spec.build(self._params, config.hyper)
         except (ValueError, TypeError) as exc:  # torch's own checks, beyond the registry's
             raise ConfigError(config.optimizer, str(exc)) from None
+        self._step = _plain_step(self.optimizer)
         if self.scenario.kind != "surface":
             assert config.loss is not None
             self._loss_fn = get_loss(self.scenario.kind, config.loss).function()
@@ -189,18 +234,15 @@ class Run:
         return loss
 
     def _steps_surface(self, n: int) -> int:
-        p, f, opt = self._p, self._f, self.optimizer
+        p, f, step = self._p, self._f, self._step
         h = self.history
         loss_add, grad_add, lr_add = h.loss.append, h.grad_norm.append, h.lr.append
         x_add, y_add = h.x.append, h.y.append  # type: ignore[union-attr]
-        group = opt.param_groups[0]
+        group = self.optimizer.param_groups[0]
         closure = self._surface_closure if self._spec.needs_closure else None
         isfinite, hypot = math.isfinite, math.hypot
         for i in range(n):
-            if closure is None:
-                opt.step()
-            else:
-                opt.step(closure)
+            step(closure)
             p.grad = None
             x, y = p.unbind()
             loss = f(x, y)
@@ -252,25 +294,23 @@ class Run:
         return self._x[idx], self._y[idx]
 
     def _steps_dataset(self, n: int) -> int:
-        opt = self.optimizer
+        step = self._step
+        closure = self._dataset_closure if self._spec.needs_closure else None
         for i in range(n):
             full = self.config.batch_size <= 0 or self.config.batch_size >= len(self._x)
             if full:
                 self._batch_now = (self._x, self._y)
-                if self._spec.needs_closure:
-                    opt.step(self._dataset_closure)
-                else:
-                    opt.step()
+                step(closure)
                 self._evaluate()
             else:
                 self._batch_now = self._next_batch()
-                if self._spec.needs_closure:
-                    opt.step(self._dataset_closure)
-                    norm = self._grad_norm()
-                else:
+                if closure is None:  # the minibatch's gradient, measured before the update
                     self._dataset_closure()
                     norm = self._grad_norm()
-                    opt.step()
+                    step(None)
+                else:
+                    step(closure)
+                    norm = self._grad_norm()
                 self._evaluate(minibatch_norm=norm)
             if self.diverged_at is not None:
                 return i + 1
