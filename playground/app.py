@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 SPEEDS: list[int | None] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None]  # None: unthrottled
 DEFAULT_SPEED = SPEEDS.index(100)
 FRAME_SECONDS = 1 / 15
-PATH_POINTS = 800  # the most trajectory points drawn per frame
+PATH_POINTS = 200  # the most trajectory points drawn per frame (plotext cost grows with them)
 KEY_ACTIONS = {"toggle_run", "step", "reset", "lr", "speed", "log", "info", "help"}
 MIN_WIDTH, MIN_HEIGHT = 60, 16
 

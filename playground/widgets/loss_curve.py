@@ -31,7 +31,7 @@ class LossCurve(PlotextPlot):
         plt = self.plt
         plt.clear_data()
         width = max(self.size.width, 10)
-        budget = max(20, 2 * width)
+        budget = max(20, width)  # about a point per column: what braille can show
         loss = self._loss
         n = len(loss)
         values = loss

@@ -134,6 +134,22 @@ class MapPlot(PlotextPlot):
                 glyphs[(r, c)] = mark
         path_style = Style(color=Color.from_rgb(*self._lines[-1][2]), bold=True) if self._lines else Style()
         plain = Style()
+        styles: dict[tuple[int, object], Style] = {}  # (map colour, glyph kind) -> combined style
+
+        def style_of(colour: int, kind: object) -> Style:
+            key = (colour, kind)
+            found = styles.get(key)
+            if found is None:
+                bg = self._styles[colour] if colour >= 0 else plain
+                if kind is None:
+                    found = bg
+                elif kind == "path":
+                    found = bg + path_style
+                else:
+                    found = bg + Style(color=Color.from_rgb(*kind.color), bold=kind.bold)  # type: ignore[attr-defined]
+                styles[key] = found
+            return found
+
         out: list[list[Segment]] = []
         for i, line in enumerate(lines):
             r = i - top - 1
@@ -141,17 +157,26 @@ class MapPlot(PlotextPlot):
                 out.append([Segment(line)])
                 continue
             segs = [Segment(line[:left])]
-            row_styles = grid[r] if grid is not None else None
+            row_colours = grid[r] if grid is not None else None
+            run_text: list[str] = []
+            run_style: Style | None = None
             for c in range(cols):
                 ch = line[left + c] if left + c < len(line) else " "
-                bg = self._styles[row_styles[c]] if row_styles is not None else plain
+                colour = int(row_colours[c]) if row_colours is not None else -1
                 mark = glyphs.get((r, c))
                 if mark is not None:
-                    segs.append(Segment(mark.glyph, bg + Style(color=Color.from_rgb(*mark.color), bold=mark.bold)))
+                    ch, style = mark.glyph, style_of(colour, mark)
                 elif BRAILLE_LO < ord(ch) <= BRAILLE_HI:
-                    segs.append(Segment(ch, bg + path_style))
+                    style = style_of(colour, "path")
                 else:
-                    segs.append(Segment(" ", bg))
+                    ch, style = " ", style_of(colour, None)
+                if style is not run_style and run_text:
+                    segs.append(Segment("".join(run_text), run_style))
+                    run_text = []
+                run_style = style
+                run_text.append(ch)
+            if run_text:
+                segs.append(Segment("".join(run_text), run_style))
             segs.append(Segment(line[right:]))
             out.append(segs)
         return out
