@@ -1,0 +1,62 @@
+"""Snapshot tests (pytest-textual-snapshot): the pictures issue 3 asks for.
+
+Each view is made deterministic: the run is built in the test with the scenario's fixed seeds and
+stepped synchronously (no auto-run, so no steps per second on screen), and the focus is on the
+map, so no text cursor blinks. Update with `pytest tests/app --snapshot-update` after looking at
+the report.
+"""
+
+from __future__ import annotations
+
+from tui_helpers import main_screen
+
+from playground import scenarios
+from playground.app import PlaygroundApp
+from playground.engine import Run
+from playground.settings import resolve
+
+
+def prepared(name: str, steps: int = 0, keys: tuple[str, ...] = ()):  # noqa: ANN201
+    """(app, run_before): `name` with its defaults, `steps` made before the picture."""
+    scenario = scenarios.load(name)
+    app = PlaygroundApp(scenario, load_engine=False)
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        app.set_run(Run(scenario, resolve(scenario)))
+        if steps:
+            app.run_.step(steps)
+        main_screen(app).query_one("#map").focus()
+        app._redraw(force=True)
+        await pilot.pause()
+        if keys:
+            await pilot.press(*keys)
+        await pilot.pause()
+
+    return app, run_before
+
+
+def test_rosenbrock_at_the_start(snap_compare) -> None:  # noqa: ANN001
+    app, run_before = prepared("rosenbrock")
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+
+
+def test_rosenbrock_after_50_steps_of_nesterov(snap_compare) -> None:  # noqa: ANN001
+    app, run_before = prepared("rosenbrock", steps=50)
+    config = resolve(scenarios.load("rosenbrock"))
+    assert config.optimizer == "sgd" and config.hyper["nesterov"] and config.hyper["momentum"] == 0.9
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+
+
+def test_moons_after_100_steps(snap_compare) -> None:  # noqa: ANN001
+    app, run_before = prepared("moons", steps=100)
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+
+
+def test_help_screen(snap_compare) -> None:  # noqa: ANN001
+    app, run_before = prepared("rosenbrock", keys=("question_mark",))
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+
+
+def test_small_terminal_80x24(snap_compare) -> None:  # noqa: ANN001
+    app, run_before = prepared("rosenbrock", steps=50)
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))

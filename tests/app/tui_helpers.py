@@ -1,0 +1,139 @@
+"""Driving the playground TUI through Textual's pilot, deterministically: the run is built in the
+test (`load_engine=False`, then `app.set_run`), not in the app's loading thread.
+
+`press` stands in for `pilot.press`: the pilot waits, after each key, until the process's CPU
+time stops advancing (`wait_for_idle`, up to 1 s, twice), which never happens while a training
+thread works, so each key would cost 2 s during auto-run. `press` sends the same key events and
+waits only until the app, the screen and its widgets have handled the key.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from textual import events
+from textual.geometry import Size
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.pilot import Pilot
+
+from playground import scenarios
+from playground.app import PlaygroundApp
+from playground.engine import Run
+from playground.settings import resolve
+
+
+@asynccontextmanager
+async def open_app(name: str, size: tuple[int, int] = (120, 40), **config: Any):
+    """The app on scenario `name`, with a run built here (not in the loading thread)."""
+    scenario = scenarios.load(name)
+    app = PlaygroundApp(scenario, load_engine=False)
+    async with app.run_test(size=size) as pilot:
+        app.set_run(Run(scenario, resolve(scenario, **config)))
+        await pilot.pause()
+        yield app, pilot
+
+
+def main_screen(app: PlaygroundApp):  # noqa: ANN201
+    return app.screen_stack[0]
+
+
+def status(app: PlaygroundApp) -> str:
+    """The status line as shown (both of its lines)."""
+    return str(main_screen(app).query_one("#status").render())
+
+
+def shown_step(app: PlaygroundApp) -> int:
+    match = re.search(r"\bstep (\d+)\b", status(app))
+    assert match, status(app)
+    return int(match.group(1))
+
+
+async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> float:
+    """Let the app run until `condition()` holds; returns the seconds it took."""
+    t0 = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - t0 > timeout:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
+        await pilot.pause(0.02)
+    return time.perf_counter() - t0
+
+
+async def resize(pilot: Pilot, width: int, height: int) -> None:
+    """`pilot.resize_terminal` without its wait for an idle process (1 s while training runs)."""
+    app = pilot.app
+    size = Size(width, height)
+    app._driver._size = size
+    app.post_message(events.Resize(size, size))
+    for _ in range(3):
+        await pilot._wait_for_screen()
+
+
+async def wait_stopped(pilot: Pilot, app: PlaygroundApp, quiet: float = 0.2, timeout: float = 5.0) -> None:
+    """Wait until the run makes no step for `quiet` seconds (a cancelled thread worker counts as
+    finished at once, while its thread may still be ending its slice)."""
+    t0 = time.perf_counter()
+    while True:
+        n = app.run_.step_count
+        await pilot.pause(quiet)
+        if app.run_.step_count == n:
+            return
+        if time.perf_counter() - t0 > timeout:
+            raise AssertionError("the run does not stop")
+
+
+async def type_into(pilot: Pilot, selector: str, text: str, typed: bool = False) -> None:
+    """Focus a field, put `text` in it and press enter. `typed`: key by key, as a person would
+    (about 60 ms a key here); otherwise the text is set at once, which is all the app sees of it
+    when enter is pressed."""
+    app = pilot.app
+    field = main_screen(app).query_one(selector)
+    field.focus()
+    await pilot.pause(0.01)
+    if typed:
+        await press(pilot, "home", "ctrl+k", *text)  # to the start, delete to the end, type
+    else:
+        field.value = text
+    await press(pilot, "enter")
+    await pilot.pause(0.01)
+
+
+def _send_key(app: PlaygroundApp, key: str) -> None:
+    """What `pilot.press` sends for one key, as if typed on the terminal."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    original = REPLACED_KEYS.get(key, key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(original))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    event = events.Key(key, char)
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def press(pilot: Pilot, *keys: str) -> None:
+    """Press keys as `pilot.press` does, without waiting for the whole process to go idle."""
+    for key in keys:
+        _send_key(pilot.app, key)
+        # the app hands a key to the screen, the screen to the focused widget, which may bubble
+        # it back up: wait for each hop, so the next key meets the state this one left
+        for _ in range(4):
+            await pilot._wait_for_screen()
+
+
+async def key_latency(pilot: Pilot, key: str, done: Callable[[], bool], timeout: float = 5.0) -> float:
+    """Seconds from typing `key` until `done()` holds (the key's action took effect)."""
+    import asyncio
+
+    t0 = time.perf_counter()
+    _send_key(pilot.app, key)
+    while not done():
+        if time.perf_counter() - t0 > timeout:
+            raise AssertionError(f"{key!r} had no effect after {timeout} s")
+        await asyncio.sleep(0.002)
+    return time.perf_counter() - t0
