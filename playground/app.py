@@ -316,23 +316,20 @@ class PlaygroundApp(App[None]):
     def _do_steps(self, n: int) -> None:
         run = self.run_
         assert run is not None
-        if run.diverged:
-            self.state = f"diverged at step {run.diverged_at}"
-            self.message = f"{run.stop_reason}; press r to reset"
-        else:
+        if not run.diverged:
             run.step(n)
-            self.state = self._state_after_stop() or "paused"
+        self.state = self._state_after_stop() or "paused"
         self._changed()
 
     def _state_after_stop(self) -> str | None:
         run = self.run_
         assert run is not None
+        stop = stop_state(run)
+        if stop is None:
+            return None
         if run.diverged:
-            self.message = f"{run.stop_reason}; press r to reset"
-            return f"diverged at step {run.diverged_at}"
-        if run.converged:
-            return "converged"
-        return None
+            self.message = stop[1]
+        return stop[0]
 
     def _start(self) -> None:
         run = self.run_
@@ -392,11 +389,9 @@ class PlaygroundApp(App[None]):
             if t1 - rate_time >= 0.5:
                 self.rate = (run.step_count - rate_steps) / (t1 - rate_time)
                 rate_time, rate_steps = t1, run.step_count
-            stopped = run.diverged or run.converged
-            if stopped:
-                state = f"diverged at step {run.diverged_at}" if run.diverged else "converged"
-                why = f"{run.stop_reason}; press r to reset" if run.diverged else "the gradient norm fell below the tolerance"
-                self.call_from_thread(self._auto_stopped, state, why)
+            stop = stop_state(run)
+            if stop is not None:
+                self.call_from_thread(self._auto_stopped, *stop)
                 return
             if speed is not None:
                 next_time += n / speed
@@ -697,6 +692,15 @@ class PlaygroundApp(App[None]):
     def _say(self, message: str) -> None:
         self.message = message
         self._changed()
+
+
+def stop_state(run: Run) -> tuple[str, str] | None:
+    """(state, why) for a run that auto-run must stop, or None: the one wording of both."""
+    if run.diverged:
+        return f"diverged at step {run.diverged_at}", f"{run.stop_reason}; press r to reset"
+    if run.converged:
+        return "converged", "the gradient norm fell below the tolerance"
+    return None
 
 
 def surface_background(scenario: Scenario):  # noqa: ANN201
