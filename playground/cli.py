@@ -7,18 +7,23 @@ input of any kind ends with exit status 2 and one line on stderr, never a traceb
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any, NoReturn
 
 from playground import __version__
 from playground.errors import ConfigError, PlaygroundError
 
-COMMANDS = ("list", "check", "run")
+COMMANDS = ("list", "check", "run", "compare", "sweep")
 EPILOG = """commands:
   playground [SCENARIO]      open the playground (SCENARIO: a bundled name or a .toml file)
   playground list            bundled and user scenarios
   playground check FILE...   validate scenario files
   playground run SCENARIO    train headless and print the result (see `playground run --help`)
+  playground compare SCENARIO --run "sgd lr=0.01" --run "adam lr=0.05" ...
+                             race up to 6 optimizers from the same start, print the scoreboard
+  playground sweep SCENARIO --optimizer sgd --lr-min 1e-5 --lr-max 1 --points 11
+                             final loss against log-spaced learning rates
 """
 
 
@@ -46,10 +51,90 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", help="seed for the model's initial weights and the minibatch order")
     p.add_argument("--batch-size", help="points per update; 0 = the whole training set")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="any other hyperparameter, e.g. betas=0.9,0.99 (repeatable)")
-    p.add_argument("--format", choices=("text", "json", "csv"), default="text", help="what to print (default: text)")
-    p.add_argument("--output", metavar="FILE", help="write the result to FILE instead of standard output")
-    p.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    _run_flags(p)
+    _output_flags(p, ("text", "json", "csv"), record=True)
     return p
+
+
+def _run_flags(p: argparse.ArgumentParser) -> None:
+    """Flags that shape training beyond the optimizer: schedule, clipping, where to start."""
+    p.add_argument("--schedule", metavar="'NAME [P=V ...]'", help="learning-rate schedule: constant, step, exponential, cosine, onecycle, with parameters, e.g. 'step step_size=100 gamma=0.5'")
+    p.add_argument("--clip", metavar="F", help="clip the gradient's norm to F before each update (0 = off)")
+    p.add_argument("--start", metavar="X,Y", help="surfaces: start here instead of the scenario's start")
+
+
+def _output_flags(p: argparse.ArgumentParser, formats: tuple[str, ...], record: bool) -> None:
+    p.add_argument("--format", choices=formats, default="text", help="what to print (default: text)")
+    p.add_argument("--output", metavar="FILE", help="write the result to FILE instead of standard output")
+    if record:
+        p.add_argument("--record", metavar="FILE", help="write one JSON line per point to FILE as training goes")
+    p.add_argument("--force", action="store_true", help="replace FILE (--output, --record) if it exists")
+
+
+def _float_flag(flag: str, text: str | None, low: float | None = None, low_open: bool = False) -> float | None:
+    if text is None:
+        return None
+    try:
+        value = float(text.strip())
+    except ValueError:
+        raise UsageError(f"{flag}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise UsageError(f"{flag}: {text.strip()!r} is not a finite number")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise UsageError(f"{flag}: {value:g} is too small: it must be {'>' if low_open else '>='} {low:g}")
+    return value
+
+
+def _start_flag(scenario: Any, text: str | None) -> tuple[float, float] | None:
+    if text is None:
+        return None
+    if scenario.surface is None:
+        raise UsageError("--start: only a surface has a start point; a dataset starts from its seed")
+    parts = text.replace(";", ",").split(",")
+    if len(parts) != 2:
+        raise UsageError(f"--start: {text!r} is not X,Y (two numbers, e.g. -1.5,2)")
+    x, y = (_float_flag("--start", part) for part in parts)
+    (x0, x1), (y0, y1) = scenario.surface.x, scenario.surface.y
+    if not (x0 <= x <= x1 and y0 <= y <= y1):  # type: ignore[operator]
+        print(f"playground: warning: --start: ({x:g}, {y:g}) is outside the plotted domain", file=sys.stderr)
+    return x, y  # type: ignore[return-value]
+
+
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse, before any training, to write where it cannot or must not."""
+    from pathlib import Path
+
+    for flag, path in (("--output", args.output), ("--record", getattr(args, "record", None))):
+        if not path:
+            continue
+        if Path(path).exists() and not args.force:
+            raise UsageError(f"{flag}: {path} exists; add --force to replace it")
+        folder = Path(path).parent
+        if not folder.is_dir():
+            raise UsageError(f"{flag}: the folder {str(folder)!r} does not exist")
+    if args.output and getattr(args, "record", None) and Path(args.output).resolve() == Path(args.record).resolve():
+        raise UsageError("--record: the same file as --output; give each its own")
+
+
+def _emit(args: argparse.Namespace, text: str) -> None:
+    if args.output:
+        from playground.files import write_atomic
+
+        write_atomic(args.output, text, force=args.force)
+        print(f"playground: wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
+def _config_error(exc: ConfigError, scenario: Any, flags: dict[str, str]) -> UsageError:
+    """A setting that is wrong, named by the flag that set it, or by the scenario file's key."""
+    named = {"loss": "--loss", "batch_size": "--batch-size", "seed": "--seed", "steps": "--steps", "schedule": "--schedule", "clip": "--clip"}
+    flag = flags.get(exc.field) or named.get(exc.field)
+    if flag is None:  # a value that came from the scenario file
+        return UsageError(f"{scenario.source}: defaults.{exc.field}: {exc.message}")
+    if flag == "--schedule" and exc.field != "schedule":  # one of the schedule's parameters
+        return UsageError(f"--schedule: {exc.field}: {exc.message}")
+    return UsageError(f"{flag}: {exc.message}")
 
 
 def _int_flag(flag: str, text: str | None, low: int = 0) -> int | None:
@@ -121,38 +206,201 @@ def cmd_run(argv: list[str]) -> int:
     steps = _int_flag("--steps", args.steps)
     seed = _int_flag("--seed", args.seed)
     batch = _int_flag("--batch-size", args.batch_size)
-    if steps is not None and steps > scenarios.MAX_STEPS:
-        raise UsageError(f"--steps: {steps} is too many: at most {scenarios.MAX_STEPS}")
+    _check_steps(steps)
+    clip = _float_flag("--clip", args.clip, low=0.0)
+    if args.schedule is not None:
+        flags.update(_schedule_fields())
     try:
-        config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=seed, batch_size=batch, steps=steps)
+        config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=seed, batch_size=batch, steps=steps, schedule=args.schedule, clip=clip)
     except ConfigError as exc:
-        flag = flags.get(exc.field) or {"loss": "--loss", "batch_size": "--batch-size", "seed": "--seed", "steps": "--steps"}.get(exc.field)
-        if flag is None:  # a value that came from the scenario file
-            raise UsageError(f"{scenario.source}: defaults.{exc.field}: {exc.message}") from None
-        raise UsageError(f"{flag}: {exc.message}") from None
-    if args.output:
-        from pathlib import Path
-
-        if Path(args.output).exists() and not args.force:
-            raise UsageError(f"--output: {args.output} exists; add --force to replace it")
-        folder = Path(args.output).parent
-        if not folder.is_dir():
-            raise UsageError(f"--output: the folder {str(folder)!r} does not exist")
+        raise _config_error(exc, scenario, flags) from None
+    start = _start_flag(scenario, args.start)
+    _check_output(args)
 
     from playground import report
     from playground.engine import Run, warm_up
 
     warm_up()  # torch's one-time costs, kept out of the run's own timing
-    run = Run(scenario, config, full_history=args.format != "text")  # text prints a summary only
-    run.step(config.steps)
-    text = {"json": report.to_json, "csv": report.to_csv, "text": report.to_text}[args.format](run)
-    if args.output:
-        from playground.files import write_atomic
+    # text prints a summary only, so it keeps no history; a record needs every row
+    run = Run(scenario, config, start, full_history=args.format != "text" or bool(args.record))
+    _train([run], config.steps, args)
+    _emit(args, {"json": report.to_json, "csv": report.to_csv, "text": report.to_text}[args.format](run))
+    return 0
 
-        write_atomic(args.output, text, force=args.force)
-        print(f"playground: wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+
+def _check_steps(steps: int | None) -> None:
+    from playground import scenarios
+
+    if steps is not None and steps > scenarios.MAX_STEPS:
+        raise UsageError(f"--steps: {steps} is too many: at most {scenarios.MAX_STEPS}")
+
+
+def _schedule_fields() -> dict[str, str]:
+    """A schedule's parameters, so an error about one of them names --schedule."""
+    from playground.schedules import SCHEDULES
+
+    return {p.name: "--schedule" for spec in SCHEDULES.values() for p in spec.params}
+
+
+RECORD_EVERY = 256  # steps between two writes of --record: what a crash can lose
+
+
+def _train(lanes: list[Any], steps: int, args: argparse.Namespace) -> None:
+    """Step every lane `steps` times in lockstep, writing --record as it goes."""
+    recorder = None
+    if getattr(args, "record", None):
+        from playground.recording import Recorder
+
+        recorder = Recorder(args.record, force=args.force)
+    tag = (lambda i: i) if len(lanes) > 1 or getattr(args, "lanes", False) else (lambda i: None)
+    try:
+        done = 0
+        while True:
+            if recorder is not None:
+                for i, lane in enumerate(lanes):
+                    recorder.write(lane, tag(i))
+            if done >= steps or all(lane.diverged_at is not None for lane in lanes):
+                break
+            chunk = min(RECORD_EVERY if recorder is not None else steps, steps - done)
+            for lane in lanes:
+                lane.step(chunk)
+            done += chunk
+    finally:
+        if recorder is not None:
+            recorder.close()
+            print(f"playground: recorded {args.record}", file=sys.stderr)
+
+
+# ------------------------------------------------------------------ compare
+
+
+def _compare_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="playground compare",
+        description="Race optimizers on one scenario from the same start and seed, in lockstep, and print the scoreboard.",
+        epilog="""A RUN is an optimizer and its settings: 'sgd lr=0.01 momentum=0.9 nesterov=true', 'adam lr=0.05',
+'sgd lr=0.1 schedule=step step_size=50 clip=1'. What a RUN leaves out is torch's default, except lr,
+which is the scenario's for that optimizer.""",
+    )
+    p.add_argument("scenario", help="a bundled scenario name or a path to a .toml file")
+    p.add_argument("--run", action="append", default=[], metavar="RUN", help="one lane (repeat, up to 6)")
+    p.add_argument("--preset", action="store_true", help="add the lanes sgd, sgd momentum=0.9, sgd momentum=0.9 nesterov=true, adam")
+    p.add_argument("--steps", help="updates per lane (default: the scenario's)")
+    p.add_argument("--start", metavar="X,Y", help="surfaces: start every lane here")
+    _output_flags(p, ("text", "json", "csv"), record=True)
+    return p
+
+
+def cmd_compare(argv: list[str]) -> int:
+    args = _compare_parser().parse_args(argv)
+    from playground import scenarios
+    from playground.race import MAX_LANES, PRESET, Race
+    from playground.settings import parse_run
+
+    scenario = scenarios.load(args.scenario)
+    for warning in scenario.warnings:
+        print(f"playground: warning: {warning}", file=sys.stderr)
+    texts = [*(PRESET if args.preset else ()), *args.run]
+    if not texts:
+        raise UsageError("--run: give at least one, e.g. --run 'sgd lr=0.01' --run 'adam lr=0.05' (or --preset)")
+    if len(texts) > MAX_LANES:
+        raise UsageError(f"--run: {len(texts)} lanes; a race takes at most {MAX_LANES}")
+    steps = _int_flag("--steps", args.steps)
+    _check_steps(steps)
+    configs = []
+    for i, text in enumerate(texts, 1):
+        try:
+            configs.append(parse_run(scenario, text, steps))
+        except ConfigError as exc:
+            raise UsageError(f"--run {text!r}: {exc}") from None
+    start = _start_flag(scenario, args.start)
+    _check_output(args)
+
+    from playground import report
+    from playground.engine import warm_up
+
+    warm_up()
+    race = Race(scenario, configs, start)
+    args.lanes = True  # every --record line names its lane
+    _train(race.lanes, configs[0].steps, args)
+    _emit(args, {"json": report.race_to_json, "csv": report.race_to_csv, "text": report.race_to_text}[args.format](race))
+    return 0
+
+
+# ------------------------------------------------------------------ sweep
+
+
+def _sweep_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="playground sweep",
+        description="Run one scenario at log-spaced learning rates and show the final loss (and divergence) against lr.",
+    )
+    p.add_argument("scenario", help="a bundled scenario name or a path to a .toml file")
+    p.add_argument("--optimizer", help="the optimizer (default: the scenario's)")
+    p.add_argument("--lr-min", default="1e-5", help="the first learning rate (default 1e-5)")
+    p.add_argument("--lr-max", default="1", help="the last learning rate (default 1)")
+    p.add_argument("--points", default="11", help="how many learning rates (default 11)")
+    p.add_argument("--steps", help="updates at each learning rate (default: the scenario's)")
+    p.add_argument("--momentum", help="momentum (sgd, rmsprop)")
+    p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None, help="Nesterov momentum (sgd)")
+    p.add_argument("--loss", help="datasets: the loss")
+    p.add_argument("--seed", help="seed for the model's initial weights and the minibatch order")
+    p.add_argument("--batch-size", help="points per update; 0 = the whole training set")
+    p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="any other hyperparameter (repeatable)")
+    _run_flags(p)
+    _output_flags(p, ("text", "json"), record=False)
+    return p
+
+
+def cmd_sweep(argv: list[str]) -> int:
+    args = _sweep_parser().parse_args(argv)
+    args.lr = None  # the sweep sets it
+    from playground import scenarios
+    from playground.optimizers import get_optimizer
+    from playground.settings import resolve
+    from playground.sweep import MAX_POINTS, learning_rates, sweep
+
+    scenario = scenarios.load(args.scenario)
+    try:
+        optimizer = get_optimizer(args.optimizer or scenario.defaults.optimizer).name
+    except ConfigError as exc:
+        raise UsageError(f"--optimizer: {exc.message}") from None
+    hyper, flags = _hyper_flags(args, optimizer)
+    if "lr" in hyper:
+        raise UsageError("--param lr: the sweep sets the learning rate; use --lr-min and --lr-max")
+    lr_min = _float_flag("--lr-min", args.lr_min, low=0.0, low_open=True)
+    lr_max = _float_flag("--lr-max", args.lr_max, low=0.0, low_open=True)
+    points = _int_flag("--points", args.points, low=1)
+    if points > MAX_POINTS:  # type: ignore[operator]
+        raise UsageError(f"--points: {points} is too many: at most {MAX_POINTS}")
+    if lr_min > lr_max:  # type: ignore[operator]
+        raise UsageError(f"--lr-min: {lr_min:g} is above --lr-max {lr_max:g}")
+    steps = _int_flag("--steps", args.steps)
+    _check_steps(steps)
+    clip = _float_flag("--clip", args.clip, low=0.0)
+    if args.schedule is not None:
+        flags.update(_schedule_fields())
+    try:
+        config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=_int_flag("--seed", args.seed), batch_size=_int_flag("--batch-size", args.batch_size), steps=steps, schedule=args.schedule, clip=clip)
+    except ConfigError as exc:
+        raise _config_error(exc, scenario, flags) from None
+    start = _start_flag(scenario, args.start)
+    _check_output(args)
+
+    from playground import report
+    from playground.engine import warm_up
+
+    warm_up()
+    rates = learning_rates(lr_min, lr_max, points)  # type: ignore[arg-type]
+    results = []
+    for point in sweep(scenario, config, rates, start):
+        results.append(point)
+        if args.format == "text" and not args.output and sys.stderr.isatty():
+            print(f"\r{len(results)}/{len(rates)} learning rates", end="", file=sys.stderr, flush=True)
+    if args.format == "text" and not args.output and sys.stderr.isatty():
+        print("\r" + " " * 30 + "\r", end="", file=sys.stderr)
+    text = report.sweep_to_json(scenario, config, results) if args.format == "json" else report.sweep_to_text(scenario, config, results)
+    _emit(args, text)
     return 0
 
 
@@ -207,7 +455,7 @@ def cmd_tui(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = {"list": cmd_list, "check": cmd_check, "run": cmd_run}.get(argv[0] if argv else "", None)
+    command = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep}.get(argv[0] if argv else "", None)
     try:
         if command is not None:
             return command(argv[1:])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ from playground.errors import ConfigError
 from playground.history import History
 from playground.losses import get_loss
 from playground.optimizers import get_optimizer
+from playground.schedules import get_schedule
 from playground.scenarios import Scenario
 from playground.settings import RunConfig
 
@@ -117,6 +119,7 @@ class Run:
         self.points: Points | None = scenario.points() if scenario.kind != "surface" else None
         self.start = start or (scenario.surface.start if scenario.surface else None)
         self.elapsed = 0.0  # seconds spent inside step()
+        self._quadratic: bool | None = None  # surfaces: found by curvature() on first use
         self._tensors()
         self.reset()
 
@@ -170,10 +173,44 @@ class Run:
             self.optimizer = self._spec.build(self._params, config.hyper)
         except (ValueError, TypeError) as exc:  # torch's own checks, beyond the registry's
             raise ConfigError(config.optimizer, str(exc)) from None
-        self._step = _plain_step(self.optimizer)
+        self._scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
+        self._step = self._update(_plain_step(self.optimizer))
         if self.scenario.kind != "surface":
             assert config.loss is not None
             self._loss_fn = get_loss(self.scenario.kind, config.loss).function()
+
+    def _update(self, plain: Any) -> Any:
+        """One update as the config asks: clip the gradient's norm, the optimizer's step, then the
+        schedule's step. Without clipping or a schedule, the optimizer's plain step (no cost)."""
+        clip, scheduler = self.config.clip, self._scheduler
+        if not clip and scheduler is None:
+            return plain
+        params = self._params
+        clip_norm = torch.nn.utils.clip_grad_norm_
+        # one-cycle ends at total_steps - 1 (past it torch raises, or the rate climbs again): hold the end
+        limit = getattr(scheduler, "total_steps", None)
+        limit = None if limit is None else limit - 1
+
+        def clipped(closure: Any) -> Any:
+            def again() -> Any:
+                loss = closure()
+                clip_norm(params, clip)
+                return loss
+
+            return again
+
+        def update(closure: Any = None) -> Any:
+            if clip:
+                if closure is None:
+                    clip_norm(params, clip)
+                else:
+                    closure = clipped(closure)
+            out = plain(closure)
+            if scheduler is not None and (limit is None or scheduler.last_epoch < limit):
+                scheduler.step()
+            return out
+
+        return update
 
     # ------------------------------------------------------------ what the run knows
 
@@ -378,9 +415,24 @@ class Run:
             changed = {k: v for k, v in config.hyper.items() if old.hyper.get(k) != v}
             for group in self.optimizer.param_groups:
                 for k, v in changed.items():
+                    if k == "lr" and self._scheduler is not None:
+                        continue  # below: the schedule's rates scale with it
                     group[k] = tuple(v) if isinstance(v, list) else v
+            if "lr" in changed and self._scheduler is not None:
+                self._scale_schedule(changed["lr"] / old.hyper["lr"])
             self.config = config
             parts = [f"{k} {_fmt(old.hyper.get(k))} -> {_fmt(v)}" for k, v in changed.items()]
+            if (config.schedule, config.schedule_params) != (old.schedule, old.schedule_params):
+                for group in self.optimizer.param_groups:
+                    group["lr"] = config.hyper["lr"]
+                    group.pop("initial_lr", None)  # a new schedule starts from the run's lr
+                self._scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
+                parts.append(f"schedule {get_schedule(config.schedule).describe(config.schedule_params)}")
+                changed["schedule"] = config.schedule
+            if config.clip != old.clip:
+                parts.append(f"clip {_fmt(config.clip) if config.clip else 'off'}")
+                changed["clip"] = config.clip
+            self._step = self._update(_plain_step(self.optimizer))
             if config.batch_size != old.batch_size:
                 parts.append(f"batch size {config.batch_size or 'full'}")
             if config.steps != old.steps:
@@ -389,6 +441,15 @@ class Run:
             if changed:
                 self.history.events.append((step, text))
             return f"{text} from step {step}" if text else ""
+
+    def _scale_schedule(self, ratio: float) -> None:
+        """The run's lr changed under a schedule: scale every rate the schedule works from."""
+        scheduler = self._scheduler
+        for group in self.optimizer.param_groups:
+            for key in ("lr", "initial_lr", "max_lr", "min_lr"):
+                if key in group:
+                    group[key] *= ratio
+        scheduler.base_lrs = [b * ratio for b in scheduler.base_lrs]
 
     def _regrad(self) -> None:
         """After a loss change, the gradient in place belongs to the old loss: recompute it."""
@@ -416,6 +477,70 @@ class Run:
         for k, v in state.items():
             out[k] = v.detach().flatten().tolist() if isinstance(v, torch.Tensor) else v
         return out
+
+
+    @property
+    def gradient(self) -> tuple[float, ...]:
+        """The gradient at the current point (surfaces: (dx, dy)); the one the next step uses."""
+        with self.lock:
+            grads = [p.grad.detach().flatten() for p in self._params if p.grad is not None]
+            return tuple(torch.cat(grads).tolist()) if grads else ()
+
+    def curvature(self) -> Curvature | None:
+        """Surfaces: the Hessian at the current point, its eigenvalues, and for a positive
+        definite Hessian the step size and momentum that are best on the quadratic it describes
+        (Goh, "Why Momentum Really Works", Distill 2017). None where the Hessian is not finite."""
+        if self.scenario.kind != "surface":
+            return None
+        f = self._f
+        point = torch.tensor(self.point, dtype=torch.float64)
+        hessian = _hessian(f, point)
+        if hessian is None:
+            return None
+        low, high = sorted(np.linalg.eigvalsh(hessian).tolist())
+        if self._quadratic is None:
+            self._quadratic = _is_quadratic(self.scenario, hessian)
+        return Curvature.of(hessian, low, high, self._quadratic)
+
+
+@dataclass(frozen=True)
+class Curvature:
+    hessian: tuple[tuple[float, float], tuple[float, float]]
+    low: float  # the smallest eigenvalue of the Hessian
+    high: float  # the largest
+    quadratic: bool  # the Hessian is the same everywhere: the figures below hold exactly
+    condition: float | None  # high / low where both are > 0
+    best_lr: float | None  # (2 / (sqrt(low) + sqrt(high)))**2: gradient descent with momentum
+    best_momentum: float | None  # ((sqrt(k) - 1) / (sqrt(k) + 1))**2, k the condition number
+
+    @classmethod
+    def of(cls, hessian: np.ndarray, low: float, high: float, quadratic: bool) -> Curvature:
+        h = ((float(hessian[0, 0]), float(hessian[0, 1])), (float(hessian[1, 0]), float(hessian[1, 1])))
+        if low <= 0:
+            return cls(h, low, high, quadratic, None, None, None)
+        k = high / low
+        return cls(h, low, high, quadratic, k, (2 / (math.sqrt(low) + math.sqrt(high))) ** 2, ((math.sqrt(k) - 1) / (math.sqrt(k) + 1)) ** 2)
+
+
+def _hessian(f: Any, point: torch.Tensor) -> np.ndarray | None:
+    try:
+        h = torch.autograd.functional.hessian(lambda p: f(p[0], p[1]), point).numpy()
+    except Exception:  # a formula that cannot be differentiated twice here
+        return None
+    return h if np.isfinite(h).all() else None
+
+
+def _is_quadratic(scenario: Scenario, hessian: np.ndarray) -> bool:
+    """Is the Hessian the same at a few points spread over the domain?"""
+    s = scenario.surface
+    assert s is not None
+    f = s.formula.torch
+    (x0, x1), (y0, y1) = s.x, s.y
+    for fx, fy in ((0.2, 0.3), (0.5, 0.5), (0.8, 0.9)):
+        other = _hessian(f, torch.tensor([x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)], dtype=torch.float64))
+        if other is None or not np.allclose(other, hessian, rtol=1e-9, atol=1e-12):
+            return False
+    return True
 
 
 def _fmt(v: Any) -> str:

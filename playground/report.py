@@ -7,6 +7,10 @@ import math
 from typing import Any
 
 from playground.engine import Run
+from playground.race import Race
+from playground.scenarios import Scenario
+from playground.settings import RunConfig
+from playground.sweep import SweepPoint
 
 
 def _clean(values: list[float]) -> list[float | None]:
@@ -43,6 +47,8 @@ def result(run: Run) -> dict[str, Any]:
     out["diverged_at"] = run.diverged_at
     out["stop_reason"] = run.stop_reason
     out["batch_size"] = run.config.batch_size
+    out["schedule"] = {"name": run.config.schedule, **run.config.schedule_params}
+    out["clip"] = run.config.clip or None
     out["grad_norm"] = _clean(h.grad_norm.tolist())
     out["lr"] = _clean(h.lr.tolist())
     out["events"] = [{"step": s, "change": text} for s, text in h.events]
@@ -87,6 +93,12 @@ def to_text(run: Run) -> str:
     cfg = run.config
     hyper = ", ".join(f"{k}={_fmt(v)}" for k, v in cfg.hyper.items())
     lines = [f"{s.name} ({s.kind}): {cfg.optimizer} ({hyper})" + (f", loss {cfg.loss}" if cfg.loss else "")]
+    if cfg.schedule != "constant":
+        from playground.schedules import get_schedule
+
+        lines.append(f"schedule     {get_schedule(cfg.schedule).describe(cfg.schedule_params)} (lr now {_fmt(h.lr.last())})")
+    if cfg.clip:
+        lines.append(f"clipping     the gradient's norm to {_fmt(cfg.clip)}")
     rate = h.steps / run.elapsed if run.elapsed > 0 else float("inf")
     lines.append(f"steps        {h.steps} in {run.elapsed:.2f} s ({rate:,.0f} steps/s)")
     lines.append(f"start loss   {_fmt(h.loss[0])}")
@@ -115,3 +127,94 @@ def _fmt(v: Any) -> str:
     if isinstance(v, tuple):
         return "(" + ", ".join(_fmt(x) for x in v) + ")"
     return str(v)
+
+
+# ------------------------------------------------------------------ races and sweeps
+
+
+def race_result(race: Race) -> dict[str, Any]:
+    """The `compare --format json` object: the scenario and one `run --format json` object per
+    lane, each with its lane index, label and the step it reached the tolerance (or null)."""
+    target, tol = race.tolerance()
+    lanes = []
+    for lane, score in zip(race.lanes, race.scores()):
+        out = result(lane)
+        out["lane"] = score.lane
+        out["label"] = score.label
+        out["reached_at"] = score.reached_at
+        lanes.append(out)
+    return {"scenario": race.scenario.name, "kind": race.scenario.kind, "target_loss": _num(target), "tolerance": _num(tol), "lanes": lanes}
+
+
+def race_to_json(race: Race) -> str:
+    return json.dumps(race_result(race), allow_nan=False) + "\n"
+
+
+def race_to_csv(race: Race) -> str:
+    """One table: the `run --format csv` columns after a `lane` column, lane after lane."""
+    blocks = []
+    for i, lane in enumerate(race.lanes):
+        lines = to_csv(lane).splitlines()
+        if not blocks:
+            blocks.append("lane," + lines[0])
+        blocks += [f"{i},{line}" for line in lines[1:]]
+    return "\n".join(blocks) + "\n"
+
+
+def race_to_text(race: Race) -> str:
+    """The scoreboard, best first: final loss, when the tolerance was reached, divergence."""
+    target, tol = race.tolerance()
+    scores = sorted(race.scores(), key=lambda s: (s.diverged_at is not None, s.reached_at is None, s.reached_at or 0, s.final_loss if math.isfinite(s.final_loss) else math.inf))
+    width = max(len(s.label) for s in scores)
+    lines = [
+        f"{race.scenario.name} ({race.scenario.kind}): {len(race.lanes)} lanes, {race.step_count} steps; "
+        f"arrived = loss within {_fmt(tol)} of {_fmt(target)}",
+        f"{'#':>2}  {'run':<{width}}  {'final loss':>12}  {'arrived':>10}  result",
+    ]
+    for s in scores:
+        arrived = f"step {s.reached_at}" if s.reached_at is not None else "-"
+        result_text = f"diverged at step {s.diverged_at}" if s.diverged_at is not None else ("arrived" if s.reached_at is not None else "on its way")
+        lines.append(f"{s.lane:>2}  {s.label:<{width}}  {_fmt(s.final_loss):>12}  {arrived:>10}  {result_text}")
+    return "\n".join(lines) + "\n"
+
+
+def sweep_result(scenario: Scenario, config: RunConfig, points: list[SweepPoint]) -> dict[str, Any]:
+    """The `sweep --format json` object. The optimizer's settings leave out lr, which varies."""
+    hyper = {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.hyper.items() if k != "lr"}
+    return {
+        "scenario": scenario.name,
+        "kind": scenario.kind,
+        "optimizer": {"name": config.optimizer, **hyper},
+        "steps": config.steps,
+        "points": [{"lr": p.lr, "final_loss": _num(p.final_loss), "diverged": p.diverged, "diverged_at": p.diverged_at} for p in points],
+    }
+
+
+def sweep_to_json(scenario: Scenario, config: RunConfig, points: list[SweepPoint]) -> str:
+    return json.dumps(sweep_result(scenario, config, points), allow_nan=False) + "\n"
+
+
+BAR = 40
+
+
+def sweep_to_text(scenario: Scenario, config: RunConfig, points: list[SweepPoint]) -> str:
+    """A table with a bar per learning rate: the bar's length is the final loss on a log scale
+    (shorter is better); a diverged run shows a row of x."""
+    finite = [p.final_loss for p in points if not p.diverged and math.isfinite(p.final_loss) and p.final_loss > 0]
+    lo = math.log10(min(finite)) if finite else 0.0
+    hi = math.log10(max(finite)) if finite else 1.0
+    span = (hi - lo) or 1.0
+    hyper = ", ".join(f"{k}={_fmt(v)}" for k, v in config.hyper.items() if k != "lr")
+    lines = [f"{scenario.name}: {config.optimizer} ({hyper}), {config.steps} steps at each learning rate (bar: final loss, log scale)"]
+    for p in points:
+        if p.diverged or not math.isfinite(p.final_loss):
+            bar, loss = "x" * BAR, f"diverged at step {p.diverged_at}"
+        else:
+            share = 0.0 if p.final_loss <= 0 else (math.log10(p.final_loss) - lo) / span
+            bar, loss = "█" * max(1, round(1 + share * (BAR - 1))), _fmt(p.final_loss)
+        lines.append(f"lr {p.lr:<10.3g} {bar:<{BAR}}  {loss}")
+    good = [p for p in points if not p.diverged and math.isfinite(p.final_loss)]
+    if good:
+        best = min(good, key=lambda p: p.final_loss)
+        lines.append(f"lowest final loss {_fmt(best.final_loss)} at lr {best.lr:.3g}")
+    return "\n".join(lines) + "\n"

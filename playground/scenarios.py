@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 import os
+import stat
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from playground.errors import ConfigError, FormulaError, PlaygroundError, Scenar
 from playground.formula import Formula, compile_formula
 from playground.losses import DEFAULT_LOSS, get_loss
 from playground.optimizers import OPTIMIZERS, all_hyper_names, get_optimizer
+from playground.schedules import parse_schedule
 
 BUNDLED_DIR = Path(__file__).parent / "scenarios"
 KINDS = ("surface", "classification", "regression")
@@ -72,6 +74,10 @@ class Defaults:
     grad_tolerance: float = 1e-6
     hyper: dict[str, Any] = field(default_factory=dict)  # [defaults] keys that are hyperparameters
     per_optimizer: dict[str, dict[str, Any]] = field(default_factory=dict)  # [defaults.NAME]
+    schedule: str = "constant"  # a learning-rate schedule, playground.schedules
+    schedule_params: dict[str, Any] = field(default_factory=dict)
+    clip: float = 0.0  # clip the gradient's norm to this (0 = no clipping)
+    tolerance: float | None = None  # compare: the loss a run must reach (None: relative 1e-6 of the start)
 
 
 @dataclass(frozen=True)
@@ -154,10 +160,15 @@ def load(ref: str) -> Scenario:
 def load_file(path: Path, source: str | None = None) -> Scenario:
     source = source or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ScenarioError(source, None, f"the file is {size} bytes; a scenario is at most {MAX_FILE_BYTES}")
-        raw = path.read_bytes()
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a folder, a pipe, /dev/zero: never read them
+            raise ScenarioError(source, None, "not a regular file")
+        if info.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(source, None, f"the file is {info.st_size} bytes; a scenario is at most {MAX_FILE_BYTES}")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)  # bounded, even if the file grows meanwhile
+        if len(raw) > MAX_FILE_BYTES:
+            raise ScenarioError(source, None, f"the file is over {MAX_FILE_BYTES} bytes; a scenario is at most {MAX_FILE_BYTES}")
     except OSError as exc:
         raise ScenarioError(source, None, f"cannot read the file ({exc.strerror or exc.__class__.__name__})") from None
     return parse(raw, source=source, name=path.stem, base=path.parent)
@@ -169,6 +180,7 @@ def parse(raw: bytes | str, source: str, name: str, base: Path) -> Scenario:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     except UnicodeDecodeError:
         raise ScenarioError(source, None, "not a text file (a scenario is UTF-8 TOML)") from None
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors write
     if "\x00" in text:
         raise ScenarioError(source, None, "not a text file (a scenario is UTF-8 TOML)")
     if not text.strip():
@@ -179,7 +191,26 @@ def parse(raw: bytes | str, source: str, name: str, base: Path) -> Scenario:
         raise ScenarioError(source, None, f"not valid TOML: {exc}") from None
     except RecursionError:
         raise ScenarioError(source, None, "not valid TOML: nested too deeply") from None
+    except ValueError as exc:  # Python refuses to read an integer of more than 4300 digits
+        raise ScenarioError(source, None, f"not valid TOML: {str(exc).split(':')[0].lower()}") from None
+    _check_integers(doc, source)
     return _Reader(source, base).scenario(doc, name)
+
+
+def _check_integers(doc: dict[str, Any], source: str) -> None:
+    """TOML integers are 64-bit; tomllib reads any size, and a 400-digit one would overflow
+    wherever it is turned into a float. Refuse it here, naming its place. No recursion: a
+    document may nest arrays hundreds deep."""
+    limit = 2**63
+    stack: list[tuple[str, Any]] = [(_key(k), v) for k, v in doc.items()]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            stack += [(f"{where}.{_key(k)}", v) for k, v in value.items()]
+        elif isinstance(value, list):
+            stack += [(f"{where}[{i}]", v) for i, v in enumerate(value)]
+        elif isinstance(value, int) and not -limit <= value < limit:
+            raise ScenarioError(source, where, f"{_short(value)} is outside TOML's integer range (64 bits)")
 
 
 # ---------------------------------------------------------------- validation
@@ -203,7 +234,7 @@ class _Reader:
             raise self.fail(key, f"must be a table [{key}], not {_a(_type(value))}")
         for k in value:
             if k not in allowed:
-                raise self.fail(f"{key}.{k}", f"unknown key ({closest(k, list(allowed))})")
+                raise self.fail(f"{key}.{_key(k)}", f"unknown key ({closest(k, list(allowed))})")
         return value
 
     def get(self, t: dict[str, Any], where: str, key: str, kind: type | tuple[type, ...], default: Any = None, required: bool = False) -> Any:
@@ -264,7 +295,7 @@ class _Reader:
     def scenario(self, doc: dict[str, Any], name: str) -> Scenario:
         for k in doc:
             if k not in ("scenario", "surface", "dataset", "model", "defaults"):
-                raise self.fail(k, f"unknown table ({closest(k, ['scenario', 'surface', 'dataset', 'model', 'defaults'])})")
+                raise self.fail(_key(k), f"unknown table ({closest(k, ['scenario', 'surface', 'dataset', 'model', 'defaults'])})")
         head = self.table(doc, "scenario", ("name", "kind", "description"), required=True)
         title = self.get(head, "scenario", "name", str, required=True)
         if not title.strip():
@@ -361,7 +392,7 @@ class _Reader:
 
     def defaults(self, doc: dict[str, Any], kind: str) -> Defaults:
         hyper_names = all_hyper_names()
-        fixed = ("optimizer", "loss", "steps", "batch_size", "seed", "grad_tolerance")
+        fixed = ("optimizer", "loss", "steps", "batch_size", "seed", "grad_tolerance", "schedule", "clip", "tolerance")
         allowed = (*fixed, *sorted(hyper_names), *OPTIMIZERS)
         t = self.table(doc, "defaults", allowed)
         optimizer = self.get(t, "defaults", "optimizer", str, "sgd")
@@ -397,9 +428,16 @@ class _Reader:
             per[opt_name] = {}
             for k, v in sub.items():
                 if k not in spec.names():
-                    raise self.fail(f"defaults.{opt_name}.{k}", f"{opt_name} has no such hyperparameter ({closest(k, spec.names())})")
+                    raise self.fail(f"defaults.{opt_name}.{_key(k)}", f"{opt_name} has no such hyperparameter ({closest(k, spec.names())})")
                 per[opt_name][k] = self.hyper_value(k, v, f"defaults.{opt_name}.{k}", opt_name)
-        d = Defaults(optimizer, loss, steps, batch_size, seed, tol, hyper, per)
+        schedule_text = self.get(t, "defaults", "schedule", str, "constant")
+        try:
+            schedule, schedule_params = parse_schedule(schedule_text)
+        except ConfigError as exc:
+            raise self.fail("defaults.schedule", exc.message if exc.field == "schedule" else str(exc)) from None
+        clip = self.number(t, "defaults", "clip", 0.0, low=0.0)
+        tolerance = self.number(t, "defaults", "tolerance", 0.0, low=0.0, low_open=True) if "tolerance" in t else None
+        d = Defaults(optimizer, loss, steps, batch_size, seed, tol, hyper, per, schedule, schedule_params, clip, tolerance)
         sgd = {**{k: v for k, v in hyper.items() if k in OPTIMIZERS["sgd"].names()}, **per.get("sgd", {})}
         if sgd.get("nesterov") and sgd.get("momentum", 0.0) <= 0:
             where = "defaults.sgd.nesterov" if "nesterov" in per.get("sgd", {}) else "defaults.nesterov"
@@ -429,6 +467,13 @@ _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "an 
 
 def _type(value: Any) -> str:
     return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array", dict: "table"}.get(type(value), type(value).__name__)
+
+
+def _key(name: str) -> str:
+    """A key as TOML would write it in a dotted name: bare if it can be, else quoted."""
+    import re
+
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _a(noun: str) -> str:

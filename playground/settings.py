@@ -6,12 +6,14 @@ Each hyperparameter comes from, in order: what the person set (flags, fields); t
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from playground.errors import ConfigError
 from playground.losses import get_loss
 from playground.optimizers import get_optimizer
+from playground.schedules import get_schedule, parse_schedule
 
 MAX_SEED = 2**32 - 1  # what a scenario file allows; torch.manual_seed overflows past 2**64
 
@@ -27,6 +29,9 @@ class RunConfig:
     seed: int = 0
     batch_size: int = 0  # 0 = full batch
     steps: int = 500  # the budget: where auto-run stops by itself and what `run` does
+    schedule: str = "constant"  # playground.schedules: how the lr moves from step to step
+    schedule_params: dict[str, Any] = field(default_factory=dict)  # every parameter, resolved
+    clip: float = 0.0  # clip the gradient's norm to this before each update (0 = off)
 
     def with_hyper(self, **changes: Any) -> RunConfig:
         return replace(self, hyper={**self.hyper, **changes})
@@ -40,8 +45,32 @@ def resolve(
     seed: int | None = None,
     batch_size: int | None = None,
     steps: int | None = None,
+    schedule: str | None = None,
+    clip: float | None = None,
 ) -> RunConfig:
-    """Build a checked RunConfig; ConfigError names the setting that is wrong."""
+    """Build a checked RunConfig; ConfigError names the setting that is wrong. `schedule` is
+    the CLI's form, 'NAME [PARAM=VALUE ...]'; without it the scenario's schedule applies."""
+    base = _resolve(scenario, optimizer, hyper, loss, seed, batch_size, steps)
+    d = scenario.defaults
+    if schedule is None:
+        name, params = d.schedule, get_schedule(d.schedule).validate(d.schedule_params)
+    else:
+        name, params = parse_schedule(schedule)
+    clip = d.clip if clip is None else clip
+    if isinstance(clip, bool) or not isinstance(clip, (int, float)) or not math.isfinite(clip) or clip < 0:
+        raise ConfigError("clip", f"{clip!r} is not a number >= 0 (0 = no clipping)")
+    return replace(base, schedule=name, schedule_params=params, clip=float(clip))
+
+
+def _resolve(
+    scenario: Scenario,
+    optimizer: str | None,
+    hyper: dict[str, Any] | None,
+    loss: str | None,
+    seed: int | None,
+    batch_size: int | None,
+    steps: int | None,
+) -> RunConfig:
     d = scenario.defaults
     spec = get_optimizer(optimizer or d.optimizer)
     explicit = dict(hyper or {})
@@ -76,3 +105,109 @@ def resolve(
     if not isinstance(steps, int) or steps < 0:
         raise ConfigError("steps", f"{steps!r} is not a whole number >= 0")
     return RunConfig(spec.name, values, loss_name, seed, batch_size, steps)
+
+
+RUN_FIELDS = ("loss", "seed", "batch_size", "clip", "schedule")
+
+
+def parse_run(scenario: Scenario, text: str, steps: int | None = None) -> RunConfig:
+    """A run written out in one string, as `compare --run` takes it:
+    'OPTIMIZER [NAME=VALUE ...]', where NAME is one of the optimizer's hyperparameters, loss,
+    seed, batch_size, clip, schedule, or a parameter of the schedule ('sgd lr=0.1
+    schedule=step step_size=50'). ConfigError names the word that is wrong.
+
+    A lane is what its text says: a hyperparameter it leaves out is torch's default, so 'sgd'
+    is plain SGD even where the scenario starts with momentum; only lr, when left out, comes
+    from the scenario (its rate for this optimizer), and so do loss, seed and batch size. No
+    schedule and no clipping unless written."""
+    from playground.schedules import SCHEDULES
+
+    words = text.split()
+    if not words:
+        raise ConfigError("run", "empty; write an optimizer and its settings, e.g. 'adam lr=0.05'")
+    spec = get_optimizer(words[0])
+    hyper: dict[str, Any] = {}
+    fields: dict[str, str] = {}
+    schedule_words: list[str] = []
+    schedule_params = {p.name for s in SCHEDULES.values() for p in s.params}
+    for word in words[1:]:
+        key, sep, value = word.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(word, "is not NAME=VALUE")
+        if key in hyper or key in fields:
+            raise ConfigError(key, "is set twice")
+        if key in spec.names():
+            try:
+                hyper[key] = spec.hyper_named(key).parse(value)
+            except ValueError as exc:
+                raise ConfigError(key, str(exc)) from None
+        elif key in RUN_FIELDS:
+            fields[key] = value
+        elif key in schedule_params:
+            schedule_words.append(word)
+        else:
+            from playground.errors import closest
+
+            known = [*spec.names(), *RUN_FIELDS]
+            raise ConfigError(key, f"{spec.name} has no setting {key!r} ({closest(key, known)})")
+    if schedule_words and "schedule" not in fields:
+        raise ConfigError(schedule_words[0].partition("=")[0], "is a schedule's parameter: add schedule=NAME")
+    schedule = " ".join([fields["schedule"], *schedule_words]) if "schedule" in fields else None
+
+    def whole(name: str) -> int | None:
+        if name not in fields:
+            return None
+        try:
+            return int(fields[name])
+        except ValueError:
+            raise ConfigError(name, f"{fields[name]!r} is not a whole number") from None
+
+    clip = None
+    if "clip" in fields:
+        try:
+            clip = float(fields["clip"])
+        except ValueError:
+            raise ConfigError("clip", f"{fields['clip']!r} is not a number") from None
+    torch_defaults = {k: v for k, v in spec.defaults().items() if k != "lr"}
+    return resolve(
+        scenario,
+        optimizer=spec.name,
+        hyper={**torch_defaults, **hyper},
+        loss=fields.get("loss"),
+        seed=whole("seed"),
+        batch_size=whole("batch_size"),
+        steps=steps,
+        schedule=schedule or "constant",
+        clip=clip or 0.0,
+    )
+
+
+def describe(config: RunConfig) -> str:
+    """The run as one string that parse_run reads back: only what differs from torch's defaults
+    (and always lr), so a legend stays short."""
+    from playground.schedules import get_schedule
+
+    spec = get_optimizer(config.optimizer)
+    torch_defaults = spec.defaults()
+    words = [spec.name]
+    for k, v in config.hyper.items():
+        if k == "lr" or v != torch_defaults.get(k):
+            words.append(f"{k}={_word(v)}")
+    if config.clip:
+        words.append(f"clip={_word(config.clip)}")
+    if config.schedule != "constant":
+        sched = get_schedule(config.schedule)
+        words.append(f"schedule={sched.name}")
+        words += [f"{k}={_word(v)}" for k, v in config.schedule_params.items() if v != sched.param_named(k).default]
+    return " ".join(words)
+
+
+def _word(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, (tuple, list)):
+        return ",".join(_word(x) for x in v)
+    return str(v)

@@ -1,0 +1,56 @@
+"""A learning-rate sweep: the same scenario and optimizer at log-spaced learning rates, and where
+each ends. No UI here: `playground sweep` and the TUI's sweep screen both use it."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+from playground.engine import Run
+from playground.errors import ConfigError
+from playground.scenarios import Scenario
+from playground.settings import RunConfig
+
+MAX_POINTS = 200
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    lr: float
+    final_loss: float  # may be inf or nan where the run diverged
+    diverged: bool
+    diverged_at: int | None
+    steps: int
+
+
+def learning_rates(lr_min: float, lr_max: float, points: int) -> list[float]:
+    """`points` learning rates spaced evenly on a log scale, the first lr_min and the last lr_max."""
+    for name, v in (("lr_min", lr_min), ("lr_max", lr_max)):
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            raise ConfigError(name, f"{v!r} is not a number > 0")
+    if lr_min > lr_max:
+        raise ConfigError("lr_min", f"{lr_min:g} is above lr_max {lr_max:g}")
+    if not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
+        raise ConfigError("points", f"{points!r} is not a whole number from 1 to {MAX_POINTS}")
+    if points == 1:
+        return [float(lr_min)]
+    lo, hi = math.log(lr_min), math.log(lr_max)
+    rates = [math.exp(lo + (hi - lo) * i / (points - 1)) for i in range(points)]
+    rates[0], rates[-1] = float(lr_min), float(lr_max)  # exact ends, not exp(log(x))
+    return rates
+
+
+def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tuple[float, float] | None = None, cancelled: Callable[[], bool] = lambda: False) -> Iterator[SweepPoint]:
+    """Run `config` at each rate for config.steps steps; yields each point as it is done."""
+    for lr in rates:
+        if cancelled():
+            return
+        run = Run(scenario, replace(config, hyper={**config.hyper, "lr": lr}), start, full_history=False)
+        done = 0
+        while done < config.steps and not cancelled():
+            made = run.step(min(1000, config.steps - done))
+            if not made:
+                break
+            done += made
+        yield SweepPoint(lr, run.history.loss.last(), run.diverged, run.diverged_at, run.step_count)
