@@ -208,7 +208,8 @@ def sweep_to_text(scenario: Scenario, config: RunConfig, points: list[SweepPoint
     lines = [f"{scenario.name}: {config.optimizer} ({hyper}), {config.steps} steps at each learning rate (bar: final loss, log scale)"]
     for p in points:
         if p.diverged or not math.isfinite(p.final_loss):
-            bar, loss = "x" * BAR, f"diverged at step {p.diverged_at}"
+            why = f"at step {p.diverged_at}" if p.diverged_at is not None else f"(final loss {_fmt(p.final_loss)})"
+            bar, loss = "x" * BAR, f"diverged {why}"
         else:
             share = 0.0 if p.final_loss <= 0 else (math.log10(p.final_loss) - lo) / span
             bar, loss = "█" * max(1, round(1 + share * (BAR - 1))), _fmt(p.final_loss)

@@ -13,6 +13,9 @@ from playground.scenarios import Scenario
 from playground.settings import RunConfig
 
 MAX_POINTS = 200
+# A run whose loss ends this many times above where it began diverged, even if it has not yet
+# overflowed: the sweep's budget is often too short for a slow blow-up to reach infinity.
+BLOW_UP = 1e3
 
 
 @dataclass(frozen=True)
@@ -53,4 +56,6 @@ def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tupl
             if not made:
                 break
             done += made
-        yield SweepPoint(lr, run.history.loss.last(), run.diverged, run.diverged_at, run.step_count)
+        first, last = run.history.loss[0], run.history.loss.last()
+        blew_up = math.isfinite(last) and math.isfinite(first) and last > BLOW_UP * max(abs(first), 1e-12)
+        yield SweepPoint(lr, last, run.diverged or blew_up, run.diverged_at, run.step_count)
