@@ -34,7 +34,10 @@ def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        _publish(tmp, target, force)
+    except FileExistsError:
+        os.unlink(tmp)
+        raise WriteError(f"{target}: the file exists; use --force to replace it") from None
     except OSError as exc:
         try:
             os.unlink(tmp)
@@ -42,3 +45,22 @@ def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
             pass
         raise WriteError(f"{target}: the write failed ({exc.strerror or exc}); nothing was changed") from None
     return target
+
+
+def _publish(tmp: str, target: Path, force: bool) -> None:
+    """Put the finished temporary file in place. Without force, a hard link makes the name
+    only if it is free (a file that appeared meanwhile is not replaced); where the file system
+    has no hard links, check and rename."""
+    if force:
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        if target.exists():
+            raise FileExistsError(str(target)) from None
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
