@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import math
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from playground.errors import ScenarioError
 
 MAX_SAMPLES = 20_000
 MAX_CLASSES = 10
+MAX_CSV_BYTES = 4_000_000  # 20,000 rows of three numbers need far less
 
 
 @dataclass(frozen=True)
@@ -163,27 +165,46 @@ def read_csv(path: Path, kind: str, source: str) -> tuple[np.ndarray, np.ndarray
     """Columns x, y, label (classification) or x, y (regression: y is the target)."""
     field = "dataset.path"
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):  # a folder, a pipe, /dev/zero: never read them
+            raise ScenarioError(source, field, f"CSV file {str(path)!r} is not a regular file")
+        if info.st_size > MAX_CSV_BYTES:
+            raise ScenarioError(source, field, f"CSV file {str(path)!r} is {info.st_size} bytes; at most {MAX_CSV_BYTES} are read")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_CSV_BYTES + 1)  # bounded, even if the file grows meanwhile
+        if len(raw) > MAX_CSV_BYTES:
+            raise ScenarioError(source, field, f"CSV file {str(path)!r} is over {MAX_CSV_BYTES} bytes; at most {MAX_CSV_BYTES} are read")
+        text = raw.decode("utf-8").removeprefix("\ufeff")
     except FileNotFoundError:
         raise ScenarioError(source, field, f"CSV file {str(path)!r} does not exist") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(source, field, f"CSV file {str(path)!r} cannot be read ({exc.__class__.__name__})") from None
-    rows = list(csv.reader(text.splitlines()))
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(source, field, f"{path.name}: not a text file (byte {exc.start + 1} is not UTF-8)") from None
+    except OSError as exc:
+        raise ScenarioError(source, field, f"CSV file {str(path)!r} cannot be read ({exc.strerror or exc.__class__.__name__})") from None
+    lines = text.splitlines()
+    try:
+        # (line number, cells); blank lines are skipped but keep the numbering people see
+        numbered = [(i, row) for i, row in enumerate(csv.reader(lines), start=1) if any(c.strip() for c in row)]
+    except csv.Error as exc:
+        raise ScenarioError(source, field, f"{path.name}: not a valid CSV file ({exc})") from None
+    rows = [row for _, row in numbered]
     if not rows:
         raise ScenarioError(source, field, f"{path.name}: the file is empty; it needs a header row x,y,label")
     header = [h.strip().lower() for h in rows[0]]
     need = ["x", "y", "label"] if kind == "classification" else ["x", "y"]
     missing = [c for c in need if c not in header]
     if missing:
-        raise ScenarioError(source, field, f"{path.name}: row 1: the header lacks column(s) {', '.join(missing)} (it needs {','.join(need)})")
+        raise ScenarioError(source, field, f"{path.name}: row {numbered[0][0]}: the header lacks column(s) {', '.join(missing)} (it needs {','.join(need)})")
     cols = [header.index(c) for c in need]
+    line_of = [i for i, _ in numbered[1:]]
     data = rows[1:]
     if not data:
         raise ScenarioError(source, field, f"{path.name}: no data rows after the header")
     if len(data) > MAX_SAMPLES:
         raise ScenarioError(source, field, f"{path.name}: {len(data)} rows; at most {MAX_SAMPLES} are allowed")
     values = np.zeros((len(data), len(need)))
-    for r, row in enumerate(data, start=2):
+    for k, row in enumerate(data):
+        r = line_of[k]
         for j, (c, name) in enumerate(zip(cols, need)):
             if c >= len(row) or not row[c].strip():
                 raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: missing value")
@@ -191,15 +212,20 @@ def read_csv(path: Path, kind: str, source: str) -> tuple[np.ndarray, np.ndarray
             try:
                 v = float(cell)
             except ValueError:
-                raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {cell!r} is not a number") from None
+                raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {_shown(cell)} is not a number") from None
             if not math.isfinite(v):
-                raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {cell!r} is not a finite number")
+                raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {_shown(cell)} is not a finite number")
             if name == "label" and (v != int(v) or not 0 <= v < MAX_CLASSES):
-                raise ScenarioError(source, field, f"{path.name}: row {r}, column label: {cell!r} is not a class number 0..{MAX_CLASSES - 1}")
-            values[r - 2, j] = v
+                raise ScenarioError(source, field, f"{path.name}: row {r}, column label: {_shown(cell)} is not a class number 0..{MAX_CLASSES - 1}")
+            values[k, j] = v
     if kind == "classification":
         labels = values[:, 2].astype(int)
         if len(set(labels.tolist())) < 2:
             raise ScenarioError(source, field, f"{path.name}: column label: all points have the same class; at least two are needed")
         return values[:, :2], labels
     return values[:, :1], values[:, 1]
+
+
+def _shown(cell: str) -> str:
+    text = repr(cell)
+    return text if len(text) <= 40 else text[:37] + "..."

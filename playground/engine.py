@@ -255,7 +255,7 @@ class Run:
                     done = self._steps_dataset(n)
             except Exception as exc:  # an optimizer or a formula that raises: stop, say why
                 done = 0
-                self._stop(f"training raised {type(exc).__name__}: {exc}".splitlines()[0][:200])
+                self._stop(_raised(exc))
             self.elapsed += time.perf_counter() - t0
             return done
 
@@ -520,6 +520,14 @@ class Curvature:
             return cls(h, low, high, quadratic, None, None, None)
         k = high / low
         return cls(h, low, high, quadratic, k, (2 / (math.sqrt(low) + math.sqrt(high))) ** 2, ((math.sqrt(k) - 1) / (math.sqrt(k) + 1)) ** 2)
+
+
+def _raised(exc: Exception) -> str:
+    """Why a run stopped when training raised: one line a person can act on."""
+    text = (str(exc).splitlines() or [""])[0]
+    if "without overflow" in text:  # torch refusing e.g. lr = 1e300 for float32 weights
+        return "a setting is too large for the model's float32 weights (the learning rate?): " + text[:120]
+    return f"training raised {type(exc).__name__}: {text}"[:200]
 
 
 def _hessian(f: Any, point: torch.Tensor) -> np.ndarray | None:

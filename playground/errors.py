@@ -6,15 +6,27 @@ from __future__ import annotations
 class PlaygroundError(Exception):
     """Bad input from a person: a file, a field, a flag. Shown as one line, never a traceback."""
 
+    def __str__(self) -> str:
+        return one_line(super().__str__())
+
+
+def one_line(text: str) -> str:
+    """Control and other unprintable characters (a newline inside a quoted TOML key, a flag's
+    value, a file's name) written as escapes, so a message is always exactly one line."""
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
 
 class FormulaError(PlaygroundError):
-    """A surface formula that cannot be compiled; `column` is 1-based, or None."""
+    """A surface formula that cannot be compiled; `column` is 1-based, or None. `note` follows
+    the column: "unexpected end of formula at column 9 ('(' at column 8 is never closed)"."""
 
-    def __init__(self, message: str, column: int | None = None) -> None:
+    def __init__(self, message: str, column: int | None = None, note: str = "") -> None:
         self.message = message
         self.column = column
         text = f"{message} at column {column}" if column is not None else message
-        super().__init__(text)
+        super().__init__(f"{text} {note}" if note else text)
 
 
 class ScenarioError(PlaygroundError):

@@ -46,6 +46,7 @@ FUNCTIONS: dict[str, tuple[int, int, Callable[..., float]]] = {
 }
 
 _OPERATORS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
+_CHAINS = {ast.Add: (ast.Add, ast.Sub), ast.Sub: (ast.Add, ast.Sub), ast.Mult: (ast.Mult, ast.Div), ast.Div: (ast.Mult, ast.Div)}
 _ALLOWED = "allowed: numbers, x, y, pi, e, + - * / **, parentheses and " + ", ".join(FUNCTIONS)
 
 
@@ -109,10 +110,10 @@ def _syntax_error(text: str, exc: SyntaxError, lead: int) -> FormulaError:
     column = (exc.offset or 1) + lead
     end = len(text.rstrip())
     if text.rstrip()[-1:] in ("+", "-", "*", "/", "(", ","):
-        return FormulaError(f"unexpected end of formula at column {end}")
+        return FormulaError("unexpected end of formula", end)
     if "never closed" in msg or "unexpected eof" in msg or column > end:
-        opener = f" ('{msg[1]}' at column {column} is never closed)" if "never closed" in msg else ""
-        return FormulaError(f"unexpected end of formula at column {end}{opener}")
+        opener = f"('{msg[1]}' at column {column} is never closed)" if "never closed" in msg else ""
+        return FormulaError("unexpected end of formula", end, opener)
     if "unmatched" in msg or "does not match" in msg:
         return FormulaError("unmatched bracket", column)
     if "decimal literal" in msg or "invalid syntax" in msg:
@@ -148,14 +149,30 @@ class _Folder:
                 return self.const(-operand.value if isinstance(node.op, ast.USub) else operand.value, node)
             return ast.copy_location(ast.UnaryOp(node.op, operand), node)
         if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
-            left = self.visit(node.left, depth + 1)
-            right = self.visit(node.right, depth + 1)
-            if isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
-                return self.const(self.fold(node.op, left.value, right.value, node), node)
-            return ast.copy_location(ast.BinOp(left, node.op, right), node)
+            return self.binop(node, depth)
         if isinstance(node, ast.Call):
             return self.call(node, depth)
         raise self.fail(f"{self.describe(node)} is not allowed ({_ALLOWED})", node)
+
+    def binop(self, node: ast.BinOp, depth: int) -> ast.expr:
+        """A chain at one precedence level (a + b - c + d, a * b / c) counts as one level of
+        nesting however long it is: Python nests it to the left, a person reads it as flat. The
+        chain is walked without recursion, so a long sum never meets Python's recursion limit.
+        Powers, and brackets on the right (a + (b + (c ...))), still count each level."""
+        group = _CHAINS.get(type(node.op), ())
+        links = [node]  # the operators of the chain, from the last to the first
+        head = node.left
+        while isinstance(head, ast.BinOp) and type(head.op) in group:
+            links.append(head)
+            head = head.left
+        left = self.visit(head, depth + 1)
+        for link in reversed(links):
+            right = self.visit(link.right, depth + 1)
+            if isinstance(left, ast.Constant) and isinstance(right, ast.Constant):
+                left = self.const(self.fold(link.op, left.value, right.value, link), link)
+            else:
+                left = ast.copy_location(ast.BinOp(left, link.op, right), link)
+        return left
 
     def describe(self, node: ast.AST) -> str:
         if isinstance(node, ast.BinOp):

@@ -140,6 +140,9 @@ def list_entries() -> list[Entry]:
 
 def resolve_path(ref: str) -> Path:
     """A scenario name or a path -> the file; ScenarioError if neither."""
+    if not ref.strip():
+        names = sorted(e.name for e in list_entries())
+        raise ScenarioError(repr(ref), None, "an empty name is not a scenario (choose from " + ", ".join(names) + ")")
     looks_like_path = ref.endswith(".toml") or os.sep in ref or "/" in ref
     if looks_like_path or Path(ref).is_file():
         path = Path(ref)
@@ -178,8 +181,8 @@ def parse(raw: bytes | str, source: str, name: str, base: Path) -> Scenario:
     """Read a scenario from the bytes of a TOML file; ScenarioError naming the field if bad."""
     try:
         text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-    except UnicodeDecodeError:
-        raise ScenarioError(source, None, "not a text file (a scenario is UTF-8 TOML)") from None
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(source, None, f"not a UTF-8 text file (byte {exc.start + 1}); a scenario is UTF-8 TOML") from None
     text = text.removeprefix("\ufeff")  # a byte-order mark, as some Windows editors write
     if "\x00" in text:
         raise ScenarioError(source, None, "not a text file (a scenario is UTF-8 TOML)")
@@ -295,14 +298,15 @@ class _Reader:
     def scenario(self, doc: dict[str, Any], name: str) -> Scenario:
         for k in doc:
             if k not in ("scenario", "surface", "dataset", "model", "defaults"):
-                raise self.fail(_key(k), f"unknown table ({closest(k, ['scenario', 'surface', 'dataset', 'model', 'defaults'])})")
+                what = "table" if isinstance(doc[k], dict) else "key outside any table"
+                raise self.fail(_key(k), f"unknown {what} ({closest(k, ['scenario', 'surface', 'dataset', 'model', 'defaults'])})")
         head = self.table(doc, "scenario", ("name", "kind", "description"), required=True)
         title = self.get(head, "scenario", "name", str, required=True)
         if not title.strip():
             raise self.fail("scenario.name", "must not be empty")
         kind = self.get(head, "scenario", "kind", str, required=True)
         if kind not in KINDS:
-            raise self.fail("scenario.kind", f"unknown kind {kind!r} ({closest(kind, list(KINDS))})")
+            raise self.fail("scenario.kind", f"unknown kind {_short(kind)} ({closest(kind, list(KINDS))})")
         description = self.get(head, "scenario", "description", str, "")
         surface = dataset = model = None
         if kind == "surface":
@@ -320,7 +324,7 @@ class _Reader:
         if surface is not None:
             (x0, x1), (y0, y1), (sx, sy) = surface.x, surface.y, surface.start
             if not (x0 <= sx <= x1 and y0 <= sy <= y1):
-                warnings.append(f"{self.source}: surface.start: ({sx:g}, {sy:g}) lies outside the plotted domain")
+                warnings.append(f"{self.source}: surface.start: ({sx:g}, {sy:g}) lies outside the plotted domain x [{x0:g}, {x1:g}], y [{y0:g}, {y1:g}]")
         scenario = Scenario(
             name, title.strip(), kind, description.strip(), self.source, defaults, surface, dataset, model, tuple(warnings)
         )
@@ -343,7 +347,7 @@ class _Reader:
         minima = tuple(self.point(m, f"surface.minima[{i}]") for i, m in enumerate(minima_raw))
         levels = self.get(t, "surface", "levels", str, "auto")
         if levels not in ("auto", "linear", "log"):
-            raise self.fail("surface.levels", f"unknown {levels!r} (choose from auto, linear, log)")
+            raise self.fail("surface.levels", f"unknown {_short(levels)} (choose from auto, linear, log)")
         surface = Surface(formula, x, y, start, minima, levels)
         value = surface.value(*start)
         if not math.isfinite(value):
@@ -355,7 +359,7 @@ class _Reader:
         t = self.table(doc, "dataset", keys, required=True)
         gen = self.get(t, "dataset", "generator", str, required=True)
         if gen not in GENERATORS:
-            raise self.fail("dataset.generator", f"unknown generator {gen!r} ({closest(gen, list(GENERATORS))})")
+            raise self.fail("dataset.generator", f"unknown generator {_short(gen)} ({closest(gen, list(GENERATORS))})")
         makes = GENERATORS[gen][1]
         if makes not in ("any", kind):
             raise self.fail("dataset.generator", f"{gen!r} makes a {makes} set, but scenario.kind is {kind!r}")
@@ -387,7 +391,7 @@ class _Reader:
                 raise self.fail(f"model.hidden[{i}]", f"must be a layer width from 1 to {MAX_WIDTH}, not {_short(width)}")
         activation = self.get(t, "model", "activation", str, "tanh")
         if activation not in ACTIVATIONS:
-            raise self.fail("model.activation", f"unknown activation {activation!r} ({closest(activation, list(ACTIVATIONS))})")
+            raise self.fail("model.activation", f"unknown activation {_short(activation)} ({closest(activation, list(ACTIVATIONS))})")
         return Model(tuple(hidden), activation)
 
     def defaults(self, doc: dict[str, Any], kind: str) -> Defaults:
@@ -399,7 +403,7 @@ class _Reader:
         try:
             optimizer = get_optimizer(optimizer).name
         except ConfigError as exc:
-            raise self.fail("defaults.optimizer", exc.message) from None
+            raise self.fail("defaults.optimizer", _shorten_in(exc.message, optimizer)) from None
         loss = self.get(t, "defaults", "loss", str, None)
         if kind == "surface":
             if loss is not None:
@@ -409,7 +413,7 @@ class _Reader:
             try:
                 loss = get_loss(kind, loss).name
             except ConfigError as exc:
-                raise self.fail("defaults.loss", exc.message) from None
+                raise self.fail("defaults.loss", _shorten_in(exc.message, loss)) from None
         steps = self.integer(t, "defaults", "steps", 500, 1, MAX_STEPS)
         batch_size = self.integer(t, "defaults", "batch_size", 0, 0, MAX_SAMPLES)
         if batch_size and kind == "surface":
@@ -459,7 +463,7 @@ class _Reader:
                 return h.check(value)
             except ValueError as exc:
                 errors.append(str(exc))
-        raise self.fail(where, errors[0])
+        raise self.fail(where, _shorten_in(errors[0], value))
 
 
 _TYPE_NAMES = {int: "an integer", float: "a number", str: "a string", list: "an array", bool: "true or false", dict: "a table"}
@@ -473,7 +477,14 @@ def _key(name: str) -> str:
     """A key as TOML would write it in a dotted name: bare if it can be, else quoted."""
     import re
 
+    if len(name) > 40:
+        name = name[:37] + "..."
     return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _shorten_in(message: str, value: Any) -> str:
+    """A registry's message quotes the value in full; a file may hold a value pages long."""
+    return message.replace(repr(value), _short(value)) if len(repr(value)) > 40 else message
 
 
 def _a(noun: str) -> str:
@@ -481,7 +492,7 @@ def _a(noun: str) -> str:
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = str(value).lower() if isinstance(value, bool) else repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
 

@@ -248,7 +248,33 @@ HOSTILE = [
     "-" * 999 + "x",
     "sin(" * 120 + "x" + ")" * 120,
     "x" + "**x" * 300,
-    "x" + "+x" * 400,
+    "x" + "+(x" * 100 + ")" * 100,
+    "x" + "*(y" * 100 + ")" * 100,
+    "10**10**10",
+    "x + 10**10**10",
+    "x**10**10**10",
+    "exp(exp(exp(10)))",
+    "(x).__class__.__mro__[1].__subclasses__()",
+    "().__class__",
+    "x.__globals__",
+    "__builtins__.eval('1')",
+    "(lambda: x)()",
+    "(lambda f: f(f))(lambda f: f(f))",
+    "sin.__call__(x)",
+    "getattr(x, 'y')",
+    "exec('1')",
+    "x if x else y",
+    "[c for c in ()]",
+    "(yield x)",
+    "await x",
+    "x(y)",
+    "sin(x)(y)",
+    "min(*[x, y])",
+    "max(**{})",
+    "'a' * 10**9",
+    "b'x'",
+    "...",
+    "x + \\\n y",
     "[" * 400 + "]" * 400,
     "x" * 2000,
     "x+" * 999 + "x",
@@ -263,6 +289,50 @@ def test_hostile_input_fails_fast(text):
     with pytest.raises(FormulaError):
         compile_formula(text)
     assert time.perf_counter() - t0 < 1.0
+
+
+@pytest.mark.parametrize(("op", "value"), [("+", 500 * 1.5), ("-", 1.5 - 499 * 1.5), ("*", 1.5**500), ("/", 1.5 ** (1 - 499))])
+def test_a_long_flat_chain_of_one_operator_is_not_deep_nesting(op, value):
+    """x+x+...+x is what a person calls flat, even though Python nests it 499 levels to the left."""
+    text = op.join(["x"] * 500)
+    assert len(text) <= 1000
+    f = compile_formula(text)
+    assert float(f.numpy(np.float64(1.5), np.float64(0.0))) == pytest.approx(value, rel=1e-9)
+    p = torch.tensor([1.5, 0.0], dtype=torch.float64, requires_grad=True)
+    f.torch(p[0], p[1]).backward()
+    assert torch.isfinite(p.grad).all()
+
+
+def test_a_long_mixed_sum_of_terms_keeps_its_meaning():
+    text = " + ".join(f"{i}*x*y/{i + 1} - x" for i in range(1, 40))
+    f = compile_formula(text)
+    expected = sum(i * 2.0 * 3.0 / (i + 1) - 2.0 for i in range(1, 40))
+    assert float(f.numpy(np.float64(2.0), np.float64(3.0))) == pytest.approx(expected, rel=1e-12)
+
+
+def test_folding_a_long_constant_chain_is_left_to_right():
+    assert float(compile_formula("10 - 4 - 3 - 2 + 0*x").numpy(np.float64(0), np.float64(0))) == 1.0
+    assert float(compile_formula("64 / 4 / 2 / 2 + 0*x").numpy(np.float64(0), np.float64(0))) == 4.0
+
+
+@pytest.mark.parametrize("text", ["x" + "+(x" * 61 + ")" * 61, "x" + "**x" * 61, "-" * 61 + "x", "sin(" * 61 + "x" + ")" * 61])
+def test_deep_nesting_is_still_refused_when_the_chain_is_not_flat(text):
+    with pytest.raises(FormulaError, match="nested"):
+        compile_formula(text)
+
+
+@pytest.mark.parametrize(("text", "column"), [("x + (y", 6), ("x +", 3), ("sin(x", 5), ("x*(y+", 5), ("max(x,", 6), ("  x**2 + (y  ", 11)])
+def test_unexpected_end_gives_the_end_column_as_a_number(text, column):
+    with pytest.raises(FormulaError) as info:
+        compile_formula(text)
+    assert info.value.column == column
+    assert f"unexpected end of formula at column {column}" in str(info.value)
+
+
+def test_an_unclosed_bracket_names_where_it_was_opened():
+    with pytest.raises(FormulaError) as info:
+        compile_formula("x**2 + (y")
+    assert str(info.value) == "unexpected end of formula at column 9 ('(' at column 8 is never closed)"
 
 
 def test_moderate_nesting_is_still_accepted():
