@@ -14,7 +14,7 @@ import pytest
 
 from playground.engine import warm_up
 
-TEST_SECONDS = 60  # the most one async test may take
+TEST_SECONDS = 60  # the most one async test may take, unless it says otherwise (`seconds`)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -23,7 +23,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
         return None
     names = pyfuncitem._fixtureinfo.argnames
     kwargs = {name: pyfuncitem.funcargs[name] for name in names}
-    asyncio.run(asyncio.wait_for(pyfuncitem.obj(**kwargs), TEST_SECONDS))
+    limit = getattr(pyfuncitem.obj, "seconds", TEST_SECONDS)
+    asyncio.run(asyncio.wait_for(pyfuncitem.obj(**kwargs), limit))
     return True
 
 

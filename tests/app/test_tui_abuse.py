@@ -1,0 +1,96 @@
+"""The TUI under abuse: thousands of random keys while auto-running, and training that raises.
+
+Whatever is pressed, the app must not die, and afterwards it must still answer `s` and `r` the
+way the status line promises. Exports and saved scenarios a random `enter` may write land in a
+temporary folder."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+
+import pytest
+
+from playground.app import PlaygroundApp
+
+from tui_helpers import _send_key as send_key
+from tui_helpers import main_screen, open_app, press, resize, shown_step, status, wait_stopped, wait_until
+
+# letters (but q, which quits), digits, punctuation, moving and editing keys, ctrl combinations
+KEYS = [
+    *"abcdefghijklmnoprstuvwxyz0123456789",
+    *".-+=[]/;,",
+    "up", "down", "left", "right", "tab", "shift+tab", "enter", "escape", "backspace", "space",
+    "home", "end", "pageup", "pagedown", "ctrl+a", "ctrl+e", "ctrl+k", "ctrl+u", "ctrl+w",
+    "ctrl+p", "ctrl+s", "f2", "f5", "question_mark",
+]  # fmt: skip
+# 2,000 keys in all: 1,000 on a surface, 1,000 on a dataset (MASH_KEYS=N for a longer run)
+KEY_COUNT = int(os.environ.get("MASH_KEYS", "1000"))
+SIZES = [(40, 12), (60, 20), (80, 24), (120, 40), (200, 60)]
+
+
+async def _back_to_the_main_view(pilot, app: PlaygroundApp) -> None:
+    for _ in range(6):  # close every dialog and leave any field
+        if len(app.screen_stack) == 1 and app.focused is None:
+            break
+        await press(pilot, "escape")
+        await pilot.pause(0.05)
+    assert len(app.screen_stack) == 1, app.screen_stack
+    if app.running:
+        await press(pilot, "space")
+    await wait_stopped(pilot, app)
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "spiral"])
+async def test_a_thousand_random_keys_while_auto_running(name, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    rng = random.Random(f"mash-{name}")
+    async with open_app(name, steps=10_000_000) as (app, pilot):
+        await press(pilot, "space")
+        await wait_until(pilot, lambda: app.run_.step_count > 0)
+        t0 = time.perf_counter()
+        for i in range(KEY_COUNT):
+            # as fast as a person mashing: each key is handed over, not waited for to the end
+            send_key(app, rng.choice(KEYS))
+            await pilot._wait_for_screen()
+            if i % 250 == 125:
+                await resize(pilot, *rng.choice(SIZES))
+            if i % 100 == 0 and not app.running and rng.random() < 0.5 and len(app.screen_stack) == 1:
+                await press(pilot, "space")  # keep training going under the keys, most of the time
+        print(f"{KEY_COUNT} keys in {time.perf_counter() - t0:.1f} s")
+        assert app.is_running and app._exception is None
+        await resize(pilot, 120, 40)
+        await _back_to_the_main_view(pilot, app)
+        await press(pilot, "r")
+        await wait_until(pilot, lambda: shown_step(app) == 0, what="step 0 after r")
+        await press(pilot, "s")
+        await wait_until(pilot, lambda: shown_step(app) == 1, what="step 1 after s")
+        assert app.run_.step_count == 1 and "paused" in status(app)
+
+
+test_a_thousand_random_keys_while_auto_running.seconds = 600  # type: ignore[attr-defined]
+
+
+async def test_an_exception_inside_training_pauses_and_shows_it() -> None:
+    async with open_app("rosenbrock", steps=10_000_000) as (app, pilot):
+        run = app.run_
+        real_step = run.step
+
+        def broken(n: int = 1) -> int:
+            if run.step_count >= 20:
+                raise RuntimeError("the disk fell off")
+            return real_step(n)
+
+        run.step = broken
+        await press(pilot, "space")
+        await wait_until(pilot, lambda: not app.running, what="the run to pause")
+        await pilot.pause(0.1)
+        assert app.is_running and app.state == "paused"
+        assert "RuntimeError: the disk fell off" in status(app)
+        run.step = real_step
+        await press(pilot, "r")
+        await wait_until(pilot, lambda: shown_step(app) == 0)
+        await press(pilot, "s", "s")
+        await wait_until(pilot, lambda: shown_step(app) == 2)
+        assert main_screen(app).query_one("#main").display

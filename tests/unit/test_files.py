@@ -1,0 +1,124 @@
+"""Nothing lost: exports, saved scenarios and records are written so that a failing write (a
+missing folder, a folder that refuses files, a full disk) says why and leaves the earlier file
+exactly as it was, and an existing file is never replaced without force."""
+
+from __future__ import annotations
+
+import errno
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from playground import scenarios
+from playground.engine import Run
+from playground.files import WriteError, write_atomic
+from playground.recording import Recorder
+from playground.settings import resolve
+
+
+def test_a_new_file_is_written_and_an_existing_one_kept_without_force(tmp_path: Path) -> None:
+    target = tmp_path / "run.json"
+    write_atomic(target, "first")
+    with pytest.raises(WriteError, match="exists; use --force"):
+        write_atomic(target, "second")
+    assert target.read_text() == "first"
+    write_atomic(target, "third", force=True)
+    assert target.read_text() == "third"
+    assert os.listdir(tmp_path) == ["run.json"]
+
+
+def test_a_missing_folder_or_a_folder_as_target_is_named(tmp_path: Path) -> None:
+    with pytest.raises(WriteError, match="does not exist"):
+        write_atomic(tmp_path / "nowhere" / "run.json", "x")
+    (tmp_path / "d").mkdir()
+    with pytest.raises(WriteError, match="is a folder"):
+        write_atomic(tmp_path / "d", "x", force=True)
+
+
+def test_a_full_disk_leaves_the_earlier_file_and_no_litter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "run.json"
+    target.write_text("the earlier export")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(WriteError) as exc:
+        write_atomic(target, "a new export" * 1000, force=True)
+    assert "No space left on device" in str(exc.value) and "nothing was changed" in str(exc.value)
+    assert target.read_text() == "the earlier export"
+    assert os.listdir(tmp_path) == ["run.json"]
+
+
+def test_a_folder_that_refuses_files_is_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "run.json"
+    target.write_text("kept")
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    with pytest.raises(WriteError, match="cannot write here .Permission denied"):
+        write_atomic(target, "new", force=True)
+    assert target.read_text() == "kept"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_a_read_only_folder_is_reported(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "run.json").write_text("kept")
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(WriteError, match="Permission denied"):
+            write_atomic(folder / "run.json", "new", force=True)
+        assert (folder / "run.json").read_text() == "kept"
+    finally:
+        folder.chmod(0o700)
+
+
+def _run(steps: int) -> Run:
+    s = scenarios.load("rosenbrock")
+    run = Run(s, resolve(s))
+    run.step(steps)
+    return run
+
+
+def test_a_record_that_hits_a_full_disk_keeps_the_lines_before(tmp_path: Path) -> None:
+    target = tmp_path / "steps.jsonl"
+    rec = Recorder(target)
+    run = _run(10)
+    assert rec.write(run) == 11
+
+    class Full:
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def flush(self) -> None:
+            pass
+
+        def close(self) -> None:
+            pass
+
+    real = rec._fh
+    real.close()
+    rec._fh = Full()  # type: ignore[assignment]
+    run.step(5)
+    with pytest.raises(WriteError, match="the record stopped .No space left on device.; the lines before are kept"):
+        rec.write(run)
+    assert len(target.read_text().splitlines()) == 11
+
+
+def test_a_forced_record_replaces_the_old_file_only_when_done(tmp_path: Path) -> None:
+    target = tmp_path / "steps.jsonl"
+    target.write_text("the old record\n")
+    rec = Recorder(target, force=True)
+    rec.write(_run(3))
+    assert target.read_text() == "the old record\n"  # still whole while the new one is written
+    rec.close()
+    assert len(target.read_text().splitlines()) == 4
+    assert os.listdir(tmp_path) == ["steps.jsonl"]
+    with pytest.raises(WriteError, match="exists"):
+        Recorder(target)
