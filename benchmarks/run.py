@@ -105,6 +105,47 @@ async def live(seconds: float) -> dict[str, float]:
     return {"steps_per_s": steps / dt, "fps": frames / dt}
 
 
+async def pause_latency(pauses: int = 7) -> dict[str, float]:
+    """Space while auto-running at top speed: from the pause (the key's action) to the end of
+    the last step the training thread makes, so the pilot's own overhead does not count."""
+    from playground import scenarios
+    from playground.app import SPEEDS, PlaygroundApp
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load("rosenbrock")
+    config = resolve(s, optimizer="sgd", hyper={"lr": 1e-4, "momentum": 0.0, "nesterov": False}, steps=100_000_000)
+    app = PlaygroundApp(s, load_engine=False)
+    late = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        run = Run(s, config)
+        app.set_run(run)
+        app.speed_index = len(SPEEDS) - 1
+        step, pause = run.step, app._pause
+        ended: list[float] = []
+        paused_at: list[float] = []
+
+        def timed_step(n: int = 1) -> int:
+            done = step(n)
+            ended.append(time.perf_counter())
+            return done
+
+        def timed_pause(state: str) -> None:
+            paused_at.append(time.perf_counter())
+            pause(state)
+
+        run.step = timed_step  # type: ignore[method-assign]
+        app._pause = timed_pause  # type: ignore[method-assign]
+        await pilot.pause()
+        for _ in range(pauses):
+            await pilot.press("space")
+            await asyncio.sleep(0.4)  # long enough for the adaptive slices to reach their size
+            await pilot.press("space")
+            await app.workers.wait_for_complete()
+            late.append(max(ended[-1] - paused_at[-1], 0.0))
+    return {"ms": statistics.median(late) * 1e3, "max_ms": max(late) * 1e3}
+
+
 async def redraw(history: int) -> dict[str, float]:
     from playground import scenarios
     from playground.app import PlaygroundApp
@@ -265,6 +306,8 @@ def main() -> int:
     lv = asyncio.run(live(4.0))
     row("live auto-run at max speed, 120x40, vs bare loop steps/s", f"{lv['steps_per_s'] / bare:.2f}x ({lv['steps_per_s']:.0f} vs {bare:.0f}/s)", ">= 0.5x", lv["steps_per_s"] / bare >= 0.5)
     row("redraws per second while auto-running", f"{lv['fps']:.1f}", ">= 15", lv["fps"] >= 15)
+    pz = asyncio.run(pause_latency())
+    row("space pauses auto-run at max speed: pause to the end of the last step (median of 7)", f"{pz['ms']:.1f} ms (slowest {pz['max_ms']:.0f} ms)", "<= 100 ms", pz["ms"] <= 100)
     rd = asyncio.run(redraw(10_000))
     row("full redraw of all plots, 120x40, 10,000-step history", f"{rd['ms']:.1f} ms", "<= 20 ms", rd["ms"] <= 20)
     st = startup(args.rounds)
