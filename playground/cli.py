@@ -432,6 +432,8 @@ def cmd_check(argv: list[str]) -> int:
     for path, error in scenarios.check_files(args.files):
         if error is None:
             print(f"{path}: ok")
+            for warning in scenarios.load(path).warnings:
+                print(f"playground: warning: {warning}", file=sys.stderr)
         else:
             bad += 1
             print(f"playground: error: {error}", file=sys.stderr)

@@ -116,9 +116,12 @@ class Hyper:
 
 def _number(text: str) -> float:
     try:
-        return _as_float(float(text.strip()))
+        value = float(text.strip())
     except ValueError:
         raise ValueError(f"{text.strip()!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{text.strip()!r} is not a finite number")
+    return value
 
 
 def _as_float(value: Any) -> float:
