@@ -18,7 +18,7 @@ COMMANDS = ("list", "check", "run", "compare", "sweep")
 EPILOG = """commands:
   playground [SCENARIO]      open the playground (SCENARIO: a bundled name or a .toml file)
   playground list            bundled and user scenarios
-  playground check FILE...   validate scenario files
+  playground check [FILE...] validate scenario files (none given: every bundled and user one)
   playground run SCENARIO    train headless and print the result (see `playground run --help`)
   playground compare SCENARIO --run "sgd lr=0.01" --run "adam lr=0.05" ...
                              race up to 6 optimizers from the same start, print the scoreboard
@@ -423,13 +423,14 @@ def cmd_list(argv: list[str]) -> int:
 
 
 def cmd_check(argv: list[str]) -> int:
-    p = _Parser(prog="playground check", description="Validate scenario files; exit 2 if any is bad.")
-    p.add_argument("files", nargs="+", metavar="FILE")
+    p = _Parser(prog="playground check", description="Validate scenario files (without FILE: every bundled and user scenario); exit 2 if any is bad.")
+    p.add_argument("files", nargs="*", metavar="FILE")
     args = p.parse_args(argv)
     from playground import scenarios
 
+    files = args.files or [str(entry.path) for entry in scenarios.list_entries()]
     bad = 0
-    for path, error in scenarios.check_files(args.files):
+    for path, error in scenarios.check_files(files):
         if error is None:
             print(f"{path}: ok")
             for warning in scenarios.load(path).warnings:

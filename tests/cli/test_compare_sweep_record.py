@@ -194,3 +194,20 @@ def test_bad_schedule_clip_start(capsys, flags, fragment):
 
 def test_start_on_a_dataset_is_refused(capsys):
     assert "--start" in one_error(capsys, "run", "moons", "--start", "0,0")
+
+
+def test_user_scenarios_appear_in_list_and_check(capsys, tmp_path, monkeypatch):
+    user = tmp_path / "mine"
+    user.mkdir()
+    (user / "bowl.toml").write_text('[scenario]\nname = "My bowl"\nkind = "surface"\n[surface]\nformula = "x**2 + 3*y**2"\nx = [-2.0, 2.0]\ny = [-2.0, 2.0]\nstart = [1.5, 1.0]\n')
+    (user / "broken.toml").write_text('[scenario]\nname = "Broken"\nkind = "surfce"\n')
+    monkeypatch.setenv("PLAYGROUND_SCENARIOS", str(user))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    code, out, _ = cli(capsys, "list")
+    assert code == 0 and "bowl" in out and f"[user: {user / 'bowl.toml'}]" in out and "rosenbrock" in out
+    code, out, err = cli(capsys, "check")
+    assert code == 2
+    assert f"{user / 'bowl.toml'}: ok" in out and "rosenbrock.toml: ok" in out
+    assert err.count("playground: error:") == 1 and "broken.toml: scenario.kind" in err
+    code, out, _ = cli(capsys, "run", "bowl", "--steps", "3", "--format", "json")
+    assert code == 0 and strict(out)["scenario"] == "bowl"
