@@ -325,6 +325,7 @@ def main() -> int:
             "",
             f"Measured {datetime.date.today().isoformat()} on {os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()}),",
             f"by `python benchmarks/run.py{' --full' if args.full else ''}`: medians of {args.rounds} rounds, each figure against its baseline in the same run.",
+            f"Load average when it ended: {os.getloadavg()[0]:.1f} (on a busy machine the ratios and the frame rate suffer).",
             "",
             "| figure | measured | target | |",
             "|---|---|---|---|",
