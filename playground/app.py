@@ -12,7 +12,9 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -32,7 +34,9 @@ from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS, get_optimizer
 from playground.scenarios import Scenario
 from playground.settings import RunConfig, resolve
-from playground.widgets.controls import ControlPanel
+from playground.schedules import get_schedule
+from playground.widgets.controls import SCHEDULE_PREFIX, ControlPanel
+from playground.widgets.internals import Internals, InternalsPanel
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
 from playground.widgets.status_line import StatusLine
@@ -44,7 +48,8 @@ SPEEDS: list[int | None] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000
 DEFAULT_SPEED = SPEEDS.index(100)
 FRAME_SECONDS = 1 / 15
 PATH_POINTS = 200  # the most trajectory points drawn per frame (plotext cost grows with them)
-KEY_ACTIONS = {"toggle_run", "step", "reset", "lr", "speed", "log", "info", "help"}
+KEY_ACTIONS = {"toggle_run", "step", "reset", "lr", "speed", "log", "info", "help", "internals", "sweep", "export"}
+DIALOG_ACTIONS = {"save_scenario"}  # keys that a text field does not take, but a dialog does
 MIN_WIDTH, MIN_HEIGHT = 60, 16
 
 PATH = (255, 255, 255)
@@ -88,6 +93,11 @@ class PlaygroundApp(App[None]):
         Binding("l", "log", "log", priority=True),
         Binding("i", "info", "explain", priority=True),
         Binding("question_mark", "help", "help", priority=True),
+        # in the help screen and the palette; the footer has no room left for them
+        Binding("g", "internals", "inside", priority=True, show=False),
+        Binding("w", "sweep", "sweep", priority=True, show=False),
+        Binding("e", "export", "export", priority=True, show=False),
+        Binding("ctrl+s", "save_scenario", "save", priority=True, show=False),
         Binding("q", "quit", "quit", priority=True),
         Binding("escape", "leave_field", "leave field", show=False),
         Binding("pageup", "page(-1)", show=False, priority=True),
@@ -123,6 +133,7 @@ class PlaygroundApp(App[None]):
             with Vertical(id="plots"):
                 yield MapPlot(id="map")
                 yield LossCurve(id="loss")
+            yield InternalsPanel(id="internals")
         yield Static("The terminal is too small: make it at least 60 x 16.", id="too-small")
         yield StatusLine(id="status")
         yield Footer()
@@ -235,6 +246,8 @@ class PlaygroundApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "page":  # only to guard an open dropdown; elsewhere the key goes on
             return isinstance(self.focused, OptionList)
+        if action in DIALOG_ACTIONS and len(self.screen_stack) > 1:
+            return False
         if action in KEY_ACTIONS:
             if len(self.screen_stack) > 1:  # a dialog is open: its own keys apply
                 return False
@@ -289,6 +302,79 @@ class PlaygroundApp(App[None]):
         from playground.screens.info_screen import InfoScreen
 
         self.push_screen(InfoScreen(self.scenario.kind, self.config))
+
+    def action_internals(self) -> None:
+        panel = self._main_screen.query_one(InternalsPanel)
+        panel.display = not panel.display
+        self.message = "inside the optimizer: shown (g hides it)" if panel.display else "inside the optimizer: hidden"
+        self._changed()
+
+    def _show_internals(self) -> None:
+        """Only while the panel is shown: reading the Hessian and the state costs a little."""
+        panel = self._main_screen.query_one(InternalsPanel)
+        if not panel.display:
+            return
+        run = self.run_
+        panel.show(Internals.read(run) if run is not None else None, loading=self.engine_error is None)
+
+    def action_sweep(self) -> None:
+        from playground.screens.sweep_screen import SweepScreen
+
+        if self.running:  # the sweep wants the cores; the run waits for it
+            self._pause("paused")
+            self.message = "paused for the sweep; space goes on"
+        start = self.run_.start if self.run_ is not None else None
+        self.push_screen(SweepScreen(self.scenario, self.config, start))
+
+    def action_export(self) -> None:
+        """Write the run (or every lane of a race) to a JSON or CSV file."""
+        from playground.screens.save_screen import SaveScreen
+
+        if self.run_ is None:
+            self._say("nothing to export yet: the engine is still loading")
+            return
+        race = self._race()
+        who = "race" if race is not None else self.config.optimizer
+        steps = race.step_count if race is not None else self.run_.step_count
+        title = f"Export all {len(race.lanes)} lanes" if race is not None else f"Export the run ({steps} steps)"
+        default = f"{self.scenario.name}-{who}-step{steps}.json"
+        self.push_screen(SaveScreen(title, default, self._export_text, "a name ending in .json or .csv: the format follows it"), self._saved)
+
+    def _race(self) -> Any:
+        """The race, when the app has one with lanes (race mode); else None."""
+        race = getattr(self, "race", None)
+        return race if race is not None and getattr(race, "lanes", None) else None
+
+    def _export_text(self, path: Path) -> str:
+        from playground import report
+
+        suffix = path.suffix.lower()
+        if suffix not in (".json", ".csv"):
+            raise PlaygroundError(f"{path.name}: end the name in .json or .csv, the format to write")
+        race = self._race()
+        runs = race.lanes if race is not None else [self.run_]
+        with ExitStack() as held:  # a consistent picture while auto-run goes on
+            for run in runs:
+                held.enter_context(run.lock)
+            if race is not None:
+                return report.race_to_json(race) if suffix == ".json" else report.race_to_csv(race)
+            return report.to_json(self.run_) if suffix == ".json" else report.to_csv(self.run_)
+
+    def action_save_scenario(self) -> None:
+        """Save the scenario with the current settings and start as a TOML file that
+        `playground FILE` opens the same way."""
+        from playground.scenario_file import to_toml
+        from playground.screens.save_screen import SaveScreen
+
+        scenario, config = self.scenario, self.config
+        start = self.run_.start if self.run_ is not None else None
+        default = f"{scenario.name}-{config.optimizer}.toml"
+        hint = "`playground FILE` opens it with these settings: optimizer, hyperparameters, schedule, clipping, start"
+        self.push_screen(SaveScreen("Save the settings as a scenario file", default, lambda path: to_toml(scenario, config, start), hint), self._saved)
+
+    def _saved(self, path: Path | None) -> None:
+        if path is not None:
+            self._say(f"wrote {path}")
 
     def action_help(self) -> None:
         from playground.screens.help_screen import HelpScreen
@@ -421,6 +507,8 @@ class PlaygroundApp(App[None]):
             self.switch_optimizer(event.value)
         elif event.which == "loss" and event.value != self.config.loss:
             self.switch_loss(event.value)
+        elif event.which == "schedule" and event.value != self.config.schedule:
+            self.switch_schedule(event.value)
 
     @on(ControlPanel.Edited)
     def _edited(self, event: ControlPanel.Edited) -> None:
@@ -429,6 +517,12 @@ class PlaygroundApp(App[None]):
         name, value = event.name, event.value
         if name in ("batch_size", "seed", "steps"):
             self._edit_run_field(name, value)
+            return
+        if name == "clip":
+            self._edit_clip(str(value))
+            return
+        if name.startswith(SCHEDULE_PREFIX):
+            self._edit_schedule_param(name.removeprefix(SCHEDULE_PREFIX), str(value))
             return
         spec = get_optimizer(self.config.optimizer)
         try:
@@ -475,6 +569,40 @@ class PlaygroundApp(App[None]):
         panel.config = self.config
         panel.show_value(name, number)
 
+    def _edit_clip(self, text: str) -> None:
+        panel = self._main_screen.query_one(ControlPanel)
+        try:
+            clip = float(text.strip() or "0")
+        except ValueError:
+            panel.show_error("clip", f"{text.strip()!r} is not a number")
+            return
+        if not (np.isfinite(clip) and clip >= 0):
+            panel.show_error("clip", "must be a number >= 0 (0 = no clipping)")
+            return
+        self._apply(replace(self.config, clip=clip))
+        panel.config = self.config
+        panel.show_value("clip", clip)
+
+    def switch_schedule(self, name: str) -> None:
+        """Another lr schedule, with its default parameters: it starts from the current step."""
+        spec = get_schedule(name)
+        self._apply(replace(self.config, schedule=spec.name, schedule_params=spec.validate({})))
+        self._main_screen.query_one(ControlPanel).show_schedule(self.config)
+
+    def _edit_schedule_param(self, name: str, text: str) -> None:
+        panel = self._main_screen.query_one(ControlPanel)
+        field = SCHEDULE_PREFIX + name
+        spec = get_schedule(self.config.schedule)
+        try:
+            value = spec.param_named(name).parse(text)
+            params = spec.validate({**self.config.schedule_params, name: value})
+        except (ValueError, ConfigError) as exc:
+            panel.show_error(field, str(getattr(exc, "message", exc)))
+            return
+        self._apply(replace(self.config, schedule_params=params))
+        panel.config = self.config
+        panel.show_value(field, params[name])
+
     def _apply(self, config: RunConfig) -> None:
         if self.run_ is not None:
             message = self.run_.apply(config)
@@ -493,6 +621,8 @@ class PlaygroundApp(App[None]):
             self.message = f"{name}: {exc}"
             self._changed()
             return
+        # the schedule and the clipping belong to the run, not to the optimizer: keep them
+        config = replace(config, schedule=self.config.schedule, schedule_params=self.config.schedule_params, clip=self.config.clip)
         self._apply(config)
         self._main_screen.query_one(ControlPanel).rebuild(self.scenario, self.config)
 
@@ -541,6 +671,10 @@ class PlaygroundApp(App[None]):
             ("Step", "s", self.action_step),
             ("Reset", "r", self.action_reset),
             ("Toggle log scale", "l", self.action_log),
+            ("Inside the optimizer: gradient, state, curvature", "g", self.action_internals),
+            ("Learning-rate sweep", "w", self.action_sweep),
+            ("Export the run (JSON or CSV)", "e", self.action_export),
+            ("Save the settings as a scenario file", "ctrl+s", self.action_save_scenario),
             ("Explain optimizer and loss", "i", self.action_info),
             ("Keys and help", "?", self.action_help),
         ]
@@ -622,6 +756,7 @@ class PlaygroundApp(App[None]):
         with self.batch_update():
             self._show_status()
             self._draw_plots()
+            self._show_internals()
 
     def _show_status(self) -> None:
         run = self.run_

@@ -20,6 +20,10 @@ KEYS = """\
 | `-` / `+` | slower / faster auto-run, from 1 step/s up to `max` (as fast as the machine goes) |
 | `l` | loss curve on a log scale, or back to linear |
 | `i` | how the chosen optimizer and loss work |
+| `g` | inside the optimizer: the gradient, the optimizer's state, the curvature and the best lr and momentum for it |
+| `w` | learning-rate sweep: final loss against lr for the current settings |
+| `e` | export the run (every lane in a race) to a `.json` or `.csv` file |
+| `ctrl+s` | save the settings as a scenario file; `playground FILE` reopens it the same way |
 | `?` | this help |
 | `ctrl+p` | command palette: switch scenario, optimizer or loss, and more |
 | `tab` / `shift+tab` | move between the settings |

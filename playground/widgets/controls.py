@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -18,13 +19,18 @@ from textual.widgets import Input, Label, Select, Static, Switch
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS, Hyper, OptimizerSpec
 from playground.scenarios import Entry, Scenario
+from playground.schedules import SCHEDULES, ScheduleSpec
 from playground.settings import RunConfig
+
+SCHEDULE_PREFIX = "sched-"  # schedule parameters' field names, apart from the optimizer's (gamma)
 
 RUN_FIELDS = {
     "batch_size": "batch size (0 = all)",
     "seed": "seed",
     "steps": "step budget",
+    "clip": "clip gradient norm (0 = off)",
 }
+RUN_HINTS = {"clip": "a number >= 0; 0 = no clipping"}
 
 
 def format_value(value: Any) -> str:
@@ -75,6 +81,10 @@ class ControlPanel(VerticalScroll):
         yield Select(self._loss_options(), value=self.config.loss or "surface", allow_blank=False, id="pick-loss", disabled=self.scenario.kind == "surface", compact=True)
         yield Static("a surface is its own loss", id="loss-note", classes="note")
         yield Vertical(id="hyper")
+        yield Label("Learning-rate schedule", classes="heading")
+        yield Select([(name, name) for name in SCHEDULES], value=self.config.schedule, allow_blank=False, id="pick-schedule", compact=True)
+        yield Static("", id="schedule-note", classes="note")
+        yield Vertical(id="schedule-fields")
         yield Vertical(id="run-fields")
 
     def on_mount(self) -> None:
@@ -108,7 +118,23 @@ class ControlPanel(VerticalScroll):
             run_fields = self.query_one("#run-fields", Vertical)
             run_fields.remove_children()
             run_fields.mount_all(self._run_fields(scenario, config))
+            self.show_schedule(config)
         self.call_after_refresh(self.update_nesterov)
+
+    def show_schedule(self, config: RunConfig) -> None:
+        """The schedule picker and the chosen schedule's parameters, as fields."""
+        self.config = config
+        spec = SCHEDULES[config.schedule]
+        pick = self.query_one("#pick-schedule", Select)
+        with pick.prevent(Select.Changed):
+            pick.value = spec.name
+        self.query_one("#schedule-note", Static).update(spec.summary)
+        box = self.query_one("#schedule-fields", Vertical)
+        box.remove_children()
+        box.mount_all(self._schedule_fields(spec, config))
+
+    def _schedule_fields(self, spec: ScheduleSpec, config: RunConfig) -> list[Any]:
+        return [self._field(SCHEDULE_PREFIX + p.name, p, config.schedule_params.get(p.name, p.default), p.name) for p in spec.params]
 
     def _hyper_fields(self, spec: OptimizerSpec, config: RunConfig) -> list[Any]:
         out: list[Any] = [Label(f"{spec.torch_name} hyperparameters", classes="heading")]
@@ -121,14 +147,14 @@ class ControlPanel(VerticalScroll):
         if h is not None and h.kind == "bool":
             row = Horizontal(Switch(bool(value), id=f"field-{name}"), Label(title, classes="switch-label"), classes="switch-row")
             return Vertical(row, Static("", id=f"error-{name}", classes="error"), classes="field")
-        hint = h.describe_range() if h is not None else "a whole number >= 0"
+        hint = h.describe_range() if h is not None else RUN_HINTS.get(name, "a whole number >= 0")
         box = Input(format_value(value), id=f"field-{name}", placeholder=hint, select_on_focus=False, compact=True)
         box.tooltip = h.help if h is not None else None
         return Vertical(Label(title, classes="field-label"), box, Static("", id=f"error-{name}", classes="error"), classes="field")
 
     def _run_fields(self, scenario: Scenario, config: RunConfig) -> list[Any]:
         out: list[Any] = [Label("Run", classes="heading")]
-        names = ["steps"] if scenario.kind == "surface" else ["batch_size", "seed", "steps"]
+        names = ["steps", "clip"] if scenario.kind == "surface" else ["batch_size", "seed", "steps", "clip"]
         for name in names:
             out.append(self._field(name, None, getattr(config, name), RUN_FIELDS[name]))
         return out
@@ -138,7 +164,7 @@ class ControlPanel(VerticalScroll):
     def show_error(self, name: str, message: str) -> None:
         """Mark a field invalid with a one-line message (the run keeps its last valid value)."""
         for node in self.query(f"#error-{name}"):
-            node.update(message)
+            node.update(Text(message))  # it quotes what was typed: plain text, never markup
         for node in self.query(f"#field-{name}"):
             node.set_class(bool(message), "-invalid")
 
@@ -159,7 +185,8 @@ class ControlPanel(VerticalScroll):
         for node in self.query("#field-nesterov"):
             allowed = momentum is not None and momentum > 0
             node.disabled = not allowed and not self.config.hyper.get("nesterov")
-            self.query_one("#error-nesterov", Static).update("" if allowed else "needs momentum > 0")
+            for error in self.query("#error-nesterov"):  # none while a rebuild is mounting it
+                error.update("" if allowed else "needs momentum > 0")
 
     # ------------------------------------------------------------ what the person did
 

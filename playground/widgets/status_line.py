@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from rich.text import Text
 from textual.widgets import Static
 
 
@@ -42,4 +43,5 @@ class StatusLine(Static):
         line = "  ·  ".join(parts)
         if len(line) > self.size.width - 2 > 0:
             line = " · ".join(parts)
-        self.update(line + ("\n" + message if message else "\n"))
+        # the message may quote a typed value or a path: plain text, never markup
+        self.update(Text(line + ("\n" + message if message else "\n")))

@@ -1,0 +1,233 @@
+"""The learning-rate sweep screen (`w`): the current settings at log-spaced learning rates, each
+run for a number of steps from the current start, and the final loss plotted against lr.
+
+The sweep runs in a thread worker that appends each finished point to a list; a timer redraws
+from that list a few times a second, so keys are never kept waiting. Escape cancels the sweep
+(between two steps of a run) and closes the screen; enter in a field starts it again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+from textual.worker import get_current_worker
+from textual_plotext import PlotextPlot
+
+from playground.errors import ConfigError
+from playground.settings import RunConfig, describe
+
+if TYPE_CHECKING:
+    from playground.scenarios import Scenario
+    from playground.sweep import SweepPoint
+
+DEFAULT_POINTS = 20
+MAX_STEPS = 100_000  # per point: a sweep is many runs
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.3g}" if math.isfinite(v) else str(v)
+
+
+class SweepScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape", "close", "cancel and close")]
+
+    def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None) -> None:
+        super().__init__()
+        self.scenario = scenario
+        self.config = config
+        self.start = start
+        lr = float(config.hyper.get("lr") or 1e-3)
+        self.lr_min, self.lr_max = lr / 100, lr * 10
+        self.count = DEFAULT_POINTS
+        self.steps = max(1, min(config.steps, MAX_STEPS))
+        self.points: list[SweepPoint] = []
+        self.rates: list[float] = []
+        self.done = False
+        self.error = ""
+        self._drawn = -1
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="sweep-body"):
+            yield Label(f"Learning-rate sweep · {self.scenario.name} · {describe(self.config)}", id="sweep-title")
+            with Horizontal(id="sweep-fields"):
+                for name, label, value in (
+                    ("lr_min", "lr min", _fmt(self.lr_min)),
+                    ("lr_max", "lr max", _fmt(self.lr_max)),
+                    ("points", "points", str(self.count)),
+                    ("steps", "steps each", str(self.steps)),
+                ):
+                    with Vertical(classes="sweep-field"):
+                        yield Label(label, classes="field-label")
+                        yield Input(value, id=f"sweep-{name}", compact=True, select_on_focus=False)
+                yield Button("run", id="sweep-run", compact=True)
+            yield PlotextPlot(id="sweep-plot")
+            yield Static("", id="sweep-status")
+
+    def on_mount(self) -> None:
+        plot = self.query_one(PlotextPlot)
+        plot.plt.title("final loss against learning rate")
+        plot.plt.xlabel("lr (log scale)")
+        self.set_interval(0.1, self._tick)
+        self.run_sweep()
+
+    # ------------------------------------------------------------ running
+
+    def run_sweep(self) -> None:
+        """Read the fields and start the sweep (stopping one under way)."""
+        try:
+            self._read_fields()
+            from playground.sweep import learning_rates
+
+            rates = learning_rates(self.lr_min, self.lr_max, self.count)
+        except ConfigError as exc:
+            self.error = f"{exc.field}: {exc.message}"
+            self._show_status()
+            return
+        self.error = ""
+        self.workers.cancel_group(self, "sweep")
+        self.rates, self.points, self.done, self._drawn = rates, [], False, -1
+        self._sweep(rates, replace(self.config, steps=self.steps))
+        self._redraw()
+
+    def _read_fields(self) -> None:
+        def number(name: str) -> float:
+            text = self.query_one(f"#sweep-{name}", Input).value.strip()
+            try:
+                value = float(text)
+            except ValueError:
+                raise ConfigError(name, f"{text!r} is not a number") from None
+            if not (math.isfinite(value) and value > 0):
+                raise ConfigError(name, f"{text!r} is not a number > 0")
+            return value
+
+        def whole(name: str, high: int) -> int:
+            text = self.query_one(f"#sweep-{name}", Input).value.strip()
+            try:
+                value = int(text)
+            except ValueError:
+                raise ConfigError(name, f"{text!r} is not a whole number") from None
+            if not 1 <= value <= high:
+                raise ConfigError(name, f"{value} is not from 1 to {high}")
+            return value
+
+        from playground.sweep import MAX_POINTS
+
+        self.lr_min, self.lr_max = number("lr_min"), number("lr_max")
+        self.count = whole("points", MAX_POINTS)
+        self.steps = whole("steps", MAX_STEPS)
+
+    @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
+    def _sweep(self, rates: list[float], config: RunConfig) -> None:
+        from playground.sweep import sweep
+
+        worker = get_current_worker()
+        points = self.points
+        try:
+            for point in sweep(self.scenario, config, rates, self.start, cancelled=lambda: worker.is_cancelled):
+                if worker.is_cancelled:
+                    return
+                points.append(point)
+        except Exception as exc:  # noqa: BLE001 - shown on the screen, which stays usable
+            self.error = f"the sweep failed: {type(exc).__name__}: {exc}".splitlines()[0][:200]
+        if not worker.is_cancelled and points is self.points:
+            self.done = True
+
+    def cancel(self) -> None:
+        self.workers.cancel_group(self, "sweep")
+
+    def action_close(self) -> None:
+        self.cancel()
+        self.dismiss()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.run_sweep()
+
+    @on(Button.Pressed, "#sweep-run")
+    def _run_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.run_sweep()
+
+    # ------------------------------------------------------------ drawing
+
+    def _tick(self) -> None:
+        if len(self.points) != self._drawn or self.error:
+            self._redraw()
+
+    def _redraw(self) -> None:
+        points = list(self.points)
+        self._drawn = len(points)
+        plot = self.query_one(PlotextPlot)
+        plt = plot.plt
+        plt.clear_data()
+        if self.rates:
+            lo, hi = math.log10(self.rates[0]), math.log10(self.rates[-1])
+            if hi - lo < 1e-9:
+                lo, hi = lo - 0.5, hi + 0.5
+            plt.xlim(lo, hi)
+            ticks = _decade_ticks(lo, hi)
+            plt.xticks([t for t, _ in ticks], [label for _, label in ticks])
+        good = [p for p in points if not p.diverged and math.isfinite(p.final_loss)]
+        bad = [p for p in points if p.diverged or not math.isfinite(p.final_loss)]
+        use_log = bool(good) and all(p.final_loss > 0 for p in good)
+        ys = [math.log10(p.final_loss) if use_log else p.final_loss for p in good]
+        plt.ylabel("final loss" + (" (log scale)" if use_log else ""))
+        if good:
+            xs = [math.log10(p.lr) for p in good]
+            plt.plot(xs, ys, color="orange", marker="braille")
+            plt.scatter(xs, ys, color="orange", marker="o", label="final loss")
+            ymin, ymax = min(ys), max(ys)
+            if ymax - ymin < 1e-12:
+                ymin, ymax = ymin - 1, ymax + 1
+            top = ymax + 0.1 * (ymax - ymin)
+            plt.ylim(ymin - 0.05 * (ymax - ymin), top)
+            if use_log:
+                yt = _decade_ticks(ymin, top)
+                plt.yticks([t for t, _ in yt], [label for _, label in yt])
+        else:
+            top = 1.0
+        if bad:
+            plt.scatter([math.log10(p.lr) for p in bad], [top] * len(bad), color="red", marker="x", label="diverged")
+        plot.refresh()
+        self._show_status()
+
+    def _show_status(self) -> None:
+        points = self.points
+        parts = [f"{len(points)} / {len(self.rates)} points"]
+        if self.done:
+            parts[0] += " · done"
+        elif self.rates and not self.error:
+            parts[0] += " · running"
+        good = [p for p in points if not p.diverged and math.isfinite(p.final_loss)]
+        if good:
+            best = min(good, key=lambda p: p.final_loss)
+            parts.append(f"lowest final loss {_fmt(best.final_loss)} at lr {best.lr:.3g}")
+        diverged = [p for p in points if p.diverged or not math.isfinite(p.final_loss)]
+        if diverged:
+            parts.append(f"{len(diverged)} diverged (x), from lr {min(p.lr for p in diverged):.3g}")
+        parts.append("enter: sweep again · escape: cancel and close")
+        line = Text("  ·  ".join(parts))
+        if self.error:  # may quote what was typed: plain text, never markup
+            line = Text.assemble((self.error, "bold red"), "\n", line)
+        self.query_one("#sweep-status", Static).update(line)
+
+
+def _decade_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
+    """Ticks for an axis that holds log10 of the values: at whole decades where there are at
+    least two, else at a few evenly spaced places, labelled with the values themselves."""
+    decades = list(range(math.ceil(lo), math.floor(hi) + 1))
+    if len(decades) >= 2:
+        step = max(1, len(decades) // 6)
+        return [(float(d), f"{10.0 ** d:g}") for d in decades[::step]]
+    n = 4
+    return [(lo + (hi - lo) * i / n, f"{10 ** (lo + (hi - lo) * i / n):.2g}") for i in range(n + 1)]

@@ -1,0 +1,199 @@
+"""Inside the optimizer (`g`), the learning-rate schedule picker and the clip field (issue 5)."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from textual.widgets import Select
+from tui_helpers import main_screen, open_app, press, status, type_into
+
+import playground.engine
+from playground.widgets.internals import InternalsPanel
+
+
+def panel(app) -> InternalsPanel:  # noqa: ANN001
+    return main_screen(app).query_one(InternalsPanel)
+
+
+def shown(app) -> str:  # noqa: ANN001
+    return str(panel(app).render())
+
+
+async def show_panel(app, pilot) -> None:  # noqa: ANN001
+    await press(pilot, "g")
+    app._redraw(force=True)
+    await pilot.pause(0.05)
+
+
+def state_of(run, key: str) -> list[float]:  # noqa: ANN001
+    p = run.optimizer.param_groups[0]["params"][0]
+    return run.optimizer.state[p][key].flatten().tolist()
+
+
+def fmt(v: float) -> str:
+    return f"{v:.4g}"
+
+
+async def test_g_shows_the_gradient_and_the_momentum_buffer_of_sgd() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        assert not panel(app).display
+        await show_panel(app, pilot)
+        assert panel(app).display
+        text = shown(app)
+        gx, gy = app.run_.gradient
+        assert f"g = ({fmt(gx)}, {fmt(gy)})" in text
+        assert "empty: made at the first step" in text  # torch makes the buffer at step 1
+
+        await press(pilot, "s", "s", "s")
+        app._redraw(force=True)
+        text = shown(app)
+        vx, vy = state_of(app.run_, "momentum_buffer")
+        assert "momentum buffer v" in text and f"({fmt(vx)}, {fmt(vy)})" in text
+        gx, gy = app.run_.gradient
+        assert f"g = ({fmt(gx)}, {fmt(gy)})" in text
+
+        await press(pilot, "g")
+        assert not panel(app).display
+        await press(pilot, "s")  # the main keys still act
+        assert app.run_.step_count == 4
+
+
+async def test_the_panel_reads_the_run_only_while_it_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    curvature = playground.engine.Run.curvature
+    monkeypatch.setattr(playground.engine.Run, "curvature", lambda self: calls.append(1) or curvature(self))
+    async with open_app("rosenbrock") as (app, pilot):
+        for _ in range(3):
+            await press(pilot, "s")
+            app._redraw(force=True)
+        assert calls == []
+        await show_panel(app, pilot)
+        assert calls
+        seen = len(calls)
+        app._redraw()  # nothing changed since: no new reading
+        assert len(calls) == seen
+
+
+async def test_adam_state_shows_both_moments_and_the_step_count() -> None:
+    async with open_app("beale", optimizer="adam") as (app, pilot):
+        await show_panel(app, pilot)
+        await press(pilot, "s", "s", "s", "s")
+        app._redraw(force=True)
+        text = shown(app)
+        m = state_of(app.run_, "exp_avg")
+        s = state_of(app.run_, "exp_avg_sq")
+        assert "exp_avg m (1st moment)" in text and f"({fmt(m[0])}, {fmt(m[1])})" in text
+        assert "exp_avg_sq s (2nd moment)" in text and f"({fmt(s[0])}, {fmt(s[1])})" in text
+        assert "step count t\n  4" in text
+
+
+async def test_ill_conditioned_bowl_shows_kappa_100_and_the_best_heavy_ball() -> None:
+    async with open_app("ill_conditioned") as (app, pilot):
+        await show_panel(app, pilot)
+        text = shown(app)
+        assert "eigenvalues λn = 1, λ1 = 100" in text
+        assert "condition number κ = 100" in text
+        assert "α = (2/(√λ1+√λn))² = 0.0331" in text
+        assert "β = ((√κ−1)/(√κ+1))² = 0.669" in text
+        assert "exact: the surface is quadratic" in text
+
+
+async def test_rosenbrock_curvature_is_a_local_estimate_that_moves_with_the_point() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        await show_panel(app, pilot)
+        first = shown(app)
+        assert "a local estimate" in first and "condition number κ = " in first
+        for _ in range(5):
+            await press(pilot, "s")
+        app._redraw(force=True)
+        assert shown(app) != first
+
+
+async def test_a_dataset_shows_sizes_and_norms_not_every_weight() -> None:
+    async with open_app("moons") as (app, pilot):
+        await show_panel(app, pilot)
+        await press(pilot, "s", "s")
+        app._redraw(force=True)
+        text = shown(app)
+        n = len(app.run_.gradient)
+        assert n > 100
+        assert f"g = {n} numbers, norm" in text
+        assert "Curvature" not in text
+
+
+# ------------------------------------------------------------------ schedule and clipping
+
+
+async def pick_schedule(app, pilot, name: str) -> None:  # noqa: ANN001
+    main_screen(app).query_one("#pick-schedule", Select).value = name  # as picking it does
+    await pilot.pause(0.05)
+
+
+async def test_a_step_schedule_halves_the_lr_every_step_size_steps_from_where_it_was_chosen() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        for _ in range(20):
+            await press(pilot, "s")
+        await pick_schedule(app, pilot, "step")
+        assert app.config.schedule == "step"
+        # the chosen schedule's parameters appear as fields
+        assert main_screen(app).query_one("#field-sched-step_size").value == "100"
+        await type_into(pilot, "#field-sched-step_size", "10")
+        await type_into(pilot, "#field-sched-gamma", "0.5")
+        assert app.config.schedule_params == {"step_size": 10, "gamma": 0.5}
+        assert "schedule step step_size=10 gamma=0.5 from step 20" in status(app)
+        await press(pilot, "escape")
+        for _ in range(9):
+            await press(pilot, "s")
+        assert "lr 0.001 " in status(app)  # step 29: still the first rate
+        await press(pilot, "s")
+        assert "lr 0.0005 " in status(app)  # 10 steps after it was chosen (step 30)
+        for _ in range(10):
+            await press(pilot, "s")
+        assert "lr 0.00025 " in status(app)
+
+
+async def test_a_bad_schedule_parameter_is_marked_and_the_last_good_one_kept() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        await pick_schedule(app, pilot, "exponential")
+        await type_into(pilot, "#field-sched-gamma", "abc")
+        assert "is not a number" in str(main_screen(app).query_one("#error-sched-gamma").render())
+        assert main_screen(app).query_one("#field-sched-gamma").has_class("-invalid")
+        assert app.config.schedule_params == {"gamma": 0.99}
+        await type_into(pilot, "#field-sched-gamma", "0.9")
+        assert not main_screen(app).query_one("#field-sched-gamma").has_class("-invalid")
+        await press(pilot, "escape", "s", "s")
+        assert app.run_.lr == pytest.approx(0.001 * 0.9**2)
+
+
+async def test_the_schedule_and_clip_survive_a_change_of_optimizer() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        await pick_schedule(app, pilot, "cosine")
+        await type_into(pilot, "#field-clip", "2")
+        main_screen(app).query_one("#pick-optimizer", Select).value = "adam"
+        await pilot.pause(0.05)
+        assert app.config.optimizer == "adam" and app.config.schedule == "cosine" and app.config.clip == 2.0
+        assert main_screen(app).query_one("#pick-schedule", Select).value == "cosine"
+        assert main_screen(app).query_one("#field-clip").value == "2"
+
+
+async def test_clip_limits_each_sgd_step_to_lr_times_the_clip() -> None:
+    async with open_app("ill_conditioned") as (app, pilot):  # plain SGD, lr 0.018, |g| ~ 200 at the start
+        run = app.run_
+        lr = run.lr
+        assert math.hypot(*run.gradient) > 100
+        await type_into(pilot, "#field-clip", "1")
+        assert app.config.clip == 1.0 and "clip 1 from step 0" in status(app)
+        before = run.point
+        await press(pilot, "escape", "s")
+        moved = math.dist(before, run.point)
+        assert moved == pytest.approx(lr * 1.0, rel=1e-6)  # torch divides by norm + 1e-6
+
+        await type_into(pilot, "#field-clip", "-1")
+        assert "must be a number >= 0" in str(main_screen(app).query_one("#error-clip").render())
+        assert app.config.clip == 1.0
+        await type_into(pilot, "#field-clip", "0")  # off
+        norm = math.hypot(*run.gradient)
+        before = run.point
+        await press(pilot, "escape", "s")
+        assert math.dist(before, run.point) == pytest.approx(lr * norm, rel=1e-9)

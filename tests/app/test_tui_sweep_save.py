@@ -1,0 +1,264 @@
+"""The sweep screen (`w`), exporting a run (`e`) and saving the settings as a scenario (`ctrl+s`)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input, Select
+from tui_helpers import main_screen, open_app, press, status, type_into, wait_until
+
+from playground import scenarios
+from playground.app import PlaygroundApp
+from playground.engine import Run
+from playground.screens.save_screen import SaveScreen
+from playground.screens.sweep_screen import SweepScreen
+from playground.settings import resolve
+from playground.sweep import learning_rates
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # the dialogs' default names are in the current folder
+
+
+async def set_fields(pilot, screen, **values: str) -> None:  # noqa: ANN001
+    for name, value in values.items():
+        screen.query_one(f"#sweep-{name}", Input).value = value
+    screen.query_one("#sweep-steps", Input).focus()
+    await press(pilot, "enter")
+
+
+def sweep_status(screen) -> str:  # noqa: ANN001
+    return str(screen.query_one("#sweep-status").render())
+
+
+async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks_divergence() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "w")
+        screen = app.screen
+        assert isinstance(screen, SweepScreen)
+        # defaults around the current lr (0.001)
+        assert screen.query_one("#sweep-lr_min", Input).value == "1e-05"
+        assert screen.query_one("#sweep-lr_max", Input).value == "0.01"
+        await set_fields(pilot, screen, lr_min="1e-4", lr_max="0.01", points="5", steps="200")
+        await wait_until(pilot, lambda: screen.done, timeout=30, what="the sweep to finish")
+        await pilot.pause(0.2)
+        assert [p.lr for p in screen.points] == pytest.approx(learning_rates(1e-4, 0.01, 5))
+        # each point is the same as a run of the app's settings at that lr
+        config = app.config
+        for p in screen.points:
+            run = Run(app.scenario, resolve(app.scenario, hyper={**config.hyper, "lr": p.lr}, steps=200))
+            run.step(200)
+            assert p.diverged == run.diverged
+            if not p.diverged:
+                assert p.final_loss == pytest.approx(run.history.loss.last(), rel=1e-9)
+        assert screen.points[-1].diverged and not screen.points[0].diverged  # lr 0.01 blows up on Rosenbrock
+        text = sweep_status(screen)
+        assert "5 / 5 points · done" in text and "diverged (x)" in text
+        best = min((p for p in screen.points if not p.diverged), key=lambda p: p.final_loss)
+        assert f"at lr {best.lr:.3g}" in text
+
+        screen.query_one("#sweep-points", Input).value = "0"
+        await press(pilot, "enter")
+        assert "points: 0 is not from 1 to" in sweep_status(screen)
+
+        await press(pilot, "escape")
+        assert len(app.screen_stack) == 1
+        await press(pilot, "s")
+        assert app.run_.step_count == 1  # the main keys act again
+
+
+async def test_escape_cancels_a_sweep_under_way_and_closes_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:
+    import playground.sweep
+
+    steps: list[int] = []
+    step = playground.sweep.Run.step
+
+    def counted(self, n: int = 1) -> int:  # noqa: ANN001
+        steps.append(n)
+        return step(self, min(n, 50))  # short slices: the sweep checks for cancelling between them
+
+    monkeypatch.setattr(playground.sweep.Run, "step", counted)
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "w")
+        screen = app.screen
+        await set_fields(pilot, screen, lr_min="1e-5", lr_max="1e-4", points="50", steps="100000")
+        await wait_until(pilot, lambda: len(steps) > 20, what="the sweep to be under way")
+        await press(pilot, "escape")
+        assert len(app.screen_stack) == 1
+        await pilot.pause(0.3)
+        made = len(steps)
+        await pilot.pause(0.5)
+        assert len(steps) == made, "the sweep's thread goes on after escape"
+        assert len(screen.points) < 50 and not screen.done
+        await press(pilot, "space")
+        await wait_until(pilot, lambda: app.run_.step_count > 3, what="auto-run after the sweep")
+        await press(pilot, "space")
+
+
+async def test_opening_the_sweep_pauses_auto_run() -> None:
+    async with open_app("rosenbrock", steps=100_000, hyper={"lr": 1e-4}) as (app, pilot):
+        await press(pilot, "space")
+        await wait_until(pilot, lambda: app.run_.step_count > 3)
+        await press(pilot, "w")
+        assert not app.running and "paused for the sweep" in status(app)
+        await press(pilot, "escape")
+
+
+# ------------------------------------------------------------------ export
+
+
+async def test_e_exports_the_run_to_json_that_matches_it(tmp_path: Path) -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        for _ in range(12):
+            await press(pilot, "s")
+        await press(pilot, "e")
+        assert isinstance(app.screen, SaveScreen)
+        assert app.screen.query_one("#save-path", Input).value == "rosenbrock-sgd-step12.json"
+        await press(pilot, "enter")
+        assert len(app.screen_stack) == 1
+        assert "wrote rosenbrock-sgd-step12.json" in status(app)
+        data = json.loads((tmp_path / "rosenbrock-sgd-step12.json").read_text())
+        run = app.run_
+        assert data["steps"] == 12 and data["optimizer"]["name"] == "sgd" and data["optimizer"]["lr"] == 0.001
+        assert data["loss"] == pytest.approx(run.history.loss.tolist())
+        assert data["trajectory"][-1] == pytest.approx(list(run.point))
+        assert data["trajectory"][0] == [-1.5, 2.0]
+
+
+async def test_export_to_csv_writes_a_row_per_step(tmp_path: Path) -> None:
+    async with open_app("moons") as (app, pilot):
+        for _ in range(5):
+            await press(pilot, "s")
+        await press(pilot, "e")
+        app.screen.query_one("#save-path", Input).value = "moons.csv"
+        await press(pilot, "enter")
+        rows = list(csv.DictReader((tmp_path / "moons.csv").open()))
+        assert len(rows) == 6 and float(rows[-1]["loss"]) == pytest.approx(app.run_.history.loss.last())
+        assert "accuracy" in rows[0]
+
+        await press(pilot, "e")
+        app.screen.query_one("#save-path", Input).value = "moons.txt"
+        await press(pilot, "enter")
+        assert isinstance(app.screen, SaveScreen)
+        assert ".json or .csv" in str(app.screen.query_one("#save-message").render())
+        assert not (tmp_path / "moons.txt").exists()
+        await press(pilot, "escape")
+
+
+# ------------------------------------------------------------------ save as a scenario
+
+
+async def test_ctrl_s_saves_a_scenario_that_reopens_with_the_same_settings(tmp_path: Path) -> None:
+    async with open_app("beale") as (app, pilot):
+        main_screen(app).query_one("#pick-optimizer", Select).value = "adam"
+        await pilot.pause(0.05)
+        await type_into(pilot, "#field-lr", "0.03")
+        main_screen(app).query_one("#pick-schedule", Select).value = "step"
+        await pilot.pause(0.05)
+        await type_into(pilot, "#field-sched-step_size", "40")
+        await type_into(pilot, "#field-clip", "5")
+        await press(pilot, "escape")
+        app.run_.reset(start=(2.0, -1.0))  # a start of one's own (clicked on the map)
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, SaveScreen)
+        assert app.screen.query_one("#save-path", Input).value == "beale-adam.toml"
+        await press(pilot, "enter")
+        assert "wrote beale-adam.toml" in status(app)
+        saved = app.config
+
+    scenario = scenarios.load(str(tmp_path / "beale-adam.toml"))
+    config = resolve(scenario)
+    assert config.optimizer == "adam" and config.hyper == saved.hyper and config.hyper["lr"] == 0.03
+    assert (config.schedule, config.schedule_params, config.clip) == ("step", saved.schedule_params, 5.0)
+    assert scenario.surface.start == (2.0, -1.0)
+    # `playground FILE` opens the app with that config, and the run goes the same way
+    reopened = PlaygroundApp(scenario, load_engine=False)
+    assert reopened.config == config
+    a, b = Run(scenario, config), Run(scenarios.load("beale"), saved, start=(2.0, -1.0))
+    a.step(60)
+    b.step(60)
+    assert a.history.x.tolist() == b.history.x.tolist() and a.history.y.tolist() == b.history.y.tolist()
+
+
+async def test_an_existing_file_is_replaced_only_after_asking(tmp_path: Path) -> None:
+    old = tmp_path / "rosenbrock-sgd.toml"
+    old.write_text("keep me\n")
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "ctrl+s")
+        await press(pilot, "enter")
+        screen = app.screen
+        assert isinstance(screen, SaveScreen)
+        assert "exists" in str(screen.query_one("#save-message").render())
+        assert old.read_text() == "keep me\n"
+        await press(pilot, "escape")
+        assert len(app.screen_stack) == 1 and old.read_text() == "keep me\n"
+
+        await press(pilot, "ctrl+s", "enter")
+        assert old.read_text() == "keep me\n"
+        await press(pilot, "enter")  # yes, replace it
+        assert len(app.screen_stack) == 1
+        assert "[scenario]" in old.read_text()
+
+
+async def test_a_write_into_a_missing_folder_says_why_and_the_app_goes_on(tmp_path: Path) -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "e")
+        app.screen.query_one("#save-path", Input).value = "no/such/folder/run.json"
+        await press(pilot, "enter")
+        assert isinstance(app.screen, SaveScreen)
+        assert "does not exist" in str(app.screen.query_one("#save-message").render())
+        assert not (tmp_path / "no").exists()
+        await press(pilot, "escape")
+        assert len(app.screen_stack) == 1
+        await press(pilot, "s", "space")
+        await wait_until(pilot, lambda: app.run_.step_count > 3, what="auto-run")
+        await press(pilot, "space")
+
+
+@pytest.mark.skipif(os.geteuid() == 0 if hasattr(os, "geteuid") else True, reason="root writes into read-only folders")
+async def test_a_read_only_folder_keeps_the_earlier_file(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "run.json").write_text("earlier\n")
+    folder.chmod(0o500)
+    try:
+        async with open_app("rosenbrock") as (app, pilot):
+            await press(pilot, "e")
+            app.screen.query_one("#save-path", Input).value = str(folder / "run.json")
+            await press(pilot, "enter", "enter")
+            assert isinstance(app.screen, SaveScreen)
+            assert "cannot write here" in str(app.screen.query_one("#save-message").render())
+            assert (folder / "run.json").read_text() == "earlier\n"
+    finally:
+        folder.chmod(0o700)
+
+
+async def test_a_failing_write_leaves_the_earlier_file_as_it_was(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import playground.files
+
+    def full(fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(playground.files.os, "fsync", full)
+    (tmp_path / "run.json").write_text("earlier\n")
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "e")
+        app.screen.query_one("#save-path", Input).value = "run.json"
+        await press(pilot, "enter", "enter")  # replace it: yes
+        assert isinstance(app.screen, SaveScreen)
+        assert "No space left on device" in str(app.screen.query_one("#save-message").render())
+        assert (tmp_path / "run.json").read_text() == "earlier\n"
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["run.json"]  # no half-written file
+
+
+def test_finite_losses_in_a_sweep_are_plotted_on_a_log_axis() -> None:
+    from playground.screens.sweep_screen import _decade_ticks
+
+    ticks = _decade_ticks(math.log10(1e-5), math.log10(1e-2))
+    assert [label for _, label in ticks] == ["1e-05", "0.0001", "0.001", "0.01"]
