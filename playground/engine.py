@@ -111,10 +111,11 @@ class Run:
     """Train `scenario` with `config`. Thread-safe in the small: step(), apply() and reset() take
     `lock`, so a UI thread may change settings while a worker thread steps."""
 
-    def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, full_history: bool = True) -> None:
+    def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, full_history: bool = True, compact: bool = False) -> None:
         self.scenario = scenario
         self.config = config
         self.full_history = full_history  # False: keep only the first and last values (a summary)
+        self.compact = compact  # True: the history in single precision (the TUI's bounded memory)
         self.lock = threading.RLock()
         self.points: Points | None = scenario.points() if scenario.kind != "surface" else None
         self.start = start or (scenario.surface.start if scenario.surface else None)
@@ -144,7 +145,7 @@ class Run:
             if start is not None:
                 self.start = start
             kind = self.scenario.kind
-            self.history = History.make(kind, kind != "surface" and self._xt is not None, self.full_history)
+            self.history = History.make(kind, kind != "surface" and self._xt is not None, self.full_history, self.compact)
             self.diverged_at: int | None = None
             self.stop_reason: str | None = None
             self.elapsed = 0.0

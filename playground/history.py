@@ -18,7 +18,7 @@ BLOCK = 8192
 class Series:
     """An append-only column of float values (float64 unless told otherwise)."""
 
-    __slots__ = ("_blocks", "_current", "_fill", "_len", "_dtype")
+    __slots__ = ("_blocks", "_current", "_fill", "_len", "_dtype", "_summaries")
 
     def __init__(self, dtype: type = np.float64) -> None:
         self._dtype = dtype
@@ -26,6 +26,7 @@ class Series:
         self._current = np.empty(BLOCK, dtype)
         self._fill = 0
         self._len = 0
+        self._summaries: list[np.ndarray] = []  # per full block: (4, BLOCK // SPAN) lo-index, lo, hi-index, hi
 
     def append(self, value: float) -> None:
         self._current[self._fill] = value
@@ -66,6 +67,76 @@ class Series:
 
     def tolist(self) -> list[float]:
         return self.array().tolist()
+
+    def sample(self, indices: np.ndarray) -> np.ndarray:
+        """The values at the given indices (each < len), gathered block by block: no copy of
+        the whole column, however long it is."""
+        indices = np.asarray(indices, dtype=np.int64)
+        out = np.empty(len(indices), dtype=np.float64)
+        blocks = indices // BLOCK
+        for b in np.unique(blocks):
+            block = self._blocks[b] if b < len(self._blocks) else self._current
+            where = blocks == b
+            out[where] = block[indices[where] - b * BLOCK]
+        return out
+
+    def thin(self, points: int) -> tuple[np.ndarray, np.ndarray]:
+        """(indices, values): about `points` values or fewer that keep each stretch's lowest and
+        highest finite value (so spikes survive) and always the newest value. Full blocks are
+        summarised once, so the work and the memory do not grow with the run's length beyond a
+        few numbers per SPAN values."""
+        n = self._len
+        if n <= max(2 * BLOCK, 4 * points):
+            return downsample(self.array(), points)
+        for b in range(len(self._summaries), len(self._blocks)):
+            self._summaries.append(_summarise(self._blocks[b], b * BLOCK))
+        parts = list(self._summaries)
+        if self._fill:
+            parts.append(_summarise(self._current[: self._fill], len(self._blocks) * BLOCK))
+        lo_i, lo, hi_i, hi = np.concatenate(parts, axis=1)
+        keep = np.isfinite(lo)
+        lo_i, lo, hi_i, hi = lo_i[keep], lo[keep], hi_i[keep], hi[keep]
+        spans = len(lo)
+        buckets = max(1, points // 2)
+        if spans > buckets:  # merge neighbouring spans: the lowest of the lows, the highest of the highs
+            size = math.ceil(spans / buckets)
+            pad = (-spans) % size
+            lo_b = np.concatenate([lo, np.full(pad, np.inf)]).reshape(-1, size)
+            hi_b = np.concatenate([hi, np.full(pad, -np.inf)]).reshape(-1, size)
+            rows = np.arange(len(lo_b))
+            a, z = lo_b.argmin(axis=1), hi_b.argmax(axis=1)
+            lo_i = np.concatenate([lo_i, np.zeros(pad)]).reshape(-1, size)[rows, a]
+            hi_i = np.concatenate([hi_i, np.zeros(pad)]).reshape(-1, size)[rows, z]
+            lo, hi = lo_b[rows, a], hi_b[rows, z]
+        idx = np.stack([lo_i, hi_i], axis=1).ravel()
+        vals = np.stack([lo, hi], axis=1).ravel()
+        order = np.argsort(idx, kind="stable")
+        idx, vals = idx[order].astype(np.int64), vals[order]
+        last = self.last()
+        if math.isfinite(last) and (len(idx) == 0 or idx[-1] != n - 1):
+            idx, vals = np.append(idx, n - 1), np.append(vals, last)
+        return idx, vals
+
+
+SPAN = 64  # values per summary entry of a full block
+
+
+def _summarise(values: np.ndarray, offset: int) -> np.ndarray:
+    """Per SPAN values: the index and value of the lowest and of the highest finite one (nan
+    where a stretch has none)."""
+    n = len(values)
+    pad = (-n) % SPAN
+    v = np.concatenate([values.astype(np.float64), np.full(pad, np.nan)]).reshape(-1, SPAN)
+    finite = np.isfinite(v)
+    low = np.where(finite, v, np.inf)
+    high = np.where(finite, v, -np.inf)
+    rows = np.arange(len(v))
+    a, z = low.argmin(axis=1), high.argmax(axis=1)
+    any_finite = finite.any(axis=1)
+    base = offset + rows * SPAN
+    lo = np.where(any_finite, low[rows, a], np.nan)
+    hi = np.where(any_finite, high[rows, z], np.nan)
+    return np.stack([base + a, lo, base + z, hi]).astype(np.float64)
 
 
 class Stepwise:
@@ -164,9 +235,12 @@ class History:
     test_accuracy: Column | None = None  # classification with a test split
 
     @classmethod
-    def make(cls, kind: str, test_points: bool, full: bool = True) -> History:
-        """The columns a run of this kind records; `full=False` keeps only first and last values."""
-        column = (lambda dtype=np.float64: Series(dtype)) if full else (lambda dtype=None: Ends())
+    def make(cls, kind: str, test_points: bool, full: bool = True, compact: bool = False) -> History:
+        """The columns a run of this kind records; `full=False` keeps only first and last values;
+        `compact` keeps every value in single precision (4 bytes: the TUI, where a million steps
+        must stay within a few tens of MB; the command line keeps double precision)."""
+        wide = np.float32 if compact else np.float64
+        column = (lambda dtype=wide: Series(dtype)) if full else (lambda dtype=None: Ends())
         h = cls(loss=column(), grad_norm=column(), lr=Stepwise() if full else Ends())
         if kind == "surface":
             h.x, h.y = column(), column()
@@ -181,6 +255,16 @@ class History:
     def steps(self) -> int:
         """Updates recorded: one fewer than the points."""
         return len(self.loss) - 1
+
+    def path(self, points: int) -> tuple[np.ndarray, np.ndarray]:
+        """Surfaces: about `points` positions spread evenly along the trajectory, the start and
+        the newest included, read without copying the whole history."""
+        assert self.x is not None and self.y is not None
+        n = min(len(self.x), len(self.y))
+        if n == 0:
+            return np.empty(0), np.empty(0)
+        idx = np.unique(np.linspace(0, n - 1, min(n, points)).astype(np.int64))
+        return self.x.sample(idx), self.y.sample(idx)
 
     def trajectory(self) -> np.ndarray:
         assert self.x is not None and self.y is not None

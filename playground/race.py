@@ -35,12 +35,13 @@ class Score:
 
 
 class Race:
-    def __init__(self, scenario: Scenario, configs: list[RunConfig], start: tuple[float, float] | None = None, full_history: bool = True) -> None:
+    def __init__(self, scenario: Scenario, configs: list[RunConfig], start: tuple[float, float] | None = None, full_history: bool = True, compact: bool = False) -> None:
         if not 1 <= len(configs) <= MAX_LANES:
             raise ConfigError("run", f"a race takes 1 to {MAX_LANES} lanes, not {len(configs)}")
         self.scenario = scenario
         self.full_history = full_history
-        self.lanes = [Run(scenario, c, start, full_history) for c in configs]
+        self.compact = compact
+        self.lanes = [Run(scenario, c, start, full_history, compact) for c in configs]
         self._reached: list[_Reach] = [_Reach() for _ in self.lanes]
 
     @property
@@ -72,7 +73,7 @@ class Race:
         """A new lane; the race starts over so that every lane runs from step 0 together."""
         if len(self.lanes) >= MAX_LANES:
             raise ConfigError("lanes", f"a race has at most {MAX_LANES} lanes; remove one first")
-        lane = Run(self.scenario, config, self.start, self.full_history)
+        lane = Run(self.scenario, config, self.start, self.full_history, self.compact)
         self.lanes.append(lane)
         self.reset()
         return lane
