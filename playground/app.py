@@ -33,8 +33,8 @@ from playground.errors import ConfigError, PlaygroundError
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS, get_optimizer
 from playground.scenarios import Scenario
-from playground.settings import RunConfig, resolve
 from playground.schedules import get_schedule
+from playground.settings import RunConfig, resolve
 from playground.widgets.controls import SCHEDULE_PREFIX, ControlPanel
 from playground.widgets.internals import Internals, InternalsPanel
 from playground.widgets.loss_curve import LossCurve
@@ -369,7 +369,7 @@ class PlaygroundApp(App[None]):
         scenario, config = self.scenario, self.config
         start = self.run_.start if self.run_ is not None else None
         default = f"{scenario.name}-{config.optimizer}.toml"
-        hint = "`playground FILE` opens it with these settings: optimizer, hyperparameters, schedule, clipping, start"
+        hint = "playground FILE opens it with these settings: optimizer, hyperparameters, schedule, clipping, start"
         self.push_screen(SaveScreen("Save the settings as a scenario file", default, lambda path: to_toml(scenario, config, start), hint), self._saved)
 
     def _saved(self, path: Path | None) -> None:

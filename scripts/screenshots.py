@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from playground import scenarios
@@ -18,7 +19,11 @@ from playground.settings import resolve
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 
 
-async def shoot(name: str, scenario: str, keys: list[str], size: tuple[int, int] = (120, 40), steps: int = 0, **config: object) -> Path:
+async def shoot(name: str, scenario: str, keys: list[str], size: tuple[int, int] = (120, 40), steps: int = 0, until: Callable[[PlaygroundApp], bool] | None = None, **config: object) -> Path | None:
+    """`until`: wait for this before the picture (a sweep to finish). With names on the command
+    line, only those pictures are made."""
+    if len(sys.argv) > 1 and name not in sys.argv[1:]:
+        return None
     s = scenarios.load(scenario)
     app = PlaygroundApp(s, load_engine=False)
     async with app.run_test(size=size) as pilot:
@@ -28,6 +33,10 @@ async def shoot(name: str, scenario: str, keys: list[str], size: tuple[int, int]
             app._redraw(force=True)
         for key in keys:
             await pilot.press(key)
+        for _ in range(1200):
+            if until is None or until(app):
+                break
+            await pilot.pause(0.05)
         await pilot.pause()
         await pilot.pause(0.2)
         path = OUT / f"{name}.svg"
@@ -45,9 +54,13 @@ async def main() -> None:
         shoot("help", "rosenbrock", ["question_mark"]),
         shoot("explain-adam", "beale", ["i"]),
         shoot("small-80x24", "himmelblau", [], size=(80, 24), steps=40),
+        shoot("inside-ill-conditioned", "ill_conditioned", ["g"], steps=25),
+        shoot("sweep-rosenbrock", "rosenbrock", ["w"], until=lambda app: getattr(app.screen, "done", False)),
     ]
     for coro in shots:
-        print(await coro)
+        path = await coro
+        if path is not None:
+            print(path)
 
 
 if __name__ == "__main__":

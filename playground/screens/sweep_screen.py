@@ -185,7 +185,7 @@ class SweepScreen(ModalScreen[None]):
         if good:
             xs = [math.log10(p.lr) for p in good]
             plt.plot(xs, ys, color="orange", marker="braille")
-            plt.scatter(xs, ys, color="orange", marker="o", label="final loss")
+            plt.scatter(xs, ys, color="orange", marker="o")
             ymin, ymax = min(ys), max(ys)
             if ymax - ymin < 1e-12:
                 ymin, ymax = ymin - 1, ymax + 1
@@ -228,6 +228,6 @@ def _decade_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
     decades = list(range(math.ceil(lo), math.floor(hi) + 1))
     if len(decades) >= 2:
         step = max(1, len(decades) // 6)
-        return [(float(d), f"{10.0 ** d:g}") for d in decades[::step]]
+        return [(float(d), f"{10.0**d:g}") for d in decades[::step]]
     n = 4
     return [(lo + (hi - lo) * i / n, f"{10 ** (lo + (hi - lo) * i / n):.2g}") for i in range(n + 1)]

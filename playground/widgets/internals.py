@@ -38,6 +38,7 @@ STATE_NAMES = {
     "mu_product": "mu_product",
     "step": "step count t",
 }
+PAD = " "
 SHOWN = 6  # the most numbers of one vector written out; longer ones show their size and norm
 
 
@@ -83,15 +84,87 @@ def _vector(values: list[float] | tuple[float, ...]) -> str:
     return f"{len(values)} numbers, norm {_num(norm)}"
 
 
-def direction(values: list[float] | tuple[float, ...]) -> tuple[float, float] | None:
-    """A 2D vector scaled to length 1, or None (zero, not finite, not 2D)."""
-    if len(values) != 2:
+def _state_value(key: str, value: Any) -> str:
+    """One entry of optimizer.state as words: numbers, a vector, or (L-BFGS keeps lists of past
+    vectors) how many there are."""
+    if isinstance(value, list) and len(value) == 1 and isinstance(value[0], (int, float)):
+        value = value[0]  # a count kept as a tensor (Adam's step)
+    if isinstance(value, bool) or value is None:
+        return str(value).lower()
+    if isinstance(value, (int, float)):
+        return str(int(value)) if key == "step" and float(value).is_integer() else _num(float(value))
+    if isinstance(value, list):
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            return _vector(value)
+        return f"{len(value)} saved vectors"
+    return str(value)[:40]
+
+
+GRADIENT_COLOUR = (255, 171, 64)  # the map's arrows, and the panel's words for them
+MOMENTUM_COLOUR = (234, 128, 252)
+
+
+def _rgb(colour: tuple[int, int, int]) -> str:
+    return "rgb({},{},{})".format(*colour)
+
+
+ARROWS = "→↗↑↖←↙↓↘"  # by the on-screen angle, in eighths of a turn from east, anticlockwise
+ARROW_LENGTH = 0.12  # of the map's shorter side
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """A short segment from the current point in a direction, as the map draws it: the line's
+    points and a head glyph at its end."""
+
+    name: str  # "gradient" or "momentum"
+    xs: tuple[float, float]
+    ys: tuple[float, float]
+    glyph: str
+
+
+def arrow(
+    name: str,
+    point: tuple[float, float],
+    vector: tuple[float, float],
+    xlim: tuple[float, float],
+    ylim: tuple[float, float],
+    aspect: float = 0.5,
+) -> Arrow | None:
+    """An arrow from `point` along `vector`, of the same length on screen whatever the vector's
+    size. `aspect` is the map's height over its width on screen, so the head points the way the
+    line goes there (a cell is about twice as tall as it is wide: aspect ~ 2 * rows / cols)."""
+    x0, y0 = point
+    sx, sy = xlim[1] - xlim[0], ylim[1] - ylim[0]
+    if not (sx > 0 and sy > 0 and aspect > 0 and all(map(math.isfinite, (x0, y0, *vector)))):
         return None
-    x, y = float(values[0]), float(values[1])
-    norm = math.hypot(x, y)
-    if not math.isfinite(norm) or norm == 0:
+    u, v = vector[0] / sx, vector[1] / sy * aspect  # on-screen units: the width is 1
+    size = math.hypot(u, v)
+    if size == 0:
         return None
-    return x / norm, y / norm
+    t = ARROW_LENGTH * min(1.0, aspect) / size
+    turn = math.atan2(v, u) / (2 * math.pi)
+    glyph = ARROWS[round(turn * 8) % 8]
+    return Arrow(name, (x0, x0 + t * vector[0]), (y0, y0 + t * vector[1]), glyph)
+
+
+def arrows(
+    info: Internals, point: tuple[float, float], xlim: tuple[float, float], ylim: tuple[float, float], aspect: float = 0.5
+) -> list[Arrow]:
+    """On a surface: where plain gradient descent would go (−g) and where the optimizer's
+    momentum pushes (−v for SGD's momentum buffer, −m for Adam's first moment)."""
+    out = []
+    if len(info.gradient) == 2:
+        out.append(arrow("gradient", point, (-info.gradient[0], -info.gradient[1]), xlim, ylim, aspect))
+    for key in MOMENTA:
+        value = info.state.get(key)
+        if isinstance(value, list) and len(value) == 2:
+            out.append(arrow("momentum", point, (-float(value[0]), -float(value[1])), xlim, ylim, aspect))
+            break
+    return [a for a in out if a is not None]
+
+
+MOMENTA = ("momentum_buffer", "exp_avg")  # the state that carries the optimizer's direction
 
 
 class InternalsPanel(Static):
@@ -107,28 +180,21 @@ class InternalsPanel(Static):
             text.append("waiting for the engine…" if loading else "no run", style="italic")
             self.update(text)
             return
-        where = "at the current point" if info.surface else "over all the model's weights"
-        self._heading(text, f"Gradient {where}")
+        self._heading(text, "Gradient here" if info.surface else "Gradient, all weights")
         text.append(f"g = {_vector(info.gradient)}\n" if info.gradient else "none yet\n")
         if info.surface and len(info.gradient) == 2:
             text.append(f"|g| = {_num(math.hypot(*info.gradient))}\n", style="dim")
-        self._heading(text, "Optimizer state" + ("" if info.surface else " (first layer's weights)"))
+            text.append("−g: the arrow on the map\n", style=_rgb(GRADIENT_COLOUR))
+        self._heading(text, "Optimizer state" + ("" if info.surface else ", layer 1 weights"))
         if not info.state:
             text.append("empty: made at the first step\n" if info.step == 0 else "this optimizer keeps none\n", style="dim")
         for key, value in info.state.items():
             label = STATE_NAMES.get(key, key)
-            if isinstance(value, list) and len(value) == 1:  # a count kept as a tensor (Adam's step)
-                value = value[0]
-            if isinstance(value, list):
-                shown = _vector(value)
-            elif isinstance(value, float) and value.is_integer() and key == "step":
-                shown = str(int(value))
-            elif isinstance(value, (int, float)) and not isinstance(value, bool):
-                shown = _num(float(value))
-            else:
-                shown = str(value)
+            shown = _state_value(key, value)
             text.append(f"{label}\n", style="bold")
-            text.append(f"  {shown}\n")
+            text.append(f"{PAD * 2}{shown}\n")
+            if info.surface and key == next((k for k in MOMENTA if k in info.state), None):
+                text.append(f"−{'v' if key == 'momentum_buffer' else 'm'}: the arrow on the map\n", style=_rgb(MOMENTUM_COLOUR))
         if info.surface:
             self._curvature(text, info)
         self.update(text)
@@ -139,23 +205,23 @@ class InternalsPanel(Static):
         text.append(title + "\n", style="bold cyan")
 
     def _curvature(self, text: Text, info: Internals) -> None:
-        self._heading(text, "Curvature here (Hessian)")
+        self._heading(text, "Curvature (Hessian H)")
         c = info.curvature
         if c is None:
             text.append("not finite at this point\n", style="dim")
             return
         (a, b), (_, d) = c.hessian
-        text.append(f"H = [[{_num(a)}, {_num(b)}], [{_num(b)}, {_num(d)}]]\n")
-        text.append(f"eigenvalues λn = {_num(c.low)}, λ1 = {_num(c.high)}\n")
+        text.append(f"H = [{_num(a)}, {_num(b)};\n{PAD * 5}{_num(b)}, {_num(d)}]\n")
+        text.append(f"eigenvalues λ1 = {_num(c.low)}\n{PAD * 12}λn = {_num(c.high)}\n")
         if c.condition is None:
-            text.append("not convex here (an eigenvalue ≤ 0):\nno best step size or momentum\n", style="dim")
+            text.append("not convex here (λ1 ≤ 0):\nno best step size, momentum\n", style="dim")
             return
         text.append(f"condition number κ = {c.condition:.4g}\n")
         text.append("Best heavy ball (Goh 2017)\n", style="bold")
         assert c.best_lr is not None and c.best_momentum is not None
-        text.append(f"  α = (2/(√λ1+√λn))² = {c.best_lr:.3g}\n")
-        text.append(f"  β = ((√κ−1)/(√κ+1))² = {c.best_momentum:.3g}\n")
-        now = f"  now: lr {_num(info.lr)}" if info.lr is not None else ""
+        text.append(f"α = (2/(√λ1+√λn))² = {c.best_lr:.3g}\n")
+        text.append(f"β = ((√κ−1)/(√κ+1))² = {c.best_momentum:.3g}\n")
+        now = f"now lr {_num(info.lr)}" if info.lr is not None else ""
         if now and info.momentum is not None:
             now += f", momentum {_num(info.momentum)}"
         if now:
@@ -163,4 +229,4 @@ class InternalsPanel(Static):
         if c.quadratic:
             text.append("exact: the surface is quadratic\n", style="green")
         else:
-            text.append("a local estimate: the curvature\nchanges from point to point\n", style="yellow")
+            text.append("a local estimate: H changes\nfrom point to point\n", style="yellow")
