@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -333,6 +333,11 @@ class PlaygroundApp(App[None]):
         if self.run_ is None:
             self._say("nothing to export yet: the engine is still loading")
             return
+        if self.running:  # what is written is what the name says: the run as it is now
+            self._pause("paused")
+            self.message = "paused for the export; space goes on"
+            with getattr(self, "_step_lock", nullcontext()):  # the step under way, if any, ends
+                pass
         race = self._race()
         who = "race" if race is not None else self.config.optimizer
         steps = race.step_count if race is not None else self.run_.step_count

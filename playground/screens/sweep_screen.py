@@ -46,6 +46,7 @@ class SweepScreen(ModalScreen[None]):
         self.config = config
         self.start = start
         lr = float(config.hyper.get("lr") or 1e-3)
+        self.lr_now = float(config.hyper.get("lr") or 0.0)  # marked on the plot
         self.lr_min, self.lr_max = lr / 100, lr * 10
         self.count = DEFAULT_POINTS
         self.steps = max(1, min(config.steps, MAX_STEPS))
@@ -74,7 +75,7 @@ class SweepScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         plot = self.query_one(PlotextPlot)
-        plot.plt.title("final loss against learning rate")
+        plot.plt.title(f"final loss against learning rate (grey line: the run's lr {self.lr_now:g})")
         plot.plt.xlabel("lr (log scale)")
         self.set_interval(0.1, self._tick)
         self.run_sweep()
@@ -177,6 +178,8 @@ class SweepScreen(ModalScreen[None]):
             plt.xlim(lo, hi)
             ticks = _decade_ticks(lo, hi)
             plt.xticks([t for t, _ in ticks], [label for _, label in ticks])
+            if self.lr_now > 0 and lo <= math.log10(self.lr_now) <= hi:
+                plt.vline(math.log10(self.lr_now), "gray")
         good = [p for p in points if not p.diverged and math.isfinite(p.final_loss)]
         bad = [p for p in points if p.diverged or not math.isfinite(p.final_loss)]
         use_log = bool(good) and all(p.final_loss > 0 for p in good)

@@ -209,3 +209,20 @@ async def test_the_new_letter_keys_are_typed_into_a_focused_field() -> None:
         assert not panel(app).display and len(app.screen_stack) == 1
         await press(pilot, "escape", "g")
         assert panel(app).display
+
+
+def test_an_arrow_points_the_way_on_screen_and_has_the_same_length_whatever_the_vector() -> None:
+    from playground.widgets.internals import arrow
+
+    xlim, ylim = (-10.0, 10.0), (-3.0, 3.0)  # the ill-conditioned bowl's axes
+    small = arrow("gradient", (0.0, 0.0), (1.0, 0.0), xlim, ylim, aspect=0.5)
+    big = arrow("gradient", (0.0, 0.0), (500.0, 0.0), xlim, ylim, aspect=0.5)
+    assert small == big and small.glyph == "→" and small.xs[1] > 0 and small.ys == (0.0, 0.0)
+    down = arrow("gradient", (1.0, 1.0), (0.0, -3.0), xlim, ylim, aspect=0.5)
+    assert down.glyph == "↓" and down.xs == (1.0, 1.0) and down.ys[1] < 1.0
+    # the same on-screen length: a twentieth of the width in x is a sixth of the height in y
+    across = (small.xs[1] - small.xs[0]) / (xlim[1] - xlim[0])
+    upward = (down.ys[0] - down.ys[1]) / (ylim[1] - ylim[0]) * 0.5
+    assert across == pytest.approx(upward)
+    assert arrow("gradient", (0.0, 0.0), (0.0, 0.0), xlim, ylim) is None  # no direction at a minimum
+    assert arrow("gradient", (0.0, 0.0), (float("nan"), 1.0), xlim, ylim) is None

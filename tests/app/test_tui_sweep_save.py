@@ -262,3 +262,17 @@ def test_finite_losses_in_a_sweep_are_plotted_on_a_log_axis() -> None:
 
     ticks = _decade_ticks(math.log10(1e-5), math.log10(1e-2))
     assert [label for _, label in ticks] == ["1e-05", "0.0001", "0.001", "0.01"]
+
+
+async def test_export_pauses_auto_run_so_the_file_is_the_run_its_name_says(tmp_path: Path) -> None:
+    async with open_app("rosenbrock", steps=100_000, hyper={"lr": 1e-4}) as (app, pilot):
+        await press(pilot, "space")
+        await wait_until(pilot, lambda: app.run_.step_count > 3)
+        await press(pilot, "e")
+        assert not app.running
+        await pilot.pause(0.2)
+        steps = app.run_.step_count
+        name = app.screen.query_one("#save-path", Input).value
+        assert name == f"rosenbrock-sgd-step{steps}.json"
+        await press(pilot, "enter")
+        assert json.loads((tmp_path / name).read_text())["steps"] == steps
