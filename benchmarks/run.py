@@ -164,12 +164,23 @@ async def redraw(history: int) -> dict[str, float]:
         await pilot.pause()
         plot, curve = app.query_one(MapPlot), app.query_one(LossCurve)
         for _ in range(15):
+            # everything built again (plotext's builds, the map's colours, the strips), as
+            # after a new scenario: the widgets would skip a redraw of what did not change
+            plot.drop_cache()
+            curve.drop_cache()
             t = time.perf_counter()
             app._redraw(force=True)
             plot.render()
             curve.render()
             times.append(time.perf_counter() - t)
-    return {"ms": statistics.median(times) * 1e3}
+        unchanged = []
+        for _ in range(15):  # a frame where the history did not move by a dot
+            t = time.perf_counter()
+            app._redraw(force=True)
+            plot.render()
+            curve.render()
+            unchanged.append(time.perf_counter() - t)
+    return {"ms": statistics.median(times) * 1e3, "unchanged_ms": statistics.median(unchanged) * 1e3}
 
 
 # ------------------------------------------------------------------ 3. start-up
@@ -309,7 +320,7 @@ def main() -> int:
     pz = asyncio.run(pause_latency())
     row("space pauses auto-run at max speed: pause to the end of the last step (median of 7)", f"{pz['ms']:.1f} ms (slowest {pz['max_ms']:.0f} ms)", "<= 100 ms", pz["ms"] <= 100)
     rd = asyncio.run(redraw(10_000))
-    row("full redraw of all plots, 120x40, 10,000-step history", f"{rd['ms']:.1f} ms", "<= 20 ms", rd["ms"] <= 20)
+    row("full redraw of all plots, 120x40, 10,000-step history (plotext builds both)", f"{rd['ms']:.1f} ms ({rd['unchanged_ms']:.1f} ms when nothing moved)", "<= 20 ms", rd["ms"] <= 20)
     st = startup(args.rounds)
     row("launch to first frame with `step 0`, vs `python -c 'import torch'`", f"{st['ratio']:.2f}x ({st['first_frame_s']:.2f} s vs {st['import_torch_s']:.2f} s)", "<= 0.5x", st["ratio"] <= 0.5)
     mem = memory(steps)

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
 SPEEDS: list[int | None] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None]  # None: unthrottled
 DEFAULT_SPEED = SPEEDS.index(100)
-FRAME_SECONDS = 1 / 15
+FRAME_SECONDS = 1 / 20
 PATH_POINTS = 200  # the most trajectory points drawn per frame (plotext cost grows with them)
 KEY_ACTIONS = {"toggle_run", "step", "reset", "lr", "speed", "log", "info", "help", "internals", "sweep", "export"}
 DIALOG_ACTIONS = {"save_scenario"}  # keys that a text field does not take, but a dialog does
@@ -725,7 +725,15 @@ class PlaygroundApp(App[None]):
         return self._early_points[1]
 
     def _data_marks(self, pts: Points) -> list[Mark]:
-        """Training points as dots and test points as crosses, coloured by class (or by split)."""
+        """Training points as dots and test points as crosses, coloured by class (or by split).
+        The same list for the same points: the map then sees at once that they did not move."""
+        cached = getattr(self, "_marks_of", None)
+        if cached is not None and cached[0] is pts:
+            return cached[1]
+        self._marks_of = (pts, self._make_data_marks(pts))
+        return self._marks_of[1]
+
+    def _make_data_marks(self, pts: Points) -> list[Mark]:
         if pts.kind == "classification":
             def colour(c: int) -> tuple[int, int, int]:
                 return CLASS_BRIGHT[int(c) % len(CLASS_BRIGHT)]
@@ -799,6 +807,15 @@ class PlaygroundApp(App[None]):
                 plot.show([], self._data_marks(self._points()))
             return
         h = run.history
+        # While auto-running, plotext builds at most one plot a frame: the plots take turns at
+        # going first, and the second waits for the next frame if the first is drawn again.
+        # Each plot still follows at half the frame rate or better; paused, both draw at once.
+        curve_first = getattr(self, "_curve_first", False)
+        self._curve_first = not curve_first
+        acc = h.accuracy.array() if h.accuracy is not None else None
+        events = [step for step, _ in h.events]
+        drawn = curve.show(h.loss.array(), acc, events) if curve_first else False
+        hold = self.running and drawn
         if s.surface is not None:
             n = len(h.loss)
             xs, ys = h.x.array(0, n), h.y.array(0, n)  # type: ignore[union-attr]
@@ -809,17 +826,17 @@ class PlaygroundApp(App[None]):
             xs, ys = xs[finite], ys[finite]
             sx, sy = run.start or s.surface.start
             cx, cy = (float(xs[-1]), float(ys[-1])) if len(xs) else (sx, sy)
-            plot.show([(xs.tolist(), ys.tolist(), PATH)], self._surface_marks(sx, sy, cx, cy))
+            drawn = plot.show([(xs, ys, PATH)], self._surface_marks(sx, sy, cx, cy), hold=hold) or drawn
         elif run.points is not None:
             marks = self._data_marks(run.points)
             if s.kind == "classification":
-                plot.show([], marks, version=(id(run), h.steps))
+                drawn = plot.show([], marks, version=(id(run), h.steps), hold=hold) or drawn
             else:
                 grid = np.linspace(*plot.xlim, 200)
                 fit = run.predict_grid(grid, grid)
-                plot.show([(grid.tolist(), fit.tolist(), CLASS_BRIGHT[3])], marks)
-        acc = h.accuracy.array() if h.accuracy is not None else None
-        curve.show(h.loss.array(), acc, [step for step, _ in h.events])
+                drawn = plot.show([(grid, fit, CLASS_BRIGHT[3])], marks, hold=hold) or drawn
+        if not curve_first:
+            curve.show(h.loss.array(), acc, events, hold=self.running and drawn)
 
     def _surface_marks(self, sx: float, sy: float, cx: float, cy: float) -> list[Mark]:
         s = self.scenario.surface

@@ -1,24 +1,32 @@
 """The main plot: a coloured map (the surface's height, or the class a model predicts) with the
 trajectory or the data points drawn over it.
 
-The widget draws its own axes, braille lines and markers straight into Textual strips. A frame
-at full speed is about a millisecond: the painted background (map colours and axes) is kept per
-widget size and only the rows the path and markers touch are made again. (plotext, which drew
-these plots before, rebuilt its whole canvas in Python on every frame: ~10 ms a plot, taken
-from the training thread's share of the GIL.)
+plotext draws the plot: the frame, the axes, the ticks and their labels, and the lines (braille).
+This widget reads plotext's character matrix (skipping the ANSI text plotext would make of it and
+Textual's parse of that text), paints the plot area's cells with the map colours, which are kept
+per widget size, and places the markers, whose cells it computes with numpy.
+
+What keeps a frame cheap:
+- `show` compares what would be drawn (the lines as braille dots, the markers' cells) with what
+  is on screen, and asks for a new frame only when something moved by a dot or a cell;
+- plotext gets only the points that change the picture: consecutive points in the same dot, and
+  points in the middle of a straight run of dots, are left out (a plotext build costs about
+  20 microseconds a point);
+- rows the lines and markers do not touch reuse their cached strips.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual.strip import Strip
-from textual.widget import Widget
+from textual_plotext import PlotextPlot
 
 # a dark-to-light ramp (viridis-like), dim enough that the white path stays readable
 HEAT = [
@@ -28,8 +36,6 @@ HEAT = [
 CLASS_DIM = [(72, 38, 30), (24, 52, 86), (36, 72, 40), (84, 70, 20), (64, 40, 80), (30, 74, 74), (90, 50, 60), (60, 60, 60), (80, 60, 30), (40, 40, 90)]
 CLASS_BRIGHT = [(255, 138, 101), (100, 181, 246), (129, 199, 132), (255, 213, 79), (186, 104, 200), (77, 208, 225), (240, 98, 146), (200, 200, 200), (255, 171, 64), (121, 134, 203)]
 BRAILLE = 0x2800
-# braille dot bits by (dot row 0-3, dot column 0-1) inside a cell
-_DOT_BITS = np.array([[0x01, 0x08], [0x02, 0x10], [0x04, 0x20], [0x40, 0x80]], dtype=np.uint8)
 _PLAIN = Style()
 
 
@@ -45,13 +51,58 @@ class Mark:
 
 
 Background = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (xs, ys) -> (rows, cols) palette indices
-Line = tuple[list[float], list[float], tuple[int, int, int]]
+Line = tuple[Sequence[float], Sequence[float], Any]  # xs, ys, colour: (r, g, b) or an ANSI number
 
 
-class MapPlot(Widget):
+class Area:
+    """Where plotext put the plot area inside the widget: columns [left, right), rows [top, bottom)
+    counted from the widget's top left."""
+
+    def __init__(self, width: int, height: int, left: int, right: int, top: int, bottom: int) -> None:
+        self.width, self.height = width, height
+        self.left, self.right, self.top, self.bottom = left, right, top, bottom
+        self.cols, self.rows = right - left, bottom - top
+
+
+def build_matrix(plt: Any) -> tuple[list[list[str]], list[list[Any]], Area] | None:
+    """Let plotext lay out and draw its figure into its character matrix, without turning the
+    matrix into ANSI text. Returns the rows top first (characters, foreground colours) and the
+    plot area, or None if plotext drew no frame."""
+    plt._set_sizes()
+    plt._build_matrix()
+    m = plt.monitor.matrix
+    markers, colours = m.marker[::-1], m.fullground[::-1]
+    cols, rows = m.Cols_canvas, m.Rows_canvas
+    if not rows or not cols:
+        return None
+    area = Area(m.cols, m.rows, cols.start, cols.stop, m.rows - rows.stop, m.rows - rows.start)
+    return markers, colours, area
+
+
+def thin_polyline(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Indices of the points of a polyline (in dot coordinates: u across, v down) that change
+    its picture: a point in the same dot as the one before, or in the middle of a run of equal
+    steps between dots, adds nothing. Non-finite points are left out."""
+    finite = np.flatnonzero(np.isfinite(u) & np.isfinite(v))
+    if len(finite) < 3:
+        return finite
+    iu, iv = np.rint(u[finite]).astype(np.int64), np.rint(v[finite]).astype(np.int64)
+    moved = np.ones(len(iu), dtype=bool)
+    moved[1:] = (iu[1:] != iu[:-1]) | (iv[1:] != iv[:-1])
+    moved[-1] = True
+    keep = finite[moved]
+    iu, iv = iu[moved], iv[moved]
+    if len(keep) < 3:
+        return keep
+    du, dv = np.diff(iu), np.diff(iv)
+    bend = np.ones(len(keep), dtype=bool)
+    bend[1:-1] = (du[1:] != du[:-1]) | (dv[1:] != dv[:-1])
+    return keep[bend]
+
+
+class MapPlot(PlotextPlot):
     """A 2D map with fixed axes: nothing jumps while the path grows."""
 
-    DEFAULT_CSS = "MapPlot { width: 1fr; height: 1fr; }"
     can_focus = True
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
@@ -64,10 +115,12 @@ class MapPlot(Widget):
         self._grid_cache: tuple[object, np.ndarray] | None = None
         self._styles: list[Style] = []
         self._marks: list[Mark] = []
-        self._mark_cells: tuple[list[Mark], tuple[int, int], np.ndarray, np.ndarray, np.ndarray] | None = None
         self._lines: list[Line] = []
-        self._base: tuple[object, _Base] | None = None  # axes and map colours, per size
+        self._area: Area | None = None  # where the last build put the plot area
+        self._drawn: object = None  # what the strips on screen show (see _scene)
+        self._scene: tuple[object, list[Line], tuple[np.ndarray, np.ndarray, np.ndarray]] | None = None
         self._strips: tuple[object, list[Strip]] | None = None
+        self._rows: tuple[object, list[list[tuple[int, int, int]]], dict[tuple[int, str, str], Strip]] | None = None
 
     def configure(self, xlim: tuple[float, float], ylim: tuple[float, float], background: Background | None, palette: list[tuple[int, int, int]]) -> None:
         """A new map (new scenario): axes, how to colour a grid, and the colours."""
@@ -76,20 +129,46 @@ class MapPlot(Widget):
         self._palette = palette
         self._styles = [Style(bgcolor=Color.from_rgb(*c)) for c in palette]
         self._grid_cache = None
-        self._base = None
-        self._mark_cells = None
+        self._rows = None
         self._version = object()
-        self._strips = None
-        self.refresh()
+        self._invalidate()
 
-    def show(self, lines: list[Line], marks: list[Mark], version: object = None) -> None:
-        """What to draw over the map; a new `version` recomputes the map's colours."""
+    def show(self, lines: list[Line], marks: list[Mark], version: object = None, hold: bool = False) -> bool:
+        """What to draw over the map; a new `version` recomputes the map's colours. The widget
+        is drawn again only if this changes what is on screen by at least a dot or a cell, and
+        not now if `hold` (a later `show` draws it). Returns whether it will be drawn again."""
         self._lines = lines
         self._marks = marks
         if version is not None and version != self._version:
             self._version = version
             self._grid_cache = None
+            self._rows = None
+        if self._area is None or self._area.width != self.size.width or self._area.height != self.size.height:
+            self._invalidate()
+            return True
+        scene = self._make_scene(self._area)
+        if scene[0] == self._drawn:
+            return False
+        if hold:
+            return False
+        self._scene = scene
         self._strips = None
+        self.refresh()
+        return True
+
+    def drop_cache(self) -> None:
+        """Forget everything drawn and cached but the plot area's place: the next frame builds
+        it all again, as after a new scenario (for benchmarks)."""
+        self._grid_cache = None
+        self._rows = None
+        self._scene = None
+        self._strips = None
+        self._drawn = None
+
+    def _invalidate(self) -> None:
+        self._scene = None
+        self._strips = None
+        self._drawn = None
         self.refresh()
 
     def canvas_to_data(self, col: int, row: int, cols: int, rows: int) -> tuple[float, float]:
@@ -97,6 +176,14 @@ class MapPlot(Widget):
         x = x0 + (x1 - x0) * col / max(cols - 1, 1)
         y = y1 - (y1 - y0) * row / max(rows - 1, 1)
         return x, y
+
+    def data_at(self, col: int, row: int) -> tuple[float, float] | None:
+        """The point under the widget's content cell (col, row), or None off the plot area."""
+        self._frame()
+        area = self._area
+        if area is None or not (area.left <= col < area.right and area.top <= row < area.bottom):
+            return None
+        return self.canvas_to_data(col - area.left, row - area.top, area.cols, area.rows)
 
     def _grid(self, cols: int, rows: int) -> np.ndarray | None:
         if self._background is None or cols < 2 or rows < 2:
@@ -110,6 +197,48 @@ class MapPlot(Widget):
         self._grid_cache = (key, grid)
         return grid
 
+    # ------------------------------------------------------------ what to draw
+
+    def _make_scene(self, area: Area) -> tuple[object, list[Line], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """(key, the lines' points that matter, the markers' cells) for a plot area. Two scenes
+        with equal keys look the same on screen."""
+        cols, rows = area.cols, area.rows
+        (x0, x1), (y0, y1) = self.xlim, self.ylim
+        sx, sy = (x1 - x0) or 1.0, (y1 - y0) or 1.0
+        key: list[object] = [area.width, area.height, self._version, self.xlim, self.ylim]
+        thinned: list[Line] = []
+        for xs, ys, colour in self._lines:
+            # plotext interpolates a segment dot by dot: a point far outside the axes (a
+            # diverging run) would cost millions of dots, so keep points near the map
+            x = np.clip(np.asarray(xs, dtype=float), x0 - sx, x1 + sx)
+            y = np.clip(np.asarray(ys, dtype=float), y0 - sy, y1 + sy)
+            u = (x - x0) / sx * (2 * cols - 1)
+            v = (y1 - y) / sy * (4 * rows - 1)
+            keep = thin_polyline(u, v)
+            thinned.append((x[keep], y[keep], colour))
+            key += [colour, np.rint(u[keep]).astype(np.int32).tobytes(), np.rint(v[keep]).astype(np.int32).tobytes()]
+        cells = self._place_marks(cols, rows)
+        rr, cc, keep = cells
+        if len(self._marks) > 32:
+            key += [id(self._marks), len(self._marks)]  # many marks (data points): the app keeps the list
+        else:
+            key.append(tuple((m.glyph, m.color, m.bold) for m in self._marks))
+        key += [rr.tobytes(), cc.tobytes(), keep.tobytes()]
+        return tuple(key), thinned, cells
+
+    def _place_marks(self, cols: int, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The markers' plot rows and columns, and which of them fall inside the plot."""
+        (x0, x1), (y0, y1) = self.xlim, self.ylim
+        mx = np.array([m.x for m in self._marks], dtype=float)
+        my = np.array([m.y for m in self._marks], dtype=float)
+        with np.errstate(invalid="ignore"):
+            inside = np.isfinite(mx) & np.isfinite(my) & (mx >= x0) & (mx <= x1) & (my >= y0) & (my <= y1)
+        cc = np.zeros(len(mx), dtype=np.int32)
+        rr = np.zeros(len(mx), dtype=np.int32)
+        cc[inside] = np.round((mx[inside] - x0) / (x1 - x0) * (cols - 1))
+        rr[inside] = np.round((y1 - my[inside]) / (y1 - y0) * (rows - 1))
+        return rr, cc, np.flatnonzero(inside)
+
     # ------------------------------------------------------------ rendering
 
     def render_line(self, y: int) -> Strip:
@@ -122,105 +251,107 @@ class MapPlot(Widget):
 
     def _frame(self) -> list[Strip]:
         width, height = self.size.width, self.size.height
-        key = (width, height, self._version)
-        if self._strips is not None and self._strips[0] == key:
+        if self._strips is not None and self._strips[0] == (width, height) and self._scene is not None:
             return self._strips[1]
-        base = self._base_for(width, height)
-        strips = list(base.strips)
-        if base.rows >= 2 and base.cols >= 2:
-            for r, cells in self._overlay(base).items():
-                strips[r] = base.row(r, cells)
-        self._strips = (key, strips)
+        area = self._area
+        if self._scene is None or area is None or (area.width, area.height) != (width, height):
+            # the plot area's place depends on plotext's layout: build once to learn it
+            built = self._build(width, height, [(np.empty(0), np.empty(0), None)])
+            area = built[2] if built else None
+            self._area = area
+            if area is None:
+                self._strips = ((width, height), [Strip.blank(width)] * height)
+                return self._strips[1]
+            self._scene = self._make_scene(area)
+        key, thinned, cells = self._scene
+        built = self._build(width, height, thinned)
+        if built is None:
+            self._strips = ((width, height), [Strip.blank(width)] * height)
+            return self._strips[1]
+        strips = self._paint(*built, cells)
+        self._area = built[2]
+        self._drawn = key
+        self._strips = ((width, height), strips)
         return strips
 
-    def _base_for(self, width: int, height: int) -> _Base:
-        key = (width, height, self._version, self.xlim, self.ylim)
-        if self._base is not None and self._base[0] == key:
-            return self._base[1]
-        xt, yt = _ticks(*self.xlim), _ticks(*self.ylim)
-        axes = Axes.layout(width, height, yt[1], None, 1)
-        grid = self._grid(axes.cols, axes.rows) if axes.rows >= 2 and axes.cols >= 2 else None
-        base = _Base(axes, xt, yt, self.xlim, self.ylim, grid, self._styles)
-        self._base = (key, base)
-        return base
+    def _build(self, width: int, height: int, lines: list[Line]) -> tuple[list[list[str]], list[list[Any]], Area] | None:
+        if width < 8 or height < 5:
+            return None
+        plt = self.plt
+        plt.plotsize(width, height)
+        plt._set_size(width, height)
+        plt.theme("clear")
+        plt.clear_data()
+        for xs, ys, colour in lines:
+            if len(xs):
+                plt.plot(np.asarray(xs, dtype=float).tolist(), np.asarray(ys, dtype=float).tolist(), marker="braille", color=_plotext_colour(colour))
+        plt.scatter([self.xlim[0]], [self.ylim[0]], marker=" ")  # plotext draws no axes without data
+        plt.xlim(*self.xlim)
+        plt.ylim(*self.ylim)
+        plt.xticks(*_ticks(*self.xlim))
+        plt.yticks(*_ticks(*self.ylim))
+        return build_matrix(plt)
 
-    def _overlay(self, base: _Base) -> dict[int, dict[int, tuple[str, Style]]]:
-        """Per plot row, per column: (glyph, style) of the path and the markers."""
-        cols, rows = base.cols, base.rows
-        cells: dict[int, dict[int, tuple[str, Style]]] = {}
-        (x0, x1), (y0, y1) = self.xlim, self.ylim
-        for xs, ys, colour in self._lines:
-            if len(xs) == 0:
-                continue
-            u = (np.asarray(xs, dtype=float) - x0) / (x1 - x0) * (cols - 1)
-            v = (y1 - np.asarray(ys, dtype=float)) / (y1 - y0) * (rows - 1)
-            codes = braille(u, v, cols, rows)
-            style = fg_style(colour, True)
-            for r, c in zip(*np.nonzero(codes)):
-                cells.setdefault(int(r), {})[int(c)] = (chr(BRAILLE + int(codes[r, c])), style)
-        if self._marks:
-            mark_cells = self._mark_cells
-            if mark_cells is None or mark_cells[0] is not self._marks or mark_cells[1] != (cols, rows):
-                mark_cells = self._place_marks(cols, rows)
-            _, _, rr, cc, keep = mark_cells
-            for i in keep:
-                mark = self._marks[i]
-                cells.setdefault(int(rr[i]), {})[int(cc[i])] = (mark.glyph, fg_style(mark.color, mark.bold))
-        return cells
-
-    def _place_marks(self, cols: int, rows: int) -> tuple[list[Mark], tuple[int, int], np.ndarray, np.ndarray, np.ndarray]:
-        (x0, x1), (y0, y1) = self.xlim, self.ylim
-        mx = np.array([m.x for m in self._marks], dtype=float)
-        my = np.array([m.y for m in self._marks], dtype=float)
-        with np.errstate(invalid="ignore"):
-            inside = np.isfinite(mx) & np.isfinite(my) & (mx >= x0) & (mx <= x1) & (my >= y0) & (my <= y1)
-        cc = np.zeros(len(mx), dtype=int)
-        rr = np.zeros(len(mx), dtype=int)
-        cc[inside] = np.round((mx[inside] - x0) / (x1 - x0) * (cols - 1)).astype(int)
-        rr[inside] = np.round((y1 - my[inside]) / (y1 - y0) * (rows - 1)).astype(int)
-        placed = (self._marks, (cols, rows), rr, cc, np.nonzero(inside)[0])
-        self._mark_cells = placed
-        return placed
-
-    def _cell(self, x: float, y: float, cols: int, rows: int) -> tuple[int | None, int]:
-        (x0, x1), (y0, y1) = self.xlim, self.ylim
-        if not (np.isfinite(x) and np.isfinite(y)) or not (x0 <= x <= x1 and y0 <= y <= y1):
-            return None, 0
-        return round((x - x0) / (x1 - x0) * (cols - 1)), round((y1 - y) / (y1 - y0) * (rows - 1))
-
-
-class _Base:
-    """A map's frame without what moves: axes, tick labels, and the plot rows in map colours.
-    Rows are kept as colour runs, so a row the path crosses is cut, not painted cell by cell."""
-
-    def __init__(self, axes: Axes, xt: tuple[list[float], list[str]], yt: tuple[list[float], list[str]], xlim: tuple[float, float], ylim: tuple[float, float], grid: np.ndarray | None, styles: list[Style]) -> None:
-        self.axes, self.cols, self.rows = axes, axes.cols, axes.rows
-        self.xlim = xlim
-        self.runs: list[list[tuple[int, int, int]]] = []
-        self.prefix = axes.left_labels(_positions(yt[0], ylim, axes.rows, flip=True), yt[1])
-        for r in range(max(axes.rows, 0)):
+    def _row_cache(self, area: Area) -> tuple[list[list[tuple[int, int, int]]], dict[tuple[int, str, str], Strip]]:
+        """Per plot row, its map colours as runs (start, stop, palette index), and a cache of the
+        rows that nothing is drawn on."""
+        key = (area.cols, area.rows, self._version, self.xlim, self.ylim)
+        if self._rows is not None and self._rows[0] == key:
+            return self._rows[1], self._rows[2]
+        grid = self._grid(area.cols, area.rows)
+        runs = []
+        for r in range(area.rows):
             if grid is None:
-                self.runs.append([(0, axes.cols, -1)])
+                runs.append([(0, area.cols, -1)])
                 continue
             row = grid[r]
-            cuts = np.flatnonzero(np.diff(row)) + 1
-            starts = [0, *cuts.tolist()]
-            stops = [*cuts.tolist(), axes.cols]
-            self.runs.append([(a, b, int(row[a])) for a, b in zip(starts, stops)])
-        self.styles = styles
-        self.strips = [self.row(r, {}) for r in range(max(axes.rows, 0))]
-        self.strips += axes.bottom(_positions(xt[0], xlim, axes.cols), xt[1])
+            cuts = (np.flatnonzero(np.diff(row)) + 1).tolist()
+            runs.append([(a, b, int(row[a])) for a, b in zip([0, *cuts], [*cuts, area.cols])])
+        self._rows = (key, runs, {})
+        return runs, self._rows[2]
 
-    def _bg(self, colour: int) -> Style:
-        return self.styles[colour] if colour >= 0 else _PLAIN
+    def _paint(self, markers: list[list[str]], colours: list[list[Any]], area: Area, cells: tuple[np.ndarray, np.ndarray, np.ndarray]) -> list[Strip]:
+        runs, blank_rows = self._row_cache(area)
+        left, right, top = area.left, area.right, area.top
+        line_styles = {_plotext_colour(c): fg_style(_plotext_colour(c), True) for _, _, c in self._lines if c is not None}
+        marked: dict[int, dict[int, tuple[str, Style]]] = {}
+        rr, cc, keep = cells
+        for i in keep.tolist():
+            mark = self._marks[i]
+            marked.setdefault(int(rr[i]), {})[int(cc[i])] = (mark.glyph, fg_style(mark.color, mark.bold))
+        strips = []
+        width = area.width
+        for y, row in enumerate(markers):
+            r = y - top
+            text = "".join(row)
+            if not 0 <= r < area.rows:
+                strips.append(Strip([Segment(text)], width))
+                continue
+            prefix, inside, suffix = text[:left], text[left:right], text[right:]
+            over = marked.get(r)
+            if over is None and inside.isspace():
+                found = blank_rows.get((r, prefix, suffix))
+                if found is None:
+                    found = blank_rows[(r, prefix, suffix)] = self._row(r, runs[r], prefix, suffix, {}, width)
+                strips.append(found)
+                continue
+            drawn: dict[int, tuple[str, Style]] = {}
+            fg = colours[y]
+            for c, ch in enumerate(inside):
+                if ch != " ":
+                    drawn[c] = (ch, line_styles.get(fg[left + c], _PLAIN))
+            if over:
+                drawn.update(over)
+            strips.append(self._row(r, runs[r], prefix, suffix, drawn, width))
+        return strips
 
-    def row(self, r: int, cells: dict[int, tuple[str, Style]]) -> Strip:
-        """Plot row r with `cells` (column -> glyph, foreground style) over the map colours."""
-        segs = [Segment(self.prefix[r])]
-        cols = sorted(cells) if cells else []
+    def _row(self, r: int, runs: list[tuple[int, int, int]], prefix: str, suffix: str, cells: dict[int, tuple[str, Style]], width: int) -> Strip:
+        """Plot row r: `cells` (column -> glyph, foreground style) over the map colours."""
+        segs = [Segment(prefix)]
+        cols = sorted(cells)
         k = 0
-        for a, b, colour in self.runs[r]:
-            bg = self._bg(colour)
+        for a, b, colour in runs:
+            bg = self._styles[colour] if colour >= 0 else _PLAIN
             pos = a
             while k < len(cols) and cols[k] < b:
                 c = cols[k]
@@ -234,65 +365,8 @@ class _Base:
                 pos = c + 1
             if pos < b:
                 segs.append(Segment(" " * (b - pos), bg))
-        return Strip(segs, self.axes.width)
-
-
-class Axes:
-    """Where the plot area sits in a widget: y labels on the left (and, optionally, the right),
-    the x axis and its labels below, and `extra` lines under those (an axis title)."""
-
-    def __init__(self, width: int, height: int, left: int, right: int, cols: int, rows: int) -> None:
-        self.width, self.height, self.left, self.right, self.cols, self.rows = width, height, left, right, cols, rows
-
-    @classmethod
-    def layout(cls, width: int, height: int, left_labels: list[str], right_labels: list[str] | None, extra: int) -> Axes:
-        lw = max((len(s) for s in left_labels), default=0)
-        left = lw + 1
-        right = (max((len(s) for s in right_labels), default=0) + 1) if right_labels is not None else 0
-        cols = width - left - right
-        rows = height - 1 - extra
-        return cls(width, height, left, right, cols, rows)
-
-    def left_labels(self, rows: list[int], labels: list[str]) -> list[str]:
-        """The text left of each plot row: a label and `┤` where a tick falls, else `│`."""
-        w = self.left - 1
-        out = [" " * w + "│"] * max(self.rows, 0)
-        for r, label in zip(rows, labels):
-            if 0 <= r < self.rows:
-                out[r] = label.rjust(w)[-w:] + "┤" if w else "┤"
-        return out
-
-    def right_labels(self, rows: list[int], labels: list[str]) -> list[str]:
-        w = self.right - 1
-        out = ["│" + " " * w] * max(self.rows, 0)
-        for r, label in zip(rows, labels):
-            if 0 <= r < self.rows:
-                out[r] = "├" + label.ljust(w)[:w]
-        return out
-
-    def bottom(self, cols: list[int], labels: list[str], title: str = "") -> list[Strip]:
-        """The x axis with a `┬` at each tick, the labels centred under them, then `title`."""
-        if self.rows < 0 or self.cols < 1:
-            return [Strip.blank(self.width)] * max(self.height, 0)
-        axis = ["─"] * self.cols
-        text = [" "] * self.width
-        end = -1
-        for c, label in zip(cols, labels):
-            if not 0 <= c < self.cols:
-                continue
-            axis[c] = "┬"
-            start = min(max(self.left + c - (len(label) - 1) // 2, 0), self.width - len(label))
-            if start > end:
-                text[start : start + len(label)] = label
-                end = start + len(label)
-        corner = "└" if self.left else ""
-        line = " " * (self.left - 1) + corner + "".join(axis) + ("┘" + " " * (self.right - 1) if self.right else "")
-        lines = [line, "".join(text)]
-        if title:
-            pad = self.left + (self.cols - len(title)) // 2
-            lines.append((" " * max(pad, 0) + title).ljust(self.width)[: self.width])
-        out = [Strip([Segment(s[: self.width].ljust(self.width))], self.width) for s in lines]
-        return out[: max(self.height - self.rows, 0)] + [Strip.blank(self.width)] * max(self.height - self.rows - len(out), 0)
+        segs.append(Segment(suffix))
+        return Strip(segs, width)
 
 
 _FG: dict[tuple[object, bool], Style] = {}
@@ -309,44 +383,10 @@ def fg_style(colour: tuple[int, int, int] | int, bold: bool = False) -> Style:
     return style
 
 
-def _positions(values: list[float], lim: tuple[float, float], n: int, flip: bool = False) -> list[int]:
-    """The cell (column, or row counted from the top when `flip`) of each value on an axis of n cells."""
-    lo, hi = lim
-    span = hi - lo if hi != lo else 1.0
-    out = []
-    for v in values:
-        t = (v - lo) / span
-        out.append(round((1 - t if flip else t) * (n - 1)))
-    return out
-
-
-def braille(u: np.ndarray, v: np.ndarray, cols: int, rows: int) -> np.ndarray:
-    """A polyline through cell coordinates (u across, v down; cell centres at whole numbers) as
-    braille codes, shape (rows, cols), 0 where no dot is set. Segments are sampled at every
-    dot they cross; parts outside the plot are left out."""
-    out = np.zeros((rows, cols), dtype=np.uint8)
-    finite = np.isfinite(u) & np.isfinite(v)
-    u, v = u[finite], v[finite]
-    if len(u) == 0 or rows < 1 or cols < 1:
-        return out
-    # dot coordinates, clipped to a margin around the plot (a diverging run's far points would
-    # otherwise cost a sample per dot all the way out there)
-    du = np.clip((u + 0.5) * 2, -2 * cols, 4 * cols)
-    dv = np.clip((v + 0.5) * 4, -4 * rows, 8 * rows)
-    if len(du) == 1:
-        pu, pv = du, dv
-    else:
-        steps = np.ceil(np.maximum(np.abs(np.diff(du)), np.abs(np.diff(dv)))).astype(int) + 1
-        seg = np.repeat(np.arange(len(steps)), steps)
-        first = np.repeat(np.cumsum(steps) - steps, steps)
-        t = (np.arange(int(steps.sum())) - first) / np.maximum(np.repeat(steps - 1, steps), 1)
-        pu = du[seg] + t * (du[seg + 1] - du[seg])
-        pv = dv[seg] + t * (dv[seg + 1] - dv[seg])
-    iu, iv = np.floor(pu).astype(int), np.floor(pv).astype(int)
-    ok = (iu >= 0) & (iu < 2 * cols) & (iv >= 0) & (iv < 4 * rows)
-    iu, iv = iu[ok], iv[ok]
-    np.bitwise_or.at(out, (iv // 4, iu // 2), _DOT_BITS[iv % 4, iu % 2])
-    return out
+def _plotext_colour(colour: Any) -> Any:
+    """A colour as plotext takes it, and keeps in its matrix: (r, g, b) as a tuple (a list would
+    be read as one colour per point), an ANSI number as is."""
+    return tuple(colour) if isinstance(colour, (tuple, list)) else colour
 
 
 def _ticks(lo: float, hi: float, n: int = 5) -> tuple[list[float], list[str]]:

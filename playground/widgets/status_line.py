@@ -18,6 +18,8 @@ def _num(v: float) -> str:
 
 
 class StatusLine(Static):
+    _shown: str | None = None  # the text on screen, so that an equal one is not drawn again
+
     def show(
         self,
         step: int,
@@ -43,5 +45,11 @@ class StatusLine(Static):
         line = "  ·  ".join(parts)
         if len(line) > self.size.width - 2 > 0:
             line = " · ".join(parts)
-        # the message may quote a typed value or a path: plain text, never markup
-        self.update(Text(line + ("\n" + message if message else "\n")))
+        text = line + ("\n" + message if message else "\n")
+        if text == self._shown:
+            return
+        self._shown = text
+        # the message may quote a typed value or a path: plain text, never markup. The line is
+        # two rows high whatever it says (app.tcss), so it is repainted without a new layout of
+        # the screen, which would cost ~3 ms a frame
+        self.update(Text(text), layout=False)
