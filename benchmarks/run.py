@@ -219,7 +219,7 @@ async def main(n):
     s = scenarios.load("rosenbrock")
     app = PlaygroundApp(s, load_engine=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        run = Run(s, resolve(s, optimizer="sgd", hyper={"lr": 1e-4, "momentum": 0.0, "nesterov": False}))
+        run = Run(s, resolve(s, optimizer="sgd", hyper={"lr": 1e-4, "momentum": 0.0, "nesterov": False}), compact=True)  # as the app builds it
         app.set_run(run)
         done = 0
         while done < n:

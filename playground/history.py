@@ -74,8 +74,12 @@ class Series:
         indices = np.asarray(indices, dtype=np.int64)
         out = np.empty(len(indices), dtype=np.float64)
         blocks = indices // BLOCK
+        # the current block first, then the count of full ones: a block that fills meanwhile is
+        # then found among the full ones (another thread may be appending)
+        current = self._current
+        full = len(self._blocks)
         for b in np.unique(blocks):
-            block = self._blocks[b] if b < len(self._blocks) else self._current
+            block = self._blocks[b] if b < full else current
             where = blocks == b
             out[where] = block[indices[where] - b * BLOCK]
         return out

@@ -48,9 +48,11 @@ class LossCurve(PlotextPlot):
         self._drawn: object = None
         self._strips: tuple[object, list[Strip]] | None = None
 
-    def show(self, loss: np.ndarray, accuracy: np.ndarray | None, events: list[int], hold: bool = False) -> bool:
-        """The history to plot. The widget is drawn again only if it looks different, and not
-        now if `hold` (a later `show` draws it). Returns whether it will be drawn again."""
+    def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False) -> bool:
+        """The history to plot: arrays, or history columns (playground.history.Series), which
+        are thinned without copying a long run. The widget is drawn again only if it looks
+        different, and not now if `hold` (a later `show` draws it). Returns whether it will be
+        drawn again."""
         self._loss = loss
         self._accuracy = accuracy
         self._events = events
@@ -78,11 +80,12 @@ class LossCurve(PlotextPlot):
             cols, rows = max(width - 10, 2), max(height - 4, 1)
         loss = self._loss
         n = len(loss)
-        values = loss
+        idx, vals = _thin(loss, max(20, 2 * cols))  # min and max per stretch: log10 keeps them
         if self.log_scale:
             with np.errstate(all="ignore"):
-                values = np.where(loss > 0, np.log10(np.abs(loss)), np.nan)
-        idx, vals = downsample(values, max(20, 2 * cols))
+                vals = np.where(vals > 0, np.log10(np.abs(vals)), np.nan)
+            keep = np.isfinite(vals)
+            idx, vals = idx[keep], vals[keep]
         last = max(n - 1, 1)
         lo, hi = 0.0, 1.0
         yticks: tuple[list[float], list[str]] = ([], [])
@@ -108,7 +111,7 @@ class LossCurve(PlotextPlot):
         rticks = None
         acc = self._accuracy
         if acc is not None and len(acc):
-            aidx, avals = downsample(np.asarray(acc, dtype=float), 2 * cols)
+            aidx, avals = _thin(acc, 2 * cols)
             u = aidx / last * (2 * cols - 1)
             v = (1.0 - avals) * (4 * rows - 1)
             keep = thin_polyline(u, v)
@@ -223,3 +226,10 @@ def _one_per_row(ticks: list[float], lo: float, hi: float, rows: int) -> list[fl
             used.add(row)
             out.append(t)
     return out
+
+
+def _thin(values: Any, points: int) -> tuple[np.ndarray, np.ndarray]:
+    """A history column's own thinning (bounded work on a run of any length), or an array's."""
+    if hasattr(values, "thin"):
+        return values.thin(points)
+    return downsample(np.asarray(values, dtype=float), points)
