@@ -36,7 +36,7 @@ from playground.scenarios import Scenario
 from playground.schedules import get_schedule
 from playground.settings import RunConfig, resolve
 from playground.widgets.controls import SCHEDULE_PREFIX, ControlPanel
-from playground.widgets.internals import Internals, InternalsPanel
+from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR, Internals, InternalsPanel, arrows
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
 from playground.widgets.status_line import StatusLine
@@ -312,10 +312,26 @@ class PlaygroundApp(App[None]):
     def _show_internals(self) -> None:
         """Only while the panel is shown: reading the Hessian and the state costs a little."""
         panel = self._main_screen.query_one(InternalsPanel)
+        self._internals = None
         if not panel.display:
             return
         run = self.run_
-        panel.show(Internals.read(run) if run is not None else None, loading=self.engine_error is None)
+        self._internals = Internals.read(run) if run is not None else None
+        panel.show(self._internals, loading=self.engine_error is None)
+
+    def _add_arrows(self, lines: list[Any], marks: list[Mark], point: tuple[float, float]) -> None:
+        """While the inside-the-optimizer panel is shown: −g and the momentum's direction as
+        short arrows from the current point on the map."""
+        info = getattr(self, "_internals", None)
+        if info is None or not info.surface:
+            return
+        plot = self._main_screen.query_one(MapPlot)
+        width, height = plot.size
+        aspect = 2 * height / width if width and height else 0.5  # a cell is about twice as tall as wide
+        for a in arrows(info, point, plot.xlim, plot.ylim, aspect):
+            colour = GRADIENT_COLOUR if a.name == "gradient" else MOMENTUM_COLOUR
+            lines.append((list(a.xs), list(a.ys), colour))
+            marks.append(Mark(a.xs[1], a.ys[1], a.glyph, colour))
 
     def action_sweep(self) -> None:
         from playground.screens.sweep_screen import SweepScreen
@@ -768,8 +784,8 @@ class PlaygroundApp(App[None]):
         self.frames += 1
         with self.batch_update():
             self._show_status()
+            self._show_internals()  # first: the map draws its arrows from what it read
             self._draw_plots()
-            self._show_internals()
 
     def _show_status(self) -> None:
         run = self.run_
@@ -826,7 +842,9 @@ class PlaygroundApp(App[None]):
             xs, ys = xs[finite], ys[finite]
             sx, sy = run.start or s.surface.start
             cx, cy = (float(xs[-1]), float(ys[-1])) if len(xs) else (sx, sy)
-            drawn = plot.show([(xs, ys, PATH)], self._surface_marks(sx, sy, cx, cy), hold=hold) or drawn
+            lines, marks = [(xs, ys, PATH)], self._surface_marks(sx, sy, cx, cy)
+            self._add_arrows(lines, marks, (cx, cy))
+            drawn = plot.show(lines, marks, hold=hold) or drawn
         elif run.points is not None:
             marks = self._data_marks(run.points)
             if s.kind == "classification":

@@ -38,10 +38,15 @@ run keeps its last valid value. Changing a hyperparameter keeps the optimizer's 
 momentum, its moment estimates); changing the optimizer or the loss keeps the parameters and
 starts a fresh optimizer; changing the scenario or the seed starts over.
 
+Below the hyperparameters, the learning-rate schedule (its parameters appear when you pick one;
+a schedule picked mid-run starts from the current step) and `clip gradient norm` (0 = off).
+
 # Reading the screen
 
 The map shows the surface's height (dark is low) with the path the optimizer took: `○` the
-start, `●` where it is now, `×` the known minima. For a dataset it shows which class the model
+start, `●` where it is now, `×` the known minima; with `g`, two short arrows from `●`: orange
+the way plain gradient descent would step (−g), violet the way the optimizer's momentum pushes
+(−v, or Adam's −m). For a dataset it shows which class the model
 predicts where, the training points `●` and the test points `×`. The loss curve below marks
 each change of a setting with a vertical line. Auto-run stops by itself when the gradient
 norm falls below the scenario's tolerance (converged), at the scenario's step budget (press

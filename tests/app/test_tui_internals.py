@@ -226,3 +226,50 @@ def test_an_arrow_points_the_way_on_screen_and_has_the_same_length_whatever_the_
     assert across == pytest.approx(upward)
     assert arrow("gradient", (0.0, 0.0), (0.0, 0.0), xlim, ylim) is None  # no direction at a minimum
     assert arrow("gradient", (0.0, 0.0), (float("nan"), 1.0), xlim, ylim) is None
+
+
+def map_cells(app) -> list[list[tuple[str, tuple[int, int, int] | None]]]:  # noqa: ANN001
+    """The map as shown, cell by cell: (character, foreground colour)."""
+    plot = main_screen(app).query_one("#map")
+    out = []
+    for y in range(plot.size.height):
+        row = []
+        for seg in plot.render_line(y):
+            colour = seg.style.color.get_truecolor() if seg.style and seg.style.color else None
+            row += [(ch, tuple(colour) if colour is not None else None) for ch in seg.text]
+        out.append(row)
+    return out
+
+
+def heads(app, colour: tuple[int, int, int]) -> list[tuple[int, int, str]]:  # noqa: ANN001
+    from playground.widgets.internals import ARROWS
+
+    return [(x, y, ch) for y, row in enumerate(map_cells(app)) for x, (ch, c) in enumerate(row) if ch in ARROWS and c == colour]
+
+
+async def test_g_draws_minus_the_gradient_and_minus_the_momentum_as_arrows_on_the_map() -> None:
+    from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR
+
+    async with open_app("rosenbrock") as (app, pilot):  # SGD with momentum
+        for _ in range(5):
+            await press(pilot, "s")
+        app._redraw(force=True)
+        await pilot.pause(0.05)
+        assert heads(app, GRADIENT_COLOUR) == [] and heads(app, MOMENTUM_COLOUR) == []
+        await show_panel(app, pilot)
+        await pilot.pause(0.05)
+        (gx, gy, g_glyph), = heads(app, GRADIENT_COLOUR)
+        (vx, vy, v_glyph), = heads(app, MOMENTUM_COLOUR)
+        now = [(x, y) for y, row in enumerate(map_cells(app)) for x, (ch, _) in enumerate(row) if ch == "●"]
+        assert len(now) == 1
+        nx, ny = now[0]
+        g = app.run_.gradient
+        v = state_of(app.run_, "momentum_buffer")
+        # the heads lie the way -g and -v point (screen rows grow downwards)
+        assert (gx - nx) * -g[0] >= 0 and (gy - ny) * g[1] >= 0 and (gx, gy) != (nx, ny)
+        assert (vx - nx) * -v[0] >= 0 and (vy - ny) * v[1] >= 0 and (vx, vy) != (nx, ny)
+        assert g_glyph == "→" and v_glyph in "↙↓"  # g = (-285, -102), v = (112, 241) at step 5
+        await press(pilot, "g")
+        app._redraw(force=True)
+        await pilot.pause(0.05)
+        assert heads(app, GRADIENT_COLOUR) == [] and heads(app, MOMENTUM_COLOUR) == []
