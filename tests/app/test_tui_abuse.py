@@ -45,7 +45,7 @@ async def _back_to_the_main_view(pilot, app: PlaygroundApp) -> None:
 @pytest.mark.parametrize("name", ["rosenbrock", "spiral"])
 async def test_a_thousand_random_keys_while_auto_running(name, tmp_path, monkeypatch) -> None:  # noqa: ANN001
     monkeypatch.chdir(tmp_path)
-    rng = random.Random(f"mash-{name}")
+    rng = random.Random(f"mash-{name}{os.environ.get('MASH_SEED', '')}")
     async with open_app(name, steps=10_000_000) as (app, pilot):
         await press(pilot, "space")
         await wait_until(pilot, lambda: app.run_.step_count > 0)
@@ -94,3 +94,26 @@ async def test_an_exception_inside_training_pauses_and_shows_it() -> None:
         await press(pilot, "s", "s")
         await wait_until(pilot, lambda: shown_step(app) == 2)
         assert main_screen(app).query_one("#main").display
+
+
+async def test_the_command_palette_survives_being_closed_and_paged_at_once() -> None:
+    """Two Textual 8.2.8 races a key mash found (playground/textual_fixes.py): a search that
+    starts after the palette closed, and paging its list before it is laid out."""
+    import asyncio
+
+    async with open_app("rosenbrock") as (app, pilot):
+        for i in range(60):
+            send_key(app, "ctrl+p")
+            for _ in range(i % 4):
+                await pilot._wait_for_screen()
+            send_key(app, "x")
+            send_key(app, "pagedown" if i % 2 else "pageup")
+            for _ in range((i // 4) % 3):
+                await asyncio.sleep(0)
+            send_key(app, "escape")
+            await pilot._wait_for_screen()
+            assert app.is_running, app._exception
+        await pilot.pause(0.2)
+        assert app.is_running and app._exception is None and len(app.screen_stack) == 1
+        await press(pilot, "s")
+        await wait_until(pilot, lambda: shown_step(app) == 1)

@@ -1,0 +1,53 @@
+"""Guards for Textual 8.2.8 bugs the app can reach by a key. Kept in one place, each with the
+key that reaches it, so they can go when Textual fixes them (textual is pinned in pyproject)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import OptionList
+
+
+def _guard_option_list_paging() -> None:
+    """pageup/pagedown in an OptionList whose lines are not laid out yet (a dropdown just
+    opened, the command palette's list while it fills) raises KeyError in `_move_page`.
+    Paging there has nothing to move to yet: do nothing."""
+    move_page = OptionList._move_page
+
+    def guarded(self: OptionList, direction: Any) -> None:
+        if (self.highlighted or 0) not in self._index_to_line:
+            return
+        move_page(self, direction)
+
+    if not getattr(move_page, "_playground_guard", False):
+        guarded._playground_guard = True  # type: ignore[attr-defined]
+        OptionList._move_page = guarded  # type: ignore[method-assign]
+
+
+def _guard_command_palette_search() -> None:
+    """Typing into the command palette (ctrl+p) and closing it at once (escape) can leave its
+    search worker starting after the palette's list is gone: NoMatches, and the worker's error
+    ends the app. A search for a closed palette has nowhere to show: let it end quietly."""
+    from textual import work
+    from textual.command import CommandPalette
+    from textual.css.query import NoMatches
+
+    gather = CommandPalette._gather_commands
+    raw = getattr(gather, "__wrapped__", None)
+    if raw is None or getattr(gather, "_playground_guard", False):
+        return
+
+    async def guarded(self: CommandPalette, search_value: str) -> None:
+        try:
+            await raw(self, search_value)
+        except NoMatches:  # the palette's widgets are gone: it is closing
+            pass
+
+    decorated = work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)(guarded)
+    decorated._playground_guard = True  # type: ignore[attr-defined]
+    CommandPalette._gather_commands = decorated  # type: ignore[method-assign]
+
+
+def apply() -> None:
+    _guard_option_list_paging()
+    _guard_command_palette_search()
