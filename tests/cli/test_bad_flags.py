@@ -120,7 +120,6 @@ RUN = [
 ]
 
 CHECK = [
-    ([], ["FILE"]),
     (["--bogus", "x.toml"], ["--bogus"]),
     (["missing.toml"], ["missing.toml", "no such file"]),
     ([""], ["''", "empty"]),
