@@ -39,10 +39,12 @@ from playground.widgets.controls import SCHEDULE_PREFIX, ControlPanel
 from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR, Internals, InternalsPanel, arrows
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
+from playground.widgets.scoreboard import Row, Scoreboard
 from playground.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
     from playground.engine import Run
+    from playground.race import Race
 
 SPEEDS: list[int | None] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None]  # None: unthrottled
 DEFAULT_SPEED = SPEEDS.index(100)
@@ -51,6 +53,10 @@ PATH_POINTS = 200  # the most trajectory points drawn per frame (plotext cost gr
 KEY_ACTIONS = {"toggle_run", "step", "reset", "lr", "speed", "log", "info", "help", "internals", "sweep", "export"}
 DIALOG_ACTIONS = {"save_scenario"}  # keys that a text field does not take, but a dialog does
 MIN_WIDTH, MIN_HEIGHT = 60, 16
+RACE_ACTIONS = {"add_lane", "remove_lane", "preset", "select_lane", "original_start"}
+NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
+# the lanes of a race, in order: distinct on the map's colours and on the dark loss panel
+LANE_COLOURS = [(255, 255, 255), (255, 145, 0), (255, 64, 129), (64, 196, 255), (255, 234, 0), (179, 136, 255)]
 
 PATH = (255, 255, 255)
 START = (0, 229, 255)
@@ -98,6 +104,15 @@ class PlaygroundApp(App[None]):
         Binding("w", "sweep", "sweep", priority=True, show=False),
         Binding("e", "export", "export", priority=True, show=False),
         Binding("ctrl+s", "save_scenario", "save", priority=True, show=False),
+        Binding("a", "add_lane", "add lane", show=False, priority=True),
+        Binding("x", "remove_lane", "remove lane", show=False, priority=True),
+        Binding("c", "preset", "compare", priority=True),
+        Binding("o", "original_start", "original start", show=False, priority=True),
+        *[Binding(str(k), f"select_lane({k - 1})", f"lane {k}", show=False, priority=True) for k in range(1, 7)],
+        Binding("up", "nudge(0, 1)", show=False),
+        Binding("down", "nudge(0, -1)", show=False),
+        Binding("left", "nudge(-1, 0)", show=False),
+        Binding("right", "nudge(1, 0)", show=False),
         Binding("q", "quit", "quit", priority=True),
         Binding("escape", "leave_field", "leave field", show=False),
         Binding("pageup", "page(-1)", show=False, priority=True),
@@ -108,7 +123,9 @@ class PlaygroundApp(App[None]):
         super().__init__()
         self.scenario = scenario
         self.config = config or resolve(scenario)
-        self.run_: Run | None = None
+        self.run_: Run | None = None  # the run shown and edited: in a race, the selected lane
+        self.race: Race | None = None  # compare mode: two or more lanes; None for a single run
+        self._step_lock = threading.Lock()  # held by auto-run around each step, so that no step falls between a pause and a reset
         self.running = False
         self.speed_index = DEFAULT_SPEED
         self.state = "paused"
@@ -132,6 +149,7 @@ class PlaygroundApp(App[None]):
             yield ControlPanel(entries, self.scenario, self.config, id="controls")
             with Vertical(id="plots"):
                 yield MapPlot(id="map")
+                yield Scoreboard(id="scoreboard")
                 yield LossCurve(id="loss")
             yield InternalsPanel(id="internals")
         yield Static("The terminal is too small: make it at least 60 x 16.", id="too-small")
@@ -239,6 +257,7 @@ class PlaygroundApp(App[None]):
     def set_run(self, run: Run) -> None:
         """Use `run` (tests build one directly instead of loading in a thread)."""
         self.scenario, self.config = run.scenario, run.config
+        self.race = None
         self._engine_ready(run)
 
     # ------------------------------------------------------------ keys
@@ -247,6 +266,10 @@ class PlaygroundApp(App[None]):
         if action == "page":  # only to guard an open dropdown; elsewhere the key goes on
             return isinstance(self.focused, OptionList)
         if action in DIALOG_ACTIONS and len(self.screen_stack) > 1:
+            return False
+        if action == "nudge":  # arrows move the start only while the map has the focus
+            return isinstance(self.focused, MapPlot) and self.scenario.surface is not None and len(self.screen_stack) == 1
+        if action in RACE_ACTIONS and (len(self.screen_stack) > 1 or isinstance(self.focused, Input)):
             return False
         if action in KEY_ACTIONS:
             if len(self.screen_stack) > 1:  # a dialog is open: its own keys apply
@@ -278,11 +301,193 @@ class PlaygroundApp(App[None]):
         self._queued: list[str] = []  # keys pressed while torch loads, done in order when ready
         if self.running:
             self._pause("paused")
-        if self.run_ is not None:
-            self.run_.reset()
+        racer = self._racer()
+        if racer is not None:
+            with self._step_lock:
+                racer.reset()
         self.state = "paused"
-        self.message = "reset to the start"
+        self.message = "reset to the start" if self.race is None else f"all {len(self.race.lanes)} lanes reset to the start"
         self._changed()
+
+    # ------------------------------------------------------------ compare (race) mode
+
+    def _engine_there(self) -> bool:
+        if self.run_ is None:
+            self._say("the engine is still loading: try again in a moment")
+            return False
+        return True
+
+    def _lane_index(self) -> int:
+        race = self.race
+        if race is None:
+            return 0
+        return next((i for i, lane in enumerate(race.lanes) if lane is self.run_), 0)
+
+    def _enter_race(self, race: Race, selected: int, message: str) -> None:
+        self.race = race
+        self.state = "paused"
+        self.message = message
+        self._select(selected)
+
+    def _select(self, index: int) -> None:
+        """Show and edit lane `index`: the settings panel, the status line and (datasets) the
+        map's colours follow it."""
+        assert self.race is not None
+        self.run_ = self.race.lanes[index]
+        self.config = self.run_.config
+        self._main_screen.query_one(ControlPanel).rebuild(self.scenario, self.config)
+        self._configure_map()
+        self._changed()
+
+    def action_add_lane(self) -> None:
+        """A new lane with the selected lane's settings; the race starts over at step 0."""
+        if not self._engine_there():
+            return
+        from playground.race import MAX_LANES, Race
+
+        if self.race is not None and len(self.race.lanes) >= MAX_LANES:
+            self._say(f"a race has at most {MAX_LANES} lanes: x removes the selected one")
+            return
+        if self.running:
+            self._pause("paused")
+        assert self.run_ is not None
+        try:
+            with self._step_lock:
+                if self.race is None:
+                    race = Race(self.scenario, [self.config, self.config], self.run_.start, compact=True)
+                else:
+                    race = self.race
+                    race.add(self.config)
+        except PlaygroundError as exc:
+            self._say(str(exc))
+            return
+        n = len(race.lanes)
+        self._enter_race(race, n - 1, f"lane {n} added with the same settings; every lane restarts at step 0. Its settings are on the left")
+
+    def action_remove_lane(self) -> None:
+        race = self.race
+        if race is None:
+            self._say("one run, no race: a adds a lane; c races SGD, momentum, Nesterov and Adam")
+            return
+        index = self._lane_index()
+        with self._step_lock:
+            gone = race.remove(index)
+        from playground.settings import describe
+
+        if len(race.lanes) == 1:  # back to a single run: the one left
+            if self.running:
+                self._pause("paused")
+            self.race = None
+            self.run_ = race.lanes[0]
+            self.config = self.run_.config
+            self.message = f"removed lane {index + 1} ({describe(gone.config)}): one run left"
+            self._main_screen.query_one(ControlPanel).rebuild(self.scenario, self.config)
+            self._configure_map()
+            self._changed()
+            return
+        self.message = f"removed lane {index + 1} ({describe(gone.config)}); {len(race.lanes)} lanes race on"
+        self._select(min(index, len(race.lanes) - 1))
+
+    def action_preset(self) -> None:
+        """SGD vs momentum vs Nesterov vs Adam, from the same start (and seed)."""
+        if not self._engine_there():
+            return
+        from playground.race import PRESET, Race
+        from playground.settings import parse_run
+
+        assert self.run_ is not None
+        c = self.config
+        extra = "" if self.scenario.kind == "surface" else f" loss={c.loss} seed={c.seed} batch_size={c.batch_size}"
+        try:
+            configs = [parse_run(self.scenario, text + extra, c.steps) for text in PRESET]
+            race = Race(self.scenario, configs, self.run_.start, compact=True)
+        except PlaygroundError as exc:
+            self._say(str(exc))
+            return
+        if self.running:
+            self._pause("paused")
+        self._enter_race(race, 0, "SGD vs momentum vs Nesterov vs Adam from the same start: space runs them together")
+
+    def action_select_lane(self, index: int) -> None:
+        race = self.race
+        if race is None:
+            self._say("one run, no race: a adds a lane; c races SGD, momentum, Nesterov and Adam")
+            return
+        if not 0 <= index < len(race.lanes):
+            self._say(f"the race has {len(race.lanes)} lanes: 1 to {len(race.lanes)} select one")
+            return
+        self.message = f"lane {index + 1} selected: the settings on the left are its own"
+        self._select(index)
+
+    @on(Scoreboard.Selected)
+    def _lane_clicked(self, event: Scoreboard.Selected) -> None:
+        self.action_select_lane(event.lane)
+
+    @on(MapPlot.Clicked)
+    def _map_clicked(self, event: MapPlot.Clicked) -> None:
+        """A click on a surface's map: every lane starts there."""
+        if self.scenario.surface is not None and len(self.screen_stack) == 1:
+            self.move_start((event.x, event.y))
+
+    def _carry_race(self, scenario: Scenario) -> str:
+        """A new scenario: the same lanes on it, each at the scenario's learning rate for its
+        optimizer. Returns what to add to the status message."""
+        from playground.race import Race
+        from playground.settings import describe, parse_run
+
+        race = self.race
+        assert race is not None
+        texts = [" ".join(w for w in describe(lane.config).split() if not w.startswith("lr=")) for lane in race.lanes]
+        index = self._lane_index()
+        try:
+            self.race = Race(scenario, [parse_run(scenario, t) for t in texts], compact=True)
+        except PlaygroundError:
+            self.race = None
+            return " (the race's lanes do not fit this scenario: one run)"
+        self.run_ = self.race.lanes[index]
+        self.config = self.run_.config
+        return f" · the {len(self.race.lanes)} lanes race here, each at this scenario's lr"
+
+    # ------------------------------------------------------------ where to start (surfaces)
+
+    def move_start(self, point: tuple[float, float]) -> None:
+        """Start every lane at `point` (data coordinates), from step 0."""
+        surface = self.scenario.surface
+        if surface is None or not self._engine_there():
+            return
+        x, y = float(point[0]), float(point[1])
+        value = surface.value(x, y)
+        if not np.isfinite(value):
+            self._say(f"the surface is not finite at ({x:.4g}, {y:.4g}): the start stays")
+            return
+        if self.running:
+            self._pause("paused")
+        racer = self._racer()
+        assert racer is not None
+        with self._step_lock:
+            racer.reset((x, y))
+        self.state = "paused"
+        mine = (x, y) == tuple(surface.start)
+        where = "the scenario's own start" if mine else "start"
+        self.message = f"{where} ({x:.4g}, {y:.4g}), loss {value:.4g}: reset to step 0" + ("" if mine else " · o: the original start")
+        self._changed()
+
+    def action_nudge(self, dx: int, dy: int) -> None:
+        surface = self.scenario.surface
+        if surface is None or self.run_ is None:
+            return
+        (x0, x1), (y0, y1) = surface.x, surface.y
+        sx, sy = self.run_.start or surface.start
+        x = min(max(sx + dx * (x1 - x0) * NUDGE, x0), x1)
+        y = min(max(sy + dy * (y1 - y0) * NUDGE, y0), y1)
+        self.move_start((x, y))
+
+    def action_original_start(self) -> None:
+        surface = self.scenario.surface
+        if surface is None:
+            self._say("a dataset's model starts from its seed: there is no start point to move")
+            return
+        self.move_start(surface.start)
 
     def action_lr(self, factor: float) -> None:
         lr = self.config.hyper.get("lr", 0.0) * factor
@@ -420,31 +625,37 @@ class PlaygroundApp(App[None]):
         s = SPEEDS[self.speed_index]
         return "max" if s is None else f"{s}/s"
 
+    def _racer(self) -> Run | Race | None:
+        """What space, s and r act on: the race (every lane, in lockstep) or the single run."""
+        return self.race if self.race is not None else self.run_
+
     def _do_steps(self, n: int) -> None:
-        run = self.run_
-        assert run is not None
-        if not run.diverged:
-            run.step(n)
+        racer = self._racer()
+        assert racer is not None
+        if not all_diverged(racer):
+            with self._step_lock:
+                racer.step(n)
         self.state = self._state_after_stop() or "paused"
         self._changed()
 
     def _state_after_stop(self) -> str | None:
-        run = self.run_
-        assert run is not None
-        stop = stop_state(run)
+        racer = self._racer()
+        assert racer is not None
+        stop = stop_state(racer)
         if stop is None:
             return None
-        if run.diverged:
+        if all_diverged(racer):
             self.message = stop[1]
         return stop[0]
 
     def _start(self) -> None:
-        run = self.run_
-        assert run is not None
-        if run.diverged:
+        racer = self._racer()
+        assert racer is not None
+        if all_diverged(racer):
             self._do_steps(0)
             return
-        budget = run.config.steps if run.step_count < run.config.steps else None
+        steps = max(lane.config.steps for lane in lanes_of(racer))
+        budget = steps if racer.step_count < steps else None
         self.running = True
         self.state = "running"
         self.rate = None
@@ -471,8 +682,9 @@ class PlaygroundApp(App[None]):
     @work(thread=True, exclusive=True, group="train", exit_on_error=False)
     def _auto_run(self, budget: int | None) -> None:
         worker = get_current_worker()
-        run = self.run_
+        run = self._racer()  # a race steps every lane still going, in lockstep
         assert run is not None
+        lock = self._step_lock
         chunk = 1
         next_time = time.perf_counter()
         rate_time, rate_steps = next_time, run.step_count
@@ -488,7 +700,9 @@ class PlaygroundApp(App[None]):
             # one step at a time, so a pause takes effect after the current step: while the UI
             # thread draws, a slice of a few steps can take 100+ ms waiting for the GIL
             for _ in range(n):
-                if worker.is_cancelled or not run.step(1):
+                with lock:
+                    made = 0 if worker.is_cancelled else run.step(1)
+                if not made:
                     break
             t1 = time.perf_counter()
             if speed is None:  # aim at slices of ~10 ms: short enough to pause at once
@@ -625,6 +839,17 @@ class PlaygroundApp(App[None]):
         panel.show_value(field, params[name])
 
     def _apply(self, config: RunConfig) -> None:
+        race = self.race
+        if race is not None and self.run_ is not None and config.seed != self.run_.config.seed:
+            # a race runs every lane from the same seed: a new one restarts them all together
+            with self._step_lock:
+                for lane in race.lanes:
+                    lane.apply(replace(config if lane is self.run_ else lane.config, seed=config.seed))
+                race.reset()
+            self.config = self.run_.config
+            self.message = f"seed {config.seed}: every lane started over"
+            self._changed()
+            return
         if self.run_ is not None:
             message = self.run_.apply(config)
             self.config = self.run_.config
@@ -666,15 +891,20 @@ class PlaygroundApp(App[None]):
             self._pause("paused")
         self.scenario, self.config = scenario, config
         self._paths.setdefault(scenario.name, scenario.source)
-        if self.run_ is not None:
+        note = ""
+        if self.run_ is not None and self.race is not None:
+            note = self._carry_race(scenario)
+        if self.run_ is not None and self.race is None:
             from playground.engine import Run
 
             try:
                 self.run_ = Run(scenario, config)
             except PlaygroundError as exc:
                 self.message = str(exc)
+        config = self.config if self.race is not None else config
+        self.config = config
         self.state = "paused"
-        self.message = f"{scenario.title}: {scenario.description}"
+        self.message = f"{scenario.title}: {scenario.description}{note}"
         self._main_screen.query_one(ControlPanel).rebuild(scenario, config)
         self._configure_map()
         self._changed()
@@ -692,6 +922,10 @@ class PlaygroundApp(App[None]):
             ("Step", "s", self.action_step),
             ("Reset", "r", self.action_reset),
             ("Toggle log scale", "l", self.action_log),
+            ("Compare: SGD vs momentum vs Nesterov vs Adam", "c: four lanes from the same start", self.action_preset),
+            ("Add a lane with the selected lane's settings", "a", self.action_add_lane),
+            ("Remove the selected lane", "x", self.action_remove_lane),
+            ("Original start point", "o", self.action_original_start),
             ("Inside the optimizer: gradient, state, curvature", "g", self.action_internals),
             ("Learning-rate sweep", "w", self.action_sweep),
             ("Export the run (JSON or CSV)", "e", self.action_export),
@@ -731,6 +965,14 @@ class PlaygroundApp(App[None]):
             else:
                 plot.configure(xlim, ylim, None, HEAT)
                 plot.border_subtitle = "● data  line: the model's fit"
+        if self.race is not None:  # the scoreboard is the legend of both plots
+            curve.border_subtitle = "each lane's loss in its colour (scoreboard)"
+            if s.surface is not None:
+                plot.border_subtitle = "○ start  ● each lane now  × minimum"
+            elif s.kind == "classification":
+                plot.border_subtitle = f"● train  × test  (colour: lane {self._lane_index() + 1}'s predicted class)"
+            else:
+                plot.border_subtitle = "● data  lines: each lane's fit, in its colour"
 
     def _points(self) -> Points:
         """The dataset's points: the run's, or (before torch is loaded) made here with numpy."""
@@ -774,7 +1016,8 @@ class PlaygroundApp(App[None]):
             return
         run = self.run_
         steps = run.history.steps if run is not None else 0
-        key = (id(run), steps, run.diverged_at if run else None, self.running)
+        race = self.race
+        key = (id(run), steps, run.diverged_at if run else None, self.running, id(race), race.step_count if race else None, len(race.lanes) if race else 0)
         if not force and key == self._drawn:
             if self.running:
                 self._show_status()
@@ -798,6 +1041,8 @@ class PlaygroundApp(App[None]):
             return
         h = run.history
         acc = h.accuracy.last() if h.accuracy is not None and len(h.accuracy) else None
+        race = self.race
+        self._show_race()
         status.show(
             h.steps,
             h.loss.last(),
@@ -806,9 +1051,64 @@ class PlaygroundApp(App[None]):
             self.state,
             self.speed,
             self.rate if self.running else None,
-            self.message,
+            self.message if race is None else f"lane {self._lane_index() + 1} of {len(race.lanes)} · {self.message}",
             acc,
         )
+
+    def _show_race(self) -> None:
+        """The scoreboard: shown in a race only, one row per lane in the lane's colour."""
+        board = self._main_screen.query_one(Scoreboard)
+        race = self.race
+        if board.display != (race is not None):
+            board.display = race is not None
+        if race is None:
+            return
+        rows = [Row(sc.label, LANE_COLOURS[sc.lane % len(LANE_COLOURS)], sc.final_loss, sc.reached_at, sc.diverged_at) for sc in race.scores()]
+        target, tol = race.tolerance()
+        board.show(rows, self._lane_index(), f"reached: loss ≤ {target + tol:.3g}")
+
+    def _draw_race(self, plot: MapPlot, curve: LossCurve) -> None:
+        """Every lane in its colour: paths (surfaces) or fits (regression) on the map, the
+        selected lane drawn last so that it is on top; the selected lane's predictions as the
+        map's colours (classification); each lane's loss in the loss curve. The plots take
+        turns while running, as in _draw_plots."""
+        race, run = self.race, self.run_
+        assert race is not None and run is not None
+        s = self.scenario
+        selected = self._lane_index()
+        order = [i for i in range(len(race.lanes)) if i != selected] + [selected]
+        colour = [LANE_COLOURS[i % len(LANE_COLOURS)] for i in range(len(race.lanes))]
+        h = run.history
+        curve_first = getattr(self, "_curve_first", False)
+        self._curve_first = not curve_first
+        events = [step for step, _ in h.events]
+        losses = [(race.lanes[i].history.loss, colour[i]) for i in order]
+        drawn = curve.show_lanes(losses, events, lr=h.lr) if curve_first else False
+        hold = self.running and drawn
+        if s.surface is not None:
+            lines: list[Any] = []
+            nows: list[Mark] = []
+            for i in order:
+                xs, ys = lane_path(race.lanes[i])
+                lines.append((xs, ys, colour[i]))
+                if len(xs):
+                    nows.append(Mark(float(xs[-1]), float(ys[-1]), "●", colour[i]))
+            sx, sy = run.start or s.surface.start
+            marks = [Mark(mx, my, "×", MINIMUM) for mx, my in s.surface.minima]
+            marks = [*marks, *nows, Mark(sx, sy, "○", START)]  # the start on top: every lane leaves from it
+            if nows:
+                self._add_arrows(lines, marks, (nows[-1].x, nows[-1].y))
+            drawn = plot.show(lines, marks, hold=hold) or drawn
+        elif run.points is not None:
+            marks = self._data_marks(run.points)
+            if s.kind == "classification":
+                drawn = plot.show([], marks, version=(id(run), h.steps), hold=hold) or drawn
+            else:
+                grid = np.linspace(*plot.xlim, 200)
+                fits = [(grid, race.lanes[i].predict_grid(grid, grid), colour[i]) for i in order]
+                drawn = plot.show(fits, marks, hold=hold) or drawn
+        if not curve_first:
+            curve.show_lanes(losses, events, hold=self.running and drawn, lr=h.lr)
 
     def _draw_plots(self) -> None:
         run = self.run_
@@ -822,24 +1122,21 @@ class PlaygroundApp(App[None]):
             else:
                 plot.show([], self._data_marks(self._points()))
             return
+        if self.race is not None:
+            self._draw_race(plot, curve)
+            return
         h = run.history
         # While auto-running, plotext builds at most one plot a frame: the plots take turns at
         # going first, and the second waits for the next frame if the first is drawn again.
         # Each plot still follows at half the frame rate or better; paused, both draw at once.
         curve_first = getattr(self, "_curve_first", False)
         self._curve_first = not curve_first
-        acc = h.accuracy.array() if h.accuracy is not None else None
+        acc = h.accuracy  # history columns: the curve thins them without copying a long run
         events = [step for step, _ in h.events]
-        drawn = curve.show(h.loss.array(), acc, events) if curve_first else False
+        drawn = curve.show(h.loss, acc, events, lr=h.lr) if curve_first else False
         hold = self.running and drawn
         if s.surface is not None:
-            n = len(h.loss)
-            xs, ys = h.x.array(0, n), h.y.array(0, n)  # type: ignore[union-attr]
-            if n > PATH_POINTS:
-                keep = np.unique(np.linspace(0, n - 1, PATH_POINTS).astype(int))
-                xs, ys = xs[keep], ys[keep]
-            finite = np.isfinite(xs) & np.isfinite(ys)
-            xs, ys = xs[finite], ys[finite]
+            xs, ys = lane_path(run)
             sx, sy = run.start or s.surface.start
             cx, cy = (float(xs[-1]), float(ys[-1])) if len(xs) else (sx, sy)
             lines, marks = [(xs, ys, PATH)], self._surface_marks(sx, sy, cx, cy)
@@ -854,7 +1151,7 @@ class PlaygroundApp(App[None]):
                 fit = run.predict_grid(grid, grid)
                 drawn = plot.show([(grid, fit, CLASS_BRIGHT[3])], marks, hold=hold) or drawn
         if not curve_first:
-            curve.show(h.loss.array(), acc, events, hold=self.running and drawn)
+            curve.show(h.loss, acc, events, hold=self.running and drawn, lr=h.lr)
 
     def _surface_marks(self, sx: float, sy: float, cx: float, cy: float) -> list[Mark]:
         s = self.scenario.surface
@@ -869,8 +1166,31 @@ class PlaygroundApp(App[None]):
         self._changed()
 
 
-def stop_state(run: Run) -> tuple[str, str] | None:
-    """(state, why) for a run that auto-run must stop, or None: the one wording of both."""
+def lane_path(run: Run) -> tuple[np.ndarray, np.ndarray]:
+    """A surface run's path as drawn: at most PATH_POINTS points, the finite ones."""
+    xs, ys = run.history.path(PATH_POINTS)  # spread along the whole run, without copying it
+    finite = np.isfinite(xs) & np.isfinite(ys)
+    return xs[finite], ys[finite]
+
+
+def lanes_of(racer: Run | Race) -> list[Run]:
+    return list(getattr(racer, "lanes", [racer]))
+
+
+def all_diverged(racer: Run | Race) -> bool:
+    return all(lane.diverged for lane in lanes_of(racer))
+
+
+def stop_state(run: Run | Race) -> tuple[str, str] | None:
+    """(state, why) for a run, or a race, that auto-run must stop, or None: the one wording of
+    both. A race stops when every lane has diverged or converged."""
+    if hasattr(run, "lanes"):
+        going = [lane for lane in run.lanes if not lane.diverged]
+        if not going:
+            return "every lane diverged", "every lane diverged; press r to reset"
+        if all(lane.converged for lane in going):
+            return "converged", "every lane converged (or diverged)"
+        return None
     if run.diverged:
         return f"diverged at step {run.diverged_at}", f"{run.stop_reason}; press r to reset"
     if run.converged:

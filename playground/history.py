@@ -146,12 +146,25 @@ def _summarise(values: np.ndarray, offset: int) -> np.ndarray:
 class Stepwise:
     """A column that changes rarely (the learning rate): stored as change points only."""
 
-    __slots__ = ("_starts", "_values", "_len")
+    __slots__ = ("_starts", "_values", "_len", "_arrays")
 
     def __init__(self) -> None:
         self._starts: list[int] = []
         self._values: list[float] = []
         self._len = 0
+        self._arrays: tuple[np.ndarray, np.ndarray] = (np.empty(0, dtype=np.int64), np.empty(0))
+
+    def changes(self) -> tuple[np.ndarray, np.ndarray]:
+        """(steps, values): where the value changed, and to what. Kept between calls and only
+        extended with what came since, so that a plot can read it every frame."""
+        m = min(len(self._starts), len(self._values))  # the training thread may be appending
+        steps, values = self._arrays
+        k = len(steps)
+        if m > k:
+            steps = np.concatenate([steps, np.array(self._starts[k:m], dtype=np.int64)])
+            values = np.concatenate([values, np.array(self._values[k:m], dtype=np.float64)])
+            self._arrays = (steps, values)
+        return steps, values
 
     def append(self, value: float) -> None:
         if not self._values or (value != self._values[-1] and not (value != value and self._values[-1] != self._values[-1])):

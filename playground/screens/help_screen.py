@@ -24,6 +24,12 @@ KEYS = """\
 | `w` | learning-rate sweep: final loss against lr for the current settings |
 | `e` | export the run (every lane in a race) to a `.json` or `.csv` file |
 | `ctrl+s` | save the settings as a scenario file; `playground FILE` reopens it the same way |
+| `c` | compare: race SGD, momentum, Nesterov and Adam from the same start, in lockstep |
+| `a` | add a lane to the race with the selected lane's settings (the race restarts at step 0) |
+| `x` | remove the selected lane; with one lane left, back to a single run |
+| `1` … `6` | select a lane (or click its row in the scoreboard): the settings on the left edit it |
+| `o` | surfaces: back to the scenario's own start point |
+| arrows | surfaces, with the map focused: move the start point (click the map to put it anywhere) |
 | `?` | this help |
 | `ctrl+p` | command palette: switch scenario, optimizer or loss, and more |
 | `tab` / `shift+tab` | move between the settings |
@@ -48,9 +54,17 @@ start, `●` where it is now, `×` the known minima; with `g`, two short arrows 
 the way plain gradient descent would step (−g), violet the way the optimizer's momentum pushes
 (−v, or Adam's −m). For a dataset it shows which class the model
 predicts where, the training points `●` and the test points `×`. The loss curve below marks
-each change of a setting with a vertical line. Auto-run stops by itself when the gradient
+each change of a setting with a vertical line, and the learning rate, where it changes (a
+schedule, or `[` and `]`), as a green line scaled into the plot, from its highest value at the
+top to its lowest at the bottom. Auto-run stops by itself when the gradient
 norm falls below the scenario's tolerance (converged), at the scenario's step budget (press
 `space` to go on), or when the loss stops being a finite number (diverged).
+
+In a race (`c`, or `a` to add a lane) every lane starts from the same point and seed, and
+`space`, `s` and `r` act on all of them. Each lane has its colour on the map, in the loss curve
+and in the scoreboard, which says each lane's loss, the step at which it first came within the
+race's tolerance, and whether it diverged. The map of a dataset shows the selected lane's
+predictions.
 
 Press `escape` to close.
 """

@@ -1,5 +1,7 @@
-"""The loss curve: loss against step (linear or log10), accuracy beside it, and a marker at each
-step where a setting changed.
+"""The loss curve: loss against step (linear or log10), accuracy beside it, the learning rate
+(a green line scaled into the plot, labelled under it, where it changes: a schedule, or a
+setting), and a marker at each step where a setting changed. In a race, each lane's loss in the
+lane's colour.
 
 plotext draws it all: frame, ticks and labels, the lines (braille) and the change markers
 (vertical lines). Long histories are first thinned (keeping spikes) to two points a column, then
@@ -24,16 +26,17 @@ from playground.history import downsample
 from playground.widgets.map_plot import Area, _Cells, build_matrix, fg_style, nice_ticks, thin_polyline
 
 LOSS, ACCURACY, EVENT, LR = 3, 6, 5, 2  # ANSI colours: orange (the theme's yellow), cyan, magenta, green
-_COLOUR_STYLE = {c: fg_style(c) for c in (LOSS, ACCURACY, EVENT, LR)}
+_COLOUR_STYLE: dict[Any, Any] = {c: fg_style(c) for c in (LOSS, ACCURACY, EVENT, LR)}
 
 
 class _Scene:
     """What a frame shows, thinned for a plot area of a given size; `key` is equal for two
     scenes that look the same."""
 
-    def __init__(self, key: tuple[Any, ...], lines: list[tuple[np.ndarray, np.ndarray, int, str]], xlim: tuple[float, float], ylim: tuple[float, float], yticks: tuple[list[float], list[str]], rticks: tuple[list[float], list[str]] | None, xticks: list[int], events: list[int]) -> None:
+    def __init__(self, key: tuple[Any, ...], lines: list[tuple[np.ndarray, np.ndarray, Any, str]], xlim: tuple[float, float], ylim: tuple[float, float], yticks: tuple[list[float], list[str]], rticks: tuple[list[float], list[str]] | None, xticks: list[int], events: list[int], legend: str = "") -> None:
         self.key, self.lines, self.xlim, self.ylim = key, lines, xlim, ylim
         self.yticks, self.rticks, self.xticks, self.events = yticks, rticks, xticks, events
+        self.legend = legend  # the learning rate's, under the plot
 
 
 class LossCurve(PlotextPlot):
@@ -43,19 +46,34 @@ class LossCurve(PlotextPlot):
         self._loss = np.empty(0)
         self._accuracy: np.ndarray | None = None
         self._events: list[int] = []
+        self._lr: Any = None  # the history's lr column (playground.history.Stepwise) or an array
+        self._lanes: list[tuple[Any, tuple[int, int, int]]] | None = None  # a race: (loss, colour) per lane
         self._area: Area | None = None  # where the last build put the plot area
         self._scene: _Scene | None = None
         self._drawn: object = None
         self._strips: tuple[object, list[Strip]] | None = None
 
-    def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False) -> bool:
+    def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False, lr: Any = None) -> bool:
         """The history to plot: arrays, or history columns (playground.history.Series), which
         are thinned without copying a long run. The widget is drawn again only if it looks
         different, and not now if `hold` (a later `show` draws it). Returns whether it will be
         drawn again."""
         self._loss = loss
         self._accuracy = accuracy
+        self._lanes = None
+        return self._update(events, lr, hold)
+
+    def show_lanes(self, lanes: list[tuple[Any, tuple[int, int, int]]], events: list[int], hold: bool = False, lr: Any = None) -> bool:
+        """A race: each lane's loss in its colour, the last drawn on top; `events` and `lr` are
+        the selected lane's. Otherwise as `show`."""
+        self._lanes = lanes
+        self._loss = lanes[-1][0] if lanes else np.empty(0)
+        self._accuracy = None
+        return self._update(events, lr, hold)
+
+    def _update(self, events: list[int], lr: Any, hold: bool) -> bool:
         self._events = events
+        self._lr = lr
         scene = self._make_scene(self.size.width, self.size.height)
         if scene.key == self._drawn or hold:
             return False
@@ -78,21 +96,26 @@ class LossCurve(PlotextPlot):
             cols, rows = area.cols, area.rows
         else:  # a guess until plotext has laid the plot out at this size
             cols, rows = max(width - 10, 2), max(height - 4, 1)
-        loss = self._loss
-        n = len(loss)
-        idx, vals = _thin(loss, max(20, 2 * cols))  # min and max per stretch: log10 keeps them
-        if self.log_scale:
-            with np.errstate(all="ignore"):
-                vals = np.where(vals > 0, np.log10(np.abs(vals)), np.nan)
-            keep = np.isfinite(vals)
-            idx, vals = idx[keep], vals[keep]
+        series = self._lanes if self._lanes is not None else [(self._loss, LOSS)]
+        thinned = []
+        for loss, colour in series:
+            idx, vals = _thin(loss, max(20, 2 * cols))  # min and max per stretch: log10 keeps them
+            if self.log_scale:
+                with np.errstate(all="ignore"):
+                    vals = np.where(vals > 0, np.log10(np.abs(vals)), np.nan)
+                keep = np.isfinite(vals)
+                idx, vals = idx[keep], vals[keep]
+            thinned.append((idx, vals, colour))
+        n = max((len(loss) for loss, _ in series), default=0)
         last = max(n - 1, 1)
         lo, hi = 0.0, 1.0
         yticks: tuple[list[float], list[str]] = ([], [])
         lines = []
         key: list[Any] = [width, height, self.log_scale]
-        if len(vals):
-            lo, hi = float(np.min(vals)), float(np.max(vals))
+        shown = [vals for _, vals, _ in thinned if len(vals)]
+        legend = ""
+        if shown:
+            lo, hi = float(min(np.min(v) for v in shown)), float(max(np.max(v) for v in shown))
             if not np.isfinite(hi - lo):  # values near the float limits: show what fits
                 lo, hi = max(lo, -1e300), min(hi, 1e300)
             if hi - lo < 1e-12:
@@ -102,12 +125,20 @@ class LossCurve(PlotextPlot):
             w = max(len(s) for s in labels)
             yticks = (ticks, [s.rjust(w) for s in labels])
             key += [tuple(yticks[1]), tuple(_rows_of(ticks, lo, hi, rows))]
-            with np.errstate(all="ignore"):
-                u = idx / last * (2 * cols - 1)
-                v = (hi - vals) / (hi - lo) * (4 * rows - 1)
-            keep = thin_polyline(u, v)
-            lines.append((idx[keep], vals[keep], LOSS, "left"))
-            key += [np.rint(u[keep]).astype(np.int32).tobytes(), np.rint(v[keep]).astype(np.int32).tobytes()]
+            rate = _lr_line(self._lr, n, 2 * cols)
+            if rate is not None:  # first, so that the losses are drawn over it
+                ridx, heights, legend = rate
+                thinned.insert(0, (ridx, lo + heights * (hi - lo), LR))
+            elif self._lr is not None and len(self._lr):
+                legend = f"lr {self._lr[0]:.3g}, constant"
+            for idx, vals, colour in thinned:
+                with np.errstate(all="ignore"):
+                    u = idx / last * (2 * cols - 1)
+                    v = (hi - vals) / (hi - lo) * (4 * rows - 1)
+                keep = thin_polyline(u, v)
+                lines.append((idx[keep], vals[keep], colour, "left"))
+                key += [colour, np.rint(u[keep]).astype(np.int32).tobytes(), np.rint(v[keep]).astype(np.int32).tobytes()]
+            key.append(legend)
         rticks = None
         acc = self._accuracy
         if acc is not None and len(acc):
@@ -124,7 +155,7 @@ class LossCurve(PlotextPlot):
         xticks = sorted({int(round(t)) for t in nice_ticks(0, last, 5)})
         key.append(tuple(xticks))
         key.append(tuple(round(t / last * (cols - 1)) for t in xticks))
-        return _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events)
+        return _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events, legend)
 
     # ------------------------------------------------------------ rendering
 
@@ -155,6 +186,8 @@ class LossCurve(PlotextPlot):
                 scene = self._scene = self._make_scene(width, height)
                 built = self._build(width, height, scene) or built
             strips = _paint(*built)
+            if scene.legend:
+                strips[-1] = _legend(built[0][-1], scene.legend, built[2])
         self._drawn = scene.key
         self._strips = (state, strips)
         return strips
@@ -171,8 +204,8 @@ class LossCurve(PlotextPlot):
         plt.title("")
         for xs, ys, colour, side in scene.lines:
             if len(xs):
-                plt.plot(xs.tolist(), ys.tolist(), marker="braille", color=colour, yside=side)
-        if not scene.lines or not len(scene.lines[0][0]):
+                plt.plot(xs.tolist(), ys.tolist(), marker="braille", color=tuple(colour) if isinstance(colour, (tuple, list)) else colour, yside=side)
+        if not any(len(line[0]) for line in scene.lines):
             plt.scatter([0.0], [scene.ylim[0]], marker=" ")  # plotext draws no axes without data
         for step in scene.events:
             plt.vline(step, color=EVENT)
@@ -200,10 +233,71 @@ def _paint(markers: list[list[str]], colours: list[list[Any]], area: Area) -> li
         pos = 0
         for colour, run in groupby(colours[y]):
             n = sum(1 for _ in run)
-            segs.append(Segment(text[pos : pos + n], _COLOUR_STYLE.get(colour) if isinstance(colour, int) else None))
+            segs.append(Segment(text[pos : pos + n], _style(colour)))
             pos += n
         strips.append(Strip(segs, width))
     return strips
+
+
+def _style(colour: Any) -> Any:
+    """Our style for a colour in plotext's matrix: an ANSI number, or a lane's (r, g, b)."""
+    if isinstance(colour, int):
+        return _COLOUR_STYLE.get(colour)
+    if isinstance(colour, tuple) and len(colour) == 3:
+        style = _COLOUR_STYLE.get(colour)
+        if style is None:
+            style = _COLOUR_STYLE[colour] = fg_style(colour)
+        return style
+    return None
+
+
+def _legend(row: list[str], legend: str, area: Area) -> Strip:
+    """The bottom row (the axis title, `step`) with the lr legend at its right end, in the lr
+    line's colour, where it does not cover the title."""
+    text = "".join(row)
+    width = area.width
+    text = text[:width].ljust(width)
+    start = width - len(legend) - 1
+    title_end = len(text.rstrip())
+    if start <= title_end + 1 or start < 0:
+        return Strip([Segment(text)], width)
+    return Strip([Segment(text[:start]), Segment(legend, fg_style(LR)), Segment(text[start + len(legend) :])], width)
+
+
+def _lr_line(lr: Any, n: int, points: int) -> tuple[np.ndarray, np.ndarray, str] | None:
+    """(steps, heights in [0, 1], legend) of a learning rate that changed during the run; None
+    for a constant one (a flat line would only hide the loss). Rates that span more than a
+    decade are drawn on a log scale. `lr` is a history column (read by its change points,
+    without expanding a long run) or an array."""
+    if lr is None or n < 2:
+        return None
+    if hasattr(lr, "changes"):
+        steps, values = lr.changes()
+    else:
+        values = np.asarray(lr, dtype=float)
+        steps = np.arange(len(values))
+    finite = np.isfinite(values)
+    steps, values = steps[finite], values[finite]
+    if len(values) < 2:
+        return None
+    lo, hi = float(values.min()), float(values.max())
+    if not hi > lo:
+        return None
+    log = lo > 0 and hi / lo > 10
+    if len(values) > 2 * points:  # a schedule: it changes at every step
+        keep, _ = downsample(values, points)
+        xs, ys = steps[keep].astype(float), values[keep]
+    else:  # a few changes: a step function
+        ends = np.append(steps[1:] - 1, n - 1)
+        xs = np.stack([steps, ends], axis=1).ravel().astype(float)
+        ys = np.repeat(values, 2)
+    if xs[-1] < n - 1:
+        xs, ys = np.append(xs, n - 1), np.append(ys, ys[-1])
+    scaled = np.log10(ys) if log else ys
+    a, b = (math.log10(lo), math.log10(hi)) if log else (lo, hi)
+    first, now = float(values[0]), float(values[-1])
+    legend = f"━ lr {first:.3g} → {now:.3g}" + (" (log scale)" if log else "")
+    return xs, (scaled - a) / (b - a), legend
 
 
 def _power(t: float) -> str:

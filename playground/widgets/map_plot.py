@@ -25,6 +25,8 @@ import numpy as np
 from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
+from textual.message import Message
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
@@ -105,6 +107,13 @@ class MapPlot(PlotextPlot):
 
     can_focus = True
 
+    class Clicked(Message):
+        """A click on the plot area, at the data point (x, y) under it."""
+
+        def __init__(self, x: float, y: float) -> None:
+            super().__init__()
+            self.x, self.y = x, y
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
         self.xlim = (0.0, 1.0)
@@ -184,6 +193,12 @@ class MapPlot(PlotextPlot):
         if area is None or not (area.left <= col < area.right and area.top <= row < area.bottom):
             return None
         return self.canvas_to_data(col - area.left, row - area.top, area.cols, area.rows)
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        point = self.data_at(offset.x, offset.y) if offset is not None else None
+        if point is not None:
+            self.post_message(self.Clicked(*point))
 
     def _grid(self, cols: int, rows: int) -> np.ndarray | None:
         if self._background is None or cols < 2 or rows < 2:

@@ -34,7 +34,10 @@ def _loss(v: float) -> str:
     return f"{v:.4g}" if 1e-3 <= abs(v) < 1e5 or v == 0 else f"{v:.3e}"
 
 
-LOSS_W, REACHED_W, DIVERGED_W = 11, 10, 10  # column widths after the label
+COLUMNS = (11, 10, 10)  # the widths of loss, reached and diverged, after the label
+NARROW = (10, 8, 9)  # the same where the label would get less than LABEL_MIN
+LABEL_MIN = 30
+SHORTER = (("momentum=", "mom="), ("nesterov=true", "nesterov"), ("weight_decay=", "wd="), ("schedule=", "sched="))
 
 
 class Scoreboard(Static):
@@ -52,20 +55,23 @@ class Scoreboard(Static):
         self.rows: list[Row] = []
         self.selected = 0
         self._shown: tuple[object, ...] | None = None
+        self._tolerance = ""
 
     def show(self, rows: list[Row], selected: int, tolerance: str = "") -> None:
         key = (tuple(rows), selected, tolerance, self.size.width)
         if key == self._shown:
             return
         self._shown = key
+        self._tolerance = tolerance
         self.rows, self.selected = rows, selected
         self.border_title = f"race: {len(rows)} lanes" + (f" · {tolerance}" if tolerance else "")
         self.border_subtitle = "click a row or press 1-6 to select · a add · x remove"
         width = max(self.content_region.width, 40)
-        label_w = max(8, width - 5 - LOSS_W - REACHED_W - DIVERGED_W)
+        loss_w, reached_w, diverged_w = COLUMNS if width - 5 - sum(COLUMNS) >= LABEL_MIN else NARROW
+        label_w = max(8, width - 5 - loss_w - reached_w - diverged_w)
         head = Text(no_wrap=True, overflow="ellipsis")
         head.append("     " + "lane".ljust(label_w), Style(dim=True, bold=True))
-        head.append("loss".rjust(LOSS_W) + "reached".rjust(REACHED_W) + "diverged".rjust(DIVERGED_W), Style(dim=True, bold=True))
+        head.append("loss".rjust(loss_w) + "reached".rjust(reached_w) + "diverged".rjust(diverged_w), Style(dim=True, bold=True))
         lines = [head]
         for i, row in enumerate(rows):
             mine = i == selected
@@ -73,18 +79,28 @@ class Scoreboard(Static):
             line.append("▶" if mine else " ", Style(bold=True))
             line.append("━━", Style(color=_hex(row.colour), bold=True))
             line.append(f"{i + 1} ", Style(bold=mine))
-            label = row.label if len(row.label) <= label_w - 1 else row.label[: label_w - 2] + "…"
+            label = row.label
+            for long, short in SHORTER:
+                if len(label) > label_w - 1:
+                    label = label.replace(long, short)
+            if len(label) > label_w - 1:
+                label = label[: label_w - 2] + "…"
             line.append(label.ljust(label_w), Style(color=_hex(row.colour), bold=mine))
-            line.append(_loss(row.final_loss).rjust(LOSS_W), Style(bold=mine))
-            line.append((f"{row.reached_at}" if row.reached_at is not None else "—").rjust(REACHED_W))
+            line.append(_loss(row.final_loss).rjust(loss_w), Style(bold=mine))
+            line.append((f"{row.reached_at}" if row.reached_at is not None else "-").rjust(reached_w))
             if row.diverged_at is not None:
-                line.append(f"at {row.diverged_at}".rjust(DIVERGED_W), Style(color="red", bold=True))
+                line.append(f"at {row.diverged_at}".rjust(diverged_w), Style(color="red", bold=True))
             else:
-                line.append("no".rjust(DIVERGED_W))
+                line.append("no".rjust(diverged_w))
             lines.append(line)
         table = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
         table.no_wrap, table.overflow = True, "ellipsis"
         self.update(table)
+
+    def on_resize(self, event: events.Resize) -> None:
+        # the columns fit the width: lay them out again (the first show may come before layout)
+        if self.rows:
+            self.show(self.rows, self.selected, self._tolerance)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

@@ -1,0 +1,360 @@
+"""Compare (race) mode and choosing the start point (issue 5), through the pilot: what a person
+sees on the scoreboard, the map and the status line when they press the keys."""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, Select
+from tui_helpers import main_screen, open_app, press, shown_step, status, wait_stopped, wait_until
+
+from playground.app import LANE_COLOURS, NUDGE
+from playground.race import MAX_LANES
+from playground.widgets.loss_curve import LOSS, LR
+from playground.widgets.map_plot import MapPlot, fg_style
+from playground.widgets.scoreboard import Scoreboard
+
+BRAILLE = range(0x2801, 0x2900)
+
+
+def board_text(app) -> str:  # noqa: ANN001
+    board = main_screen(app).query_one(Scoreboard)
+    return str(board.render()) if board.display else ""
+
+
+def board_lines(app) -> list[str]:  # noqa: ANN001
+    """The scoreboard's lane rows (without the header)."""
+    return board_text(app).splitlines()[1:]
+
+
+def cells(widget) -> list[list[tuple[str, tuple[int, int, int] | None]]]:  # noqa: ANN001
+    """What the widget shows, cell by cell: (character, foreground colour)."""
+    out = []
+    for y in range(widget.size.height):
+        row = []
+        for seg in widget.render_line(y):
+            colour = seg.style.color.get_truecolor() if seg.style and seg.style.color else None
+            for ch in seg.text:
+                row.append((ch, tuple(colour) if colour is not None else None))
+        out.append(row)
+    return out
+
+
+def line_colours(widget) -> set[tuple[int, int, int]]:  # noqa: ANN001
+    """The colours of the lines drawn (braille dots) in a plot."""
+    return {c for row in cells(widget) for ch, c in row if ord(ch) in BRAILLE and c is not None}
+
+
+def glyph_at(widget, glyph: str) -> list[tuple[int, int]]:  # noqa: ANN001
+    return [(x, y) for y, row in enumerate(cells(widget)) for x, (ch, _) in enumerate(row) if ch == glyph]
+
+
+async def test_c_races_sgd_momentum_nesterov_and_adam_with_a_scoreboard_and_colours() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        board = main_screen(app).query_one(Scoreboard)
+        assert not board.display and app.race is None  # one run: no scoreboard
+        await press(pilot, "c")
+        assert app.race is not None and len(app.race.lanes) == 4
+        labels = app.race.labels()
+        assert len(set(labels)) == 4
+        assert [lab.split()[0] for lab in labels] == ["sgd", "sgd", "sgd", "adam"]
+        assert "momentum=0.9" in labels[1] and "nesterov=true" in labels[2] and "momentum" not in labels[0]
+        assert board.display
+        rows = board_lines(app)
+        assert len(rows) == 4
+        for row, label in zip(rows, labels):
+            assert label in row and row.rstrip().endswith("no")  # not diverged
+        assert "lane 1 of 4" in status(app)
+        # every lane from the same start, in lockstep
+        assert len({lane.start for lane in app.race.lanes}) == 1
+        await press(pilot, "s", "s", "s")
+        assert [lane.step_count for lane in app.race.lanes] == [3, 3, 3, 3] and shown_step(app) == 3
+        app.race.step(147)
+        app._redraw(force=True)
+        await pilot.pause(0.2)
+        # the paths and current points on the map, and the scoreboard's swatches, are in the
+        # lanes' colours; the four lanes went four ways: four current-point markers
+        plot = main_screen(app).query_one(MapPlot)
+        now = {c for row in cells(plot) for ch, c in row if ch == "●"}
+        assert now == set(LANE_COLOURS[:4]), now
+        assert len(glyph_at(plot, "●")) == 4
+        assert len(set(LANE_COLOURS[:4]) & line_colours(plot)) >= 3  # paths may cover each other
+        swatches = {c for row in cells(board) for ch, c in row if ch == "━"}
+        assert swatches == set(LANE_COLOURS[:4])
+        # the command palette offers the same race
+        names = [name for name, _, _ in app.palette_commands()]
+        assert any("SGD vs momentum vs Nesterov vs Adam" in n for n in names)
+
+
+async def test_space_s_and_r_act_on_every_lane_in_lockstep() -> None:
+    async with open_app("rosenbrock", steps=100_000) as (app, pilot):
+        await press(pilot, "c")
+        race = app.race
+        start_loss = race.lanes[0].history.loss[0]
+        await press(pilot, "space")
+        assert app.running
+        await wait_until(pilot, lambda: race.step_count >= 20, what="the race to run")
+        await press(pilot, "space")
+        assert not app.running
+        await wait_stopped(pilot, app)
+        counts = {lane.step_count for lane in race.lanes}
+        assert len(counts) == 1 and counts.pop() >= 20, [lane.step_count for lane in race.lanes]
+        app._redraw(force=True)  # the frame after the last step (the frame timer may lag on a busy machine)
+        await pilot.pause(0.1)
+        assert shown_step(app) == race.step_count
+        losses = [lane.history.loss.last() for lane in race.lanes]
+        assert len(set(losses)) == 4  # four optimizers, four losses
+        for row, loss in zip(board_lines(app), losses):
+            assert f"{loss:.4g}" in row
+        n = race.step_count
+        await press(pilot, "s")
+        assert [lane.step_count for lane in race.lanes] == [n + 1] * 4
+        await press(pilot, "r")
+        assert [lane.step_count for lane in race.lanes] == [0] * 4 and shown_step(app) == 0
+        assert "all 4 lanes reset" in status(app)
+        for row in board_lines(app):
+            assert f"{start_loss:.4g}" in row
+        # while running, r stops and resets all
+        await press(pilot, "space")
+        await wait_until(pilot, lambda: race.step_count >= 5)
+        await press(pilot, "r")
+        assert not app.running
+        await wait_stopped(pilot, app)
+        assert [lane.step_count for lane in race.lanes] == [0] * 4
+
+
+async def test_a_adds_a_lane_the_panel_edits_the_selected_lane_and_x_removes_it() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "right_square_bracket", "s", "s")  # lr 0.002, two steps
+        await press(pilot, "a")
+        race = app.race
+        assert race is not None and len(race.lanes) == 2
+        assert [lane.step_count for lane in race.lanes] == [0, 0]  # a new lane restarts the race
+        assert [lane.config.hyper["lr"] for lane in race.lanes] == [pytest.approx(0.002)] * 2
+        assert app.run_ is race.lanes[1] and "lane 2 of 2" in status(app)
+        assert board_lines(app)[1].startswith("▶")
+        # the settings panel edits the selected lane (the new one), and only it
+        app.switch_optimizer("adam")
+        assert race.lanes[1].config.optimizer == "adam" and race.lanes[0].config.optimizer == "sgd"
+        assert main_screen(app).query_one("#pick-optimizer", Select).value == "adam"
+        await press(pilot, "left_square_bracket")
+        assert race.lanes[1].lr == pytest.approx(race.lanes[1].config.hyper["lr"])
+        assert race.lanes[0].config.hyper["lr"] == pytest.approx(0.002)
+        assert "adam" in board_lines(app)[1]
+        # 1 selects the first lane: the panel shows its settings
+        await press(pilot, "1")
+        assert app.run_ is race.lanes[0] and "lane 1 of 2" in status(app)
+        assert main_screen(app).query_one("#pick-optimizer", Select).value == "sgd"
+        assert main_screen(app).query_one("#field-lr", Input).value == "0.002"
+        await press(pilot, "5")
+        assert "the race has 2 lanes" in status(app)
+        # up to six lanes
+        for _ in range(MAX_LANES):
+            await press(pilot, "a")
+        assert len(race.lanes) == MAX_LANES and f"at most {MAX_LANES} lanes" in status(app)
+        # x removes the selected lane; at one lane, back to the single-run view
+        await press(pilot, "3")
+        doomed = race.lanes[2]
+        await press(pilot, "x")
+        assert doomed not in race.lanes and len(race.lanes) == MAX_LANES - 1
+        assert f"{MAX_LANES - 1} lanes race on" in status(app)
+        while app.race is not None:
+            await press(pilot, "x")
+        assert app.run_ is not None and app.run_ in race.lanes
+        assert not main_screen(app).query_one(Scoreboard).display
+        assert "lane" not in status(app).splitlines()[0] and "one run left" in status(app)
+        await press(pilot, "s")
+        assert shown_step(app) == 1
+        await press(pilot, "x")
+        assert "no race" in status(app)
+
+
+async def test_clicking_a_scoreboard_row_selects_that_lane() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "c")
+        board = main_screen(app).query_one(Scoreboard)
+        # the border is a line, the header another: the third lane is the content's fourth line
+        await pilot.click(Scoreboard, offset=(board.styles.gutter.left + 4, board.styles.gutter.top + 3))
+        await pilot.pause(0.05)
+        assert app.run_ is app.race.lanes[2]
+        assert "lane 3 of 4" in status(app)
+        assert board_lines(app)[2].startswith("▶")
+        assert main_screen(app).query_one("#field-nesterov").value is True
+
+
+async def test_a_race_on_a_dataset_maps_the_selected_lanes_predictions() -> None:
+    async with open_app("moons") as (app, pilot):
+        await press(pilot, "c")
+        app.race.step(60)
+        app._redraw(force=True)
+        await pilot.pause(0.1)
+        plot = main_screen(app).query_one(MapPlot)
+        sgd = [[bg for _, bg in row] for row in _backgrounds(plot)]
+        await press(pilot, "4")  # Adam has learned far more of the moons than plain SGD in 60 steps
+        await pilot.pause(0.1)
+        adam = [[bg for _, bg in row] for row in _backgrounds(plot)]
+        assert sgd != adam
+        assert "lane 4 of 4" in status(app)
+        await press(pilot, "1")
+        await pilot.pause(0.1)
+        assert [[bg for _, bg in row] for row in _backgrounds(plot)] == sgd
+
+
+def _backgrounds(widget) -> list[list[tuple[str, object]]]:  # noqa: ANN001
+    out = []
+    for y in range(widget.size.height):
+        row = []
+        for seg in widget.render_line(y):
+            bg = seg.style.bgcolor.get_truecolor() if seg.style and seg.style.bgcolor else None
+            row += [(ch, bg) for ch in seg.text]
+        out.append(row)
+    return out
+
+
+async def test_arrows_move_the_start_while_the_map_has_focus_and_o_restores_it() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        scenario = app.scenario.surface
+        (x0, x1), (y0, y1) = scenario.x, scenario.y
+        sx, sy = scenario.start
+        await press(pilot, "c", "s", "s")
+        plot = main_screen(app).query_one(MapPlot)
+        plot.focus()
+        await pilot.pause(0.05)
+        before = glyph_at(plot, "○")
+        await press(pilot, "right", "right", "up")
+        want = (sx + 2 * (x1 - x0) * NUDGE, sy + (y1 - y0) * NUDGE)
+        for lane in app.race.lanes:  # every lane starts there, from step 0
+            assert lane.start == pytest.approx(want)
+            assert lane.point == pytest.approx(want) and lane.step_count == 0
+        assert shown_step(app) == 0 and f"start ({want[0]:.4g}, {want[1]:.4g})" in status(app)
+        await pilot.pause(0.2)
+        after = glyph_at(plot, "○")
+        assert len(before) == len(after) == 1
+        assert after[0][0] > before[0][0] and after[0][1] <= before[0][1]  # right and up on screen
+        # a step goes from the new start
+        await press(pilot, "s")
+        assert app.race.lanes[0].history.x[0] == pytest.approx(want[0])
+        # arrows in a text field move its cursor, not the start
+        field = main_screen(app).query_one("#field-lr", Input)
+        field.focus()
+        await pilot.pause(0.05)
+        await press(pilot, "up", "left")
+        assert app.run_.start == pytest.approx(want)
+        await press(pilot, "escape")  # back to the map
+        # o: the scenario's own start, for every lane
+        await press(pilot, "o")
+        assert all(lane.start == pytest.approx((sx, sy)) for lane in app.race.lanes)
+        assert "the scenario's own start" in status(app)
+        await pilot.pause(0.2)
+        assert glyph_at(plot, "○") == before
+        # the start stays inside the domain
+        plot.focus()
+        for _ in range(60):
+            await press(pilot, "left")
+        assert app.run_.start[0] == pytest.approx(x0)
+
+
+async def test_clicking_the_map_starts_every_lane_there() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "c", "s", "s")
+        plot = main_screen(app).query_one(MapPlot)
+        region = plot.content_region
+        col, row = region.width * 3 // 4, region.height // 4  # right of the middle, near the top
+        want = plot.data_at(col, row)
+        assert want is not None
+        (x0, x1), (y0, y1) = app.scenario.surface.x, app.scenario.surface.y
+        assert (x0 + x1) / 2 < want[0] <= x1 and (y0 + y1) / 2 < want[1] <= y1
+        await pilot.click(MapPlot, offset=(col + plot.styles.gutter.left, row + plot.styles.gutter.top))
+        await pilot.pause(0.2)
+        for lane in app.race.lanes:
+            assert lane.start == pytest.approx(want) and lane.step_count == 0
+        assert f"start ({want[0]:.4g}, {want[1]:.4g})" in status(app)
+        # the start marker is drawn where the click was
+        assert glyph_at(plot, "○") == [(col, row)]
+        # a click on the axis labels is not a start point
+        await pilot.click(MapPlot, offset=(plot.styles.gutter.left, plot.styles.gutter.top + 1))
+        await pilot.pause(0.05)
+        assert app.run_.start == pytest.approx(want)
+        await press(pilot, "o")
+        assert app.run_.start == pytest.approx(app.scenario.surface.start)
+
+
+async def test_the_loss_curve_draws_each_lane_in_its_colour() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        curve = main_screen(app).query_one("#loss")
+        await press(pilot, "s")
+        await pilot.pause(0.2)
+        assert line_colours(curve) == {fg_style(LOSS).color.get_truecolor()}  # one run: the loss in orange
+        await press(pilot, "c", "l")  # on a log scale the four losses part
+        app.race.step(150)
+        app._redraw(force=True)
+        await pilot.pause(0.2)
+        white, orange, pink, blue = LANE_COLOURS[:4]
+        assert {white, orange, pink} <= line_colours(curve)
+        assert "each lane" in curve.border_subtitle
+        # the selected lane is drawn on top: Adam's curve, near plain SGD's, shows when selected
+        await press(pilot, "4")
+        app._redraw(force=True)
+        await pilot.pause(0.2)
+        assert blue in line_colours(curve)
+
+
+async def test_the_loss_curve_draws_the_learning_rate_when_it_changes() -> None:
+    lr_colour = fg_style(LR).color.get_truecolor()
+    async with open_app("rosenbrock") as (app, pilot):
+        curve = main_screen(app).query_one("#loss")
+        app.run_.step(50)
+        app._redraw(force=True)
+        await pilot.pause(0.1)
+        assert lr_colour not in line_colours(curve)  # a constant lr: no line, a note
+        assert "lr 0.001, constant" in "\n".join("".join(ch for ch, _ in row) for row in cells(curve))
+    async with open_app("rosenbrock", schedule="exponential gamma=0.98") as (app, pilot):
+        curve = main_screen(app).query_one("#loss")
+        app.run_.step(100)
+        app._redraw(force=True)
+        await pilot.pause(0.1)
+        assert lr_colour in line_colours(curve)
+        text = ["".join(ch for ch, _ in row) for row in cells(curve)]
+        last = app.run_.lr
+        assert any(f"lr 0.001 → {last:.3g}" in line for line in text), text[-3:]
+        # the lr line falls from the top left to the bottom right, as the rate does
+        dots = [(x, y) for y, row in enumerate(cells(curve)) for x, (ch, c) in enumerate(row) if c == lr_colour and ord(ch) in BRAILLE]
+        first, final = min(dots), max(dots)
+        assert first[1] < final[1]
+
+
+async def test_switching_scenario_keeps_the_race() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "c")
+        def kinds() -> list[tuple[str, object, object]]:
+            return [(lane.config.optimizer, lane.config.hyper.get("momentum"), lane.config.hyper.get("nesterov")) for lane in app.race.lanes]
+
+        before = kinds()
+        app.switch_scenario("himmelblau")
+        await pilot.pause(0.05)
+        assert app.race is not None and app.race.scenario.name == "himmelblau"
+        assert kinds() == before and len(set(before)) == 4
+        assert "4 lanes race here" in status(app)
+        assert all(lane.start == app.scenario.surface.start for lane in app.race.lanes)
+
+
+def test_race_snapshot_120x40(snap_compare) -> None:  # noqa: ANN001
+    """The four-lane race on Rosenbrock after 150 steps (`c`, then the loss on a log scale):
+    paths and losses in four colours, the scoreboard."""
+    from playground import scenarios
+    from playground.app import PlaygroundApp
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    scenario = scenarios.load("rosenbrock")
+    app = PlaygroundApp(scenario, load_engine=False)
+
+    async def run_before(pilot) -> None:  # noqa: ANN001
+        app.set_run(Run(scenario, resolve(scenario)))
+        await pilot.pause()
+        await pilot.press("c", "l")
+        app.race.step(150)
+        main_screen(app).query_one("#map").focus()
+        app._redraw(force=True)
+        await pilot.pause()
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
