@@ -27,7 +27,7 @@ from textual.geometry import Size
 from textual.widgets import Footer, Input, OptionList, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from playground import scenarios
+from playground import scenarios, textual_fixes
 from playground.datasets import Points
 from playground.errors import ConfigError, PlaygroundError
 from playground.losses import LOSSES
@@ -41,6 +41,8 @@ from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
 from playground.widgets.scoreboard import Row, Scoreboard
 from playground.widgets.status_line import StatusLine
+
+textual_fixes.apply()
 
 if TYPE_CHECKING:
     from playground.engine import Run
@@ -195,15 +197,17 @@ class PlaygroundApp(App[None]):
         threading.Thread(target=self._engine_thread, name="load-engine", daemon=True).start()
 
     def _engine_thread(self) -> None:
-        # Importing torch is seconds of Python work. Longer GIL turns while it runs keep the
-        # UI thread's wake-ups from stalling it (the UI only waits for input meanwhile).
+        # Importing torch reads hundreds of files, and every read lets go of the GIL. While the
+        # UI thread is busy (keys, resizes), getting the GIL back would take a whole switch
+        # interval each time (5 ms by default): under a storm of keys the import starved for
+        # ten seconds. Short turns while it runs give it its share.
         interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.05)
+        sys.setswitchinterval(0.001)
         try:
             from playground.engine import Run, warm_up
 
             warm_up()
-            run = Run(self.scenario, self.config)
+            run = Run(self.scenario, self.config, compact=True)
         except Exception as exc:  # noqa: BLE001 - shown in the app, which stays usable
             self._from_thread(self._engine_failed, f"{type(exc).__name__}: {exc}".splitlines()[0][:200])
             return
@@ -227,7 +231,7 @@ class PlaygroundApp(App[None]):
         if run.scenario is not self.scenario:  # the scenario changed while torch loaded
             from playground.engine import Run as RunClass
 
-            run = RunClass(self.scenario, self.config)
+            run = RunClass(self.scenario, self.config, compact=True)
         elif run.config != self.config:
             self.message = run.apply(self.config)
         self.run_ = run
@@ -898,7 +902,7 @@ class PlaygroundApp(App[None]):
             from playground.engine import Run
 
             try:
-                self.run_ = Run(scenario, config)
+                self.run_ = Run(scenario, config, compact=True)
             except PlaygroundError as exc:
                 self.message = str(exc)
         config = self.config if self.race is not None else config
