@@ -16,6 +16,7 @@ MAX_POINTS = 200
 # A run whose loss ends this many times above where it began diverged, even if it has not yet
 # overflowed: the sweep's budget is often too short for a slow blow-up to reach infinity.
 BLOW_UP = 1e3
+CHUNK = 25  # steps between two looks at `cancelled`: a dataset step can take milliseconds
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tupl
         run = Run(scenario, replace(config, hyper={**config.hyper, "lr": lr}), start, full_history=False)
         done = 0
         while done < config.steps and not cancelled():
-            made = run.step(min(1000, config.steps - done))
+            made = run.step(min(CHUNK, config.steps - done))
             if not made:
                 break
             done += made
