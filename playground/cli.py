@@ -308,7 +308,7 @@ def cmd_compare(argv: list[str]) -> int:
     steps = _int_flag("--steps", args.steps)
     _check_steps(steps)
     configs = []
-    for i, text in enumerate(texts, 1):
+    for text in texts:
         try:
             configs.append(parse_run(scenario, text, steps))
         except ConfigError as exc:
@@ -430,10 +430,10 @@ def cmd_check(argv: list[str]) -> int:
 
     files = args.files or [str(entry.path) for entry in scenarios.list_entries()]
     bad = 0
-    for path, error in scenarios.check_files(files):
-        if error is None:
+    for path, scenario, error in scenarios.check_files(files):
+        if scenario is not None:
             print(f"{path}: ok")
-            for warning in scenarios.load(path).warnings:
+            for warning in scenario.warnings:
                 print(f"playground: warning: {warning}", file=sys.stderr)
         else:
             bad += 1

@@ -13,18 +13,25 @@ class WriteError(PlaygroundError):
     """A file that could not be written; the earlier file, if any, is untouched."""
 
 
-def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
-    """Write `text` to `path` through a temporary file in the same folder and a rename, so a
-    crash or a full disk never leaves half a file. Refuse to replace an existing file unless
-    `force`."""
-    target = Path(path)
-    if target.exists() and not force:
-        raise WriteError(f"{target}: the file exists; use --force to replace it")
+def check_target(target: Path, force: bool) -> Path:
+    """Refuse, with the reason, a target that is a folder, lies in a missing folder, or exists
+    (unless `force`); return the folder it goes in."""
     if target.is_dir():
         raise WriteError(f"{target}: is a folder, not a file")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise WriteError(f"{target}: the folder {str(folder)!r} does not exist")
+    if target.exists() and not force:
+        raise WriteError(f"{target}: the file exists; use --force to replace it")
+    return folder
+
+
+def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
+    """Write `text` to `path` through a temporary file in the same folder and a rename, so a
+    crash or a full disk never leaves half a file. Refuse to replace an existing file unless
+    `force`."""
+    target = Path(path)
+    folder = check_target(target, force)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:

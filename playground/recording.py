@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from playground.engine import Run
-from playground.files import WriteError
+from playground.files import WriteError, check_target
 
 
 class Recorder:
@@ -31,15 +31,9 @@ class Recorder:
 
     def _open(self, force: bool) -> IO[str]:
         target = self.target
-        if target.is_dir():
-            raise WriteError(f"{target}: is a folder, not a file")
-        folder = target.parent if str(target.parent) else Path(".")
-        if not folder.is_dir():
-            raise WriteError(f"{target}: the folder {str(folder)!r} does not exist")
+        folder = check_target(target, force)
         try:
-            if target.exists():
-                if not force:
-                    raise WriteError(f"{target}: the file exists; use --force to replace it")
+            if target.exists():  # with force: replaced when the record is complete
                 fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
                 self._tmp = Path(tmp)
                 return os.fdopen(fd, "w", encoding="utf-8")

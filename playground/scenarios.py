@@ -496,13 +496,12 @@ def _short(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def check_files(paths: list[str]) -> list[tuple[str, PlaygroundError | None]]:
-    """Validate each file; (path, error or None) per file."""
-    out: list[tuple[str, PlaygroundError | None]] = []
+def check_files(paths: list[str]) -> list[tuple[str, Scenario | None, PlaygroundError | None]]:
+    """Validate each file; (path, the scenario or None, the error or None) per file."""
+    out: list[tuple[str, Scenario | None, PlaygroundError | None]] = []
     for p in paths:
         try:
-            load(p)
-            out.append((p, None))
+            out.append((p, load(p), None))
         except PlaygroundError as exc:
-            out.append((p, exc))
+            out.append((p, None, exc))
     return out

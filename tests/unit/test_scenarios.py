@@ -261,7 +261,7 @@ def test_bad_scenario_file_names_file_and_field(tmp_path, case):
     for fragment in fragments:
         assert fragment in text, text
     # the same file through check_files (what `playground check` uses)
-    [(p, e)] = scenarios.check_files([str(path)])
+    [(p, _, e)] = scenarios.check_files([str(path)])
     assert str(e) == text
 
 
