@@ -24,8 +24,8 @@ from playground.errors import ConfigError
 from playground.history import History
 from playground.losses import get_loss
 from playground.optimizers import get_optimizer
-from playground.schedules import get_schedule
 from playground.scenarios import Scenario
+from playground.schedules import get_schedule
 from playground.settings import RunConfig
 
 # The models here are tiny: one thread is fastest, and several threads slow to a crawl when
