@@ -48,6 +48,27 @@ def _guard_command_palette_search() -> None:
     CommandPalette._gather_commands = decorated  # type: ignore[method-assign]
 
 
+def _guard_command_palette_reopen() -> None:
+    """ctrl+p, escape, ctrl+p in quick succession: the closing palette still holds its id while
+    the new one registers, and DuplicateIds ends the app. That press opens nothing instead."""
+    from textual._node_list import DuplicateIds
+    from textual.app import App
+
+    open_palette = App.action_command_palette
+    if getattr(open_palette, "_playground_guard", False):
+        return
+
+    def guarded(self: App) -> None:
+        try:
+            open_palette(self)
+        except DuplicateIds:  # the last palette is still closing
+            pass
+
+    guarded._playground_guard = True  # type: ignore[attr-defined]
+    App.action_command_palette = guarded  # type: ignore[method-assign]
+
+
 def apply() -> None:
     _guard_option_list_paging()
     _guard_command_palette_search()
+    _guard_command_palette_reopen()

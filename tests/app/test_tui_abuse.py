@@ -97,8 +97,9 @@ async def test_an_exception_inside_training_pauses_and_shows_it() -> None:
 
 
 async def test_the_command_palette_survives_being_closed_and_paged_at_once() -> None:
-    """Two Textual 8.2.8 races a key mash found (playground/textual_fixes.py): a search that
-    starts after the palette closed, and paging its list before it is laid out."""
+    """Textual 8.2.8 races a key mash found (playground/textual_fixes.py): a search that starts
+    after the palette closed, paging its list before it is laid out, and opening it again while
+    the last one closes."""
     import asyncio
 
     async with open_app("rosenbrock") as (app, pilot):
@@ -110,6 +111,8 @@ async def test_the_command_palette_survives_being_closed_and_paged_at_once() -> 
             send_key(app, "pagedown" if i % 2 else "pageup")
             for _ in range((i // 4) % 3):
                 await asyncio.sleep(0)
+            send_key(app, "escape")
+            send_key(app, "ctrl+p")  # again while the last one closes
             send_key(app, "escape")
             await pilot._wait_for_screen()
             assert app.is_running, app._exception
