@@ -6,7 +6,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+
+from playground.screens.page import Page
 
 KEYS = """\
 # Keys
@@ -72,10 +73,10 @@ Press `escape` to close.
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape", "dismiss", "close"),
-        Binding("question_mark", "dismiss", "close", show=False),
+        Binding("escape", "dismiss", "close", priority=True),
+        Binding("question_mark", "dismiss", "close", show=False, priority=True),
     ]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Markdown(KEYS)
+            yield Page(KEYS)

@@ -6,10 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
 
 from playground.losses import get_loss
 from playground.optimizers import get_optimizer
+from playground.screens.page import Page
 from playground.settings import RunConfig
 from playground.widgets.controls import format_value
 
@@ -21,7 +21,7 @@ def explain(kind: str, config: RunConfig) -> str:
         "",
         spec.summary,
         "",
-        "```",
+        "```text",
         spec.rule,
         "```",
         "",
@@ -40,7 +40,7 @@ def explain(kind: str, config: RunConfig) -> str:
             "",
             loss.summary,
             "",
-            "```",
+            "```text",
             loss.rule,
             "```",
             "",
@@ -54,8 +54,8 @@ def explain(kind: str, config: RunConfig) -> str:
 
 class InfoScreen(ModalScreen[None]):
     BINDINGS = [
-        Binding("escape", "dismiss", "close"),
-        Binding("i", "dismiss", "close", show=False),
+        Binding("escape", "dismiss", "close", priority=True),
+        Binding("i", "dismiss", "close", show=False, priority=True),
     ]
 
     def __init__(self, kind: str, config: RunConfig) -> None:
@@ -64,4 +64,4 @@ class InfoScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="info-body"):
-            yield Markdown(self.text)
+            yield Page(self.text)

@@ -68,20 +68,21 @@ class ControlPanel(VerticalScroll):
         self.scenario = scenario
         self.config = config
         self.can_focus = False
+        self.short = False  # a short terminal: headings without the blank line above them
 
     def compose(self) -> ComposeResult:
         names = [e.name for e in self.entries]
         if self.scenario.name not in names:
             names.append(self.scenario.name)
-        yield Label("Scenario", classes="heading")
+        yield self._heading("Scenario")
         yield Select([(n, n) for n in names], value=self.scenario.name, allow_blank=False, id="pick-scenario", compact=True)
-        yield Label("Optimizer", classes="heading")
+        yield self._heading("Optimizer")
         yield Select([(f"{s.torch_name}", s.name) for s in OPTIMIZERS.values()], value=self.config.optimizer, allow_blank=False, id="pick-optimizer", compact=True)
-        yield Label("Loss", classes="heading")
+        yield self._heading("Loss")
         yield Select(self._loss_options(), value=self.config.loss or "surface", allow_blank=False, id="pick-loss", disabled=self.scenario.kind == "surface", compact=True)
         yield Static("a surface is its own loss", id="loss-note", classes="note")
         yield Vertical(id="hyper")
-        yield Label("Learning-rate schedule", classes="heading")
+        yield self._heading("Learning-rate schedule")
         yield Select([(name, name) for name in SCHEDULES], value=self.config.schedule, allow_blank=False, id="pick-schedule", compact=True)
         yield Static("", id="schedule-note", classes="note")
         yield Vertical(id="schedule-fields")
@@ -89,6 +90,16 @@ class ControlPanel(VerticalScroll):
 
     def on_mount(self) -> None:
         self.rebuild(self.scenario, self.config)
+
+    def _heading(self, text: str) -> Label:
+        return Label(text, classes="heading -short" if self.short else "heading")
+
+    def fit(self, short: bool) -> None:
+        """Close up the headings in a short terminal. The class goes on each heading rather than
+        on the panel, whose many widgets would all be restyled (about 0.1 s)."""
+        self.short = short
+        for heading in self.query(".heading"):
+            heading.set_class(short, "-short")
 
     def _loss_options(self) -> list[tuple[str, str]]:
         table = LOSSES.get(self.scenario.kind)
@@ -137,7 +148,7 @@ class ControlPanel(VerticalScroll):
         return [self._field(SCHEDULE_PREFIX + p.name, p, config.schedule_params.get(p.name, p.default), p.name) for p in spec.params]
 
     def _hyper_fields(self, spec: OptimizerSpec, config: RunConfig) -> list[Any]:
-        out: list[Any] = [Label(f"{spec.torch_name} hyperparameters", classes="heading")]
+        out: list[Any] = [self._heading(f"{spec.torch_name} hyperparameters")]
         for h in spec.hyper:
             out.append(self._field(h.name, h, config.hyper.get(h.name)))
         return out
@@ -153,7 +164,7 @@ class ControlPanel(VerticalScroll):
         return Vertical(Label(title, classes="field-label"), box, Static("", id=f"error-{name}", classes="error"), classes="field")
 
     def _run_fields(self, scenario: Scenario, config: RunConfig) -> list[Any]:
-        out: list[Any] = [Label("Run", classes="heading")]
+        out: list[Any] = [self._heading("Run")]
         names = ["steps", "clip"] if scenario.kind == "surface" else ["batch_size", "seed", "steps", "clip"]
         for name in names:
             out.append(self._field(name, None, getattr(config, name), RUN_FIELDS[name]))

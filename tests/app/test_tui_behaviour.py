@@ -100,6 +100,24 @@ async def test_auto_run_stops_at_the_step_budget_and_space_goes_on() -> None:
         assert not app.running
 
 
+async def test_the_panels_close_up_in_a_small_terminal_and_open_again() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        screen = main_screen(app)
+        controls, loss = screen.query_one("#controls"), screen.query_one("#loss")
+
+        def layout() -> tuple[int, int, int]:
+            """The settings panel's width, the rows from the scenario picker to the next heading
+            (2 with a blank line between), and the loss plot's least height."""
+            below = screen.query(".heading")[1].region.y - screen.query_one("#pick-scenario").region.y
+            return controls.outer_size.width, below, loss.styles.min_height.value
+
+        assert layout() == (34, 2, 7)
+        for size, expected in (((80, 24), (26, 1, 8)), ((80, 40), (26, 2, 7)), ((120, 24), (34, 1, 8)), ((120, 40), (34, 2, 7))):
+            await resize(pilot, *size)
+            await pilot.pause(0.1)
+            assert layout() == expected, size
+
+
 async def test_resizing_while_running() -> None:
     async with open_app("rosenbrock", steps=100_000) as (app, pilot):
         await press(pilot, "space")

@@ -7,7 +7,7 @@ import threading
 import time
 
 import pytest
-from textual.widgets import Input, Markdown
+from textual.widgets import Input
 from tui_helpers import key_latency, main_screen, open_app, press, shown_step, status, wait_stopped, wait_until
 
 import playground.engine
@@ -15,6 +15,7 @@ from playground import scenarios
 from playground.app import SPEEDS, PlaygroundApp
 from playground.screens.help_screen import HelpScreen
 from playground.screens.info_screen import InfoScreen, explain
+from playground.screens.page import Page
 from playground.settings import resolve
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import MapPlot
@@ -201,7 +202,7 @@ async def test_question_mark_opens_help_with_every_key_and_i_explains_the_optimi
     async with open_app("rosenbrock") as (app, pilot):
         await press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
-        text = app.screen.query_one(Markdown).source
+        text = app.screen.query_one(Page).source
         for key in ("`space`", "`s`", "`r`", "`[`", "`]`", "`-`", "`+`", "`l`", "`i`", "`?`", "`ctrl+p`", "`escape`", "`q`"):
             assert key in text, key
         await press(pilot, "escape")
@@ -214,13 +215,13 @@ async def test_question_mark_opens_help_with_every_key_and_i_explains_the_optimi
         # i: how the optimizer works
         await press(pilot, "i")
         assert isinstance(app.screen, InfoScreen)
-        text = app.screen.query_one(Markdown).source
+        text = app.screen.query_one(Page).source
         assert "SGD" in text and "momentum" in text and "nesterov" in text.lower()
         await press(pilot, "escape")
         assert len(app.screen_stack) == 1
         app.switch_optimizer("adam")
         await press(pilot, "i")
-        text = app.screen.query_one(Markdown).source
+        text = app.screen.query_one(Page).source
         assert "Adam" in text and "bias" in text and "beta2" in text
         await press(pilot, "escape")
         assert len(app.screen_stack) == 1
@@ -328,3 +329,31 @@ async def test_keys_pressed_while_torch_loads_are_kept(monkeypatch: pytest.Monke
         n = app.run_.step_count
         await press(pilot, "s")
         assert shown_step(app) == n + 1
+
+
+async def test_the_footer_follows_the_keys_a_field_takes_and_is_not_rebuilt_otherwise() -> None:
+    async with open_app("rosenbrock") as (app, pilot):
+        screen = main_screen(app)
+
+        def footer() -> list[str]:
+            return [str(k.description) for k in screen.query("FooterKey")]
+
+        keys = list(screen.query("FooterKey"))
+        assert "step" in footer() and "reset" in footer()
+        # moving between pickers and the map leaves the keys as they were: the same widgets
+        for target in ("#pick-optimizer", "#map", "#pick-scenario"):
+            screen.query_one(target).focus()
+            await pilot.pause(0.05)
+            assert list(screen.query("FooterKey")) == keys, target
+        # a field takes the letters: the footer says so, and says it again once escape leaves
+        await pilot.click("#field-lr")
+        await pilot.pause(0.1)
+        assert "step" not in footer() and "quit" not in footer()
+        await press(pilot, "escape")
+        await pilot.pause(0.1)
+        assert "step" in footer()
+        # a dialog over the main screen, closed again: the keys come back as they were
+        await press(pilot, "i")
+        await press(pilot, "escape")
+        await pilot.pause(0.1)
+        assert footer()[:3] == ["run", "step", "reset"]
