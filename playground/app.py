@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
-from textual.widgets import Footer, Input, OptionList, Select, Static
+from textual.widgets import Input, OptionList, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from playground import scenarios, textual_fixes
@@ -37,6 +37,7 @@ from playground.schedules import get_schedule
 from playground.settings import RunConfig, resolve
 from playground.widgets.controls import SCHEDULE_PREFIX, ControlPanel
 from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR, Internals, InternalsPanel, arrows
+from playground.widgets.key_footer import KeyFooter
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
 from playground.widgets.scoreboard import Row, Scoreboard
@@ -55,6 +56,8 @@ PATH_POINTS = 200  # the most trajectory points drawn per frame (plotext cost gr
 KEY_ACTIONS = {"toggle_run", "step", "reset", "lr", "speed", "log", "info", "help", "internals", "sweep", "export"}
 DIALOG_ACTIONS = {"save_scenario"}  # keys that a text field does not take, but a dialog does
 MIN_WIDTH, MIN_HEIGHT = 60, 16
+NARROW_WIDTH, SHORT_HEIGHT = 100, 30  # below these the panels close up
+NARROW_CONTROLS = 26  # the settings panel's width in a narrow terminal (34 in app.tcss otherwise)
 RACE_ACTIONS = {"add_lane", "remove_lane", "preset", "select_lane", "original_start"}
 NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
 # the lanes of a race, in order: distinct on the map's colours and on the dark loss panel
@@ -111,12 +114,14 @@ class PlaygroundApp(App[None]):
         Binding("c", "preset", "compare", priority=True),
         Binding("o", "original_start", "original start", show=False, priority=True),
         *[Binding(str(k), f"select_lane({k - 1})", f"lane {k}", show=False, priority=True) for k in range(1, 7)],
-        Binding("up", "nudge(0, 1)", show=False),
-        Binding("down", "nudge(0, -1)", show=False),
-        Binding("left", "nudge(-1, 0)", show=False),
-        Binding("right", "nudge(1, 0)", show=False),
+        Binding("up", "nudge(0, 1)", show=False, priority=True),
+        Binding("down", "nudge(0, -1)", show=False, priority=True),
+        Binding("left", "nudge(-1, 0)", show=False, priority=True),
+        Binding("right", "nudge(1, 0)", show=False, priority=True),
         Binding("q", "quit", "quit", priority=True),
-        Binding("escape", "leave_field", "leave field", show=False),
+        # Priority, like r and s: under a burst of keys a binding that waits for the key to bubble
+        # up from the focused widget acts after later priority keys (escape r s gave r s escape)
+        Binding("escape", "leave_field", "leave field", show=False, priority=True),
         Binding("pageup", "page(-1)", show=False, priority=True),
         Binding("pagedown", "page(1)", show=False, priority=True),
     ]
@@ -135,6 +140,7 @@ class PlaygroundApp(App[None]):
         self.rate: float | None = None
         self._queued: list[str] = []  # keys pressed while torch loads, done in order when ready
         self._drawn: tuple[Any, ...] | None = None
+        self._shape: tuple[bool, bool] | None = None  # (narrow, short) as last laid out
         self.frames = 0  # redraws made, for the benchmark's frame rate
         self._dirty = False  # something changed that the plots do not show yet
         self.engine_error: str | None = None
@@ -156,7 +162,7 @@ class PlaygroundApp(App[None]):
             yield InternalsPanel(id="internals")
         yield Static("The terminal is too small: make it at least 60 x 16.", id="too-small")
         yield StatusLine(id="status")
-        yield Footer()
+        yield KeyFooter()
 
     @property
     def _main_screen(self):  # noqa: ANN202 - the screen with the plots, even under a dialog
@@ -177,9 +183,19 @@ class PlaygroundApp(App[None]):
 
     def _fit_layout(self, size: Size | None = None) -> None:
         w, h = size or self.size
-        main = self._main_screen.query_one("#main")
-        main.set_class(w < 100, "-narrow")
-        main.set_class(h < 30, "-short")
+        screen = self._main_screen
+        main = screen.query_one("#main")
+        shape = (w < NARROW_WIDTH, h < SHORT_HEIGHT)
+        if shape != self._shape:
+            # Inline widths and classes on single widgets: a class on #main would restyle every
+            # widget under it, about 0.1 s on each resize
+            self._shape = narrow, short = shape
+            controls = screen.query_one(ControlPanel)
+            controls.styles.width = NARROW_CONTROLS if narrow else None
+            controls.fit(short)
+            screen.query_one(InternalsPanel).set_class(narrow, "-narrow")
+            screen.query_one(LossCurve).set_class(short, "-short")
+            screen.query_one(Scoreboard).set_class(short, "-short")
         tiny = w < MIN_WIDTH or h < MIN_HEIGHT
         if tiny and main.display:
             # nothing hidden may keep the keys: close open dropdowns and drop the focus
@@ -271,6 +287,8 @@ class PlaygroundApp(App[None]):
             return isinstance(self.focused, OptionList)
         if action in DIALOG_ACTIONS and len(self.screen_stack) > 1:
             return False
+        if action == "leave_field":  # a dialog closes on its own escape
+            return len(self.screen_stack) == 1
         if action == "nudge":  # arrows move the start only while the map has the focus
             return isinstance(self.focused, MapPlot) and self.scenario.surface is not None and len(self.screen_stack) == 1
         if action in RACE_ACTIONS and (len(self.screen_stack) > 1 or isinstance(self.focused, Input)):
@@ -366,7 +384,7 @@ class PlaygroundApp(App[None]):
             self._say(str(exc))
             return
         n = len(race.lanes)
-        self._enter_race(race, n - 1, f"lane {n} added with the same settings; every lane restarts at step 0. Its settings are on the left")
+        self._enter_race(race, n - 1, f"lane {n} added with the same settings; every lane starts over together. Its settings are on the left")
 
     def action_remove_lane(self) -> None:
         race = self.race
@@ -473,7 +491,7 @@ class PlaygroundApp(App[None]):
         self.state = "paused"
         mine = (x, y) == tuple(surface.start)
         where = "the scenario's own start" if mine else "start"
-        self.message = f"{where} ({x:.4g}, {y:.4g}), loss {value:.4g}: reset to step 0" + ("" if mine else " · o: the original start")
+        self.message = f"{where} ({x:.4g}, {y:.4g}), loss {value:.4g}: the run starts over from here" + ("" if mine else " · o: the original start")
         self._changed()
 
     def action_nudge(self, dx: int, dy: int) -> None:
@@ -620,7 +638,13 @@ class PlaygroundApp(App[None]):
             pass
 
     def action_leave_field(self) -> None:
-        self._main_screen.query_one(MapPlot).focus()
+        """Close an open dropdown (its picker keeps the focus) or leave a field for the map. At
+        once, not after the next refresh as `focus()` would: the keys typed next must find it so."""
+        screen = self._main_screen
+        opened = [select for select in screen.query(Select) if select.expanded]
+        for select in opened:
+            select.expanded = False
+        screen.set_focus(opened[0] if opened else screen.query_one(MapPlot), scroll_visible=False)
 
     # ------------------------------------------------------------ stepping and auto-run
 

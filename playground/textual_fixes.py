@@ -68,7 +68,54 @@ def _guard_command_palette_reopen() -> None:
     App.action_command_palette = guarded  # type: ignore[method-assign]
 
 
+def _guard_command_palette_watchers() -> None:
+    """The palette's busy and list flags can change after its widgets are gone (a search ending
+    as escape closes it): NoMatches, and the app ended. A closing palette has nothing to show."""
+    from textual.command import CommandPalette
+    from textual.css.query import NoMatches
+
+    show_busy, list_visible = CommandPalette._watch__show_busy, CommandPalette._watch__list_visible
+    if getattr(show_busy, "_playground_guard", False):
+        return
+
+    async def guarded_busy(self: CommandPalette) -> None:
+        try:
+            await show_busy(self)
+        except NoMatches:  # the palette's widgets are gone: it is closing
+            pass
+
+    def guarded_list(self: CommandPalette) -> None:
+        try:
+            list_visible(self)
+        except NoMatches:
+            pass
+
+    guarded_busy._playground_guard = True  # type: ignore[attr-defined]
+    CommandPalette._watch__show_busy = guarded_busy  # type: ignore[method-assign]
+    CommandPalette._watch__list_visible = guarded_list  # type: ignore[method-assign]
+
+
+def _guard_closed_dropdown_focus() -> None:
+    """A dropdown (Select) opened and closed by keys faster than the screen refreshes: opening
+    asks for the focus of its list after the refresh, and the list, hidden by then, took the
+    keys that followed. Its list may take the focus only while the dropdown is open."""
+    from textual.widget import Widget
+    from textual.widgets import Select
+    from textual.widgets._select import SelectOverlay
+
+    if getattr(SelectOverlay.allow_focus, "_playground_guard", False):
+        return
+
+    def allow_focus(self: SelectOverlay) -> bool:
+        return Widget.allow_focus(self) and (not isinstance(self.parent, Select) or self.parent.expanded)
+
+    allow_focus._playground_guard = True  # type: ignore[attr-defined]
+    SelectOverlay.allow_focus = allow_focus  # type: ignore[method-assign]
+
+
 def apply() -> None:
     _guard_option_list_paging()
+    _guard_closed_dropdown_focus()
     _guard_command_palette_search()
     _guard_command_palette_reopen()
+    _guard_command_palette_watchers()

@@ -26,7 +26,7 @@ from playground.files import write_atomic
 class SaveScreen(ModalScreen[Path | None]):
     """Ask for a path and write `make_text(path)` there; dismissed with the path written, or None."""
 
-    BINDINGS = [Binding("escape", "cancel", "cancel")]
+    BINDINGS = [Binding("escape", "cancel", "cancel", priority=True)]
 
     def __init__(self, title: str, default: str, make_text: Callable[[Path], str], hint: str = "") -> None:
         super().__init__()

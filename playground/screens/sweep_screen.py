@@ -38,7 +38,7 @@ def _fmt(v: float) -> str:
 
 
 class SweepScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape", "close", "cancel and close")]
+    BINDINGS = [Binding("escape", "close", "cancel and close", priority=True)]
 
     def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None) -> None:
         super().__init__()

@@ -11,11 +11,10 @@ import random
 import time
 
 import pytest
-
-from playground.app import PlaygroundApp
-
 from tui_helpers import _send_key as send_key
 from tui_helpers import main_screen, open_app, press, resize, shown_step, status, wait_stopped, wait_until
+
+from playground.app import PlaygroundApp
 
 # letters (but q, which quits), digits, punctuation, moving and editing keys, ctrl combinations
 KEYS = [
@@ -120,3 +119,23 @@ async def test_the_command_palette_survives_being_closed_and_paged_at_once() -> 
         assert app.is_running and app._exception is None and len(app.screen_stack) == 1
         await press(pilot, "s")
         await wait_until(pilot, lambda: shown_step(app) == 1)
+
+
+async def test_keys_typed_faster_than_a_dropdown_opens_and_closes_are_not_lost() -> None:
+    """A dropdown opened and closed by keys that arrive in one burst (up, escape, escape) must
+    not leave the keyboard focus on its hidden list, where `r` and `s` would vanish."""
+    from textual.widgets import Select
+
+    async with open_app("rosenbrock") as (app, pilot):
+        screen = main_screen(app)
+        picker = screen.query_one("#pick-optimizer", Select)
+        for burst in (["up", "escape"], ["up", "escape", "escape"], ["enter", "escape", "escape", "escape"], ["up", "down", "escape"]):
+            picker.focus()
+            await pilot.pause(0.05)
+            for key in [*burst, "r", "s"]:
+                send_key(app, key)
+            await pilot.pause(0.3)
+            assert not picker.expanded, burst
+            assert app.focused is not None and app.focused.display and app.focused.parent.display, (burst, app.focused)
+            assert shown_step(app) == 1, (burst, shown_step(app), app.focused)
+            await press(pilot, "r")
