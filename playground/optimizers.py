@@ -144,6 +144,11 @@ class OptimizerSpec:
     rule: str  # the update rule, in plain text
     when: str  # when people choose it
     needs_closure: bool = False
+    # torch's multi-tensor ("foreach") version does the same arithmetic on every element as the
+    # plain loop, so the numbers are the same to the bit (tests/unit/test_engine.py checks): one
+    # call for all of a model's tensors instead of one each. Not so for every optimizer: NAdam's,
+    # RAdam's and ASGD's multi-tensor versions round differently.
+    foreach: bool = False
 
     def hyper_named(self, name: str) -> Hyper:
         for h in self.hyper:
@@ -163,6 +168,8 @@ class OptimizerSpec:
         import torch
 
         kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in hyper.items()}
+        if self.foreach:
+            kwargs["foreach"] = True
         return getattr(torch.optim, self.torch_name)(params, **kwargs)
 
     def validate(self, hyper: dict[str, Any]) -> dict[str, Any]:
@@ -232,6 +239,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 "momentum step with the gradient at where it is heading, which overshoots less. "
                 "Well-tuned SGD with momentum still trains many vision models."
             ),
+            foreach=True,
         ),
         OptimizerSpec(
             "adam",

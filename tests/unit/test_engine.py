@@ -179,6 +179,34 @@ def test_minibatch_equals_a_plain_loop_over_the_same_batches():
     np.testing.assert_allclose(run.history.loss.array(), losses, rtol=1e-6)
 
 
+@pytest.mark.parametrize("hyper", [{"momentum": 0.9, "nesterov": True}, {"momentum": 0.5, "dampening": 0.1, "weight_decay": 0.01}, {"momentum": 0.0, "nesterov": False}])
+def test_sgd_on_a_model_is_the_plain_torch_loop_to_the_bit(hyper):
+    """The engine runs SGD's multi-tensor version (one call for every tensor of the model): the
+    losses and weights must still be those of `torch.optim.SGD` in a plain loop, exactly."""
+    s = scenarios.load("moons")
+    config = resolve(s, optimizer="sgd", hyper={"lr": 0.1, **hyper}, seed=3)
+    run = Run(s, config)
+    run.step(40)
+    pts = s.points()
+    x, y = torch.from_numpy(pts.train_x), torch.from_numpy(pts.train_y)
+    torch.manual_seed(3)
+    from playground.engine import build_model
+
+    model = build_model(s, 2, 2)
+    opt = torch.optim.SGD(model.parameters(), **run.config.hyper)
+    losses = []
+    for _ in range(40):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+    losses.append(F.cross_entropy(model(x), y).item())
+    assert run.history.loss.array().tolist() == losses
+    for mine, plain in zip(run.model.parameters(), model.parameters(), strict=True):
+        assert torch.equal(mine, plain)
+
+
 def test_full_batch_lbfgs_on_a_dataset_trains():
     run = run_of("gaussian", 5, optimizer="lbfgs")
     assert not run.diverged
