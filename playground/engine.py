@@ -322,10 +322,16 @@ class Run:
             x = layer.forward(x)
         return x
 
+    def _clear_grads(self) -> None:
+        """optimizer.zero_grad() (set_to_none) without the profiler record it opens on each call,
+        a good part of a small model's step."""
+        for p in self._params:
+            p.grad = None
+
     def _dataset_closure(self) -> torch.Tensor:
-        self.optimizer.zero_grad()
+        self._clear_grads()
         x, y = self._batch_now
-        loss = self._loss_fn(self.model(x), y)
+        loss = self._loss_fn(self._forward(x), y)
         loss.backward()
         return loss
 
@@ -379,8 +385,7 @@ class Run:
         else:
             forward = self._forward
             if minibatch_norm is None:
-                for p in self._params:  # optimizer.zero_grad() without its profiler record
-                    p.grad = None
+                self._clear_grads()
                 out = forward(self._x)
                 loss = self._loss_fn(out, self._y)
                 loss.backward()
@@ -475,8 +480,8 @@ class Run:
     def _regrad(self) -> None:
         """After a loss change, the gradient in place belongs to the old loss: recompute it."""
         if self.scenario.kind != "surface" and self.config.batch_size <= 0:
-            self.optimizer.zero_grad()
-            self._loss_fn(self.model(self._x), self._y).backward()
+            self._clear_grads()
+            self._loss_fn(self._forward(self._x), self._y).backward()
 
     # ------------------------------------------------------------ for drawing
 

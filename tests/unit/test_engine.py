@@ -151,18 +151,22 @@ def test_minibatch_training_learns():
     assert run.history.accuracy.last() >= 0.85
 
 
+def plain_model(s, seed):  # noqa: ANN001, ANN201
+    """The scenario's model as a plain torch script would build it from `seed`, and its training points."""
+    from playground.engine import build_model
+
+    pts = s.points()
+    torch.manual_seed(seed)
+    return build_model(s, 2, 2), torch.from_numpy(pts.train_x), torch.from_numpy(pts.train_y)
+
+
 def test_minibatch_equals_a_plain_loop_over_the_same_batches():
     s = scenarios.load("moons")
     config = resolve(s, optimizer="sgd", hyper={"lr": 0.1, "momentum": 0.0}, batch_size=32, seed=9)
     run = Run(s, config)
     run.step(10)
     # by hand: same init, same batch order from a generator seeded the same way
-    pts = s.points()
-    x, y = torch.from_numpy(pts.train_x), torch.from_numpy(pts.train_y)
-    torch.manual_seed(9)
-    from playground.engine import build_model
-
-    model = build_model(s, 2, 2)
+    model, x, y = plain_model(s, 9)
     opt = torch.optim.SGD(model.parameters(), lr=0.1)
     gen = torch.Generator().manual_seed(9)
     order, cursor = None, 0
@@ -187,12 +191,7 @@ def test_sgd_on_a_model_is_the_plain_torch_loop_to_the_bit(hyper):
     config = resolve(s, optimizer="sgd", hyper={"lr": 0.1, **hyper}, seed=3)
     run = Run(s, config)
     run.step(40)
-    pts = s.points()
-    x, y = torch.from_numpy(pts.train_x), torch.from_numpy(pts.train_y)
-    torch.manual_seed(3)
-    from playground.engine import build_model
-
-    model = build_model(s, 2, 2)
+    model, x, y = plain_model(s, 3)
     opt = torch.optim.SGD(model.parameters(), **run.config.hyper)
     losses = []
     for _ in range(40):
