@@ -1,5 +1,8 @@
 """A learning-rate sweep: the same scenario and optimizer at log-spaced learning rates, and where
-each ends. No UI here: `playground sweep` and the TUI's sweep screen both use it."""
+each ends. No UI here: `playground sweep` and the TUI's sweep screen both use it.
+
+torch is imported only by `sweep` itself: the sweep screen reads its limits and learning rates
+on the UI thread, which must not wait for torch while the app is still loading it."""
 
 from __future__ import annotations
 
@@ -7,7 +10,6 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
-from playground.engine import Run
 from playground.errors import ConfigError
 from playground.scenarios import Scenario
 from playground.settings import RunConfig
@@ -47,6 +49,8 @@ def learning_rates(lr_min: float, lr_max: float, points: int) -> list[float]:
 
 def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tuple[float, float] | None = None, cancelled: Callable[[], bool] = lambda: False) -> Iterator[SweepPoint]:
     """Run `config` at each rate for config.steps steps; yields each point as it is done."""
+    from playground.engine import Run
+
     for lr in rates:
         if cancelled():
             return

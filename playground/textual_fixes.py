@@ -113,9 +113,52 @@ def _guard_closed_dropdown_focus() -> None:
     SelectOverlay.allow_focus = allow_focus  # type: ignore[method-assign]
 
 
+def _guard_keys_after_quit() -> None:
+    """Keys (or clicks) arriving just after q: the closing app has removed its screens, and
+    finding where the key goes raised ScreenStackError, a traceback on the way out. A closing
+    app has nothing left to do with input."""
+    from textual import events
+    from textual.app import App
+
+    on_event = App.on_event
+    if getattr(on_event, "_playground_guard", False):
+        return
+
+    async def guarded(self: App, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent) and not self._screen_stack:
+            return
+        await on_event(self, event)
+
+    guarded._playground_guard = True  # type: ignore[attr-defined]
+    App.on_event = guarded  # type: ignore[method-assign]
+
+
+def _quiet_input_typing() -> None:
+    """Every character typed into an Input changes its virtual size, a reactive that re-lays out
+    the whole screen: about 15 ms a key on the settings panel, where a field's size never
+    changes. A fixed-size field only needs repainting; one sized by its content still lays out."""
+    from textual.geometry import Size
+    from textual.widgets import Input
+
+    watch_value = Input._watch_value
+    if getattr(watch_value, "_playground_guard", False):
+        return
+
+    def quiet(self: Input, value: str) -> None:
+        if not self.styles.auto_dimensions:
+            self.set_reactive(Input.virtual_size, Size(self.content_width, 1))  # as Input sets it
+            self.refresh()
+        watch_value(self, value)
+
+    quiet._playground_guard = True  # type: ignore[attr-defined]
+    Input._watch_value = quiet  # type: ignore[method-assign]
+
+
 def apply() -> None:
     _guard_option_list_paging()
     _guard_closed_dropdown_focus()
     _guard_command_palette_search()
     _guard_command_palette_reopen()
     _guard_command_palette_watchers()
+    _guard_keys_after_quit()
+    _quiet_input_typing()

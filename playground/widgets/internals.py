@@ -174,11 +174,13 @@ class InternalsPanel(Static):
         self.border_title = "inside the optimizer"
         self.border_subtitle = "g hides"
 
+    _shown: Text | None = None
+
     def show(self, info: Internals | None, loading: bool = False) -> None:
         text = Text(no_wrap=False)
         if info is None:
             text.append("waiting for the engine…" if loading else "no run", style="italic")
-            self.update(text)
+            self._put(text)
             return
         self._heading(text, "Gradient here" if info.surface else "Gradient, all weights")
         text.append(f"g = {_vector(info.gradient)}\n" if info.gradient else "none yet\n")
@@ -197,7 +199,18 @@ class InternalsPanel(Static):
                 text.append(f"−{'v' if key == 'momentum_buffer' else 'm'}: the arrow on the map\n", style=_rgb(MOMENTUM_COLOUR))
         if info.surface:
             self._curvature(text, info)
-        self.update(text)
+        self._put(text)
+
+    def _put(self, text: Text) -> None:
+        """Shown at every frame while running: a layout of the whole screen (15 ms and more)
+        only when the panel's lines change in number or may wrap; else a repaint."""
+        shown = self._shown
+        if shown is not None and text == shown:
+            return
+        lines = text.plain.splitlines()
+        wraps = any(len(line) > max(self.content_size.width, 1) for line in lines)
+        self.update(text, layout=shown is None or wraps or len(lines) != len(shown.plain.splitlines()))
+        self._shown = text
 
     def _heading(self, text: Text, title: str) -> None:
         if text.plain:

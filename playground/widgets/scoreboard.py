@@ -56,6 +56,7 @@ class Scoreboard(Static):
         self.selected = 0
         self._shown: tuple[object, ...] | None = None
         self._tolerance = ""
+        self._lines = 0  # rows drawn, with the header: the widget's height follows them
 
     def show(self, rows: list[Row], selected: int, tolerance: str = "") -> None:
         key = (tuple(rows), selected, tolerance, self.size.width)
@@ -95,7 +96,9 @@ class Scoreboard(Static):
             lines.append(line)
         table = Text("\n", no_wrap=True, overflow="ellipsis").join(lines)
         table.no_wrap, table.overflow = True, "ellipsis"
-        self.update(table)
+        # shown at every frame of a race: the whole screen is laid out again only for a new row
+        self.update(table, layout=len(lines) != self._lines)
+        self._lines = len(lines)
 
     def on_resize(self, event: events.Resize) -> None:
         # the columns fit the width: lay them out again (the first show may come before layout)

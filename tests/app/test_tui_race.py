@@ -4,8 +4,8 @@ sees on the scoreboard, the map and the status line when they press the keys."""
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, Select
-from tui_helpers import main_screen, open_app, press, shown_step, status, wait_stopped, wait_until
+from textual.widgets import Input, Select, Static
+from tui_helpers import main_screen, open_app, press, shown_step, status, type_into, wait_stopped, wait_until
 
 from playground.app import LANE_COLOURS, NUDGE
 from playground.race import MAX_LANES
@@ -166,6 +166,42 @@ async def test_a_adds_a_lane_the_panel_edits_the_selected_lane_and_x_removes_it(
         assert shown_step(app) == 1
         await press(pilot, "x")
         assert "no race" in status(app)
+
+
+async def test_lanes_with_the_same_optimizer_show_their_own_values_in_the_panel() -> None:
+    """SGD, SGD with momentum and Nesterov share their fields: picking one of them puts its
+    values in, clears a rejected entry, and offers Nesterov only where momentum > 0."""
+    from textual.widgets import Switch
+
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "c")
+        screen = main_screen(app)
+
+        def shown() -> tuple[str, bool, bool]:
+            nesterov = screen.query_one("#field-nesterov", Switch)
+            return screen.query_one("#field-momentum", Input).value, nesterov.value, nesterov.disabled
+
+        await type_into(pilot, "#field-momentum", "-1")  # refused: lane 1 keeps momentum 0
+        assert "-invalid" in screen.query_one("#field-momentum").classes
+        await press(pilot, "escape")
+        await press(pilot, "2")
+        await pilot.pause()
+        assert shown() == ("0.9", False, False)
+        assert "-invalid" not in screen.query_one("#field-momentum").classes
+        assert str(screen.query_one("#error-momentum", Static).render()) == ""
+        await press(pilot, "3")
+        await pilot.pause()
+        assert shown() == ("0.9", True, False)
+        await press(pilot, "1")
+        await pilot.pause()
+        assert shown() == ("0", False, True)
+        assert "needs momentum > 0" in str(screen.query_one("#error-nesterov", Static).render())
+        await press(pilot, "4")
+        await pilot.pause()
+        assert screen.query_one("#pick-optimizer", Select).value == "adam" and not screen.query("#field-momentum")
+        await press(pilot, "2")
+        await pilot.pause()
+        assert shown() == ("0.9", False, False)
 
 
 async def test_clicking_a_scoreboard_row_selects_that_lane() -> None:

@@ -74,16 +74,16 @@ async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks
 
 
 async def test_escape_cancels_a_sweep_under_way_and_closes_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:
-    import playground.sweep
+    import playground.engine
 
     steps: list[int] = []
-    step = playground.sweep.Run.step
+    step = playground.engine.Run.step
 
     def counted(self, n: int = 1) -> int:  # noqa: ANN001
         steps.append(n)
         return step(self, min(n, 50))  # short slices: the sweep checks for cancelling between them
 
-    monkeypatch.setattr(playground.sweep.Run, "step", counted)
+    monkeypatch.setattr(playground.engine.Run, "step", counted)
     async with open_app("rosenbrock") as (app, pilot):
         await press(pilot, "w")
         screen = app.screen

@@ -20,3 +20,13 @@ def test_app_module_imports_without_torch():
     loaded = modules_after("import playground.app")
     assert "textual" in loaded
     assert "torch" not in loaded
+
+
+def test_every_screen_and_what_it_reads_on_the_ui_thread_imports_without_torch():
+    """While torch loads in its thread, an import of torch from the UI thread waits for the
+    whole of it: pressing `w` (the sweep) froze the app for seconds. Whatever a key can open
+    before the engine is ready must come without torch."""
+    screens = ", ".join(f"playground.screens.{name}" for name in ("help_screen", "info_screen", "save_screen", "sweep_screen"))
+    loaded = modules_after(f"import playground.app, playground.sweep, playground.scenario_file, {screens}")
+    assert "playground.screens.sweep_screen" in loaded and "playground.sweep" in loaded
+    assert "torch" not in loaded
