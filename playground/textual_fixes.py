@@ -154,6 +154,15 @@ def _quiet_input_typing() -> None:
     Input._watch_value = quiet  # type: ignore[method-assign]
 
 
+def _focus_repaints_only_what_changes() -> None:
+    """A change of focus repainted the whole screen (Screen.focused is a reactive that repaints
+    its screen): 30 ms and more on ours, for each tab. The widgets that gain and lose the focus
+    restyle and repaint themselves, and so do those whose look depends on it (:focus-within)."""
+    from textual.screen import Screen
+
+    Screen.focused._repaint = False  # type: ignore[attr-defined]
+
+
 def apply() -> None:
     _guard_option_list_paging()
     _guard_closed_dropdown_focus()
@@ -162,3 +171,4 @@ def apply() -> None:
     _guard_command_palette_watchers()
     _guard_keys_after_quit()
     _quiet_input_typing()
+    _focus_repaints_only_what_changes()

@@ -331,29 +331,33 @@ async def test_keys_pressed_while_torch_loads_are_kept(monkeypatch: pytest.Monke
         assert shown_step(app) == n + 1
 
 
-async def test_the_footer_follows_the_keys_a_field_takes_and_is_not_rebuilt_otherwise() -> None:
+async def test_the_footer_dims_the_keys_a_field_takes_and_keeps_its_keys_otherwise() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         screen = main_screen(app)
 
         def footer() -> list[str]:
             return [str(k.description) for k in screen.query("FooterKey")]
 
+        def dimmed() -> set[str]:
+            return {str(k.description) for k in screen.query("FooterKey") if k.has_class("-disabled")}
+
         keys = list(screen.query("FooterKey"))
-        assert "step" in footer() and "reset" in footer()
-        # moving between pickers and the map leaves the keys as they were: the same widgets
-        for target in ("#pick-optimizer", "#map", "#pick-scenario"):
+        assert footer()[:3] == ["run", "step", "reset"] and "quit" in footer() and not dimmed()
+        # moving between pickers, fields and the map leaves the same keys (the same widgets):
+        # a field takes the letters, so while it has the focus their keys are dimmed
+        for target, typing in (("#pick-optimizer", False), ("#map", False), ("#field-lr", True), ("#pick-scenario", False), ("#field-momentum", True)):
             screen.query_one(target).focus()
             await pilot.pause(0.05)
             assert list(screen.query("FooterKey")) == keys, target
-        # a field takes the letters: the footer says so, and says it again once escape leaves
+            assert ({"run", "step", "reset", "quit"} <= dimmed()) is typing, (target, dimmed())
         await pilot.click("#field-lr")
         await pilot.pause(0.1)
-        assert "step" not in footer() and "quit" not in footer()
+        assert {"step", "quit"} <= dimmed() and "palette" not in dimmed()
         await press(pilot, "escape")
         await pilot.pause(0.1)
-        assert "step" in footer()
+        assert not dimmed()
         # a dialog over the main screen, closed again: the keys come back as they were
         await press(pilot, "i")
         await press(pilot, "escape")
         await pilot.pause(0.1)
-        assert footer()[:3] == ["run", "step", "reset"]
+        assert footer()[:3] == ["run", "step", "reset"] and not dimmed()
