@@ -25,6 +25,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
+from textual.message import Message
 from textual.widgets import Input, OptionList, Select, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -68,6 +69,16 @@ PATH = (255, 255, 255)
 START = (0, 229, 255)
 NOW = (255, 82, 82)
 MINIMUM = (118, 255, 3)
+
+
+class AutoRunEnded(Message):
+    """Auto-run stopped by itself: the budget was reached, the run converged or diverged. Posted
+    by the training thread, which never waits for the UI: quitting waits for every worker, and
+    one blocked in `call_from_thread` as the app closed held the app open."""
+
+    def __init__(self, worker: Worker, state: str, message: str) -> None:
+        super().__init__()
+        self.worker, self.state, self.message = worker, state, message
 
 
 class PlaygroundCommands(Provider):
@@ -135,6 +146,7 @@ class PlaygroundApp(App[None]):
         self.race: Race | None = None  # compare mode: two or more lanes; None for a single run
         self._step_lock = threading.Lock()  # held by auto-run around each step, so that no step falls between a pause and a reset
         self.running = False
+        self._train: Worker | None = None  # the auto-run under way, if any
         self.speed_index = DEFAULT_SPEED
         self.state = "paused"
         self.message = ""
@@ -572,7 +584,7 @@ class PlaygroundApp(App[None]):
             self._pause("paused")
             self.message = "paused for the sweep; space goes on"
         start = self.run_.start if self.run_ is not None else None
-        self.push_screen(SweepScreen(self.scenario, self.config, start))
+        self.push_screen(SweepScreen(self.scenario, self.config, start, ready=lambda: self.run_ is not None or self.engine_error is not None))
 
     def action_export(self) -> None:
         """Write the run (or every lane of a race) to a JSON or CSV file."""
@@ -692,7 +704,7 @@ class PlaygroundApp(App[None]):
         self.running = True
         self.state = "running"
         self.rate = None
-        self._auto_run(budget)
+        self._train = self._auto_run(budget)
         self._changed()
 
     def _pause(self, state: str) -> None:
@@ -702,10 +714,13 @@ class PlaygroundApp(App[None]):
         self.rate = None
         self._changed()
 
-    def _auto_stopped(self, state: str, message: str) -> None:
-        if not self.running:
+    @on(AutoRunEnded)
+    def _auto_stopped(self, event: AutoRunEnded) -> None:
+        state, message = event.state, event.message
+        if not self.running or event.worker is not self._train:  # paused, or a newer run goes on
             return
         self.running = False
+        event.worker.cancel()  # it has ended (or ends at its next step)
         self.state = state
         self.rate = None
         if message:
@@ -727,7 +742,7 @@ class PlaygroundApp(App[None]):
             if budget is not None:
                 n = min(n, budget - run.step_count)
                 if n <= 0:
-                    self.call_from_thread(self._auto_stopped, "paused", f"reached the budget of {budget} steps; space goes on")
+                    self.post_message(AutoRunEnded(worker, "paused", f"reached the budget of {budget} steps; space goes on"))
                     return
             t0 = time.perf_counter()
             # one step at a time, so a pause takes effect after the current step: while the UI
@@ -745,7 +760,7 @@ class PlaygroundApp(App[None]):
                 rate_time, rate_steps = t1, run.step_count
             stop = stop_state(run)
             if stop is not None:
-                self.call_from_thread(self._auto_stopped, *stop)
+                self.post_message(AutoRunEnded(worker, *stop))
                 return
             if speed is not None:
                 next_time += n / speed

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -40,9 +41,13 @@ def _fmt(v: float) -> str:
 class SweepScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "cancel and close", priority=True)]
 
-    def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None) -> None:
+    def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, ready: Callable[[], bool] = lambda: True) -> None:
+        """`ready` says whether torch is loaded: until then the sweep waits (a worker thread that
+        waited for the import would hold up quitting, which waits for every worker)."""
         super().__init__()
         self.scenario = scenario
+        self.ready = ready
+        self._waiting: tuple[list[float], RunConfig] | None = None  # a sweep to start once ready
         self.config = config
         self.start = start
         lr = float(config.hyper.get("lr") or 1e-3)
@@ -96,8 +101,15 @@ class SweepScreen(ModalScreen[None]):
         self.error = ""
         self.workers.cancel_group(self, "sweep")
         self.rates, self.points, self.done, self._drawn = rates, [], False, -1
-        self._sweep(rates, replace(self.config, steps=self.steps))
+        self._waiting = (rates, replace(self.config, steps=self.steps))
+        self._start_when_ready()
         self._redraw()
+
+    def _start_when_ready(self) -> None:
+        if self._waiting is not None and self.ready():
+            rates, config = self._waiting
+            self._waiting = None
+            self._sweep(rates, config)
 
     def _read_fields(self) -> None:
         def number(name: str) -> float:
@@ -143,6 +155,7 @@ class SweepScreen(ModalScreen[None]):
             self.done = True
 
     def cancel(self) -> None:
+        self._waiting = None
         self.workers.cancel_group(self, "sweep")
 
     def action_close(self) -> None:
@@ -162,6 +175,10 @@ class SweepScreen(ModalScreen[None]):
     # ------------------------------------------------------------ drawing
 
     def _tick(self) -> None:
+        if self._waiting is not None:
+            self._start_when_ready()
+            if self._waiting is None:
+                self._show_status()
         if len(self.points) != self._drawn or self.error:
             self._redraw()
 
@@ -209,6 +226,8 @@ class SweepScreen(ModalScreen[None]):
         parts = [f"{len(points)} / {len(self.rates)} points"]
         if self.done:
             parts[0] += " · done"
+        elif self._waiting is not None:
+            parts[0] += " · waiting for torch to load"
         elif self.rates and not self.error:
             parts[0] += " · running"
         good = [p for p in points if not p.diverged and math.isfinite(p.final_loss)]

@@ -158,3 +158,25 @@ async def test_keys_typed_just_after_q_end_the_app_cleanly() -> None:
             send_key(app, "s")
     # run_test raises the app's exception as it closes; this says which one if it does not
     assert app._exception is None and app.return_code == 0
+
+
+async def test_a_late_end_of_run_notice_does_not_stop_the_run_after_it() -> None:
+    """The training thread says it stopped (budget, convergence) without waiting for the UI; a
+    notice that arrives after space started another run must leave that run going."""
+    from playground.app import AutoRunEnded
+
+    async with open_app("rosenbrock", steps=10_000_000) as (app, pilot):
+        await press(pilot, "space")
+        await wait_until(pilot, lambda: app.run_.step_count > 0)
+        earlier = app._train
+        await press(pilot, "space", "space")  # pause, and run again: a new worker
+        await wait_until(pilot, lambda: app.running and app._train is not earlier)
+        app.post_message(AutoRunEnded(earlier, "paused", "reached the budget of 10 steps"))
+        await pilot.pause(0.3)
+        made = app.run_.step_count
+        await pilot.pause(0.3)
+        assert app.running and app.run_.step_count > made and "reached the budget" not in status(app)
+        app.post_message(AutoRunEnded(app._train, "converged", "converged: the loss stopped falling"))
+        await wait_until(pilot, lambda: not app.running, what="the current run's own notice to stop it")
+        assert "converged" in status(app)
+        await wait_stopped(pilot, app)

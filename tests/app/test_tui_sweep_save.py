@@ -73,6 +73,26 @@ async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks
         assert app.run_.step_count == 1  # the main keys act again
 
 
+async def test_a_sweep_opened_while_torch_loads_waits_for_it_and_then_runs() -> None:
+    """w before the engine is there: the screen opens at once and says it waits; no worker
+    thread waits for torch meanwhile (quitting waits for every worker); the sweep starts once
+    the engine is ready."""
+    scenario = scenarios.load("rosenbrock")
+    app = PlaygroundApp(scenario, load_engine=False)  # the engine never loads by itself here
+    async with app.run_test(size=(120, 40)) as pilot:
+        await press(pilot, "w")
+        screen = app.screen
+        assert isinstance(screen, SweepScreen)
+        await pilot.pause(0.3)
+        assert "waiting for torch to load" in sweep_status(screen)
+        assert not [w for w in app.workers if w.group == "sweep"] and not screen.points
+        app.run_ = Run(scenario, resolve(scenario), compact=True)  # what the loading thread hands over
+        await wait_until(pilot, lambda: len(screen.points) >= 2, what="the sweep to start once torch is there")
+        assert "waiting" not in sweep_status(screen)
+        await press(pilot, "escape")
+        assert len(app.screen_stack) == 1
+
+
 async def test_escape_cancels_a_sweep_under_way_and_closes_the_screen(monkeypatch: pytest.MonkeyPatch) -> None:
     import playground.engine
 
