@@ -257,10 +257,11 @@ class PlaygroundApp(App[None]):
                 self.call_from_thread(self._say, f"error: {type(exc).__name__}: {exc}".splitlines()[0][:200])
 
     def _engine_ready(self, run: Run) -> None:
-        # torch, Textual and the app are loaded: some 185,000 objects that live as long as the
-        # process. Out of the collector's sight, its full passes take milliseconds instead of
-        # 0.15-0.25 s, a stutter every few seconds of auto-run that stopped training and frames.
-        gc.freeze()
+        if not gc.get_freeze_count():
+            # torch, Textual and the app are loaded: some 185,000 objects that live as long as
+            # the process. Out of the collector's sight, its full passes take milliseconds
+            # instead of 0.15-0.25 s, a stutter every few seconds of auto-run.
+            gc.freeze()
         if run.scenario is not self.scenario:  # the scenario changed while torch loaded
             from playground.engine import Run as RunClass
 
