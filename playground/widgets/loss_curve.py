@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from playground.history import downsample
-from playground.widgets.map_plot import Area, _Cells, build_matrix, fg_style, nice_ticks, thin_polyline
+from playground.widgets.map_plot import Area, _Cells, build_matrix, fg_style, nice_ticks, repaint_rows, thin_polyline
 
 LOSS, ACCURACY, EVENT, LR = 3, 6, 5, 2  # ANSI colours: orange (the theme's yellow), cyan, magenta, green
 _COLOUR_STYLE: dict[Any, Any] = {c: fg_style(c) for c in (LOSS, ACCURACY, EVENT, LR)}
@@ -77,9 +77,8 @@ class LossCurve(PlotextPlot):
         scene = self._make_scene(self.size.width, self.size.height)
         if scene.key == self._drawn or hold:
             return False
-        self._scene = scene
-        self._strips = None
-        self.refresh()
+        before, self._scene, self._strips = self._strips, scene, None
+        repaint_rows(self, before, self._frame)
         return True
 
     def drop_cache(self) -> None:

@@ -12,7 +12,8 @@ What keeps a frame cheap:
 - plotext gets only the points that change the picture: consecutive points in the same dot, and
   points in the middle of a straight run of dots, are left out (a plotext build costs about
   20 microseconds a point);
-- rows the lines and markers do not touch reuse their cached strips.
+- rows the lines and markers do not touch reuse their cached strips;
+- Textual repaints only the rows that changed (`repaint_rows`), usually one or two a frame.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from rich.color import Color
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.geometry import Region
 from textual.message import Message
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
@@ -102,6 +104,31 @@ def thin_polyline(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return keep[bend]
 
 
+def repaint_rows(widget: Any, before: tuple[object, list[Strip]] | None, frame: Callable[[], list[Strip]]) -> None:
+    """Draw the widget's new frame now and ask Textual to repaint only the rows that changed.
+    A new frame usually moves the path's tip and a marker by a cell: repainting the whole
+    plot 20 times a second took most of the UI thread's time while auto-running, which the
+    training thread then waited for. `before` is the (state, strips) on screen, if any."""
+    if before is None:
+        widget.refresh()
+        return
+    rows = frame()
+    old = before[1]
+    if len(old) != len(rows) or widget._strips[0] != before[0]:
+        widget.refresh()
+        return
+    changed = [y for y, (a, b) in enumerate(zip(old, rows)) if a is not b and a != b]
+    width = widget.size.width
+    start = None
+    for y in [*changed, None]:
+        if start is not None and (y is None or y != last + 1):
+            widget.refresh(Region(0, start, width, last + 1 - start))
+            start = None
+        if y is not None:
+            start = y if start is None else start
+            last = y
+
+
 class MapPlot(PlotextPlot):
     """A 2D map with fixed axes: nothing jumps while the path grows."""
 
@@ -160,9 +187,8 @@ class MapPlot(PlotextPlot):
             return False
         if hold:
             return False
-        self._scene = scene
-        self._strips = None
-        self.refresh()
+        before, self._scene, self._strips = self._strips, scene, None
+        repaint_rows(self, before, self._frame)
         return True
 
     def drop_cache(self) -> None:

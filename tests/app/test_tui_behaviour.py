@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import pytest
 from tui_helpers import main_screen, open_app, press, resize, shown_step, status, type_into, wait_stopped, wait_until
 
 from playground.app import SPEEDS
@@ -147,3 +148,22 @@ async def test_resizing_while_running() -> None:
         assert app.running and app.run_.step_count > 0
         await press(pilot, "space")
         await wait_stopped(pilot, app)
+
+
+@pytest.mark.parametrize("name", ["rosenbrock", "moons"])
+async def test_plots_repainted_row_by_row_while_running_show_what_a_full_repaint_shows(name) -> None:  # noqa: ANN001
+    """While auto-running, the map and the loss curve ask Textual to repaint only the rows that
+    changed: the screen must end up as a full repaint of the same frame would draw it."""
+    async with open_app(name, steps=10_000_000) as (app, pilot):
+        plots = [main_screen(app).query_one(MapPlot), main_screen(app).query_one(LossCurve)]
+        await press(pilot, "space")
+        await wait_until(pilot, lambda: app.run_.step_count > 300)
+        await press(pilot, "space")
+        await wait_stopped(pilot, app)
+        await pilot.pause(0.2)
+        shown = app.export_screenshot()
+        for plot in plots:
+            plot.refresh()  # every row drawn again from the frame
+        await pilot.pause(0.2)
+        assert app.export_screenshot() == shown
+        assert all(plot._strips is not None for plot in plots)
