@@ -1,5 +1,7 @@
-"""Guards for Textual 8.2.8 bugs the app can reach by a key. Kept in one place, each with the
-key that reaches it, so they can go when Textual fixes them (textual is pinned in pyproject)."""
+"""Guards for Textual 8.2.8 bugs the app can reach by a key, and for costs a burst of keys
+makes add up (a layout or a repaint of the whole screen where one widget changed). Kept in one
+place, each with the key that reaches it, so they can go when Textual changes (textual is
+pinned in pyproject)."""
 
 from __future__ import annotations
 
