@@ -51,6 +51,13 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+def _picker(options: list[tuple[str, str]], value: str, id: str, disabled: bool = False) -> Select[str]:
+    """A dropdown whose open list leaves letters to the app's keys (q quits, s steps) rather
+    than searching itself with them: a list left open swallowed them, which looked like a hung
+    app. Arrows, enter and escape pick and close; only a text field takes letters."""
+    return Select(options, value=value, allow_blank=False, id=id, disabled=disabled, compact=True, type_to_search=False)
+
+
 class ControlPanel(VerticalScroll):
     """Everything a person can set, top to bottom in the order they usually set it."""
 
@@ -84,15 +91,15 @@ class ControlPanel(VerticalScroll):
         if self.scenario.name not in names:
             names.append(self.scenario.name)
         yield self._heading("Scenario")
-        yield Select([(n, n) for n in names], value=self.scenario.name, allow_blank=False, id="pick-scenario", compact=True)
+        yield _picker([(n, n) for n in names], self.scenario.name, "pick-scenario")
         yield self._heading("Optimizer")
-        yield Select([(f"{s.torch_name}", s.name) for s in OPTIMIZERS.values()], value=self.config.optimizer, allow_blank=False, id="pick-optimizer", compact=True)
+        yield _picker([(f"{s.torch_name}", s.name) for s in OPTIMIZERS.values()], self.config.optimizer, "pick-optimizer")
         yield self._heading("Loss")
-        yield Select(self._loss_options(), value=self.config.loss or "surface", allow_blank=False, id="pick-loss", disabled=self.scenario.kind == "surface", compact=True)
+        yield _picker(self._loss_options(), self.config.loss or "surface", "pick-loss", disabled=self.scenario.kind == "surface")
         yield Static("a surface is its own loss", id="loss-note", classes="note")
         yield Vertical(id="hyper")
         yield self._heading("Learning-rate schedule")
-        yield Select([(name, name) for name in SCHEDULES], value=self.config.schedule, allow_blank=False, id="pick-schedule", compact=True)
+        yield _picker([(name, name) for name in SCHEDULES], self.config.schedule, "pick-schedule")
         yield Static("", id="schedule-note", classes="note")
         yield Vertical(id="schedule-fields")
         yield Vertical(id="run-fields")

@@ -7,7 +7,8 @@ import threading
 import time
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Select
+from textual.widgets._select import SelectOverlay
 from tui_helpers import key_latency, main_screen, open_app, press, shown_step, status, wait_stopped, wait_until
 
 import playground.engine
@@ -239,6 +240,26 @@ async def test_q_quits_but_not_from_a_field() -> None:
         await press(pilot, "escape", "q")
         await pilot.pause(0.05)
         assert app._exit
+    assert app.return_code == 0
+
+
+async def test_an_open_dropdown_leaves_the_letters_to_the_app() -> None:
+    """An open list would otherwise take letters as a search: s, then q, did nothing, and the
+    footer dimmed nearly every key until the list closed."""
+    async with open_app("rosenbrock") as (app, pilot):
+        screen = main_screen(app)
+        pick = screen.query_one("#pick-schedule", Select)
+        pick.focus()
+        await press(pilot, "enter")
+        await wait_until(pilot, lambda: pick.expanded and isinstance(app.focused, SelectOverlay), what="the list to open")
+        assert not {str(k.description) for k in screen.query("FooterKey") if k.has_class("-disabled")}
+        await press(pilot, "s")
+        await wait_until(pilot, lambda: shown_step(app) == 1, what="s to step with the list open")
+        assert pick.value == "constant"  # the letter picked nothing
+        await press(pilot, "escape")
+        await wait_until(pilot, lambda: not pick.expanded, what="escape to close the list")
+        await press(pilot, "enter", "q")
+        await wait_until(pilot, lambda: app._exit, what="q to quit with the list open")
     assert app.return_code == 0
 
 
