@@ -14,6 +14,7 @@ import asyncio
 import datetime
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -219,8 +220,6 @@ def tmux_screen(sock: str) -> str:
 def live_in_a_terminal(rounds: int, seconds: float = 4.0) -> dict[str, float]:
     """The whole program in a real terminal (tmux, 120x40): auto-run at top speed, over a bare
     loop's process measured just before and just after (these machines' speed drifts)."""
-    import re
-
     folder = Path(tempfile.mkdtemp())
     (folder / "slow.toml").write_text(SLOW_SCENARIO)
     (folder / "bare.py").write_text(BARE_RATE)
@@ -264,8 +263,6 @@ def live_in_a_terminal(rounds: int, seconds: float = 4.0) -> dict[str, float]:
 
 
 def startup(rounds: int) -> dict[str, float]:
-    import re
-
     firsts, imports = [], []
     for i in range(rounds):
         sock = f"bench-{os.getpid()}-{i}"
@@ -273,8 +270,7 @@ def startup(rounds: int) -> dict[str, float]:
         subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "120", "-y", "40", f"{PLAYGROUND} rosenbrock"], check=True)
         first = float("inf")
         while time.perf_counter() - t0 < 30:
-            screen = subprocess.run(["tmux", "-L", sock, "capture-pane", "-p"], capture_output=True, text=True).stdout
-            if re.search(r"\bstep 0\b", screen):
+            if re.search(r"\bstep 0\b", tmux_screen(sock)):
                 first = time.perf_counter() - t0
                 break
             time.sleep(0.02)
