@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from typing import Any
 
 import numpy as np
@@ -119,14 +120,9 @@ def repaint_rows(widget: Any, before: tuple[object, list[Strip]] | None, frame: 
         return
     changed = [y for y, (a, b) in enumerate(zip(old, rows)) if a is not b and a != b]
     width = widget.size.width
-    start = None
-    for y in [*changed, None]:
-        if start is not None and (y is None or y != last + 1):
-            widget.refresh(Region(0, start, width, last + 1 - start))
-            start = None
-        if y is not None:
-            start = y if start is None else start
-            last = y
+    for _, run in groupby(enumerate(changed), lambda iy: iy[1] - iy[0]):  # runs of adjacent rows
+        ys = [y for _, y in run]
+        widget.refresh(Region(0, ys[0], width, len(ys)))
 
 
 class MapPlot(PlotextPlot):
