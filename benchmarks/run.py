@@ -36,9 +36,9 @@ for i in range(int(sys.argv[1])):
 """
 
 
-def wall(cmd: list[str]) -> float:
+def wall(cmd: list[str], env: dict[str, str] | None = None) -> float:
     t = time.perf_counter()
-    subprocess.run(cmd, capture_output=True, check=True)
+    subprocess.run(cmd, capture_output=True, check=True, env=env)
     return time.perf_counter() - t
 
 
@@ -50,14 +50,17 @@ def peak_mb(cmd: list[str]) -> float:
 # ------------------------------------------------------------------ 1. engine overhead
 
 
-def engine_overhead(rounds: int) -> dict[str, float]:
+def engine_overhead(rounds: int, plain: bool = False) -> dict[str, float]:
+    """`plain`: with PLAYGROUND_PLAIN_TORCH=1, the engine on torch's public API only (what it
+    falls back to on a torch it was not written for)."""
+    env = dict(os.environ, PLAYGROUND_PLAIN_TORCH="1") if plain else None
     bare = Path(tempfile.mkdtemp()) / "bare.py"
     bare.write_text(BARE_SURFACE)
     ratios, overhead = [], []
     for _ in range(rounds):
-        a20 = wall([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "20000"])
+        a20 = wall([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "20000"], env)
         b20 = wall([sys.executable, str(bare), "20000"])
-        a2 = wall([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "2000"])
+        a2 = wall([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "2000"], env)
         b2 = wall([sys.executable, str(bare), "2000"])
         ratios.append((a20 - a2) / (b20 - b2))
         overhead.append(((a20 - a2) - (b20 - b2)) / 18000 * 1e6)
@@ -91,7 +94,8 @@ def bare_rate_in_process(seconds: float = 1.5) -> float:
 
 async def live(seconds: float) -> dict[str, float]:
     from playground import scenarios
-    from playground.app import SPEEDS, PlaygroundApp
+    from playground.app import PlaygroundApp
+    from playground.session import SPEEDS
     from playground.engine import Run
     from playground.settings import resolve
 
@@ -100,15 +104,15 @@ async def live(seconds: float) -> dict[str, float]:
     app = PlaygroundApp(s, load_engine=False)
     async with app.run_test(size=(120, 40)) as pilot:
         app.set_run(Run(s, config))
-        app.speed_index = len(SPEEDS) - 1
+        app.session.speed_index = len(SPEEDS) - 1
         await pilot.pause()
-        frames0, t0 = app.frames, time.perf_counter()
+        frames0, t0 = app.main.frames, time.perf_counter()
         await pilot.press("space")
         await asyncio.sleep(seconds)
         await pilot.press("space")
         dt = time.perf_counter() - t0
-        steps, frames = app.run_.step_count, app.frames - frames0  # type: ignore[union-attr]
-        await app.workers.wait_for_complete()
+        steps, frames = app.session.step_count, app.main.frames - frames0
+        app.session.wait_stopped()
     return {"steps_per_s": steps / dt, "fps": frames / dt}
 
 
@@ -116,7 +120,8 @@ async def pause_latency(pauses: int = 7) -> dict[str, float]:
     """Space while auto-running at top speed: from the pause (the key's action) to the end of
     the last step the training thread makes, so the pilot's own overhead does not count."""
     from playground import scenarios
-    from playground.app import SPEEDS, PlaygroundApp
+    from playground.app import PlaygroundApp
+    from playground.session import SPEEDS
     from playground.engine import Run
     from playground.settings import resolve
 
@@ -127,8 +132,8 @@ async def pause_latency(pauses: int = 7) -> dict[str, float]:
     async with app.run_test(size=(120, 40)) as pilot:
         run = Run(s, config)
         app.set_run(run)
-        app.speed_index = len(SPEEDS) - 1
-        step, pause = run.step, app._pause
+        app.session.speed_index = len(SPEEDS) - 1
+        step, pause = run.step, app.session.pause
         ended: list[float] = []
         paused_at: list[float] = []
 
@@ -137,18 +142,18 @@ async def pause_latency(pauses: int = 7) -> dict[str, float]:
             ended.append(time.perf_counter())
             return done
 
-        def timed_pause(state: str) -> None:
+        def timed_pause(message: str | None = None) -> None:
             paused_at.append(time.perf_counter())
-            pause(state)
+            pause(message)
 
         run.step = timed_step  # type: ignore[method-assign]
-        app._pause = timed_pause  # type: ignore[method-assign]
+        app.session.pause = timed_pause  # type: ignore[method-assign]
         await pilot.pause()
         for _ in range(pauses):
             await pilot.press("space")
             await asyncio.sleep(0.4)  # long enough for the adaptive slices to reach their size
             await pilot.press("space")
-            await app.workers.wait_for_complete()
+            app.session.wait_stopped()
             late.append(max(ended[-1] - paused_at[-1], 0.0))
     return {"ms": statistics.median(late) * 1e3, "max_ms": max(late) * 1e3}
 
@@ -169,21 +174,21 @@ async def redraw(history: int) -> dict[str, float]:
         run.step(history)
         app.set_run(run)
         await pilot.pause()
-        plot, curve = app.query_one(MapPlot), app.query_one(LossCurve)
+        plot, curve = app.main.query_one(MapPlot), app.main.query_one(LossCurve)
         for _ in range(15):
             # everything built again (plotext's builds, the map's colours, the strips), as
             # after a new scenario: the widgets would skip a redraw of what did not change
             plot.drop_cache()
             curve.drop_cache()
             t = time.perf_counter()
-            app._redraw(force=True)
+            app.main.redraw(force=True)
             plot.render()
             curve.render()
             times.append(time.perf_counter() - t)
         unchanged = []
         for _ in range(15):  # a frame where the history did not move by a dot
             t = time.perf_counter()
-            app._redraw(force=True)
+            app.main.redraw(force=True)
             plot.render()
             curve.render()
             unchanged.append(time.perf_counter() - t)
@@ -302,7 +307,7 @@ async def main(n):
         done, small = 0, None
         while done < n:
             done += run.step(min(50_000, n - done, 2000 - done if done < 2000 else n))
-            app._redraw(force=True)
+            app.main.redraw(force=True)
             await pilot.pause()
             if done == 2000:
                 small = rss_mb()
@@ -394,6 +399,8 @@ def main() -> int:
 
     e = engine_overhead(args.rounds)
     row("engine step vs bare torch loop (20k minus 2k steps, whole processes)", f"{e['ratio']:.2f}x, {e['us_per_step']:+.0f} us/step", "<= 1.05x", e["ratio"] <= 1.05)
+    p = engine_overhead(args.rounds, plain=True)
+    row("the same on torch's public API only (PLAYGROUND_PLAIN_TORCH=1)", f"{p['ratio']:.2f}x, {p['us_per_step']:+.0f} us/step", "<= 1.5x", p["ratio"] <= 1.5)
     lives, bares = [], []
     for _ in range(args.rounds):  # in turns: the machine's speed drifts between them
         bares.append(bare_rate_in_process())

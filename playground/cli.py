@@ -12,7 +12,7 @@ import sys
 from typing import Any, NoReturn
 
 from playground import __version__
-from playground.errors import ConfigError, PlaygroundError
+from playground.errors import ConfigError, InternalError, PlaygroundError
 
 COMMANDS = ("list", "check", "run", "compare", "sweep")
 EPILOG = """commands:
@@ -470,6 +470,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # noqa: BLE001 - a bug of ours: said as one, the traceback kept
+        error = InternalError(exc)
+        print(f"playground: internal error: {error} (a bug in playground, not in your input; traceback in {error.path})", file=sys.stderr)
+        return 70  # EX_SOFTWARE
 
 
 def entry() -> None:

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from playground import torch_internals
 from playground.datasets import Points
 from playground.errors import ConfigError
 from playground.history import History
@@ -43,57 +44,16 @@ ACTIVATIONS = {
 }
 
 
-def _skip_compile_hooks() -> None:
-    """We never use torch.compile, yet torch.optim imports torch._dynamo (seconds of imports on
-    a slow machine) the first time an optimizer is built or stepped, only to mark functions as
-    not-to-be-compiled. Outside compilation those marks change nothing, so record them as
-    already made. Guarded: if torch's internals differ, this does nothing."""
-    try:
-        from torch._compile import _disable_dynamo
-    except ImportError:
-        return
-    marker = _disable_dynamo(lambda: None).__code__
-    for cls in (torch.optim.Optimizer, *(getattr(torch.optim, n) for n in dir(torch.optim))):
-        if not isinstance(cls, type):
-            continue
-        for fn in vars(cls).values():
-            inner = getattr(fn, "__wrapped__", None)
-            if getattr(fn, "__code__", None) is marker and inner is not None:
-                inner.__dynamo_disable = inner
-
-
-def _plain_step(optimizer: torch.optim.Optimizer) -> Any:
-    """optimizer.step without torch.compile's wrapper, which imports torch._dynamo on first use
-    for a graph break that means nothing in eager mode. The wrapper's other work (switching off
-    autograd, unless the optimizer is `differentiable`) is kept. Optimizers whose step is not
-    wrapped that way (LBFGS) keep their own step."""
-    from torch.optim.optimizer import _use_grad_for_differentiable
-
-    marker = _use_grad_for_differentiable(lambda self: None).__code__
-    fn = type(optimizer).step
-    while fn is not None and getattr(fn, "__code__", None) is not marker:
-        fn = getattr(fn, "__wrapped__", None)
-    raw = getattr(fn, "__wrapped__", None) if fn is not None else None
-    if raw is None or optimizer.defaults.get("differentiable"):
-        return optimizer.step
-
-    def step(closure: Any = None) -> Any:
-        with torch.no_grad():
-            return raw(optimizer, closure)
-
-    return step
-
-
-_skip_compile_hooks()
+torch_internals.skip_compile_hooks()
 
 
 def warm_up() -> None:
-    """Take torch's one-time costs now: the first optimizer step imports torch._dynamo (seconds
+    """Take torch's one-time costs now: the first optimizer step imports dynamo, torch.compile's machinery (seconds
     on a slow machine). The TUI calls this in its loading thread, before anyone presses a key."""
     p = torch.zeros(1, requires_grad=True)
     opt = torch.optim.SGD([p], lr=0.0)
     (p * 1.0).sum().backward()
-    _plain_step(opt)()
+    torch_internals.plain_step(opt)()
 
 
 def build_model(scenario: Scenario, inputs: int, outputs: int) -> nn.Sequential:
@@ -176,7 +136,7 @@ class Run:
         except (ValueError, TypeError) as exc:  # torch's own checks, beyond the registry's
             raise ConfigError(config.optimizer, str(exc)) from None
         self._scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
-        self._step = self._update(_plain_step(self.optimizer))
+        self._step = self._update(torch_internals.plain_step(self.optimizer))
         if self.scenario.kind != "surface":
             assert config.loss is not None
             self._loss_fn = get_loss(self.scenario.kind, config.loss).function()
@@ -257,6 +217,8 @@ class Run:
                 else:
                     done = self._steps_dataset(n)
             except Exception as exc:  # an optimizer or a formula that raises: stop, say why
+                if _our_bug(exc):  # not how the run ended: a bug, said as one by the caller
+                    raise
                 done = self.history.steps - before  # the updates recorded before it raised
                 self._stop(_raised(exc))
             self.elapsed += time.perf_counter() - t0
@@ -313,7 +275,7 @@ class Run:
         grads = [p.grad for p in self._params if p.grad is not None]
         if not grads:
             return 0.0
-        return math.hypot(*torch.stack(torch._foreach_norm(grads)).tolist())
+        return math.hypot(*torch.stack(torch_internals.grad_norms(grads)).tolist())
 
     def _forward(self, x: torch.Tensor) -> torch.Tensor:
         """The model on `x` through the layers' own forward, without nn.Module's hook dispatch on
@@ -398,7 +360,7 @@ class Run:
             with torch.inference_mode():
                 parts = [loss]
                 grads = [p.grad for p in self._params if p.grad is not None] if minibatch_norm is None else []
-                parts += torch._foreach_norm(grads) if grads else []
+                parts += torch_internals.grad_norms(grads) if grads else []
                 if h.accuracy is not None:
                     parts.append((out.argmax(1) == self._y).sum())
                     if h.test_accuracy is not None:
@@ -458,7 +420,7 @@ class Run:
             if config.clip != old.clip:
                 parts.append(f"clip {_fmt(config.clip) if config.clip else 'off'}")
                 changed["clip"] = config.clip
-            self._step = self._update(_plain_step(self.optimizer))
+            self._step = self._update(torch_internals.plain_step(self.optimizer))
             if config.batch_size != old.batch_size:
                 parts.append(f"batch size {config.batch_size or 'full'}")
             if config.steps != old.steps:
@@ -546,6 +508,22 @@ class Curvature:
             return cls(h, low, high, quadratic, None, None, None)
         k = high / low
         return cls(h, low, high, quadratic, k, (2 / (math.sqrt(low) + math.sqrt(high))) ** 2, ((math.sqrt(k) - 1) / (math.sqrt(k) + 1)) ** 2)
+
+
+_HERE = __file__.rsplit("/", 1)[0] + "/"
+_FORMULA = _HERE + "formula.py"
+
+
+def _our_bug(exc: BaseException) -> bool:
+    """Raised by the playground's own code (the innermost frame is ours), not by torch, an
+    optimizer or a scenario's formula: a bug to report, not a way for a run to end."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    name = tb.tb_frame.f_code.co_filename
+    return name.startswith(_HERE) and name != _FORMULA
 
 
 def _raised(exc: Exception) -> str:

@@ -57,3 +57,36 @@ def closest(name: str, choices: list[str] | tuple[str, ...]) -> str:
     if match:
         return f"did you mean {match[0]!r}?"
     return "choose from " + ", ".join(choices)
+
+
+class InternalError(Exception):
+    """A bug of ours, met while doing what a person asked: never shown as their fault or as a
+    result. `path` holds the traceback."""
+
+    def __init__(self, exc: BaseException) -> None:
+        self.path = report_internal(exc)
+        super().__init__(one_line(f"{type(exc).__name__}: {exc}"))
+
+
+def report_internal(exc: BaseException) -> str:
+    """Write `exc`'s traceback to a file a person can find and send (the user cache folder,
+    else the temporary one); returns its path."""
+    import os
+    import tempfile
+    import time
+    import traceback
+    from pathlib import Path
+
+    text = "".join(traceback.format_exception(exc))
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "playground"
+    name = f"internal-error-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.txt"
+    for folder in (base, Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / name
+            with open(path, "a", encoding="utf-8") as out:
+                out.write(text)
+            return str(path)
+        except OSError:
+            continue
+    return "(nowhere: no folder could be written)"

@@ -8,7 +8,10 @@ with no doubling copies, and a full block never changes again, so readers on ano
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -16,26 +19,73 @@ BLOCK = 8192
 
 
 class Series:
-    """An append-only column of float values (float64 unless told otherwise)."""
+    """An append-only column of float values, exact to float64.
 
-    __slots__ = ("_blocks", "_current", "_fill", "_len", "_dtype", "_summaries")
+    `compact` (the TUI's history, where a million steps must stay within a few tens of MB)
+    keeps full blocks in memory in single precision, for drawing, and writes each one in
+    double precision to a temporary file, which exports and reports read back: what a person
+    saves from the app is the same, to the bit, as what `playground run` prints. The newest
+    block is always in memory in double precision."""
 
-    def __init__(self, dtype: type = np.float64) -> None:
-        self._dtype = dtype
+    __slots__ = ("_blocks", "_current", "_fill", "_len", "_compact", "_spill", "_summaries")
+
+    def __init__(self, compact: bool = False) -> None:
+        self._compact = compact
+        self._spill: Any = None  # compact: the file holding every full block in float64 (made at the first)
         self._blocks: list[np.ndarray] = []
-        self._current = np.empty(BLOCK, dtype)
+        self._current = np.empty(BLOCK, np.float64)
         self._fill = 0
         self._len = 0
         self._summaries: list[np.ndarray] = []  # per full block: (4, BLOCK // SPAN) lo-index, lo, hi-index, hi
 
     def append(self, value: float) -> None:
+        if self._fill == BLOCK:  # the block is retired only now: the newest value stays in `_current`
+            self._retire()
         self._current[self._fill] = value
         self._fill += 1
         self._len += 1
-        if self._fill == BLOCK:
-            self._blocks.append(self._current)
-            self._current = np.empty(BLOCK, self._dtype)
-            self._fill = 0
+
+    def set_last(self, value: float) -> None:
+        """Replace the newest value (a setting changed what the current point records)."""
+        if self._len:
+            self._current[self._fill - 1] = value
+
+    def _retire(self) -> None:
+        block = self._current
+        if self._compact:
+            self._write(block)
+            kept = block.astype(np.float32)
+        else:
+            kept = block
+        self._current = np.empty(BLOCK, np.float64)
+        self._fill = 0
+        self._blocks.append(kept)
+
+    def _write(self, block: np.ndarray) -> None:
+        if self._spill is False:  # a write failed before: single precision from here on
+            return
+        try:
+            if self._spill is None:
+                self._spill = tempfile.TemporaryFile(prefix="playground-history-")
+            self._spill.write(block.tobytes())
+            self._spill.flush()
+        except OSError:
+            self._spill = False
+
+    def _exact_block(self, b: int) -> np.ndarray:
+        """Full block `b` in float64: from memory, or from the spill file."""
+        block = self._blocks[b]
+        if block.dtype == np.float64:
+            return block
+        spill = self._spill
+        if spill:
+            try:
+                raw = os.pread(spill.fileno(), BLOCK * 8, b * BLOCK * 8)
+                if len(raw) == BLOCK * 8:
+                    return np.frombuffer(raw, dtype=np.float64)
+            except OSError:
+                pass
+        return block.astype(np.float64)
 
     def __len__(self) -> int:
         return self._len
@@ -51,16 +101,17 @@ class Series:
         if not 0 <= i < self._len:
             raise IndexError(i)
         b, r = divmod(i, BLOCK)
-        block = self._blocks[b] if b < len(self._blocks) else self._current
+        block = self._exact_block(b) if b < len(self._blocks) else self._current
         return float(block[r])
 
     def array(self, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """A copy of values [start, stop) as one numpy array."""
+        """A copy of values [start, stop) as one numpy array, exact (float64)."""
         n = self._len if stop is None else min(stop, self._len)
         if start >= n:
             return np.empty(0)
         first, last = start // BLOCK, (n - 1) // BLOCK
-        parts = [self._blocks[b] if b < len(self._blocks) else self._current for b in range(first, last + 1)]
+        full = len(self._blocks)
+        parts = [self._exact_block(b) if b < full else self._current for b in range(first, last + 1)]
         whole = np.concatenate(parts) if len(parts) > 1 else parts[0]
         offset = first * BLOCK
         return np.array(whole[start - offset : n - offset], dtype=np.float64)
@@ -175,6 +226,17 @@ class Stepwise:
     def __len__(self) -> int:
         return self._len
 
+    def set_last(self, value: float) -> None:
+        """Replace the newest value (a setting changed at the current point)."""
+        if not self._len:
+            return
+        if self._starts and self._starts[-1] == self._len - 1:  # the newest value began a stretch
+            self._starts.pop()
+            self._values.pop()
+        self._len -= 1
+        self._arrays = (np.empty(0, dtype=np.int64), np.empty(0))  # rebuilt at the next read
+        self.append(value)
+
     def last(self) -> float:
         return self._values[-1] if self._values else math.nan
 
@@ -217,6 +279,12 @@ class Ends:
     def __len__(self) -> int:
         return self._len
 
+    def set_last(self, value: float) -> None:
+        if self._len == 1:
+            self._first = value
+        if self._len:
+            self._last = value
+
     def last(self) -> float:
         return self._last
 
@@ -254,18 +322,18 @@ class History:
     @classmethod
     def make(cls, kind: str, test_points: bool, full: bool = True, compact: bool = False) -> History:
         """The columns a run of this kind records; `full=False` keeps only first and last values;
-        `compact` keeps every value in single precision (4 bytes: the TUI, where a million steps
-        must stay within a few tens of MB; the command line keeps double precision)."""
-        wide = np.float32 if compact else np.float64
-        column = (lambda dtype=wide: Series(dtype)) if full else (lambda dtype=None: Ends())
+        `compact` (the TUI, where a million steps must stay within a few tens of MB) draws from
+        single precision and keeps the exact values on disk (see Series)."""
+        column = (lambda: Series(compact=compact)) if full else Ends
         h = cls(loss=column(), grad_norm=column(), lr=Stepwise() if full else Ends())
         if kind == "surface":
             h.x, h.y = column(), column()
         elif kind == "classification":
-            h.accuracy = column(np.float32)
+            h.accuracy = column()
             if test_points:
-                h.test_accuracy = column(np.float32)
+                h.test_accuracy = column()
         return h
+
     events: list[tuple[int, str]] = field(default_factory=list)  # (step, what changed)
 
     @property

@@ -44,6 +44,16 @@ class Race:
         self.lanes = [Run(scenario, c, start, full_history, compact) for c in configs]
         self._reached: list[_Reach] = [_Reach() for _ in self.lanes]
 
+    @classmethod
+    def of(cls, runs: list[Run]) -> Race:
+        """A race of runs already made (a single run is a race of one lane)."""
+        race = cls.__new__(cls)
+        first = runs[0]
+        race.scenario, race.full_history, race.compact = first.scenario, first.full_history, first.compact
+        race.lanes = list(runs)
+        race._reached = [_Reach() for _ in race.lanes]
+        return race
+
     @property
     def start(self) -> tuple[float, float] | None:
         return self.lanes[0].start

@@ -22,7 +22,16 @@ from playground.losses import DEFAULT_LOSS, get_loss
 from playground.optimizers import OPTIMIZERS, all_hyper_names, get_optimizer
 from playground.schedules import parse_schedule
 
-BUNDLED_DIR = Path(__file__).parent / "scenarios"
+
+
+def bundled_dir() -> Path:
+    """The bundled scenarios: in an installed wheel, beside this module; in a checkout (and an
+    editable install), the project's top-level scenarios/ folder."""
+    installed = Path(__file__).parent / "bundled_scenarios"
+    return installed if installed.is_dir() else Path(__file__).resolve().parent.parent / "scenarios"
+
+
+BUNDLED_DIR = bundled_dir()
 KINDS = ("surface", "classification", "regression")
 ACTIVATIONS = ("tanh", "relu", "sigmoid", "gelu", "elu", "leaky_relu", "identity")
 MAX_LAYERS = 8

@@ -50,6 +50,8 @@ class ScheduleSpec:
             return None
         from torch.optim import lr_scheduler
 
+        from playground import torch_internals
+
         kwargs = dict(params)
         length = max(1, budget)
         if self.name == "cosine":
@@ -59,7 +61,7 @@ class ScheduleSpec:
             kwargs["max_lr"] = [g["lr"] for g in optimizer.param_groups]
             kwargs["cycle_momentum"] = False  # never touch the momentum a person set
         scheduler = getattr(lr_scheduler, self.torch_name)(optimizer, **kwargs)
-        optimizer._opt_called = True  # we step the optimizer ourselves; silence torch's order check
+        torch_internals.scheduler_built(optimizer)
         return scheduler
 
     def describe(self, params: dict[str, Any]) -> str:

@@ -29,8 +29,8 @@ async def shoot(name: str, scenario: str, keys: list[str], size: tuple[int, int]
     async with app.run_test(size=size) as pilot:
         app.set_run(Run(s, resolve(s, **config)))  # type: ignore[arg-type]
         if steps:
-            app.run_.step(steps)  # type: ignore[union-attr]
-            app._redraw(force=True)
+            app.session.run.step(steps)  # type: ignore[union-attr]
+            app.main.redraw(force=True)
         for key in keys:
             await pilot.press(key)
         for _ in range(1200):

@@ -7,35 +7,10 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 
+from playground.keys import key_table
 from playground.screens.page import Page
 
-KEYS = """\
-# Keys
-
-| key | what it does |
-|-----|--------------|
-| `space` | run / pause auto-run |
-| `s` | one step (pauses a run first) |
-| `r` | reset to the start, step 0 |
-| `[` / `]` | halve / double the learning rate (applies from the next step) |
-| `-` / `+` | slower / faster auto-run, from 1 step/s up to `max` (as fast as the machine goes) |
-| `l` | loss curve on a log scale, or back to linear |
-| `i` | how the chosen optimizer and loss work |
-| `g` | inside the optimizer: the gradient, the optimizer's state, the curvature and the best lr and momentum for it |
-| `w` | learning-rate sweep: final loss against lr for the current settings |
-| `e` | export the run (every lane in a race) to a `.json` or `.csv` file |
-| `ctrl+s` | save the settings as a scenario file; `playground FILE` reopens it the same way |
-| `c` | compare: race SGD, momentum, Nesterov and Adam from the same start, in lockstep |
-| `a` | add a lane to the race with the selected lane's settings (the race restarts at step 0) |
-| `x` | remove the selected lane; with one lane left, back to a single run |
-| `1` … `6` | select a lane (or click its row in the scoreboard): the settings on the left edit it |
-| `o` | surfaces: back to the scenario's own start point |
-| arrows | surfaces, with the map focused: move the start point (click the map to put it anywhere) |
-| `?` | this help |
-| `ctrl+p` | command palette: switch scenario, optimizer or loss, and more |
-| `tab` / `shift+tab` | move between the settings |
-| `escape` | leave a field; the keys above act again |
-| `q` | quit |
+HELP = "# Keys\n\n" + key_table() + """
 
 # Settings
 
@@ -79,4 +54,4 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Page(KEYS)
+            yield Page(HELP)

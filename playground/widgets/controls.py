@@ -20,9 +20,9 @@ from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS, Hyper, OptimizerSpec
 from playground.scenarios import Entry, Scenario
 from playground.schedules import SCHEDULES, ScheduleSpec
+from playground.session import SCHEDULE_PREFIX
 from playground.settings import RunConfig
 
-SCHEDULE_PREFIX = "sched-"  # schedule parameters' field names, apart from the optimizer's (gamma)
 
 RUN_FIELDS = {
     "batch_size": "batch size (0 = all)",

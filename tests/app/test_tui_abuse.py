@@ -36,7 +36,7 @@ async def _back_to_the_main_view(pilot, app: PlaygroundApp) -> None:
         await press(pilot, "escape")
         await pilot.pause(0.05)
     assert len(app.screen_stack) == 1, app.screen_stack
-    if app.running:
+    if app.session.running:
         await press(pilot, "space")
     await wait_stopped(pilot, app)
 
@@ -49,9 +49,9 @@ async def test_a_thousand_random_keys_while_auto_running(name, tmp_path, monkeyp
         # q is not mashed, but ctrl+p, a few letters and enter can pick the palette's "Quit",
         # which ends the app as asked: count those instead of ending the test with them
         quits: list[int] = []
-        app.action_quit = lambda: quits.append(app.run_.step_count)  # type: ignore[method-assign]
+        app.action_quit = lambda: quits.append(app.session.run.step_count)  # type: ignore[method-assign]
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 0)
+        await wait_until(pilot, lambda: app.session.run.step_count > 0)
         t0 = time.perf_counter()
         for i in range(KEY_COUNT):
             # as fast as a person mashing: each key is handed over, not waited for to the end
@@ -59,7 +59,7 @@ async def test_a_thousand_random_keys_while_auto_running(name, tmp_path, monkeyp
             await pilot._wait_for_screen()
             if i % 250 == 125:
                 await resize(pilot, *rng.choice(SIZES))
-            if i % 100 == 0 and not app.running and rng.random() < 0.5 and len(app.screen_stack) == 1:
+            if i % 100 == 0 and not app.session.running and rng.random() < 0.5 and len(app.screen_stack) == 1:
                 await press(pilot, "space")  # keep training going under the keys, most of the time
         print(f"{KEY_COUNT} keys in {time.perf_counter() - t0:.1f} s; quit asked {len(quits)} times")
         assert app._exception is None, app._exception
@@ -70,7 +70,7 @@ async def test_a_thousand_random_keys_while_auto_running(name, tmp_path, monkeyp
         await wait_until(pilot, lambda: shown_step(app) == 0, what="step 0 after r")
         await press(pilot, "s")
         await wait_until(pilot, lambda: shown_step(app) == 1, what="step 1 after s")
-        assert app.run_.step_count == 1 and "paused" in status(app)
+        assert app.session.run.step_count == 1 and "paused" in status(app)
 
 
 test_a_thousand_random_keys_while_auto_running.seconds = 600  # type: ignore[attr-defined]
@@ -78,7 +78,7 @@ test_a_thousand_random_keys_while_auto_running.seconds = 600  # type: ignore[att
 
 async def test_an_exception_inside_training_pauses_and_shows_it() -> None:
     async with open_app("rosenbrock", steps=10_000_000) as (app, pilot):
-        run = app.run_
+        run = app.session.run
         real_step = run.step
 
         def broken(n: int = 1) -> int:
@@ -88,9 +88,9 @@ async def test_an_exception_inside_training_pauses_and_shows_it() -> None:
 
         run.step = broken
         await press(pilot, "space")
-        await wait_until(pilot, lambda: not app.running, what="the run to pause")
+        await wait_until(pilot, lambda: not app.session.running, what="the run to pause")
         await pilot.pause(0.1)
-        assert app.is_running and app.state == "paused"
+        assert app.is_running and app.session.state == "paused"
         assert "RuntimeError: the disk fell off" in status(app)
         run.step = real_step
         await press(pilot, "r")
@@ -151,7 +151,7 @@ async def test_keys_typed_just_after_q_end_the_app_cleanly() -> None:
     must not end it with a traceback (ScreenStackError, in Textual 8.2.8)."""
     async with open_app("spiral", steps=10_000_000) as (app, pilot):
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 0)
+        await wait_until(pilot, lambda: app.session.run.step_count > 0)
         send_key(app, "q")
         for _ in range(100):
             send_key(app, "ctrl+a")
@@ -162,21 +162,21 @@ async def test_keys_typed_just_after_q_end_the_app_cleanly() -> None:
 
 async def test_a_late_end_of_run_notice_does_not_stop_the_run_after_it() -> None:
     """The training thread says it stopped (budget, convergence) without waiting for the UI; a
-    notice that arrives after space started another run must leave that run going."""
-    from playground.app import AutoRunEnded
+    notice from a run that space has since paused must leave the run started after it going."""
+    from playground.session import PAUSED, Phase, State
 
     async with open_app("rosenbrock", steps=10_000_000) as (app, pilot):
+        session = app.session
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 0)
-        earlier = app._train
-        await press(pilot, "space", "space")  # pause, and run again: a new worker
-        await wait_until(pilot, lambda: app.running and app._train is not earlier)
-        app.post_message(AutoRunEnded(earlier, "paused", "reached the budget of 10 steps"))
-        await pilot.pause(0.3)
-        made = app.run_.step_count
-        await pilot.pause(0.3)
-        assert app.running and app.run_.step_count > made and "reached the budget" not in status(app)
-        app.post_message(AutoRunEnded(app._train, "converged", "converged: the loss stopped falling"))
-        await wait_until(pilot, lambda: not app.running, what="the current run's own notice to stop it")
-        assert "converged" in status(app)
+        await wait_until(pilot, lambda: session.run.step_count > 0)
+        earlier = session._generation
+        await press(pilot, "space", "space")  # pause, and run again: a new auto-run
+        await wait_until(pilot, lambda: session.running and session._generation > earlier + 1)
+        session._ended(earlier, PAUSED, "reached the budget of 10 steps")
+        made = session.run.step_count
+        await wait_until(pilot, lambda: session.run.step_count > made + 5, what="the newer run going on")
+        assert session.running and "reached the budget" not in status(app)
+        session._ended(session._generation, State(Phase.CONVERGED), "converged: the loss stopped falling")
+        await wait_until(pilot, lambda: not session.running, what="the current run's own notice to stop it")
+        await wait_until(pilot, lambda: "converged" in status(app), what="the status line")
         await wait_stopped(pilot, app)

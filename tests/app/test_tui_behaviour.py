@@ -8,7 +8,7 @@ import re
 import pytest
 from tui_helpers import main_screen, open_app, press, resize, shown_step, status, type_into, wait_stopped, wait_until
 
-from playground.app import SPEEDS
+from playground.session import SPEEDS
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import MapPlot
 
@@ -25,12 +25,12 @@ def render_plots(app, screenshot: bool = True) -> None:  # noqa: ANN001
 async def test_divergence_pauses_says_so_and_r_recovers() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         await type_into(pilot, "#field-lr", "0.1", typed=True)
-        assert app.run_.lr == 0.1
+        assert app.session.run.lr == 0.1
         await press(pilot, "escape", "space")
-        await wait_until(pilot, lambda: not app.running, timeout=10, what="the run to diverge")
-        run = app.run_
-        match = re.search(r"diverged at step (\d+)", app.state)
-        assert match and int(match.group(1)) == run.diverged_at, app.state
+        await wait_until(pilot, lambda: not app.session.running, timeout=10, what="the run to diverge")
+        run = app.session.run
+        match = re.search(r"diverged at step (\d+)", app.session.state)
+        assert match and int(match.group(1)) == run.diverged_at, app.session.state
         assert f"diverged at step {run.diverged_at}" in status(app)
         assert "press r" in status(app)
         assert shown_step(app) == run.step_count
@@ -46,13 +46,13 @@ async def test_divergence_pauses_says_so_and_r_recovers() -> None:
 
         # nothing moves a diverged run on
         await press(pilot, "s")
-        assert run.step_count == run.diverged_at and "diverged" in app.state
+        assert run.step_count == run.diverged_at and "diverged" in app.session.state
         await press(pilot, "space")
         await pilot.pause(0.1)
-        assert not app.running and run.step_count == run.diverged_at
+        assert not app.session.running and run.step_count == run.diverged_at
 
         await press(pilot, "r")
-        assert run.step_count == 0 and app.state == "paused" and not run.diverged
+        assert run.step_count == 0 and app.session.state == "paused" and not run.diverged
         assert "step 0 " in status(app) and "diverged" not in status(app)
         await type_into(pilot, "#field-lr", "0.001")
         await press(pilot, "escape", "s")
@@ -61,24 +61,24 @@ async def test_divergence_pauses_says_so_and_r_recovers() -> None:
 
         # again by doubling the lr, with the loss curve on a log scale
         await press(pilot, "r", "l", *["right_square_bracket"] * 7)  # 0.001 * 2**7 = 0.128
-        assert app.run_.lr == 0.128
+        assert app.session.run.lr == 0.128
         await press(pilot, "space")
-        await wait_until(pilot, lambda: not app.running, timeout=10, what="the run to diverge")
-        assert app.state.startswith("diverged at step ")
+        await wait_until(pilot, lambda: not app.session.running, timeout=10, what="the run to diverge")
+        assert app.session.state.startswith("diverged at step ")
         assert main_screen(app).query_one(LossCurve).log_scale
         render_plots(app)
         await pilot.pause(0.2)  # a few frames of the timer, which would fail the test on an error
         await press(pilot, "r")
-        assert app.run_.step_count == 0
+        assert app.session.run.step_count == 0
 
 
 async def test_auto_run_stops_when_converged() -> None:
     async with open_app("himmelblau") as (app, pilot):
-        app.speed_index = SPEEDS.index(1000)
+        app.session.speed_index = SPEEDS.index(1000)
         await press(pilot, "space")
-        await wait_until(pilot, lambda: not app.running, timeout=15, what="convergence")
-        run = app.run_
-        assert app.state == "converged" and "converged" in status(app)
+        await wait_until(pilot, lambda: not app.session.running, timeout=15, what="convergence")
+        run = app.session.run
+        assert app.session.state == "converged" and "converged" in status(app)
         assert run.history.grad_norm.last() < run.scenario.defaults.grad_tolerance
         assert 0 < run.step_count < run.config.steps
         assert shown_step(app) == run.step_count
@@ -88,17 +88,17 @@ async def test_auto_run_stops_when_converged() -> None:
 async def test_auto_run_stops_at_the_step_budget_and_space_goes_on() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         await type_into(pilot, "#field-steps", "30")
-        assert app.config.steps == 30 and app.run_.config.steps == 30
-        app.speed_index = SPEEDS.index(500)
+        assert app.session.config.steps == 30 and app.session.run.config.steps == 30
+        app.session.speed_index = SPEEDS.index(500)
         await press(pilot, "escape", "space")
-        await wait_until(pilot, lambda: not app.running, timeout=10, what="the budget")
-        assert app.run_.step_count == 30 and shown_step(app) == 30
-        assert app.state == "paused" and "budget" in status(app)
+        await wait_until(pilot, lambda: not app.session.running, timeout=10, what="the budget")
+        assert app.session.run.step_count == 30 and shown_step(app) == 30
+        assert app.session.state == "paused" and "budget" in status(app)
         await press(pilot, "space")
-        assert app.running
-        await wait_until(pilot, lambda: app.run_.step_count > 35)
+        assert app.session.running
+        await wait_until(pilot, lambda: app.session.run.step_count > 35)
         await press(pilot, "space")
-        assert not app.running
+        assert not app.session.running
 
 
 async def test_the_panels_close_up_in_a_small_terminal_and_open_again() -> None:
@@ -125,27 +125,27 @@ async def test_resizing_while_running() -> None:
         too_small = main_screen(app).query_one("#too-small")
         main = main_screen(app).query_one("#main")
         for size, tiny in (((80, 24), False), ((200, 60), False), ((40, 12), True), ((120, 40), False)):
-            n = app.run_.step_count
+            n = app.session.run.step_count
             await resize(pilot, *size)
             await pilot.pause(0.2)
             assert app.size == size
             assert too_small.display == tiny and main.display != tiny, size
-            assert app.running and app.run_.step_count > n, size
+            assert app.session.running and app.session.run.step_count > n, size
             render_plots(app, screenshot=False)
             if tiny:
                 assert "too small" in str(too_small.render())
         await press(pilot, "space")
-        assert not app.running
+        assert not app.session.running
         await wait_stopped(pilot, app)
-        assert shown_step(app) == app.run_.step_count
+        assert shown_step(app) == app.session.run.step_count
 
         # a dataset: the class map is recomputed at each size
-        app.switch_scenario("moons")
+        app.pick("scenario", "moons")
         await press(pilot, "space")
         await resize(pilot, 80, 24)
         await pilot.pause(0.2)
         render_plots(app, screenshot=False)
-        assert app.running and app.run_.step_count > 0
+        assert app.session.running and app.session.run.step_count > 0
         await press(pilot, "space")
         await wait_stopped(pilot, app)
 
@@ -157,7 +157,7 @@ async def test_plots_repainted_row_by_row_while_running_show_what_a_full_repaint
     async with open_app(name, steps=10_000_000) as (app, pilot):
         plots = [main_screen(app).query_one(MapPlot), main_screen(app).query_one(LossCurve)]
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 300)
+        await wait_until(pilot, lambda: app.session.run.step_count > 300)
         await press(pilot, "space")
         await wait_stopped(pilot, app)
         await pilot.pause(0.2)

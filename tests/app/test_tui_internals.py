@@ -22,7 +22,7 @@ def shown(app) -> str:  # noqa: ANN001
 
 async def show_panel(app, pilot) -> None:  # noqa: ANN001
     await press(pilot, "g")
-    app._redraw(force=True)
+    app.main.redraw(force=True)
     await pilot.pause(0.05)
 
 
@@ -41,22 +41,22 @@ async def test_g_shows_the_gradient_and_the_momentum_buffer_of_sgd() -> None:
         await show_panel(app, pilot)
         assert panel(app).display
         text = shown(app)
-        gx, gy = app.run_.gradient
+        gx, gy = app.session.run.gradient
         assert f"g = ({fmt(gx)}, {fmt(gy)})" in text
         assert "empty: made at the first step" in text  # torch makes the buffer at step 1
 
         await press(pilot, "s", "s", "s")
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         text = shown(app)
-        vx, vy = state_of(app.run_, "momentum_buffer")
+        vx, vy = state_of(app.session.run, "momentum_buffer")
         assert "momentum buffer v" in text and f"({fmt(vx)}, {fmt(vy)})" in text
-        gx, gy = app.run_.gradient
+        gx, gy = app.session.run.gradient
         assert f"g = ({fmt(gx)}, {fmt(gy)})" in text
 
         await press(pilot, "g")
         assert not panel(app).display
         await press(pilot, "s")  # the main keys still act
-        assert app.run_.step_count == 4
+        assert app.session.run.step_count == 4
 
 
 async def test_the_panel_reads_the_run_only_while_it_is_shown(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,12 +66,12 @@ async def test_the_panel_reads_the_run_only_while_it_is_shown(monkeypatch: pytes
     async with open_app("rosenbrock") as (app, pilot):
         for _ in range(3):
             await press(pilot, "s")
-            app._redraw(force=True)
+            app.main.redraw(force=True)
         assert calls == []
         await show_panel(app, pilot)
         assert calls
         seen = len(calls)
-        app._redraw()  # nothing changed since: no new reading
+        app.main.redraw()  # nothing changed since: no new reading
         assert len(calls) == seen
 
 
@@ -79,10 +79,10 @@ async def test_adam_state_shows_both_moments_and_the_step_count() -> None:
     async with open_app("beale", optimizer="adam") as (app, pilot):
         await show_panel(app, pilot)
         await press(pilot, "s", "s", "s", "s")
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         text = shown(app)
-        m = state_of(app.run_, "exp_avg")
-        s = state_of(app.run_, "exp_avg_sq")
+        m = state_of(app.session.run, "exp_avg")
+        s = state_of(app.session.run, "exp_avg_sq")
         assert "exp_avg m (1st moment)" in text and f"({fmt(m[0])}, {fmt(m[1])})" in text
         assert "exp_avg_sq s (2nd moment)" in text and f"({fmt(s[0])}, {fmt(s[1])})" in text
         assert "step count t\n  4\n" in text
@@ -107,7 +107,7 @@ async def test_rosenbrock_curvature_is_a_local_estimate_that_moves_with_the_poin
         assert "a local estimate" in first and "condition number κ = " in first
         for _ in range(5):
             await press(pilot, "s")
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         assert shown(app) != first
 
 
@@ -115,9 +115,9 @@ async def test_a_dataset_shows_sizes_and_norms_not_every_weight() -> None:
     async with open_app("moons") as (app, pilot):
         await show_panel(app, pilot)
         await press(pilot, "s", "s")
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         text = shown(app)
-        n = len(app.run_.gradient)
+        n = len(app.session.run.gradient)
         assert n > 100
         assert f"g = {n} numbers, norm" in text
         assert "Curvature" not in text and "Optimizer state, layer 1 weights" in text
@@ -136,12 +136,12 @@ async def test_a_step_schedule_halves_the_lr_every_step_size_steps_from_where_it
         for _ in range(20):
             await press(pilot, "s")
         await pick_schedule(app, pilot, "step")
-        assert app.config.schedule == "step"
+        assert app.session.config.schedule == "step"
         # the chosen schedule's parameters appear as fields
         assert main_screen(app).query_one("#field-sched-step_size").value == "100"
         await type_into(pilot, "#field-sched-step_size", "10")
         await type_into(pilot, "#field-sched-gamma", "0.5")
-        assert app.config.schedule_params == {"step_size": 10, "gamma": 0.5}
+        assert app.session.config.schedule_params == {"step_size": 10, "gamma": 0.5}
         assert "schedule step step_size=10 gamma=0.5 from step 20" in status(app)
         await press(pilot, "escape")
         for _ in range(9):
@@ -160,11 +160,11 @@ async def test_a_bad_schedule_parameter_is_marked_and_the_last_good_one_kept() -
         await type_into(pilot, "#field-sched-gamma", "abc")
         assert "is not a number" in str(main_screen(app).query_one("#error-sched-gamma").render())
         assert main_screen(app).query_one("#field-sched-gamma").has_class("-invalid")
-        assert app.config.schedule_params == {"gamma": 0.99}
+        assert app.session.config.schedule_params == {"gamma": 0.99}
         await type_into(pilot, "#field-sched-gamma", "0.9")
         assert not main_screen(app).query_one("#field-sched-gamma").has_class("-invalid")
         await press(pilot, "escape", "s", "s")
-        assert app.run_.lr == pytest.approx(0.001 * 0.9**2)
+        assert app.session.run.lr == pytest.approx(0.001 * 0.9**2)
 
 
 async def test_the_schedule_and_clip_survive_a_change_of_optimizer() -> None:
@@ -173,26 +173,26 @@ async def test_the_schedule_and_clip_survive_a_change_of_optimizer() -> None:
         await type_into(pilot, "#field-clip", "2")
         main_screen(app).query_one("#pick-optimizer", Select).value = "adam"
         await pilot.pause(0.05)
-        assert app.config.optimizer == "adam" and app.config.schedule == "cosine" and app.config.clip == 2.0
+        assert app.session.config.optimizer == "adam" and app.session.config.schedule == "cosine" and app.session.config.clip == 2.0
         assert main_screen(app).query_one("#pick-schedule", Select).value == "cosine"
         assert main_screen(app).query_one("#field-clip").value == "2"
 
 
 async def test_clip_limits_each_sgd_step_to_lr_times_the_clip() -> None:
     async with open_app("ill_conditioned") as (app, pilot):  # plain SGD, lr 0.018, |g| ~ 200 at the start
-        run = app.run_
+        run = app.session.run
         lr = run.lr
         assert math.hypot(*run.gradient) > 100
         await type_into(pilot, "#field-clip", "1")
-        assert app.config.clip == 1.0 and "clip 1 from step 0" in status(app)
+        assert app.session.config.clip == 1.0 and "clip 1 from step 0" in status(app)
         before = run.point
         await press(pilot, "escape", "s")
         moved = math.dist(before, run.point)
         assert moved == pytest.approx(lr * 1.0, rel=1e-6)  # torch divides by norm + 1e-6
 
         await type_into(pilot, "#field-clip", "-1")
-        assert "must be a number >= 0" in str(main_screen(app).query_one("#error-clip").render())
-        assert app.config.clip == 1.0
+        assert "-1 is out of range: it must be >= 0" in str(main_screen(app).query_one("#error-clip").render())
+        assert app.session.config.clip == 1.0
         await type_into(pilot, "#field-clip", "0")  # off
         norm = math.hypot(*run.gradient)
         before = run.point
@@ -253,7 +253,7 @@ async def test_g_draws_minus_the_gradient_and_minus_the_momentum_as_arrows_on_th
     async with open_app("rosenbrock") as (app, pilot):  # SGD with momentum
         for _ in range(5):
             await press(pilot, "s")
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         await pilot.pause(0.05)
         assert heads(app, GRADIENT_COLOUR) == [] and heads(app, MOMENTUM_COLOUR) == []
         await show_panel(app, pilot)
@@ -263,13 +263,13 @@ async def test_g_draws_minus_the_gradient_and_minus_the_momentum_as_arrows_on_th
         now = [(x, y) for y, row in enumerate(map_cells(app)) for x, (ch, _) in enumerate(row) if ch == "●"]
         assert len(now) == 1
         nx, ny = now[0]
-        g = app.run_.gradient
-        v = state_of(app.run_, "momentum_buffer")
+        g = app.session.run.gradient
+        v = state_of(app.session.run, "momentum_buffer")
         # the heads lie the way -g and -v point (screen rows grow downwards)
         assert (gx - nx) * -g[0] >= 0 and (gy - ny) * g[1] >= 0 and (gx, gy) != (nx, ny)
         assert (vx - nx) * -v[0] >= 0 and (vy - ny) * v[1] >= 0 and (vx, vy) != (nx, ny)
         assert g_glyph == "→" and v_glyph in "↙↓"  # g = (-285, -102), v = (112, 241) at step 5
         await press(pilot, "g")
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         await pilot.pause(0.05)
         assert heads(app, GRADIENT_COLOUR) == [] and heads(app, MOMENTUM_COLOUR) == []

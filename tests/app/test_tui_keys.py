@@ -13,7 +13,8 @@ from tui_helpers import key_latency, main_screen, open_app, press, shown_step, s
 
 import playground.engine
 from playground import scenarios
-from playground.app import SPEEDS, PlaygroundApp
+from playground.app import PlaygroundApp
+from playground.session import SPEEDS
 from playground.screens.help_screen import HelpScreen
 from playground.screens.info_screen import InfoScreen, explain
 from playground.screens.page import Page
@@ -24,14 +25,14 @@ from playground.widgets.map_plot import MapPlot
 
 async def test_space_runs_and_pauses_within_100_ms() -> None:
     async with open_app("rosenbrock", steps=100_000, hyper={"lr": 1e-4}) as (app, pilot):  # slow: never converges here
-        assert app.state == "paused" and shown_step(app) == 0
+        assert app.session.state == "paused" and shown_step(app) == 0
         await press(pilot, "space")
-        assert app.running and app.state == "running"
+        assert app.session.running and app.session.state == "running"
         await wait_until(pilot, lambda: shown_step(app) >= 5, what="steps while running")
         assert "running" in status(app)
-        first = app.run_.step_count
+        first = app.session.run.step_count
         await pilot.pause(0.2)
-        assert app.run_.step_count > first, "auto-run stopped making steps"
+        assert app.session.run.step_count > first, "auto-run stopped making steps"
 
         # At the top speed, pausing must stop the training thread at once. What the app controls,
         # and what this test asserts: the state flips on the key press, and no step begins after
@@ -39,8 +40,8 @@ async def test_space_runs_and_pauses_within_100_ms() -> None:
         # step takes depends on the machine's load (it can wait for the GIL or a core on a busy
         # CI box), so the 100 ms figure is measured in benchmarks/run.py, not here; this test
         # only refuses a run that goes on for a whole second.
-        app.speed_index = len(SPEEDS) - 1  # the keys to get there are tested below
-        run, step, pause = app.run_, app.run_.step, app._pause
+        app.session.speed_index = len(SPEEDS) - 1  # the keys to get there are tested below
+        run, step, pause = app.session.run, app.session.run.step, app.session.pause
         steps: list[tuple[float, float]] = []
         paused_at: list[float] = []
 
@@ -50,12 +51,12 @@ async def test_space_runs_and_pauses_within_100_ms() -> None:
             steps.append((began, time.perf_counter()))
             return done
 
-        def timed_pause(state: str) -> None:
+        def timed_pause(message: str | None = None) -> None:
             paused_at.append(time.perf_counter())
-            pause(state)
+            pause(message)
 
         run.step = timed_step
-        app._pause = timed_pause
+        app.session.pause = timed_pause  # type: ignore[method-assign]
         lateness = []
         for trial in range(3):
             if trial:
@@ -63,7 +64,7 @@ async def test_space_runs_and_pauses_within_100_ms() -> None:
             steps.clear()
             await wait_until(pilot, lambda: len(steps) > 3)
             await press(pilot, "space")
-            assert not app.running and app.state == "paused"
+            assert not app.session.running and app.session.state == "paused"
             await pilot.pause(0.3)
             assert len(paused_at) == trial + 1
             begun_after = [began for began, _ in steps if began > paused_at[-1]]
@@ -79,14 +80,14 @@ async def test_space_runs_and_pauses_within_100_ms() -> None:
         await press(pilot, "space")  # and on again from where it stopped
         await wait_until(pilot, lambda: run.step_count > stopped + 5)
         await press(pilot, "space")
-        assert not app.running
+        assert not app.session.running
 
 
 async def test_input_is_not_frozen_while_running_at_top_speed() -> None:
     async with open_app("rosenbrock", steps=100_000, hyper={"lr": 1e-4}) as (app, pilot):
-        app.speed_index = len(SPEEDS) - 1
+        app.session.speed_index = len(SPEEDS) - 1
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 50)
+        await wait_until(pilot, lambda: app.session.run.step_count > 50)
         curve = main_screen(app).query_one(LossCurve)
         latencies = []
         for _ in range(6):
@@ -95,71 +96,71 @@ async def test_input_is_not_frozen_while_running_at_top_speed() -> None:
             await pilot.pause(0.05)
         latencies.sort()  # ~10 ms here; a loaded machine may delay one now and then
         assert latencies[3] < 0.25 and latencies[-1] < 2.0, f"keys took {latencies} s to act while training ran"
-        assert app.running
+        assert app.session.running, (app.session.state, app.session.message, app.session.run.step_count)
         before = shown_step(app)
         await pilot.pause(0.3)
         assert shown_step(app) > before, "the status line is not redrawn while running"
         await press(pilot, "space")
-        assert not app.running
+        assert not app.session.running
 
 
 async def test_s_makes_one_step_and_pauses_a_run_and_r_resets() -> None:
     async with open_app("rosenbrock") as (app, pilot):
-        x0 = start = app.run_.point
+        x0 = start = app.session.run.point
         await press(pilot, "s")
-        assert app.run_.step_count == 1 and shown_step(app) == 1
-        assert app.run_.point != x0
+        assert app.session.run.step_count == 1 and shown_step(app) == 1
+        assert app.session.run.point != x0
         await press(pilot, "s", "s")
-        assert shown_step(app) == 3 and app.state == "paused"
+        assert shown_step(app) == 3 and app.session.state == "paused"
 
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count >= 6)
+        await wait_until(pilot, lambda: app.session.run.step_count >= 6)
         await press(pilot, "s")
-        assert not app.running and app.state == "paused"
+        assert not app.session.running and app.session.state == "paused"
         await wait_stopped(pilot, app)
-        n = app.run_.step_count
+        n = app.session.run.step_count
         assert shown_step(app) == n
         await press(pilot, "s")
         assert shown_step(app) == n + 1
 
         # r: back to the start, step 0, a fresh optimizer
         await press(pilot, "r")
-        assert shown_step(app) == 0 and app.run_.step_count == 0
-        assert app.run_.point == start
-        assert app.run_.optimizer.state == {} or all(not s for s in app.run_.optimizer.state.values())
+        assert shown_step(app) == 0 and app.session.run.step_count == 0
+        assert app.session.run.point == start
+        assert app.session.run.optimizer.state == {} or all(not s for s in app.session.run.optimizer.state.values())
         # and while running
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count >= 5)
+        await wait_until(pilot, lambda: app.session.run.step_count >= 5)
         await press(pilot, "r")
-        assert not app.running and app.state == "paused"
+        assert not app.session.running and app.session.state == "paused"
         await wait_stopped(pilot, app)
-        assert app.run_.step_count == 0 and shown_step(app) == 0
-        assert app.run_.point == start
+        assert app.session.run.step_count == 0 and shown_step(app) == 0
+        assert app.session.run.point == start
 
 
 async def test_brackets_halve_and_double_the_learning_rate_and_l_sets_a_log_scale() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         field = main_screen(app).query_one("#field-lr", Input)
-        assert app.run_.lr == pytest.approx(0.001)
+        assert app.session.run.lr == pytest.approx(0.001)
         await press(pilot, "right_square_bracket")
-        assert app.run_.optimizer.param_groups[0]["lr"] == pytest.approx(0.002)
+        assert app.session.run.optimizer.param_groups[0]["lr"] == pytest.approx(0.002)
         assert field.value == "0.002"
         assert "lr 0.002" in status(app)
         await press(pilot, "left_square_bracket", "left_square_bracket")
-        assert app.run_.optimizer.param_groups[0]["lr"] == pytest.approx(0.0005)
+        assert app.session.run.optimizer.param_groups[0]["lr"] == pytest.approx(0.0005)
         assert float(field.value) == pytest.approx(0.0005)
         assert "lr 0.0005" in status(app)
         # the change applies from the next step and is recorded in the history
         await press(pilot, "s")
-        assert app.run_.history.lr.last() == pytest.approx(0.0005)
+        assert app.session.run.history.lr.last() == pytest.approx(0.0005)
         # also while running
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count >= 5)
+        await wait_until(pilot, lambda: app.session.run.step_count >= 5)
         await press(pilot, "right_square_bracket")
-        assert app.running and app.run_.lr == pytest.approx(0.001)
-        n = app.run_.step_count
-        await wait_until(pilot, lambda: app.run_.step_count > n + 2)
-        assert app.run_.history.lr.last() == pytest.approx(0.001)
+        assert app.session.running and app.session.run.lr == pytest.approx(0.001)
+        n = app.session.run.step_count
+        await wait_until(pilot, lambda: app.session.run.step_count > n + 2)
+        assert app.session.run.history.lr.last() == pytest.approx(0.001)
         await press(pilot, "space")
         await wait_stopped(pilot, app)
 
@@ -178,25 +179,25 @@ async def test_brackets_halve_and_double_the_learning_rate_and_l_sets_a_log_scal
 
 async def test_minus_and_plus_change_the_speed_up_to_max() -> None:
     async with open_app("rosenbrock") as (app, pilot):
-        i = app.speed_index
+        i = app.session.speed_index
         assert f"speed {SPEEDS[i]}/s" in status(app)
         await press(pilot, "minus")
-        assert app.speed_index == i - 1 and f"speed {SPEEDS[i - 1]}/s" in status(app)
+        assert app.session.speed_index == i - 1 and f"speed {SPEEDS[i - 1]}/s" in status(app)
         await press(pilot, "plus", "plus")
-        assert app.speed_index == i + 1 and f"speed {SPEEDS[i + 1]}/s" in status(app)
-        app.speed_index = len(SPEEDS) - 3
+        assert app.session.speed_index == i + 1 and f"speed {SPEEDS[i + 1]}/s" in status(app)
+        app.session.speed_index = len(SPEEDS) - 3
         await press(pilot, "plus", "plus", "plus")  # one more than needed: it stays at the top
-        assert SPEEDS[-1] is None and app.speed_index == len(SPEEDS) - 1
+        assert SPEEDS[-1] is None and app.session.speed_index == len(SPEEDS) - 1
         assert "speed max" in status(app)
-        app.speed_index = 1
+        app.session.speed_index = 1
         await press(pilot, "minus", "minus")
-        assert app.speed_index == 0 and f"speed {SPEEDS[0]}/s" in status(app)
+        assert app.session.speed_index == 0 and f"speed {SPEEDS[0]}/s" in status(app)
         # the slowest speed is a crawl: one step a second
         await press(pilot, "space")
         await pilot.pause(0.5)
         await press(pilot, "space")
         await wait_stopped(pilot, app)
-        assert app.run_.step_count <= 2
+        assert app.session.run.step_count <= 2
 
 
 async def test_question_mark_opens_help_with_every_key_and_i_explains_the_optimizer() -> None:
@@ -220,7 +221,7 @@ async def test_question_mark_opens_help_with_every_key_and_i_explains_the_optimi
         assert "SGD" in text and "momentum" in text and "nesterov" in text.lower()
         await press(pilot, "escape")
         assert len(app.screen_stack) == 1
-        app.switch_optimizer("adam")
+        app.pick("optimizer", "adam")
         await press(pilot, "i")
         text = app.screen.query_one(Page).source
         assert "Adam" in text and "bias" in text and "beta2" in text
@@ -266,22 +267,22 @@ async def test_an_open_dropdown_leaves_the_letters_to_the_app() -> None:
 async def test_command_palette_switches_optimizer_and_scenario() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         await press(pilot, "s", "s", "s")
-        point = app.run_.point
+        point = app.session.run.point
         await press(pilot, "ctrl+p")
         assert app.screen.id == "--command-palette"
         await press(pilot, *"Adam")
         await pilot.pause(0.3)  # the palette searches in a worker
         await press(pilot, "enter")
-        await wait_until(pilot, lambda: app.config.optimizer == "adam", timeout=3, what="the palette's command")
+        await wait_until(pilot, lambda: app.session.config.optimizer == "adam", timeout=3, what="the palette's command")
         assert len(app.screen_stack) == 1
-        assert app.config.optimizer == "adam" and type(app.run_.optimizer).__name__ == "Adam"
-        assert app.run_.point == point and app.run_.step_count == 3
+        assert app.session.config.optimizer == "adam" and type(app.session.run.optimizer).__name__ == "Adam"
+        assert app.session.run.point == point and app.session.run.step_count == 3
         assert "fresh optimizer" in status(app)
 
         await press(pilot, "ctrl+p", *"himmel")
         await pilot.pause(0.3)
         await press(pilot, "enter")
-        await wait_until(pilot, lambda: app.run_.scenario.name == "himmelblau", timeout=3, what="the palette's command")
+        await wait_until(pilot, lambda: app.session.run.scenario.name == "himmelblau", timeout=3, what="the palette's command")
         assert shown_step(app) == 0 and len(app.screen_stack) == 1
 
 
@@ -291,26 +292,26 @@ async def test_a_focused_field_takes_the_letters_and_escape_gives_the_keys_back(
         await pilot.click("#field-lr")
         await pilot.pause(0.1)
         assert app.focused is field
-        speed, log = app.speed_index, main_screen(app).query_one(LossCurve).log_scale
+        speed, log = app.session.speed_index, main_screen(app).query_one(LossCurve).log_scale
         await press(pilot, "end", "s", "space", "r", "l", "i", "question_mark", "plus", "left_square_bracket")
         assert field.value == "0.001s rli?+["
-        assert app.run_.step_count == 0 and not app.running
-        assert len(app.screen_stack) == 1 and app.speed_index == speed
+        assert app.session.run.step_count == 0 and not app.session.running
+        assert len(app.screen_stack) == 1 and app.session.speed_index == speed
         assert main_screen(app).query_one(LossCurve).log_scale == log
-        assert app.run_.lr == pytest.approx(0.001)
+        assert app.session.run.lr == pytest.approx(0.001)
 
         await press(pilot, "escape")
         assert isinstance(app.focused, MapPlot)
         # leaving the field committed its text, which is not a number: marked, lr kept
         await wait_until(pilot, lambda: field.has_class("-invalid"), timeout=2, what="the field marked invalid")
         assert "not a number" in str(main_screen(app).query_one("#error-lr").render())
-        assert app.run_.lr == pytest.approx(0.001)
+        assert app.session.run.lr == pytest.approx(0.001)
         await press(pilot, "s")
         assert shown_step(app) == 1
         await press(pilot, "space")
-        assert app.running
+        assert app.session.running, (app.session.state, app.session.message, app.session.run.step_count)
         await press(pilot, "space")
-        assert not app.running
+        assert not app.session.running
 
 
 def hold_loading(monkeypatch: pytest.MonkeyPatch) -> threading.Event:
@@ -332,22 +333,22 @@ async def test_keys_pressed_while_torch_loads_are_kept(monkeypatch: pytest.Monke
     app = PlaygroundApp(scenarios.load("rosenbrock"))
     async with app.run_test(size=(120, 40)) as pilot:
         await press(pilot, "s", "s")
-        assert app.run_ is None
+        assert app.session.run is None
         assert "loading torch" in status(app) and "2 key(s) queued" in status(app)
         assert shown_step(app) == 0
         await press(pilot, "space")
         assert "3 key(s) queued" in status(app)
         gate.set()
-        await wait_until(pilot, lambda: app.run_ is not None, what="the engine")
+        await wait_until(pilot, lambda: app.session.run is not None, what="the engine")
         await pilot.pause(0.05)
-        assert app.running and app.run_.step_count >= 2  # two steps, then running
+        assert app.session.running and app.session.run.step_count >= 2  # two steps, then running
         await wait_until(pilot, lambda: shown_step(app) >= 5)
         assert re.search(r"step \d+ .*running", status(app))
         assert "queued" not in status(app) and "loading" not in status(app)
         await press(pilot, "space")
-        assert not app.running and app.state == "paused"
+        assert not app.session.running and app.session.state == "paused"
         await wait_stopped(pilot, app)
-        n = app.run_.step_count
+        n = app.session.run.step_count
         await press(pilot, "s")
         assert shown_step(app) == n + 1
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, Select, Static
-from tui_helpers import main_screen, open_app, press, shown_step, status, type_into, wait_stopped, wait_until
+from tui_helpers import main_screen, open_app, press, screen_ready, shown_step, status, type_into, wait_stopped, wait_until
 
-from playground.app import LANE_COLOURS, NUDGE
+from playground.commands import palette_commands
+from playground.screens.main_screen import LANE_COLOURS
+from playground.session import NUDGE
 from playground.race import MAX_LANES
 from playground.widgets.loss_curve import LOSS, LR
 from playground.widgets.map_plot import MapPlot, fg_style
@@ -51,10 +53,10 @@ def glyph_at(widget, glyph: str) -> list[tuple[int, int]]:  # noqa: ANN001
 async def test_c_races_sgd_momentum_nesterov_and_adam_with_a_scoreboard_and_colours() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         board = main_screen(app).query_one(Scoreboard)
-        assert not board.display and app.race is None  # one run: no scoreboard
+        assert not board.display and not app.session.racing  # one run: no scoreboard
         await press(pilot, "c")
-        assert app.race is not None and len(app.race.lanes) == 4
-        labels = app.race.labels()
+        assert app.session.racing and len(app.session.race.lanes) == 4
+        labels = app.session.race.labels()
         assert len(set(labels)) == 4
         assert [lab.split()[0] for lab in labels] == ["sgd", "sgd", "sgd", "adam"]
         assert "momentum=0.9" in labels[1] and "nesterov=true" in labels[2] and "momentum" not in labels[0]
@@ -65,11 +67,11 @@ async def test_c_races_sgd_momentum_nesterov_and_adam_with_a_scoreboard_and_colo
             assert label in row and row.rstrip().endswith("no")  # not diverged
         assert "lane 1 of 4" in status(app)
         # every lane from the same start, in lockstep
-        assert len({lane.start for lane in app.race.lanes}) == 1
+        assert len({lane.start for lane in app.session.race.lanes}) == 1
         await press(pilot, "s", "s", "s")
-        assert [lane.step_count for lane in app.race.lanes] == [3, 3, 3, 3] and shown_step(app) == 3
-        app.race.step(147)
-        app._redraw(force=True)
+        assert [lane.step_count for lane in app.session.race.lanes] == [3, 3, 3, 3] and shown_step(app) == 3
+        app.session.race.step(147)
+        app.main.redraw(force=True)
         await pilot.pause(0.2)
         # the paths and current points on the map, and the scoreboard's swatches, are in the
         # lanes' colours; the four lanes went four ways: four current-point markers
@@ -81,24 +83,24 @@ async def test_c_races_sgd_momentum_nesterov_and_adam_with_a_scoreboard_and_colo
         swatches = {c for row in cells(board) for ch, c in row if ch == "━"}
         assert swatches == set(LANE_COLOURS[:4])
         # the command palette offers the same race
-        names = [name for name, _, _ in app.palette_commands()]
+        names = [name for name, _, _ in palette_commands(app)]
         assert any("SGD vs momentum vs Nesterov vs Adam" in n for n in names)
 
 
 async def test_space_s_and_r_act_on_every_lane_in_lockstep() -> None:
     async with open_app("rosenbrock", steps=100_000) as (app, pilot):
         await press(pilot, "c")
-        race = app.race
+        race = app.session.race
         start_loss = race.lanes[0].history.loss[0]
         await press(pilot, "space")
-        assert app.running
+        assert app.session.running
         await wait_until(pilot, lambda: race.step_count >= 20, what="the race to run")
         await press(pilot, "space")
-        assert not app.running
+        assert not app.session.running
         await wait_stopped(pilot, app)
         counts = {lane.step_count for lane in race.lanes}
         assert len(counts) == 1 and counts.pop() >= 20, [lane.step_count for lane in race.lanes]
-        app._redraw(force=True)  # the frame after the last step (the frame timer may lag on a busy machine)
+        app.main.redraw(force=True)  # the frame after the last step (the frame timer may lag on a busy machine)
         await pilot.pause(0.1)
         assert shown_step(app) == race.step_count
         losses = [lane.history.loss.last() for lane in race.lanes]
@@ -117,7 +119,7 @@ async def test_space_s_and_r_act_on_every_lane_in_lockstep() -> None:
         await press(pilot, "space")
         await wait_until(pilot, lambda: race.step_count >= 5)
         await press(pilot, "r")
-        assert not app.running
+        assert not app.session.running
         await wait_stopped(pilot, app)
         assert [lane.step_count for lane in race.lanes] == [0] * 4
 
@@ -126,14 +128,14 @@ async def test_a_adds_a_lane_the_panel_edits_the_selected_lane_and_x_removes_it(
     async with open_app("rosenbrock") as (app, pilot):
         await press(pilot, "right_square_bracket", "s", "s")  # lr 0.002, two steps
         await press(pilot, "a")
-        race = app.race
+        race = app.session.race
         assert race is not None and len(race.lanes) == 2
         assert [lane.step_count for lane in race.lanes] == [0, 0]  # a new lane restarts the race
         assert [lane.config.hyper["lr"] for lane in race.lanes] == [pytest.approx(0.002)] * 2
-        assert app.run_ is race.lanes[1] and "lane 2 of 2" in status(app)
+        assert app.session.run is race.lanes[1] and "lane 2 of 2" in status(app)
         assert board_lines(app)[1].startswith("▶")
         # the settings panel edits the selected lane (the new one), and only it
-        app.switch_optimizer("adam")
+        app.pick("optimizer", "adam")
         assert race.lanes[1].config.optimizer == "adam" and race.lanes[0].config.optimizer == "sgd"
         assert main_screen(app).query_one("#pick-optimizer", Select).value == "adam"
         await press(pilot, "left_square_bracket")
@@ -142,7 +144,7 @@ async def test_a_adds_a_lane_the_panel_edits_the_selected_lane_and_x_removes_it(
         assert "adam" in board_lines(app)[1]
         # 1 selects the first lane: the panel shows its settings
         await press(pilot, "1")
-        assert app.run_ is race.lanes[0] and "lane 1 of 2" in status(app)
+        assert app.session.run is race.lanes[0] and "lane 1 of 2" in status(app)
         assert main_screen(app).query_one("#pick-optimizer", Select).value == "sgd"
         assert main_screen(app).query_one("#field-lr", Input).value == "0.002"
         await press(pilot, "5")
@@ -157,9 +159,9 @@ async def test_a_adds_a_lane_the_panel_edits_the_selected_lane_and_x_removes_it(
         await press(pilot, "x")
         assert doomed not in race.lanes and len(race.lanes) == MAX_LANES - 1
         assert f"{MAX_LANES - 1} lanes race on" in status(app)
-        while app.race is not None:
+        while app.session.racing:
             await press(pilot, "x")
-        assert app.run_ is not None and app.run_ in race.lanes
+        assert app.session.run is not None and app.session.run in race.lanes
         assert not main_screen(app).query_one(Scoreboard).display
         assert "lane" not in status(app).splitlines()[0] and "one run left" in status(app)
         await press(pilot, "s")
@@ -211,7 +213,7 @@ async def test_clicking_a_scoreboard_row_selects_that_lane() -> None:
         # the border is a line, the header another: the third lane is the content's fourth line
         await pilot.click(Scoreboard, offset=(board.styles.gutter.left + 4, board.styles.gutter.top + 3))
         await pilot.pause(0.05)
-        assert app.run_ is app.race.lanes[2]
+        assert app.session.run is app.session.race.lanes[2]
         assert "lane 3 of 4" in status(app)
         assert board_lines(app)[2].startswith("▶")
         assert main_screen(app).query_one("#field-nesterov").value is True
@@ -220,8 +222,8 @@ async def test_clicking_a_scoreboard_row_selects_that_lane() -> None:
 async def test_a_race_on_a_dataset_maps_the_selected_lanes_predictions() -> None:
     async with open_app("moons") as (app, pilot):
         await press(pilot, "c")
-        app.race.step(60)
-        app._redraw(force=True)
+        app.session.race.step(60)
+        app.main.redraw(force=True)
         await pilot.pause(0.1)
         plot = main_screen(app).query_one(MapPlot)
         sgd = [[bg for _, bg in row] for row in _backgrounds(plot)]
@@ -248,7 +250,7 @@ def _backgrounds(widget) -> list[list[tuple[str, object]]]:  # noqa: ANN001
 
 async def test_arrows_move_the_start_while_the_map_has_focus_and_o_restores_it() -> None:
     async with open_app("rosenbrock") as (app, pilot):
-        scenario = app.scenario.surface
+        scenario = app.session.scenario.surface
         (x0, x1), (y0, y1) = scenario.x, scenario.y
         sx, sy = scenario.start
         await press(pilot, "c", "s", "s")
@@ -258,7 +260,7 @@ async def test_arrows_move_the_start_while_the_map_has_focus_and_o_restores_it()
         before = glyph_at(plot, "○")
         await press(pilot, "right", "right", "up")
         want = (sx + 2 * (x1 - x0) * NUDGE, sy + (y1 - y0) * NUDGE)
-        for lane in app.race.lanes:  # every lane starts there, from step 0
+        for lane in app.session.race.lanes:  # every lane starts there, from step 0
             assert lane.start == pytest.approx(want)
             assert lane.point == pytest.approx(want) and lane.step_count == 0
         assert shown_step(app) == 0 and f"start ({want[0]:.4g}, {want[1]:.4g})" in status(app)
@@ -268,17 +270,17 @@ async def test_arrows_move_the_start_while_the_map_has_focus_and_o_restores_it()
         assert after[0][0] > before[0][0] and after[0][1] <= before[0][1]  # right and up on screen
         # a step goes from the new start
         await press(pilot, "s")
-        assert app.race.lanes[0].history.x[0] == pytest.approx(want[0])
+        assert app.session.race.lanes[0].history.x[0] == pytest.approx(want[0])
         # arrows in a text field move its cursor, not the start
         field = main_screen(app).query_one("#field-lr", Input)
         field.focus()
         await pilot.pause(0.05)
         await press(pilot, "up", "left")
-        assert app.run_.start == pytest.approx(want)
+        assert app.session.run.start == pytest.approx(want)
         await press(pilot, "escape")  # back to the map
         # o: the scenario's own start, for every lane
         await press(pilot, "o")
-        assert all(lane.start == pytest.approx((sx, sy)) for lane in app.race.lanes)
+        assert all(lane.start == pytest.approx((sx, sy)) for lane in app.session.race.lanes)
         assert "the scenario's own start" in status(app)
         await pilot.pause(0.2)
         assert glyph_at(plot, "○") == before
@@ -286,7 +288,7 @@ async def test_arrows_move_the_start_while_the_map_has_focus_and_o_restores_it()
         plot.focus()
         for _ in range(60):
             await press(pilot, "left")
-        assert app.run_.start[0] == pytest.approx(x0)
+        assert app.session.run.start[0] == pytest.approx(x0)
 
 
 async def test_clicking_the_map_starts_every_lane_there() -> None:
@@ -297,11 +299,11 @@ async def test_clicking_the_map_starts_every_lane_there() -> None:
         col, row = region.width * 3 // 4, region.height // 4  # right of the middle, near the top
         want = plot.data_at(col, row)
         assert want is not None
-        (x0, x1), (y0, y1) = app.scenario.surface.x, app.scenario.surface.y
+        (x0, x1), (y0, y1) = app.session.scenario.surface.x, app.session.scenario.surface.y
         assert (x0 + x1) / 2 < want[0] <= x1 and (y0 + y1) / 2 < want[1] <= y1
         await pilot.click(MapPlot, offset=(col + plot.styles.gutter.left, row + plot.styles.gutter.top))
         await pilot.pause(0.2)
-        for lane in app.race.lanes:
+        for lane in app.session.race.lanes:
             assert lane.start == pytest.approx(want) and lane.step_count == 0
         assert f"start ({want[0]:.4g}, {want[1]:.4g})" in status(app)
         # the start marker is drawn where the click was
@@ -309,9 +311,9 @@ async def test_clicking_the_map_starts_every_lane_there() -> None:
         # a click on the axis labels is not a start point
         await pilot.click(MapPlot, offset=(plot.styles.gutter.left, plot.styles.gutter.top + 1))
         await pilot.pause(0.05)
-        assert app.run_.start == pytest.approx(want)
+        assert app.session.run.start == pytest.approx(want)
         await press(pilot, "o")
-        assert app.run_.start == pytest.approx(app.scenario.surface.start)
+        assert app.session.run.start == pytest.approx(app.session.scenario.surface.start)
 
 
 async def test_the_loss_curve_draws_each_lane_in_its_colour() -> None:
@@ -321,15 +323,15 @@ async def test_the_loss_curve_draws_each_lane_in_its_colour() -> None:
         await pilot.pause(0.2)
         assert line_colours(curve) == {fg_style(LOSS).color.get_truecolor()}  # one run: the loss in orange
         await press(pilot, "c", "l")  # on a log scale the four losses part
-        app.race.step(150)
-        app._redraw(force=True)
+        app.session.race.step(150)
+        app.main.redraw(force=True)
         await pilot.pause(0.2)
         white, orange, pink, blue = LANE_COLOURS[:4]
         assert {white, orange, pink} <= line_colours(curve)
         assert "each lane" in curve.border_subtitle
         # the selected lane is drawn on top: Adam's curve, near plain SGD's, shows when selected
         await press(pilot, "4")
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         await pilot.pause(0.2)
         assert blue in line_colours(curve)
 
@@ -338,19 +340,19 @@ async def test_the_loss_curve_draws_the_learning_rate_when_it_changes() -> None:
     lr_colour = fg_style(LR).color.get_truecolor()
     async with open_app("rosenbrock") as (app, pilot):
         curve = main_screen(app).query_one("#loss")
-        app.run_.step(50)
-        app._redraw(force=True)
+        app.session.run.step(50)
+        app.main.redraw(force=True)
         await pilot.pause(0.1)
         assert lr_colour not in line_colours(curve)  # a constant lr: no line, a note
         assert "lr 0.001, constant" in "\n".join("".join(ch for ch, _ in row) for row in cells(curve))
     async with open_app("rosenbrock", schedule="exponential gamma=0.98") as (app, pilot):
         curve = main_screen(app).query_one("#loss")
-        app.run_.step(100)
-        app._redraw(force=True)
+        app.session.run.step(100)
+        app.main.redraw(force=True)
         await pilot.pause(0.1)
         assert lr_colour in line_colours(curve)
         text = ["".join(ch for ch, _ in row) for row in cells(curve)]
-        last = app.run_.lr
+        last = app.session.run.lr
         assert any(f"lr 0.001 → {last:.3g}" in line for line in text), text[-3:]
         # the lr line falls from the top left to the bottom right, as the rate does
         dots = [(x, y) for y, row in enumerate(cells(curve)) for x, (ch, c) in enumerate(row) if c == lr_colour and ord(ch) in BRAILLE]
@@ -362,15 +364,15 @@ async def test_switching_scenario_keeps_the_race() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         await press(pilot, "c")
         def kinds() -> list[tuple[str, object, object]]:
-            return [(lane.config.optimizer, lane.config.hyper.get("momentum"), lane.config.hyper.get("nesterov")) for lane in app.race.lanes]
+            return [(lane.config.optimizer, lane.config.hyper.get("momentum"), lane.config.hyper.get("nesterov")) for lane in app.session.race.lanes]
 
         before = kinds()
-        app.switch_scenario("himmelblau")
+        app.pick("scenario", "himmelblau")
         await pilot.pause(0.05)
-        assert app.race is not None and app.race.scenario.name == "himmelblau"
+        assert app.session.racing and app.session.race.scenario.name == "himmelblau"
         assert kinds() == before and len(set(before)) == 4
         assert "4 lanes race here" in status(app)
-        assert all(lane.start == app.scenario.surface.start for lane in app.race.lanes)
+        assert all(lane.start == app.session.scenario.surface.start for lane in app.session.race.lanes)
 
 
 def test_race_snapshot_120x40(snap_compare) -> None:  # noqa: ANN001
@@ -385,12 +387,13 @@ def test_race_snapshot_120x40(snap_compare) -> None:  # noqa: ANN001
     app = PlaygroundApp(scenario, load_engine=False)
 
     async def run_before(pilot) -> None:  # noqa: ANN001
+        await screen_ready(pilot)
         app.set_run(Run(scenario, resolve(scenario)))
         await pilot.pause()
         await pilot.press("c", "l")
-        app.race.step(150)
+        app.session.race.step(150)
         main_screen(app).query_one("#map").focus()
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))

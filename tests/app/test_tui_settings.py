@@ -44,16 +44,16 @@ def reference_point(name: str, before: int, new_lr: float, after: int, fresh: bo
 
 async def test_typed_lr_applies_from_the_next_step_and_keeps_the_momentum() -> None:
     async with open_app("rosenbrock") as (app, pilot):
-        run = app.run_
+        run = app.session.run
         assert run.config.hyper["momentum"] == 0.9 and run.config.hyper["nesterov"]
         run.step(20)
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         optimizer = run.optimizer
         buffer = optimizer.state[first_param(run)]["momentum_buffer"]
         saved = buffer.clone()
 
         await type_into(pilot, "#field-lr", "5e-4", typed=True)
-        assert run.lr == 5e-4 and app.config.hyper["lr"] == 5e-4
+        assert run.lr == 5e-4 and app.session.config.hyper["lr"] == 5e-4
         assert run.optimizer is optimizer
         assert optimizer.state[first_param(run)]["momentum_buffer"] is buffer
         assert torch.equal(buffer, saved)
@@ -75,12 +75,12 @@ async def test_typed_lr_applies_from_the_next_step_and_keeps_the_momentum() -> N
 async def test_typed_lr_applies_mid_run() -> None:
     async with open_app("rosenbrock", steps=100_000) as (app, pilot):
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 5)
-        run = app.run_
+        await wait_until(pilot, lambda: app.session.run.step_count > 5)
+        run = app.session.run
         optimizer = run.optimizer
         buffer = optimizer.state[first_param(run)]["momentum_buffer"]
         await type_into(pilot, "#field-lr", "1e-4", typed=True)
-        assert app.running
+        assert app.session.running
         n = run.step_count
         await wait_until(pilot, lambda: run.step_count > n + 3)
         assert run.lr == 1e-4 and run.history.lr.last() == 1e-4
@@ -88,7 +88,7 @@ async def test_typed_lr_applies_mid_run() -> None:
         assert optimizer.state[first_param(run)]["momentum_buffer"] is buffer
         assert any("lr" in what for _, what in run.history.events)  # a marker on the loss curve
         await press(pilot, "escape", "space")
-        assert not app.running
+        assert not app.session.running
 
 
 async def test_invalid_lr_is_marked_and_the_last_valid_value_kept() -> None:
@@ -98,9 +98,9 @@ async def test_invalid_lr_is_marked_and_the_last_valid_value_kept() -> None:
             await type_into(pilot, "#field-lr", text)
             assert field.has_class("-invalid"), text
             assert words in error_text(app, "lr"), (text, error_text(app, "lr"))
-            assert app.run_.lr == 0.001 and app.config.hyper["lr"] == 0.001
+            assert app.session.run.lr == 0.001 and app.session.config.hyper["lr"] == 0.001
         await press(pilot, "s")  # still a text field: the letter goes in, no step
-        assert app.run_.step_count == 0
+        assert app.session.run.step_count == 0
         await type_into(pilot, "#field-lr", "1e-3")
         assert not field.has_class("-invalid") and error_text(app, "lr") == ""
         # a key that sets the lr puts a valid value back into a marked field
@@ -109,26 +109,26 @@ async def test_invalid_lr_is_marked_and_the_last_valid_value_kept() -> None:
         await press(pilot, "escape")
         await pilot.pause(0.1)  # leaving the field commits "x" again, a few messages later
         await press(pilot, "right_square_bracket")
-        assert app.run_.lr == 0.002 and field.value == "0.002"
+        assert app.session.run.lr == 0.002 and field.value == "0.002"
         assert not field.has_class("-invalid") and error_text(app, "lr") == ""
 
 
 async def test_nesterov_without_momentum_is_refused_and_other_hyperparameters() -> None:
     async with open_app("rosenbrock") as (app, pilot):
-        group = app.run_.optimizer.param_groups[0]
+        group = app.session.run.optimizer.param_groups[0]
         await type_into(pilot, "#field-momentum", "0")
         assert "Nesterov" in error_text(app, "momentum")
         assert main_screen(app).query_one("#field-momentum").has_class("-invalid")
-        assert app.config.hyper["momentum"] == 0.9 and group["momentum"] == 0.9 and group["nesterov"]
+        assert app.session.config.hyper["momentum"] == 0.9 and group["momentum"] == 0.9 and group["nesterov"]
 
         switch = main_screen(app).query_one("#field-nesterov", Switch)
         switch.focus()
         await press(pilot, "enter")  # space is the app's run key; enter flips a switch
-        await wait_until(pilot, lambda: not app.config.hyper["nesterov"], timeout=2, what="nesterov off")
+        await wait_until(pilot, lambda: not app.session.config.hyper["nesterov"], timeout=2, what="nesterov off")
         assert group["nesterov"] is False and not switch.value
 
         await type_into(pilot, "#field-momentum", "0")
-        assert app.config.hyper["momentum"] == 0.0 and group["momentum"] == 0.0
+        assert app.session.config.hyper["momentum"] == 0.0 and group["momentum"] == 0.0
         assert error_text(app, "momentum") == ""
         await pilot.pause(0.05)
         assert switch.disabled and "momentum > 0" in error_text(app, "nesterov")
@@ -142,29 +142,29 @@ async def test_nesterov_without_momentum_is_refused_and_other_hyperparameters() 
         for name in ("lr", "momentum", "dampening", "weight_decay", "nesterov"):
             assert screen.query(f"#field-{name}"), name
         await type_into(pilot, "#field-weight_decay", "0.01")
-        assert app.run_.optimizer.param_groups[0]["weight_decay"] == 0.01
+        assert app.session.run.optimizer.param_groups[0]["weight_decay"] == 0.01
 
-        app.switch_optimizer("adam")
+        app.pick("optimizer", "adam")
         await pilot.pause(0.05)
         for name in ("lr", "betas", "eps", "weight_decay", "amsgrad"):
             assert screen.query(f"#field-{name}"), name
         assert not screen.query("#field-momentum")
         await type_into(pilot, "#field-betas", "0.8,0.99")
-        assert tuple(app.run_.optimizer.param_groups[0]["betas"]) == (0.8, 0.99)
+        assert tuple(app.session.run.optimizer.param_groups[0]["betas"]) == (0.8, 0.99)
         await type_into(pilot, "#field-betas", "0.8")
         assert "two numbers" in error_text(app, "betas")
-        assert tuple(app.run_.optimizer.param_groups[0]["betas"]) == (0.8, 0.99)
+        assert tuple(app.session.run.optimizer.param_groups[0]["betas"]) == (0.8, 0.99)
 
 
 async def test_switching_optimizer_keeps_the_point_and_starts_a_fresh_optimizer() -> None:
     async with open_app("rosenbrock") as (app, pilot):
-        app.run_.step(20)
-        app._redraw(force=True)
-        point = app.run_.point
+        app.session.run.step(20)
+        app.main.redraw(force=True)
+        point = app.session.run.point
         pick = main_screen(app).query_one("#pick-optimizer", Select)
         pick.value = "adam"  # as picking it in the dropdown does: Select.Changed
-        await wait_until(pilot, lambda: app.config.optimizer == "adam", timeout=3, what="the switch")
-        run = app.run_
+        await wait_until(pilot, lambda: app.session.config.optimizer == "adam", timeout=3, what="the switch")
+        run = app.session.run
         assert type(run.optimizer).__name__ == "Adam" and not run.optimizer.state
         assert run.point == point and run.step_count == 20
         assert run.lr == 0.05  # rosenbrock's [defaults.adam]
@@ -180,23 +180,23 @@ async def test_switching_optimizer_keeps_the_point_and_starts_a_fresh_optimizer(
         # and while running: it keeps running, from where it was
         await press(pilot, "space")
         await wait_until(pilot, lambda: run.step_count > 25)
-        app.switch_optimizer("sgd")
+        app.pick("optimizer", "sgd")
         await pilot.pause(0.05)
-        assert type(run.optimizer).__name__ == "SGD" and app.running
+        assert type(run.optimizer).__name__ == "SGD" and app.session.running
         await press(pilot, "space")
         await wait_stopped(pilot, app)
 
 
 async def test_switching_loss_keeps_the_model_and_the_run_fields() -> None:
     async with open_app("moons") as (app, pilot):
-        run = app.run_
+        run = app.session.run
         run.step(30)
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         weights = [p.detach().clone() for p in run.model.parameters()]
         pick = main_screen(app).query_one("#pick-loss", Select)
         assert not pick.disabled and pick.value == "cross_entropy"
         pick.value = "nll"
-        await wait_until(pilot, lambda: app.config.loss == "nll", timeout=3, what="the switch")
+        await wait_until(pilot, lambda: app.session.config.loss == "nll", timeout=3, what="the switch")
         assert run.config.loss == "nll" and run.step_count == 30
         assert all(torch.equal(a, b) for a, b in zip(weights, run.model.parameters()))
         assert "fresh optimizer state" in status(app) and "acc " in status(app)
@@ -212,42 +212,42 @@ async def test_switching_loss_keeps_the_model_and_the_run_fields() -> None:
 async def test_switching_scenario_starts_over() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 5)
+        await wait_until(pilot, lambda: app.session.run.step_count > 5)
         main_screen(app).query_one("#pick-scenario", Select).value = "himmelblau"
-        await wait_until(pilot, lambda: app.scenario.name == "himmelblau", timeout=3, what="the switch")
-        assert not app.running and app.state == "paused"
+        await wait_until(pilot, lambda: app.session.scenario.name == "himmelblau", timeout=3, what="the switch")
+        assert not app.session.running and app.session.state == "paused"
         await wait_stopped(pilot, app)
-        assert app.run_.scenario.name == "himmelblau" and app.run_.step_count == 0
+        assert app.session.run.scenario.name == "himmelblau" and app.session.run.step_count == 0
         assert "step 0 " in status(app) and "Himmelblau" in status(app)
         assert main_screen(app).query_one("#map").border_title == "Himmelblau"
         assert main_screen(app).query_one("#field-lr", Input).value == "0.01"
         assert main_screen(app).query_one("#pick-loss", Select).disabled  # a surface is its own loss
         assert main_screen(app).query_one("#loss-note").display
 
-        app.switch_scenario("moons")
+        app.pick("scenario", "moons")
         await pilot.pause(0.05)
         screen = main_screen(app)
-        assert app.run_.scenario.kind == "classification" and app.run_.step_count == 0
+        assert app.session.run.scenario.kind == "classification" and app.session.run.step_count == 0
         assert not screen.query_one("#pick-loss", Select).disabled
         assert screen.query("#field-batch_size") and screen.query("#field-seed")
         await press(pilot, "s")
-        assert app.run_.step_count == 1
+        assert app.session.run.step_count == 1
 
 
 async def test_seed_batch_size_and_budget_fields() -> None:
     async with open_app("moons") as (app, pilot):
-        run = app.run_
+        run = app.session.run
         run.step(10)
         await type_into(pilot, "#field-batch_size", "16")
-        assert app.config.batch_size == 16 and run.step_count == 10
+        assert app.session.config.batch_size == 16 and run.step_count == 10
         await press(pilot, "escape", "s")
         assert run.step_count == 11
 
         await type_into(pilot, "#field-seed", "3")
-        assert app.config.seed == 3 and run.step_count == 0 and "started over" in status(app)
+        assert app.session.config.seed == 3 and run.step_count == 0 and "started over" in status(app)
 
         for name, text in (("batch_size", "abc"), ("seed", "-2"), ("steps", "0"), ("steps", "1.5")):
             await type_into(pilot, f"#field-{name}", text)
             assert main_screen(app).query_one(f"#field-{name}").has_class("-invalid"), (name, text)
             assert error_text(app, name), (name, text)
-        assert app.config.batch_size == 16 and app.config.seed == 3 and app.config.steps == 500
+        assert app.session.config.batch_size == 16 and app.session.config.seed == 3 and app.session.config.steps == 500

@@ -8,7 +8,7 @@ the report.
 
 from __future__ import annotations
 
-from tui_helpers import main_screen
+from tui_helpers import main_screen, screen_ready
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -22,11 +22,12 @@ def prepared(name: str, steps: int = 0, keys: tuple[str, ...] = ()):  # noqa: AN
     app = PlaygroundApp(scenario, load_engine=False)
 
     async def run_before(pilot) -> None:  # noqa: ANN001
+        await screen_ready(pilot)
         app.set_run(Run(scenario, resolve(scenario)))
         if steps:
-            app.run_.step(steps)
+            app.session.run.step(steps)
         main_screen(app).query_one("#map").focus()
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         await pilot.pause()
         if keys:
             await pilot.press(*keys)

@@ -4,7 +4,7 @@ synchronously, the sweep waited for, and no text cursor in focus."""
 
 from __future__ import annotations
 
-from tui_helpers import main_screen, press, wait_until
+from tui_helpers import main_screen, press, screen_ready, wait_until
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -19,12 +19,13 @@ def test_inside_the_optimizer_on_the_ill_conditioned_bowl(snap_compare) -> None:
     app = PlaygroundApp(scenario, load_engine=False)
 
     async def run_before(pilot) -> None:  # noqa: ANN001
+        await screen_ready(pilot)
         app.set_run(Run(scenario, resolve(scenario, hyper={"momentum": 0.5})))
-        main_screen(app).query_one(ControlPanel).rebuild(app.scenario, app.config)  # show momentum 0.5
-        app.run_.step(8)
+        main_screen(app).query_one(ControlPanel).rebuild(app.session.scenario, app.session.config)  # show momentum 0.5
+        app.session.run.step(8)
         main_screen(app).query_one("#map").focus()
         await press(pilot, "g")
-        app._redraw(force=True)
+        app.main.redraw(force=True)
         await pilot.pause()
         main_screen(app).query_one("#controls").scroll_home(animate=False)
         await pilot.pause()
@@ -37,6 +38,7 @@ def test_sweep_screen_on_rosenbrock(snap_compare) -> None:  # noqa: ANN001
     app = PlaygroundApp(scenario, load_engine=False)
 
     async def run_before(pilot) -> None:  # noqa: ANN001
+        await screen_ready(pilot)
         app.set_run(Run(scenario, resolve(scenario)))
         main_screen(app).query_one("#map").focus()
         await press(pilot, "w")

@@ -50,9 +50,9 @@ async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks
         await pilot.pause(0.2)
         assert [p.lr for p in screen.points] == pytest.approx(learning_rates(1e-4, 0.01, 5))
         # each point is the same as a run of the app's settings at that lr
-        config = app.config
+        config = app.session.config
         for p in screen.points:
-            run = Run(app.scenario, resolve(app.scenario, hyper={**config.hyper, "lr": p.lr}, steps=200))
+            run = Run(app.session.scenario, resolve(app.session.scenario, hyper={**config.hyper, "lr": p.lr}, steps=200))
             run.step(200)
             assert p.diverged == run.diverged
             if not p.diverged:
@@ -70,7 +70,7 @@ async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks
         await press(pilot, "escape")
         assert len(app.screen_stack) == 1
         await press(pilot, "s")
-        assert app.run_.step_count == 1  # the main keys act again
+        assert app.session.run.step_count == 1  # the main keys act again
 
 
 async def test_a_sweep_opened_while_torch_loads_waits_for_it_and_then_runs() -> None:
@@ -86,7 +86,7 @@ async def test_a_sweep_opened_while_torch_loads_waits_for_it_and_then_runs() -> 
         await pilot.pause(0.3)
         assert "waiting for torch to load" in sweep_status(screen)
         assert not [w for w in app.workers if w.group == "sweep"] and not screen.points
-        app.run_ = Run(scenario, resolve(scenario), compact=True)  # what the loading thread hands over
+        app.set_run(Run(scenario, resolve(scenario), compact=True))  # what the loading thread hands over
         await wait_until(pilot, lambda: len(screen.points) >= 2, what="the sweep to start once torch is there")
         assert "waiting" not in sweep_status(screen)
         await press(pilot, "escape")
@@ -117,16 +117,16 @@ async def test_escape_cancels_a_sweep_under_way_and_closes_the_screen(monkeypatc
         assert len(steps) == made, "the sweep's thread goes on after escape"
         assert len(screen.points) < 50 and not screen.done
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 3, what="auto-run after the sweep")
+        await wait_until(pilot, lambda: app.session.run.step_count > 3, what="auto-run after the sweep")
         await press(pilot, "space")
 
 
 async def test_opening_the_sweep_pauses_auto_run() -> None:
     async with open_app("rosenbrock", steps=100_000, hyper={"lr": 1e-4}) as (app, pilot):
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 3)
+        await wait_until(pilot, lambda: app.session.run.step_count > 3)
         await press(pilot, "w")
-        assert not app.running and "paused for the sweep" in status(app)
+        assert not app.session.running and "paused for the sweep" in status(app)
         await press(pilot, "escape")
 
 
@@ -144,7 +144,7 @@ async def test_e_exports_the_run_to_json_that_matches_it(tmp_path: Path) -> None
         assert len(app.screen_stack) == 1
         assert "wrote rosenbrock-sgd-step12.json" in status(app)
         data = json.loads((tmp_path / "rosenbrock-sgd-step12.json").read_text())
-        run = app.run_
+        run = app.session.run
         assert data["steps"] == 12 and data["optimizer"]["name"] == "sgd" and data["optimizer"]["lr"] == 0.001
         assert data["loss"] == pytest.approx(run.history.loss.tolist())
         assert data["trajectory"][-1] == pytest.approx(list(run.point))
@@ -159,7 +159,7 @@ async def test_export_to_csv_writes_a_row_per_step(tmp_path: Path) -> None:
         app.screen.query_one("#save-path", Input).value = "moons.csv"
         await press(pilot, "enter")
         rows = list(csv.DictReader((tmp_path / "moons.csv").open()))
-        assert len(rows) == 6 and float(rows[-1]["loss"]) == pytest.approx(app.run_.history.loss.last())
+        assert len(rows) == 6 and float(rows[-1]["loss"]) == pytest.approx(app.session.run.history.loss.last())
         assert "accuracy" in rows[0]
 
         await press(pilot, "e")
@@ -184,13 +184,13 @@ async def test_ctrl_s_saves_a_scenario_that_reopens_with_the_same_settings(tmp_p
         await type_into(pilot, "#field-sched-step_size", "40")
         await type_into(pilot, "#field-clip", "5")
         await press(pilot, "escape")
-        app.run_.reset(start=(2.0, -1.0))  # a start of one's own (clicked on the map)
+        app.session.run.reset(start=(2.0, -1.0))  # a start of one's own (clicked on the map)
         await press(pilot, "ctrl+s")
         assert isinstance(app.screen, SaveScreen)
         assert app.screen.query_one("#save-path", Input).value == "beale-adam.toml"
         await press(pilot, "enter")
         assert "wrote beale-adam.toml" in status(app)
-        saved = app.config
+        saved = app.session.config
 
     scenario = scenarios.load(str(tmp_path / "beale-adam.toml"))
     config = resolve(scenario)
@@ -199,7 +199,7 @@ async def test_ctrl_s_saves_a_scenario_that_reopens_with_the_same_settings(tmp_p
     assert scenario.surface.start == (2.0, -1.0)
     # `playground FILE` opens the app with that config, and the run goes the same way
     reopened = PlaygroundApp(scenario, load_engine=False)
-    assert reopened.config == config
+    assert reopened.session.config == config
     a, b = Run(scenario, config), Run(scenarios.load("beale"), saved, start=(2.0, -1.0))
     a.step(60)
     b.step(60)
@@ -237,7 +237,7 @@ async def test_a_write_into_a_missing_folder_says_why_and_the_app_goes_on(tmp_pa
         await press(pilot, "escape")
         assert len(app.screen_stack) == 1
         await press(pilot, "s", "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 3, what="auto-run")
+        await wait_until(pilot, lambda: app.session.run.step_count > 3, what="auto-run")
         await press(pilot, "space")
 
 
@@ -280,11 +280,11 @@ def test_finite_losses_in_a_sweep_are_plotted_on_a_log_axis() -> None:
 async def test_export_pauses_auto_run_so_the_file_is_the_run_its_name_says(tmp_path: Path) -> None:
     async with open_app("rosenbrock", steps=100_000, hyper={"lr": 1e-4}) as (app, pilot):
         await press(pilot, "space")
-        await wait_until(pilot, lambda: app.run_.step_count > 3)
+        await wait_until(pilot, lambda: app.session.run.step_count > 3)
         await press(pilot, "e")
-        assert not app.running
+        assert not app.session.running
         await pilot.pause(0.2)
-        steps = app.run_.step_count
+        steps = app.session.run.step_count
         name = app.screen.query_one("#save-path", Input).value
         assert name == f"rosenbrock-sgd-step{steps}.json"
         await press(pilot, "enter")

@@ -54,13 +54,26 @@ def shown_step(app: PlaygroundApp) -> int:
 
 
 async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float = 10.0, what: str = "") -> float:
-    """Let the app run until `condition()` holds; returns the seconds it took."""
+    """Let the app run until `condition()` holds, then, unless it runs, until the main screen shows
+    the session as it now is (a thread's change reaches the screen at its next frame); returns the
+    seconds the condition took."""
     t0 = time.perf_counter()
     while not condition():
         if time.perf_counter() - t0 > timeout:
             raise AssertionError(f"timed out after {timeout} s waiting for {what or condition}")
         await pilot.pause(0.02)
-    return time.perf_counter() - t0
+    took = time.perf_counter() - t0
+    app = pilot.app
+    while app.screen_stack and not app.session.running and not app.main.caught_up and time.perf_counter() - t0 < timeout:
+        await pilot.pause(0.02)
+    return took
+
+
+async def screen_ready(pilot: Pilot) -> None:
+    """Until the main screen's widgets are there: a snapshot's `run_before` begins as the app
+    starts, before the default screen has composed."""
+    app = pilot.app
+    await wait_until(pilot, lambda: bool(app.screen_stack) and bool(app.screen_stack[0].query("#map")), what="the main screen")
 
 
 async def resize(pilot: Pilot, width: int, height: int) -> None:
@@ -78,9 +91,9 @@ async def wait_stopped(pilot: Pilot, app: PlaygroundApp, quiet: float = 0.2, tim
     finished at once, while its thread may still be ending its slice)."""
     t0 = time.perf_counter()
     while True:
-        n = app.run_.step_count
+        n = app.session.run.step_count
         await pilot.pause(quiet)
-        if app.run_.step_count == n:
+        if app.session.run.step_count == n:
             return
         if time.perf_counter() - t0 > timeout:
             raise AssertionError("the run does not stop")

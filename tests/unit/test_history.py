@@ -9,8 +9,8 @@ import pytest
 from playground.history import BLOCK, History, Series, downsample
 
 
-def _series(values: np.ndarray, dtype: type = np.float64) -> Series:
-    s = Series(dtype)
+def _series(values: np.ndarray, compact: bool = False) -> Series:
+    s = Series(compact=compact)
     for v in values:
         s.append(float(v))
     return s
@@ -59,10 +59,29 @@ def test_sample_and_path_read_across_blocks() -> None:
     assert np.array_equal(h.x.sample(np.array([BLOCK - 1, BLOCK, n - 1])), [BLOCK - 1, BLOCK, n - 1])  # type: ignore[union-attr]
 
 
-def test_a_compact_history_stores_four_bytes_a_value() -> None:
+def test_a_compact_history_draws_from_four_bytes_a_value_and_exports_exact_values() -> None:
     full, compact = History.make("surface", False), History.make("surface", False, compact=True)
+    values = np.random.default_rng(3).normal(size=BLOCK * 4 + 11) / 3.0
     for h in (full, compact):
-        for _ in range(BLOCK * 4):
-            h.loss.append(1.0 / 3.0)
+        for v in values:
+            h.loss.append(float(v))
     assert compact.loss._blocks[0].nbytes * 2 == full.loss._blocks[0].nbytes  # type: ignore[union-attr]
-    assert compact.loss.last() == pytest.approx(1 / 3, rel=1e-7) and full.loss.last() == 1 / 3
+    # what an export reads is the value to the bit, in every block and the newest
+    assert np.array_equal(compact.loss.array(), values) and np.array_equal(full.loss.array(), values)
+    assert compact.loss[5] == values[5] and compact.loss[BLOCK * 2 + 1] == values[BLOCK * 2 + 1]
+    assert compact.loss.last() == values[-1]
+
+
+def test_set_last_replaces_only_the_newest_value() -> None:
+    s = _series(np.arange(BLOCK + 3, dtype=float), compact=True)
+    s.set_last(-1.0)
+    assert s.last() == -1.0 and s[BLOCK + 1] == BLOCK + 1 and len(s) == BLOCK + 3
+    h = History.make("surface", False)
+    for lr in (0.1, 0.1, 0.1):
+        h.lr.append(lr)
+    h.lr.changes()  # cached, then invalidated by the change
+    h.lr.set_last(0.2)
+    assert h.lr.tolist() == [0.1, 0.1, 0.2]
+    assert h.lr.changes()[0].tolist() == [0, 2] and h.lr.changes()[1].tolist() == [0.1, 0.2]
+    h.lr.set_last(0.1)
+    assert h.lr.tolist() == [0.1, 0.1, 0.1] and h.lr.changes()[0].tolist() == [0]

@@ -205,7 +205,7 @@ def _raising_step(optimizer):
 
 @pytest.mark.parametrize("scenario", ["rosenbrock", "moons"])
 def test_an_optimizer_that_raises_stops_the_run_with_its_message(monkeypatch, scenario):
-    monkeypatch.setattr(engine, "_plain_step", _raising_step)
+    monkeypatch.setattr(engine.torch_internals, "plain_step", _raising_step)
     s = scenarios.load(scenario)
     run = Run(s, resolve(s, steps=10))
     assert run.step(10) == 0
@@ -215,7 +215,7 @@ def test_an_optimizer_that_raises_stops_the_run_with_its_message(monkeypatch, sc
 
 
 def test_an_optimizer_that_raises_through_the_cli_gives_strict_json_and_exit_0(monkeypatch, capsys):
-    monkeypatch.setattr(engine, "_plain_step", _raising_step)
+    monkeypatch.setattr(engine.torch_internals, "plain_step", _raising_step)
     monkeypatch.setattr(engine, "warm_up", lambda: None)  # it steps a throwaway optimizer too
     assert main(["run", "rosenbrock", "--steps", "5", "--format", "json"]) == 0
     out, err = capsys.readouterr()

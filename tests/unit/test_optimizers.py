@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from playground import scenarios
+from playground import scenarios, torch_internals
 from playground.engine import Run
 from playground.errors import ConfigError
 from playground.optimizers import OPTIMIZERS, get_optimizer
@@ -95,9 +95,15 @@ def losses_of(scenario, trajectory):
     return np.array([scenario.surface.value(x, y) for x, y in trajectory])
 
 
+@pytest.mark.parametrize("torch_path", ["fast", "plain"])
 @pytest.mark.parametrize("surface", ["rosenbrock", "himmelblau", "ill_conditioned"])
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
-def test_trajectory_equals_plain_torch_loop(surface, name):
+def test_trajectory_equals_plain_torch_loop(surface, name, torch_path, monkeypatch):
+    """Both ways of stepping: torch_internals' shortcuts, and torch's public API only
+    (PLAYGROUND_PLAIN_TORCH=1), give the same trajectory as a hand-written loop."""
+    monkeypatch.setenv("PLAYGROUND_PLAIN_TORCH", "1" if torch_path == "plain" else "0")
+    if torch_internals.mode() != torch_path:
+        pytest.skip(f"torch {torch.__version__}: the shortcuts are written for {torch_internals.WRITTEN_FOR}")
     s = scenarios.load(surface)
     config = resolve(s, optimizer=name)
     steps = LBFGS_STEPS if OPTIMIZERS[name].needs_closure else STEPS

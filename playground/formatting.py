@@ -1,0 +1,68 @@
+"""How numbers and settings are written for a person: the one place every screen, message and
+text output takes its formats from.
+
+    num(0.000123)        '1.230e-04'   a reading: loss, gradient, state (4 significant digits)
+    num(12.5)            '12.5'
+    precise(1/3)         '0.333333'    a summary line of `playground run` (6 significant digits)
+    short(0.0331)        '0.0331'      an axis label or a figure in a sentence (3 significant digits)
+    setting(0.9)         '0.9'         a value as it is typed: fields, run strings, messages
+    setting((0.9, 0.99)) '0.9,0.99'
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def num(v: float | None, digits: int = 4) -> str:
+    """A reading: `digits` significant digits, in scientific form outside [1e-3, 1e5)."""
+    if v is None:
+        return "…"
+    v = float(v)
+    if not math.isfinite(v):
+        return str(v)
+    if v == 0:
+        return "0"
+    return f"{v:.{digits}g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.{digits - 1}e}"
+
+
+def precise(v: Any) -> str:
+    """A figure of a text summary: 6 significant digits; tuples in parentheses."""
+    if isinstance(v, bool):
+        return str(v).lower()
+    if isinstance(v, float):
+        return f"{v:.6g}"
+    if isinstance(v, (tuple, list)):
+        return "(" + ", ".join(precise(x) for x in v) + ")"
+    return str(v)
+
+
+def short(v: float) -> str:
+    """Three significant digits: axis labels, figures inside a sentence."""
+    return f"{v:.3g}" if math.isfinite(v) else str(v)
+
+
+def setting(v: Any) -> str:
+    """A setting as a person types it back: shortest float form, pairs joined by a comma,
+    booleans lower case, None as 'none'."""
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, (tuple, list)):
+        return ",".join(setting(x) for x in v)
+    return str(v)
+
+
+def change(v: Any) -> str:
+    """A setting inside a message about a change ('betas (0.9, 0.999) -> (0.9, 0.99)')."""
+    if isinstance(v, (tuple, list)):
+        return "(" + ", ".join(setting(x) for x in v) + ")"
+    return setting(v)
+
+
+def percent(v: float) -> str:
+    return f"{v:.1%}"

@@ -1,0 +1,101 @@
+"""Every key of the playground, once: the app's bindings, the footer's labels, the help
+screen's table, the palette's commands and the README's key table are all made from KEYS (a
+test holds the README to it). No Textual here: the app turns the rows into Bindings."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Press(NamedTuple):
+    key: str  # Textual's name of the key ("space", "left_square_bracket", "plus,equals_sign")
+    action: str  # the app's action, with its arguments: "lr(0.5)"
+    label: str = ""  # the footer's word; "" keeps it out of the footer
+    display: str | None = None  # how the footer writes the key, where Textual's name will not do
+
+
+class KeyRow(NamedTuple):
+    shown: str  # how the help screen and the README write the key(s)
+    help: str  # what it does
+    presses: tuple[Press, ...] = ()
+    palette: str = ""  # the command palette's title; "" for none
+
+
+def row(shown: str, help: str, *presses: Press, palette: str = "") -> KeyRow:
+    return KeyRow(shown, help, presses, palette)
+
+
+KEYS: tuple[KeyRow, ...] = (
+    row("`space`", "run / pause", Press("space", "toggle_run", "run"), palette="Run / pause"),
+    row("`s`", "one step (pauses a run first)", Press("s", "step", "step"), palette="Step"),
+    row("`r`", "reset to the start (step 0)", Press("r", "reset", "reset"), palette="Reset"),
+    row(
+        "`[` / `]`",
+        "halve / double the learning rate (from the next step)",
+        Press("left_square_bracket", "lr(0.5)", "lr÷2"),
+        Press("right_square_bracket", "lr(2)", "lr×2"),
+    ),
+    row(
+        "`-` / `+`",
+        "slower / faster auto-run: from 1 step a second up to `max`, as fast as the machine goes",
+        Press("minus", "speed(-1)", "slower"),
+        Press("plus,equals_sign", "speed(1)", "faster", "+"),
+    ),
+    row("`l`", "log scale for the loss curve, or back to linear", Press("l", "log", "log"), palette="Toggle log scale"),
+    row("`i`", "how the chosen optimizer and loss work: update rule, hyperparameters, when to use them", Press("i", "info", "explain"), palette="Explain optimizer and loss"),
+    row("`c`", "compare: race SGD, momentum, Nesterov and Adam from the same start", Press("c", "preset", "compare"), palette="Compare: SGD vs momentum vs Nesterov vs Adam"),
+    row("`a` / `x`", "add a lane (a copy of the selected one) / remove the selected lane", Press("a", "add_lane"), Press("x", "remove_lane")),
+    row("`1` … `6`", "select a lane (or click its row in the scoreboard)", *(Press(str(k), f"select_lane({k - 1})") for k in range(1, 7))),
+    row("`o`", "surfaces: back to the scenario's own start point", Press("o", "original_start"), palette="Original start point"),
+    row(
+        "arrows",
+        "surfaces, with the map focused: move the start point (or click the map)",
+        Press("up", "nudge(0, 1)"),
+        Press("down", "nudge(0, -1)"),
+        Press("left", "nudge(-1, 0)"),
+        Press("right", "nudge(1, 0)"),
+    ),
+    row(
+        "`g`",
+        "inside the optimizer: the gradient, the optimizer's state, and on a surface the curvature with the best lr and momentum for it",
+        Press("g", "internals"),
+        palette="Inside the optimizer: gradient, state, curvature",
+    ),
+    row("`w`", "learning-rate sweep: final loss against lr for the current settings", Press("w", "sweep"), palette="Learning-rate sweep"),
+    row("`e`", "export the run, or every lane of a race, to a JSON or CSV file", Press("e", "export"), palette="Export the run (JSON or CSV)"),
+    row("`ctrl+s`", "save the current settings as a scenario file that `playground FILE` reopens", Press("ctrl+s", "save_scenario"), palette="Save the settings as a scenario file"),
+    row("`?`", "help: every key", Press("question_mark", "help", "help"), palette="Keys and help"),
+    row("`ctrl+p`", "command palette: switch scenario, optimizer, loss, start a race"),
+    row("`tab` / `shift+tab`", "move between the settings"),
+    row(
+        "`escape`",
+        "leave a text field, so the keys above act again (the footer dims them while a field has the focus), or close an open dropdown",
+        Press("escape", "leave_field"),
+    ),
+    row("`q`", "quit", Press("q", "quit", "quit")),
+)
+
+# the palette's extra commands, for the lane keys that have no single row of their own
+PALETTE_EXTRA = (("Add a lane with the selected lane's settings", "a", "add_lane"), ("Remove the selected lane", "x", "remove_lane"))
+
+# what each action is, for deciding where it applies (the app's check_action)
+SESSION_ACTIONS = {"toggle_run", "step", "reset", "lr", "speed", "log", "info", "help", "internals", "sweep", "export"}
+RACE_ACTIONS = {"add_lane", "remove_lane", "preset", "select_lane", "original_start"}
+DIALOG_ACTIONS = {"save_scenario"}  # keys that a text field does not take, but a dialog does
+
+
+def presses() -> list[Press]:
+    return [p for r in KEYS for p in r.presses]
+
+
+def key_table() -> str:
+    """The keys as a Markdown table: the help screen's, and the README's."""
+    lines = ["| key | what it does |", "|-----|--------------|"]
+    lines += [f"| {r.shown} | {r.help} |" for r in KEYS]
+    return "\n".join(lines)
+
+
+def palette_commands() -> list[tuple[str, str, str]]:
+    """(title, the key, action) for the palette, in the table's order."""
+    out = [(r.palette, r.shown.replace("`", ""), r.presses[0].action) for r in KEYS if r.palette]
+    return out + list(PALETTE_EXTRA)

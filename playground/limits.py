@@ -1,0 +1,119 @@
+"""Every limit the playground holds its input to, and the reading of a typed number against one.
+
+Scenario files, the command line, the settings panel and the sweep screen all check here, so a
+limit is written once and each kind of mistake is worded one way:
+
+    'abc' is not a whole number
+    0 is out of range: it must be from 1 to 100000000
+    'fast' is not a number
+    -1 is out of range: it must be >= 0
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+class LimitError(ValueError):
+    """A value outside its limit, or text that is not a number; the message says which."""
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A whole number from `low` to `high`, both included."""
+
+    low: int
+    high: int
+
+    def check(self, value: Any) -> int:
+        """A value from a file or code (an int, or a float that is whole) -> the int."""
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise LimitError(f"{_quote(value)} is not a whole number")
+        if not self.low <= value <= self.high:
+            raise LimitError(f"{value} is out of range: it must be from {self.low} to {self.high}")
+        return value
+
+    def parse(self, text: str) -> int:
+        """Typed text -> the int; LimitError says why not."""
+        raw = str(text).strip()
+        try:
+            value = int(raw)
+        except ValueError:
+            raise LimitError(f"{raw!r} is not a whole number") from None
+        return self.check(value)
+
+
+@dataclass(frozen=True)
+class Number:
+    """A finite number within optional bounds; `low_open`/`high_open` leave a bound out."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def bounds(self) -> str:
+        lo = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
+        hi = "" if self.high is None else f"{'<' if self.high_open else '<='} {self.high:g}"
+        return " and ".join(b for b in (lo, hi) if b)
+
+    def check(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise LimitError(f"{_quote(value)} is not a number")
+        value = float(value)
+        if not math.isfinite(value):
+            raise LimitError(f"{value} is not a finite number")
+        too_low = self.low is not None and (value <= self.low if self.low_open else value < self.low)
+        too_high = self.high is not None and (value >= self.high if self.high_open else value > self.high)
+        if too_low or too_high:
+            raise LimitError(f"{value:g} is out of range: it must be {self.bounds()}")
+        return value
+
+    def parse(self, text: str) -> float:
+        raw = str(text).strip()
+        try:
+            value = float(raw)
+        except ValueError:
+            raise LimitError(f"{raw!r} is not a number") from None
+        if not math.isfinite(value):
+            raise LimitError(f"{raw!r} is not a finite number")
+        return self.check(value)
+
+
+def _quote(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+# ---------------------------------------------------------------- a run
+
+STEPS = Whole(1, 100_000_000)  # a run's step budget: auto-run stops there, `run` makes that many updates
+SEED = Whole(0, 2**32 - 1)  # numpy's seeds end at 2**32 - 1 (torch's at 2**64)
+SAMPLES = Whole(2, 20_000)  # points in a dataset
+BATCH_SIZE = Whole(0, SAMPLES.high)  # 0 = the whole training set
+CLIP = Number(0.0)  # a gradient norm; 0 = no clipping
+GRAD_TOLERANCE = Number(0.0)
+TOLERANCE = Number(0.0, low_open=True)
+LANES = 6  # the most runs in one race
+
+# ---------------------------------------------------------------- a scenario file
+
+FILE_BYTES = 1_000_000
+CSV_BYTES = 4_000_000  # 20,000 rows of three numbers need far less
+CLASSES = Whole(2, 10)
+NOISE = Number(0.0, 10.0)
+TEST_FRACTION = Number(0.0, 0.9)
+LAYERS = 8  # hidden layers of a model
+WIDTH = Whole(1, 512)  # units in a hidden layer
+FORMULA_LENGTH = 1000  # characters
+FORMULA_DEPTH = 60  # levels of nesting
+
+# ---------------------------------------------------------------- a sweep
+
+SWEEP_POINTS = Whole(1, 200)  # learning rates in one sweep
+SWEEP_STEPS = Whole(1, 100_000)  # steps at each rate in the app's sweep screen: a sweep is many runs
+LEARNING_RATE = Number(0.0, low_open=True)

@@ -1,0 +1,403 @@
+"""The main screen: the settings on the left, the map, the scoreboard and the loss curve on the
+right, the status line and the footer below. It draws a Session and hands it what the person
+did in the settings panel and on the plots; a timer redraws about 20 times a second, only when
+the session has moved on.
+
+While auto-running, plotext builds at most one plot a frame: the plots take turns at going
+first, and the second waits for the next frame if the first was drawn again. Each plot still
+follows at half the frame rate or better; paused, both draw at once.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.geometry import Size
+from textual.screen import Screen
+from textual.widgets import Select, Static
+
+from playground import scenarios
+from playground.datasets import Points
+from playground.scenarios import Scenario
+from playground.session import SCHEDULE_PREFIX, Session
+from playground.widgets.controls import ControlPanel
+from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR, Internals, InternalsPanel, arrows
+from playground.widgets.key_footer import KeyFooter
+from playground.widgets.loss_curve import LossCurve
+from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
+from playground.widgets.scoreboard import Row, Scoreboard
+from playground.widgets.status_line import StatusLine
+
+if TYPE_CHECKING:
+    from playground.engine import Run
+
+FRAME_SECONDS = 1 / 20
+PATH_POINTS = 200  # the most trajectory points drawn per frame (plotext cost grows with them)
+MIN_WIDTH, MIN_HEIGHT = 60, 16
+NARROW_WIDTH, SHORT_HEIGHT = 100, 30  # below these the panels close up
+NARROW_CONTROLS = 26  # the settings panel's width in a narrow terminal (34 in app.tcss otherwise)
+# the lanes of a race, in order: distinct on the map's colours and on the dark loss panel
+LANE_COLOURS = [(255, 255, 255), (255, 145, 0), (255, 64, 129), (64, 196, 255), (255, 234, 0), (179, 136, 255)]
+PATH = (255, 255, 255)
+START = (0, 229, 255)
+NOW = (255, 82, 82)
+MINIMUM = (118, 255, 3)
+
+
+class MainScreen(Screen[None]):
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.frames = 0  # redraws made, for the benchmark's frame rate
+        self._drawn: tuple[Any, ...] | None = None
+        self._layout: int | None = None
+        self._shape: tuple[bool, bool] | None = None  # (narrow, short) as last laid out
+        self._curve_first = False
+        self._early_points: tuple[Scenario, Points] | None = None
+        self._marks_of: tuple[Points, list[Mark]] | None = None
+        self._internals: Internals | None = None
+        self._composed = False
+
+    def compose(self) -> ComposeResult:
+        s = self.session
+        with Horizontal(id="main"):
+            yield ControlPanel(scenarios.list_entries(), s.scenario, s.config, id="controls")
+            with Vertical(id="plots"):
+                yield MapPlot(id="map")
+                yield Scoreboard(id="scoreboard")
+                yield LossCurve(id="loss")
+            yield InternalsPanel(id="internals")
+        yield Static(f"The terminal is too small: make it at least {MIN_WIDTH} x {MIN_HEIGHT}.", id="too-small")
+        yield StatusLine(id="status")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self._composed = True  # the widgets are there: sync and redraw may reach them
+        self._layout = self.session.layout
+        self.configure_map()
+        self.fit_layout(self.app.size)
+        self.redraw(force=True)
+        self.set_interval(FRAME_SECONDS, self._tick)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self.fit_layout(event.size)
+
+    def fit_layout(self, size: Size) -> None:
+        w, h = size
+        main = self.query_one("#main")
+        shape = (w < NARROW_WIDTH, h < SHORT_HEIGHT)
+        if shape != self._shape:
+            # Inline widths and classes on single widgets: a class on #main would restyle every
+            # widget under it, about 0.1 s on each resize
+            self._shape = narrow, short = shape
+            controls = self.query_one(ControlPanel)
+            controls.styles.width = NARROW_CONTROLS if narrow else None
+            controls.fit(short)
+            self.query_one(InternalsPanel).set_class(narrow, "-narrow")
+            self.query_one(LossCurve).set_class(short, "-short")
+            self.query_one(Scoreboard).set_class(short, "-short")
+        tiny = w < MIN_WIDTH or h < MIN_HEIGHT
+        if tiny and main.display:
+            # nothing hidden may keep the keys: close open dropdowns and drop the focus
+            for select in main.query(Select):
+                select.expanded = False
+            self.set_focus(None)
+        main.display = not tiny
+        self.query_one("#too-small").display = tiny
+
+    # ------------------------------------------------------------ what the person did here
+
+    @on(ControlPanel.Picked)
+    def _picked(self, event: ControlPanel.Picked) -> None:
+        self.session.pick(event.which, event.value)
+        self.sync()
+
+    @on(ControlPanel.Edited)
+    def _edited(self, event: ControlPanel.Edited) -> None:
+        if not self.app.is_running:  # shutting down: a field blurred as the screen closed
+            return
+        session, panel = self.session, self.query_one(ControlPanel)
+        name = event.name
+        error = session.edit(name, event.value)
+        if error is None:
+            panel.config = session.config
+            panel.show_value(name, field_value(session, name))
+            panel.update_nesterov()
+        else:
+            if name == "nesterov":  # a switch cannot stay in a state that was refused
+                panel.show_value(name, session.config.hyper.get("nesterov"))
+            panel.show_error(name, error)
+        self.sync()
+
+    @on(Scoreboard.Selected)
+    def _lane_clicked(self, event: Scoreboard.Selected) -> None:
+        self.session.select_lane(event.lane)
+        self.sync()
+
+    @on(MapPlot.Clicked)
+    def _map_clicked(self, event: MapPlot.Clicked) -> None:
+        """A click on a surface's map: every lane starts there."""
+        if self.session.scenario.surface is not None and self.app.screen is self:
+            self.session.move_start((event.x, event.y))
+            self.sync()
+
+    # ------------------------------------------------------------ following the session
+
+    def sync(self) -> None:
+        """After a key or a setting: the settings panel and the status line now, the plots at
+        the next frame, so a burst of keys costs one plot rebuild per frame, not one per key."""
+        if not self._composed or not self.app.is_running:
+            return
+        s = self.session
+        panel = self.query_one(ControlPanel)
+        if s.layout != self._layout:
+            self._layout = s.layout
+            panel.rebuild(s.scenario, s.config)
+            self.configure_map()
+        elif panel.config is not s.config:
+            panel.rebuild(s.scenario, s.config)
+        self.show_status()
+
+    def _tick(self) -> None:
+        self.sync()
+        self.redraw()
+
+    def _key(self) -> tuple[object, ...]:
+        s = self.session
+        run = s.run
+        return (s.version, run.history.steps if run is not None else 0, s.step_count, len(s.lanes), id(run), s.running)
+
+    @property
+    def caught_up(self) -> bool:
+        """The screen shows the session as it is now (tests wait for this)."""
+        return self._drawn == self._key()
+
+    def redraw(self, force: bool = False) -> None:
+        if not self._composed or not self.app.is_running:  # not before the widgets, nor while shutting down
+            return
+        key = self._key()
+        if not force and key == self._drawn:
+            if self.session.running:
+                self.show_status()
+            return
+        self._drawn = key
+        self.frames += 1
+        with self.app.batch_update():
+            self.show_status()
+            self._show_internals()  # first: the map draws its arrows from what it read
+            self._draw_plots()
+
+    # ------------------------------------------------------------ drawing
+
+    def configure_map(self) -> None:
+        s, session = self.session.scenario, self.session
+        plot, curve = self.query_one(MapPlot), self.query_one(LossCurve)
+        plot.border_title = s.title
+        curve.border_title = "loss"
+        racing = session.racing
+        if racing:  # the scoreboard is the legend of both plots
+            curve.border_subtitle = "each lane's loss in its colour (scoreboard)"
+        else:
+            curve.border_subtitle = "orange: loss  cyan: accuracy (right axis)" if s.kind == "classification" else "vertical lines: a setting changed"
+        if s.surface is not None:
+            plot.configure(s.surface.x, s.surface.y, surface_background(s), HEAT)
+            plot.border_subtitle = "○ start  ● each lane now  × minimum" if racing else "○ start  ● now  × minimum"
+            return
+        xlim, ylim = self._points().bounds()
+        run = session.run
+        if s.kind == "classification":
+            background = (lambda xs, ys: run.predict_grid(xs, ys)) if run is not None else None
+            plot.configure(xlim, ylim, background, CLASS_DIM)
+            plot.border_subtitle = f"● train  × test  (colour: lane {session.lane_index + 1}'s predicted class)" if racing else "● train  × test  (colour: predicted class)"
+        else:
+            plot.configure(xlim, ylim, None, HEAT)
+            plot.border_subtitle = "● data  lines: each lane's fit, in its colour" if racing else "● data  line: the model's fit"
+
+    def _points(self) -> Points:
+        """The dataset's points: the run's, or (before torch is loaded) made here with numpy."""
+        run, scenario = self.session.run, self.session.scenario
+        if run is not None and run.points is not None and run.scenario is scenario:
+            return run.points
+        if self._early_points is None or self._early_points[0] is not scenario:
+            self._early_points = (scenario, scenario.points())
+        return self._early_points[1]
+
+    def _data_marks(self, pts: Points) -> list[Mark]:
+        """Training points as dots and test points as crosses, coloured by class (or by split).
+        The same list for the same points: the map then sees at once that they did not move."""
+        if self._marks_of is None or self._marks_of[0] is not pts:
+            self._marks_of = (pts, data_marks(pts))
+        return self._marks_of[1]
+
+    def show_status(self) -> None:
+        s = self.session
+        run = s.run
+        status = self.query_one(StatusLine)
+        self._show_scoreboard()
+        if run is None:
+            surface = s.scenario.surface
+            loss = surface.value(*surface.start) if surface else None
+            queued = f" · {len(s.queued)} key(s) queued" if s.queued else ""
+            state = "engine failed" if s.engine_error else f"loading torch…{queued}"
+            status.show(0, loss, None, s.config.hyper.get("lr"), state, s.speed, None, s.message)
+            return
+        h = run.history
+        acc = h.accuracy.last() if h.accuracy is not None and len(h.accuracy) else None
+        message = f"lane {s.lane_index + 1} of {len(s.lanes)} · {s.message}" if s.racing else s.message
+        status.show(h.steps, h.loss.last(), h.grad_norm.last(), run.lr, str(s.state), s.speed, s.rate if s.running else None, message, acc)
+
+    def _show_scoreboard(self) -> None:
+        """Shown in a race only, one row per lane in the lane's colour."""
+        board = self.query_one(Scoreboard)
+        race = self.session.race if self.session.racing else None
+        if board.display != (race is not None):
+            board.display = race is not None
+        if race is None:
+            return
+        rows = [Row(sc.label, LANE_COLOURS[sc.lane % len(LANE_COLOURS)], sc.final_loss, sc.reached_at, sc.diverged_at) for sc in race.scores()]
+        target, tol = race.tolerance()
+        board.show(rows, self.session.lane_index, f"reached: loss ≤ {target + tol:.3g}")
+
+    def _show_internals(self) -> None:
+        """Only while the panel is shown: reading the Hessian and the state costs a little."""
+        panel = self.query_one(InternalsPanel)
+        self._internals = None
+        if not panel.display:
+            return
+        run = self.session.run
+        self._internals = Internals.read(run) if run is not None else None
+        panel.show(self._internals, loading=self.session.engine_error is None)
+
+    def _add_arrows(self, lines: list[Any], marks: list[Mark], point: tuple[float, float]) -> None:
+        """While the inside-the-optimizer panel is shown: −g and the momentum's direction as
+        short arrows from the current point on the map."""
+        info = self._internals
+        if info is None or not info.surface:
+            return
+        plot = self.query_one(MapPlot)
+        width, height = plot.size
+        aspect = 2 * height / width if width and height else 0.5  # a cell is about twice as tall as wide
+        for a in arrows(info, point, plot.xlim, plot.ylim, aspect):
+            colour = GRADIENT_COLOUR if a.name == "gradient" else MOMENTUM_COLOUR
+            lines.append((list(a.xs), list(a.ys), colour))
+            marks.append(Mark(a.xs[1], a.ys[1], a.glyph, colour))
+
+    def _draw_plots(self) -> None:
+        """Every lane in its colour (a single run in the path's white), the selected lane drawn
+        last so that it is on top: paths (surfaces) or fits (regression) on the map, the
+        selected lane's predictions as the map's colours (classification), each lane's loss in
+        the loss curve."""
+        session, s = self.session, self.session.scenario
+        run = session.run
+        plot, curve = self.query_one(MapPlot), self.query_one(LossCurve)
+        if run is None:
+            if s.surface is not None:
+                x, y = s.surface.start
+                plot.show([], [*minima(s), Mark(x, y, "○", START), Mark(x, y, "●", NOW)])
+            else:
+                plot.show([], self._data_marks(self._points()))
+            return
+        lanes, selected = session.lanes, session.lane_index
+        one = len(lanes) == 1
+        order = [i for i in range(len(lanes)) if i != selected] + [selected]
+        colour = [LANE_COLOURS[i % len(LANE_COLOURS)] for i in range(len(lanes))]
+        h = run.history
+        events = [step for step, _ in h.events]
+
+        def draw_curve(hold: bool) -> bool:
+            if one:  # history columns: the curve thins them without copying a long run
+                return curve.show(h.loss, h.accuracy, events, hold=hold, lr=h.lr)
+            return curve.show_lanes([(lanes[i].history.loss, colour[i]) for i in order], events, hold=hold, lr=h.lr)
+
+        curve_first, self._curve_first = self._curve_first, not self._curve_first
+        drawn = draw_curve(False) if curve_first else False
+        hold = session.running and drawn
+        if s.surface is not None:
+            sx, sy = run.start or s.surface.start
+            lines: list[Any] = []
+            nows: list[Mark] = []
+            for i in order:
+                xs, ys = lane_path(lanes[i])
+                lines.append((xs, ys, PATH if one else colour[i]))
+                if len(xs):
+                    nows.append(Mark(float(xs[-1]), float(ys[-1]), "●", NOW if one else colour[i]))
+            start = Mark(sx, sy, "○", START)
+            if one:
+                marks = [*minima(s), start, *(nows or [Mark(sx, sy, "●", NOW)])]
+            else:  # the start on top: every lane leaves from it
+                marks = [*minima(s), *nows, start]
+            self._add_arrows(lines, marks, (nows[-1].x, nows[-1].y) if nows else (sx, sy))
+            drawn = plot.show(lines, marks, hold=hold) or drawn
+        elif run.points is not None:
+            marks = self._data_marks(run.points)
+            if s.kind == "classification":
+                drawn = plot.show([], marks, version=(id(run), h.steps), hold=hold) or drawn
+            else:
+                grid = np.linspace(*plot.xlim, 200)
+                fits = [(grid, lanes[i].predict_grid(grid, grid), CLASS_BRIGHT[3] if one else colour[i]) for i in order]
+                drawn = plot.show(fits, marks, hold=hold) or drawn
+        if not curve_first:
+            draw_curve(session.running and drawn)
+
+
+def field_value(session: Session, name: str) -> Any:
+    """The value in force of settings field `name`."""
+    c = session.config
+    if name.startswith(SCHEDULE_PREFIX):
+        return c.schedule_params.get(name.removeprefix(SCHEDULE_PREFIX))
+    if name in ("steps", "seed", "batch_size", "clip"):
+        return getattr(c, name)
+    return c.hyper.get(name)
+
+
+def minima(s: Scenario) -> list[Mark]:
+    assert s.surface is not None
+    return [Mark(mx, my, "×", MINIMUM) for mx, my in s.surface.minima]
+
+
+def lane_path(run: Run) -> tuple[np.ndarray, np.ndarray]:
+    """A surface run's path as drawn: at most PATH_POINTS points, the finite ones."""
+    xs, ys = run.history.path(PATH_POINTS)  # spread along the whole run, without copying it
+    finite = np.isfinite(xs) & np.isfinite(ys)
+    return xs[finite], ys[finite]
+
+
+def data_marks(pts: Points) -> list[Mark]:
+    if pts.kind == "classification":
+        def colour(c: int) -> tuple[int, int, int]:
+            return CLASS_BRIGHT[int(c) % len(CLASS_BRIGHT)]
+
+        marks = [Mark(float(a), float(b), "●", colour(c), False) for (a, b), c in zip(pts.train_x, pts.train_y)]
+        return marks + [Mark(float(a), float(b), "×", colour(c)) for (a, b), c in zip(pts.test_x, pts.test_y)]
+    marks = [Mark(float(a[0]), float(b), "●", CLASS_BRIGHT[1], False) for a, b in zip(pts.train_x, pts.train_y)]
+    return marks + [Mark(float(a[0]), float(b), "×", CLASS_BRIGHT[0]) for a, b in zip(pts.test_x, pts.test_y)]
+
+
+def surface_background(scenario: Scenario):  # noqa: ANN201
+    """(xs, ys) -> palette indices of the surface's height, on a log scale where it spans decades."""
+    surface = scenario.surface
+    assert surface is not None
+    levels = len(HEAT)
+
+    def background(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        gx, gy = np.meshgrid(xs, ys)
+        with np.errstate(all="ignore"):
+            z = np.broadcast_to(np.asarray(surface.formula.numpy(gx, gy), dtype=float), gx.shape)
+            finite = np.isfinite(z)
+            if not finite.any():
+                return np.zeros(gx.shape, dtype=int)
+            q = z - z[finite].min()
+            span = float(q[finite].max())
+            use_log = surface.levels == "log" or (surface.levels == "auto" and span > 100 * max(float(np.median(q[finite])), 1e-12))
+            if use_log:
+                q = np.log10(q + max(span, 1e-12) * 1e-6)
+            lo, hi = np.percentile(q[finite], [0, 99])
+            v = (q - lo) / max(hi - lo, 1e-12)
+            v = np.where(finite, v, 1.0)
+        return np.clip((v * (levels - 1)).round(), 0, levels - 1).astype(int)
+
+    return background

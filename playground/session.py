@@ -1,0 +1,683 @@
+"""The playground as one object that any face drives: the TUI, tests, lessons, a browser.
+
+A Session holds the scenario, the lanes (a single run is a race of one lane), the selected lane,
+the speed and the state, and does every operation a person can: pick a scenario, an optimizer,
+a loss or a schedule; set a hyperparameter from text; step, run, pause, reset; add, remove and
+select lanes; move the start point. It knows nothing of Textual. A face reads its attributes
+and redraws when `version` moves on; `layout` moves on when the settings' fields or the map's
+set-up change (another scenario, optimizer, loss or lane).
+
+torch is imported only inside the operations that need it, so that a face can show its first
+frame before torch is loaded: `load_engine` builds the run in a thread, and keys pressed before
+it is ready (space, s) are queued and done in order once it is.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import gc
+import sys
+import threading
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import numpy as np
+
+from playground import limits, scenarios
+from playground.errors import ConfigError, PlaygroundError, report_internal
+from playground.optimizers import get_optimizer
+from playground.scenarios import Scenario
+from playground.schedules import get_schedule
+from playground.settings import RunConfig, describe, resolve
+
+if TYPE_CHECKING:
+    from playground.engine import Run
+    from playground.race import Race
+
+SPEEDS: list[int | None] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None]  # None: unthrottled
+DEFAULT_SPEED = SPEEDS.index(100)
+SCHEDULE_PREFIX = "sched-"  # schedule parameters' field names, apart from the optimizer's (gamma)
+RUN_FIELD_LIMITS = {"steps": limits.STEPS, "seed": limits.SEED, "batch_size": limits.BATCH_SIZE}
+NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
+NO_RACE = "one run, no race: a adds a lane; c races SGD, momentum, Nesterov and Adam"
+
+
+class Phase(enum.Enum):
+    PAUSED = "paused"
+    RUNNING = "running"
+    CONVERGED = "converged"
+    DIVERGED = "diverged"
+    ALL_DIVERGED = "every lane diverged"
+
+
+class State(str):
+    """Where the session is: a Phase, and for a divergence the step it happened at. It is also
+    its text ("paused", "diverged at step 12"), which is what the status line shows."""
+
+    phase: Phase
+    step: int | None
+
+    def __new__(cls, phase: Phase, step: int | None = None) -> State:
+        state = super().__new__(cls, f"diverged at step {step}" if phase is Phase.DIVERGED else phase.value)
+        state.phase, state.step = phase, step
+        return state
+
+    def __repr__(self) -> str:
+        return f"State({str(self)!r})"
+
+
+PAUSED, RUNNING = State(Phase.PAUSED), State(Phase.RUNNING)
+
+Op = TypeVar("Op", bound=Callable[..., Any])
+
+
+def operation(fn: Op) -> Op:
+    """A bug of ours inside an operation does not end the session: the run pauses, the status
+    line says "internal error" and where the traceback was written, and everything stays usable."""
+
+    @functools.wraps(fn)
+    def guarded(self: Session, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(self, *args, **kwargs)
+        except PlaygroundError as exc:
+            self.say(str(exc))
+        except Exception as exc:  # noqa: BLE001 - our own bug: reported, never a crash
+            self.fault(exc)
+        return None
+
+    return guarded  # type: ignore[return-value]
+
+
+class Session:
+    def __init__(self, scenario: Scenario, config: RunConfig | None = None) -> None:
+        self.scenario = scenario
+        self.config = config or resolve(scenario)
+        self._first_config = self.config
+        self.run: Run | None = None  # the selected lane: what the settings show and edit
+        self.race: Race | None = None  # every lane, the selected one included; None until torch loads
+        self.step_lock = threading.Lock()  # held around each step: no step falls between a pause and a reset
+        self.running = False
+        self.speed_index = DEFAULT_SPEED
+        self.state = PAUSED
+        self.message = ""
+        self.rate: float | None = None  # steps a second while auto-running
+        self.queued: list[str] = []  # keys pressed while torch loads
+        self.engine_error: str | None = None
+        self.version = 0
+        self.layout = 0
+        self.paths = {e.name: str(e.path) for e in scenarios.list_entries()}
+        self.paths.setdefault(scenario.name, scenario.source)
+        self._generation = 0  # a new one at each start and pause: an old auto-run thread ends
+        self._thread: threading.Thread | None = None
+        self._lock = threading.RLock()  # state changes from the auto-run and loading threads
+        self.listeners: list[Callable[[], None]] = []  # told after each change, from any thread
+
+    # ------------------------------------------------------------ what a face reads
+
+    @property
+    def lanes(self) -> list[Run]:
+        return list(self.race.lanes) if self.race is not None else []
+
+    @property
+    def racing(self) -> bool:
+        """Two or more lanes."""
+        return len(self.lanes) > 1
+
+    @property
+    def lane_index(self) -> int:
+        return next((i for i, lane in enumerate(self.lanes) if lane is self.run), 0)
+
+    @property
+    def speed(self) -> str:
+        s = SPEEDS[self.speed_index]
+        return "max" if s is None else f"{s}/s"
+
+    @property
+    def step_count(self) -> int:
+        return self.race.step_count if self.race is not None else 0
+
+    def changed(self, layout: bool = False) -> None:
+        self.version += 1
+        if layout:
+            self.layout += 1
+        for listener in self.listeners:
+            listener()
+
+    def say(self, message: str) -> None:
+        self.message = message
+        self.changed()
+
+    def fault(self, exc: BaseException) -> None:
+        """Our own bug: pause, and say where its traceback is."""
+        self._halt(PAUSED)
+        self.say(f"internal error: {type(exc).__name__}: {exc}"[:160].splitlines()[0] + f" (traceback in {report_internal(exc)})")
+
+    # ------------------------------------------------------------ the engine
+
+    def load_engine(self, background: bool = True) -> None:
+        """Import torch and build the run: in a thread of its own, or here."""
+        if background:
+            threading.Thread(target=self._load, name="load-engine", daemon=True).start()
+        else:
+            self._load()
+
+    def _load(self) -> None:
+        # Importing torch reads hundreds of files, and every read lets go of the GIL. While the
+        # UI thread is busy (keys, resizes), getting the GIL back would take a whole switch
+        # interval each time (5 ms by default): under a storm of keys the import starved for
+        # ten seconds. Short turns while it runs give it its share.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(0.001)
+        try:
+            from playground.engine import Run, warm_up
+
+            warm_up()
+            scenario, config = self.scenario, self.config
+            run = Run(scenario, config, compact=True)
+        except PlaygroundError as exc:
+            with self._lock:
+                self.engine_error = str(exc)
+                self.say(f"the engine could not start: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 - shown, and the session stays usable
+            with self._lock:
+                self.engine_error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+                self.fault(exc)
+            return
+        finally:
+            sys.setswitchinterval(interval)
+        self.use(run)
+
+    @operation
+    def use(self, run: Run) -> None:
+        """Show and train `run` (the loading thread's, or one a test built)."""
+        from playground.engine import Run as RunClass
+        from playground.race import Race
+
+        with self._lock:
+            if not gc.get_freeze_count():
+                # torch, Textual and the app are loaded: some 185,000 objects that live as long
+                # as the process. Out of the collector's sight, its full passes take
+                # milliseconds instead of 0.15-0.25 s, a stutter every few seconds of auto-run.
+                gc.freeze()
+            if run.scenario.name != self.scenario.name:  # the scenario changed while torch loaded
+                run = RunClass(self.scenario, self.config, compact=True)
+            elif self.run is None and self.config is not self._first_config and run.config != self.config:
+                self.message = run.apply(self.config)  # settings typed while torch loaded
+            self.scenario, self.config = run.scenario, run.config
+            self.race = Race.of([run])
+            self.run = run
+            queued, self.queued = self.queued, []
+            self._replay(queued)
+            self.changed(layout=True)
+
+    def _replay(self, keys: list[str]) -> None:
+        """Do what was pressed while torch loaded. A run that was started and stopped again
+        before the engine was there still makes one slice of steps, as a short run would."""
+        assert self.race is not None
+        running = False
+        for key in keys:
+            if key == "step":
+                self.race.step(1)
+                running = False
+            elif key == "toggle":
+                if running:
+                    self.race.step(max(1, (SPEEDS[self.speed_index] or 1000) // 50))
+                running = not running
+        self.state = self.stop_state()[0] or PAUSED
+        if running:
+            self.start()
+
+    def _ready(self) -> bool:
+        if self.race is None:
+            self.say("the engine is still loading: try again in a moment")
+            return False
+        return True
+
+    # ------------------------------------------------------------ stepping and auto-run
+
+    def _queue(self, key: str) -> bool:
+        """Keep `key` for when torch is there; False when it is there already."""
+        with self._lock:  # not between the loading thread's replay and its hand-over
+            if self.race is not None:
+                return False
+            self.queued.append(key)
+            self.changed()
+            return True
+
+    @operation
+    def toggle_run(self) -> None:
+        if self._queue("toggle"):
+            return
+        if self.running:
+            self.pause()
+        else:
+            self.start()
+
+    @operation
+    def step(self) -> None:
+        if self._queue("step"):
+            return
+        if self.running:
+            self.pause()
+        self.steps(1)
+
+    def steps(self, n: int) -> None:
+        assert self.race is not None
+        if not all(lane.diverged for lane in self.race.lanes):
+            with self.step_lock:
+                self.race.step(n)
+        state, message = self.stop_state()
+        self.state = state or PAUSED
+        if state is not None and state.phase is not Phase.CONVERGED and message:
+            self.message = message
+        self.changed()
+
+    @operation
+    def reset(self) -> None:
+        self.queued = []
+        if self.running:
+            self.pause()
+        if self.race is not None:
+            with self.step_lock:
+                self.race.reset()
+        self.state = PAUSED
+        self.say("reset to the start" if not self.racing else f"all {len(self.lanes)} lanes reset to the start")
+
+    def stop_state(self) -> tuple[State | None, str]:
+        """(state, why) when auto-run must stop, else (None, ""): every lane diverged or
+        converged. The one wording of both, for one lane and for many."""
+        lanes = self.lanes
+        going = [lane for lane in lanes if not lane.diverged]
+        if len(lanes) == 1 and not going:
+            lane = lanes[0]
+            return State(Phase.DIVERGED, lane.diverged_at), f"{lane.stop_reason}; press r to reset"
+        if not going:
+            return State(Phase.ALL_DIVERGED), "every lane diverged; press r to reset"
+        if all(lane.converged for lane in going):
+            one = len(lanes) == 1
+            return State(Phase.CONVERGED), "the gradient norm fell below the tolerance" if one else "every lane converged (or diverged)"
+        return None, ""
+
+    def start(self) -> None:
+        """Auto-run in a thread of its own, paced at the chosen speed, until paused, the budget
+        (the most steps of any lane) is reached, or every lane has converged or diverged."""
+        assert self.race is not None
+        if all(lane.diverged for lane in self.race.lanes):
+            self.steps(0)
+            return
+        steps = max(lane.config.steps for lane in self.race.lanes)
+        budget = steps if self.race.step_count < steps else None
+        with self._lock:
+            self._generation += 1
+            generation = self._generation
+            self.running, self.state, self.rate = True, RUNNING, None
+        self._thread = threading.Thread(target=self._auto_run, args=(generation, budget), name="auto-run", daemon=True)
+        self._thread.start()
+        self.changed()
+
+    def pause(self, message: str | None = None) -> None:
+        self._halt(PAUSED)
+        if message:
+            self.message = message
+        self.changed()
+
+    def _halt(self, state: State) -> None:
+        with self._lock:
+            self._generation += 1
+            self.running, self.state, self.rate = False, state, None
+
+    def wait_stopped(self, timeout: float = 5.0) -> None:
+        """Until the auto-run thread has ended its slice (after a pause, or to quit)."""
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+
+    def _ended(self, generation: int, state: State, message: str) -> None:
+        with self._lock:
+            if generation != self._generation:  # paused meanwhile, or a newer run goes on
+                return
+            self._generation += 1
+            self.running, self.state, self.rate = False, state, None
+            if message:
+                self.message = message
+            self.changed()
+
+    def _auto_run(self, generation: int, budget: int | None) -> None:
+        try:
+            self._pace(generation, budget)
+        except Exception as exc:  # noqa: BLE001 - our own bug: the session pauses and says so
+            if generation == self._generation:
+                self.fault(exc)
+
+    def _pace(self, generation: int, budget: int | None) -> None:
+        race = self.race
+        assert race is not None
+        lock = self.step_lock
+        chunk = 1
+        next_time = time.perf_counter()
+        rate_time, rate_steps = next_time, race.step_count
+
+        def going() -> bool:
+            return generation == self._generation
+
+        while going():
+            speed = SPEEDS[self.speed_index]
+            n = chunk if speed is None else max(1, speed // 50)
+            if budget is not None:
+                n = min(n, budget - race.step_count)
+                if n <= 0:
+                    self._ended(generation, PAUSED, f"reached the budget of {budget} steps; space goes on")
+                    return
+            t0 = time.perf_counter()
+            # one step at a time, so a pause takes effect after the current step: while the UI
+            # thread draws, a slice of a few steps can take 100+ ms waiting for the GIL
+            for _ in range(n):
+                with lock:
+                    made = race.step(1) if going() else 0
+                if not made:
+                    break
+                state, why = self.stop_state()
+                if state is not None:
+                    self._ended(generation, state, why)
+                    return
+            t1 = time.perf_counter()
+            if speed is None:  # aim at slices of ~10 ms: short enough to pause at once
+                chunk = max(1, min(chunk * 2, int(chunk * 0.01 / max(t1 - t0, 1e-6))))
+            if t1 - rate_time >= 0.5:
+                self.rate = (race.step_count - rate_steps) / (t1 - rate_time)
+                rate_time, rate_steps = t1, race.step_count
+            if speed is not None:
+                next_time += n / speed
+                now = time.perf_counter()
+                if next_time < now - 0.25:  # fell behind: do not try to catch up
+                    next_time = now
+                while going() and (wait := next_time - time.perf_counter()) > 0:
+                    time.sleep(min(wait, 0.02))
+
+    @operation
+    def set_speed(self, delta: int) -> None:
+        self.speed_index = max(0, min(len(SPEEDS) - 1, self.speed_index + delta))
+        self.changed()
+
+    # ------------------------------------------------------------ lanes
+
+    def _select(self, index: int, message: str | None = None) -> None:
+        """Show and edit lane `index`: the settings and the map's colours follow it."""
+        assert self.race is not None
+        self.run = self.race.lanes[index]
+        self.config = self.run.config
+        if message is not None:
+            self.message = message
+        self.changed(layout=True)
+
+    @operation
+    def add_lane(self) -> None:
+        """A new lane with the selected lane's settings; the race starts over at step 0."""
+        from playground.race import MAX_LANES
+
+        if not self._ready():
+            return
+        assert self.race is not None
+        if len(self.lanes) >= MAX_LANES:
+            self.say(f"a race has at most {MAX_LANES} lanes: x removes the selected one")
+            return
+        if self.running:
+            self.pause()
+        with self.step_lock:
+            self.race.add(self.config)
+        n = len(self.lanes)
+        self.state = PAUSED
+        self._select(n - 1, f"lane {n} added with the same settings; every lane starts over together. Its settings are on the left")
+
+    @operation
+    def remove_lane(self) -> None:
+        if not self.racing:
+            self.say(NO_RACE)
+            return
+        assert self.race is not None
+        index = self.lane_index
+        with self.step_lock:
+            gone = self.race.remove(index)
+        if len(self.lanes) == 1:
+            if self.running:
+                self.pause()
+            self._select(0, f"removed lane {index + 1} ({describe(gone.config)}): one run left")
+            return
+        self._select(min(index, len(self.lanes) - 1), f"removed lane {index + 1} ({describe(gone.config)}); {len(self.lanes)} lanes race on")
+
+    @operation
+    def preset(self) -> None:
+        """SGD vs momentum vs Nesterov vs Adam, from the same start (and seed)."""
+        from playground.race import PRESET, Race
+        from playground.settings import parse_run
+
+        if not self._ready():
+            return
+        assert self.run is not None
+        c = self.config
+        extra = "" if self.scenario.kind == "surface" else f" loss={c.loss} seed={c.seed} batch_size={c.batch_size}"
+        configs = [parse_run(self.scenario, text + extra, c.steps) for text in PRESET]
+        race = Race(self.scenario, configs, self.run.start, compact=True)
+        if self.running:
+            self.pause()
+        self.race = race
+        self.state = PAUSED
+        self._select(0, "SGD vs momentum vs Nesterov vs Adam from the same start: space runs them together")
+
+    @operation
+    def select_lane(self, index: int) -> None:
+        if not self.racing:
+            self.say(NO_RACE)
+            return
+        if not 0 <= index < len(self.lanes):
+            self.say(f"the race has {len(self.lanes)} lanes: 1 to {len(self.lanes)} select one")
+            return
+        self._select(index, f"lane {index + 1} selected: the settings on the left are its own")
+
+    # ------------------------------------------------------------ where to start (surfaces)
+
+    @operation
+    def move_start(self, point: tuple[float, float]) -> None:
+        """Start every lane at `point` (data coordinates), from step 0."""
+        surface = self.scenario.surface
+        if surface is None or not self._ready():
+            return
+        assert self.race is not None
+        x, y = float(point[0]), float(point[1])
+        value = surface.value(x, y)
+        if not np.isfinite(value):
+            self.say(f"the surface is not finite at ({x:.4g}, {y:.4g}): the start stays")
+            return
+        if self.running:
+            self.pause()
+        with self.step_lock:
+            self.race.reset((x, y))
+        self.state = PAUSED
+        mine = (x, y) == tuple(surface.start)
+        where = "the scenario's own start" if mine else "start"
+        self.say(f"{where} ({x:.4g}, {y:.4g}), loss {value:.4g}: the run starts over from here" + ("" if mine else " · o: the original start"))
+
+    @operation
+    def nudge(self, dx: int, dy: int) -> None:
+        surface = self.scenario.surface
+        if surface is None or self.run is None:
+            return
+        (x0, x1), (y0, y1) = surface.x, surface.y
+        sx, sy = self.run.start or surface.start
+        self.move_start((min(max(sx + dx * (x1 - x0) * NUDGE, x0), x1), min(max(sy + dy * (y1 - y0) * NUDGE, y0), y1)))
+
+    @operation
+    def original_start(self) -> None:
+        surface = self.scenario.surface
+        if surface is None:
+            self.say("a dataset's model starts from its seed: there is no start point to move")
+            return
+        self.move_start(surface.start)
+
+    # ------------------------------------------------------------ settings
+
+    @operation
+    def pick(self, which: str, value: str) -> None:
+        """A choice from a list: scenario, optimizer, loss or schedule."""
+        if which == "scenario" and value != self.scenario.name:
+            self.switch_scenario(value)
+        elif which == "optimizer" and value != self.config.optimizer:
+            self.switch_optimizer(value)
+        elif which == "loss" and value != self.config.loss and self.scenario.kind != "surface":
+            self._apply(replace(self.config, loss=value), layout=True)
+        elif which == "schedule" and value != self.config.schedule:
+            spec = get_schedule(value)
+            self._apply(replace(self.config, schedule=spec.name, schedule_params=spec.validate({})), layout=True)
+
+    def edit(self, name: str, value: str | bool) -> str | None:
+        """Set field `name` from what was typed (or switched): None when it took, else why not
+        (the setting stays as it was)."""
+        try:
+            self._edit(name, value)
+        except (ConfigError, limits.LimitError, ValueError) as exc:
+            return str(getattr(exc, "message", exc))
+        except Exception as exc:  # noqa: BLE001 - our own bug
+            self.fault(exc)
+            return "internal error"
+        return None
+
+    def _edit(self, name: str, value: str | bool) -> None:
+        c = self.config
+        text = str(value).strip()
+        if name in RUN_FIELD_LIMITS:
+            number = RUN_FIELD_LIMITS[name].parse(text)
+            if getattr(c, name) != number:
+                if name == "seed" and self.running:
+                    self.pause()
+                self._apply(replace(c, **{name: number}))
+        elif name == "clip":
+            self._apply(replace(c, clip=limits.CLIP.parse(text or "0")))
+        elif name.startswith(SCHEDULE_PREFIX):
+            key = name.removeprefix(SCHEDULE_PREFIX)
+            spec = get_schedule(c.schedule)
+            parsed = spec.param_named(key).parse(text)
+            self._apply(replace(c, schedule_params=spec.validate({**c.schedule_params, key: parsed})))
+        else:
+            spec = get_optimizer(c.optimizer)
+            parsed = value if isinstance(value, bool) else spec.hyper_named(name).parse(text)
+            self._apply(replace(c, hyper=spec.validate({**c.hyper, name: parsed})))
+
+    @operation
+    def scale_lr(self, factor: float) -> None:
+        error = self.edit("lr", repr(self.config.hyper.get("lr", 0.0) * factor))
+        if error:
+            self.say(f"lr: {error}")
+
+    def _apply(self, config: RunConfig, layout: bool = False) -> None:
+        run = self.run
+        if self.racing and run is not None and config.seed != run.config.seed:
+            # a race runs every lane from the same seed: a new one restarts them all together
+            assert self.race is not None
+            with self.step_lock:
+                for lane in self.race.lanes:
+                    lane.apply(replace(config if lane is run else lane.config, seed=config.seed))
+                self.race.reset()
+            self.config = run.config
+            self.message = f"seed {config.seed}: every lane started over"
+        elif run is not None:
+            with self.step_lock:
+                message = run.apply(config)
+            self.config = run.config
+            if message:
+                self.message = message
+        else:
+            self.config = config
+        self.changed(layout)
+
+    def switch_optimizer(self, name: str) -> None:
+        c = self.config
+        try:
+            config = resolve(self.scenario, optimizer=name, loss=c.loss, seed=c.seed, batch_size=c.batch_size, steps=c.steps)
+        except ConfigError as exc:
+            self.say(f"{name}: {exc}")
+            return
+        # the schedule and the clipping belong to the run, not to the optimizer: keep them
+        self._apply(replace(config, schedule=c.schedule, schedule_params=c.schedule_params, clip=c.clip), layout=True)
+
+    def switch_scenario(self, name: str) -> None:
+        try:
+            scenario = scenarios.load(self.paths.get(name, name))
+            config = resolve(scenario)
+        except PlaygroundError as exc:
+            self.message = str(exc)
+            self.changed(layout=True)  # the picker goes back to the scenario shown
+            return
+        if self.running:
+            self.pause()
+        self.paths.setdefault(scenario.name, scenario.source)
+        note = ""
+        if self.racing:
+            note = self._carry_race(scenario)
+        elif self.race is not None:
+            from playground.engine import Run
+            from playground.race import Race
+
+            try:
+                run = Run(scenario, config, compact=True)
+            except PlaygroundError as exc:
+                self.say(str(exc))
+                return
+            self.race, self.run = Race.of([run]), run
+        if not self.racing:
+            self.config = self.run.config if self.run is not None else config
+        self.scenario = scenario
+        self.state = PAUSED
+        self.message = f"{scenario.title}: {scenario.description}{note}"
+        self.changed(layout=True)
+
+    def _carry_race(self, scenario: Scenario) -> str:
+        """A new scenario: the same lanes on it, each at the scenario's learning rate for its
+        optimizer. Returns what to add to the status message."""
+        from playground.engine import Run
+        from playground.race import Race
+        from playground.settings import parse_run
+
+        texts = [" ".join(w for w in describe(lane.config).split() if not w.startswith("lr=")) for lane in self.lanes]
+        index = self.lane_index
+        try:
+            self.race = Race(scenario, [parse_run(scenario, t) for t in texts], compact=True)
+        except PlaygroundError:
+            run = Run(scenario, resolve(scenario), compact=True)
+            self.race, self.run, self.config = Race.of([run]), run, run.config
+            return " (the race's lanes do not fit this scenario: one run)"
+        self.run = self.race.lanes[index]
+        self.config = self.run.config
+        return f" · the {len(self.lanes)} lanes race here, each at this scenario's lr"
+
+    # ------------------------------------------------------------ files
+
+    def export_text(self, path: Path) -> str:
+        """The run, or every lane of a race, as JSON or CSV (the format follows the name)."""
+        from playground import report
+
+        suffix = path.suffix.lower()
+        if suffix not in (".json", ".csv"):
+            raise PlaygroundError(f"{path.name}: end the name in .json or .csv, the format to write")
+        assert self.race is not None and self.run is not None
+        with ExitStack() as held:  # a consistent picture while auto-run goes on
+            for run in self.lanes:
+                held.enter_context(run.lock)
+            if self.racing:
+                return report.race_to_json(self.race) if suffix == ".json" else report.race_to_csv(self.race)
+            return report.to_json(self.run) if suffix == ".json" else report.to_csv(self.run)
+
+    def export_name(self) -> str:
+        who = "race" if self.racing else self.config.optimizer
+        return f"{self.scenario.name}-{who}-step{self.step_count}.json"
+
+    def scenario_text(self) -> str:
+        """The scenario with the current settings and start, as TOML that reopens the same way."""
+        from playground.scenario_file import to_toml
+
+        return to_toml(self.scenario, self.config, self.run.start if self.run is not None else None)

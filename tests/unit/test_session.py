@@ -1,0 +1,168 @@
+"""The Session without any face: what the TUI, a lesson or a browser drives, tested directly
+(no Textual, no pilot). Each test is something a person would see go wrong in the app."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import pytest
+import torch
+
+from playground import scenarios
+from playground.engine import Run
+from playground.session import PAUSED, SPEEDS, Phase, Session
+
+
+def loaded(name: str = "rosenbrock", **config: object) -> Session:
+    from playground.settings import resolve
+
+    scenario = scenarios.load(name)
+    session = Session(scenario, resolve(scenario, **config) if config else None)
+    session.load_engine(background=False)
+    assert session.race is not None and session.run is not None, session.message
+    return session
+
+
+def until(condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+    t0 = time.perf_counter()
+    while not condition():
+        if time.perf_counter() - t0 > timeout:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        time.sleep(0.005)
+
+
+def plain_sgd(n: int, lr: float, momentum: float, nesterov: bool, start: tuple[float, float]) -> list[float]:
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=lr, momentum=momentum, nesterov=nesterov)
+    for _ in range(n):
+        opt.zero_grad()
+        x, y = p
+        ((1 - x) ** 2 + 100 * (y - x**2) ** 2).backward()
+        opt.step()
+    return p.tolist()
+
+
+def test_stepping_the_session_is_stepping_torch() -> None:
+    session = loaded()
+    for _ in range(3):
+        session.step()
+    session.steps(7)
+    c = session.config
+    assert session.step_count == 10 and session.state == PAUSED
+    want = plain_sgd(10, c.hyper["lr"], c.hyper["momentum"], c.hyper["nesterov"], session.scenario.surface.start)
+    assert session.run.point == pytest.approx(want, abs=1e-6)
+
+
+def test_auto_run_stops_at_the_budget_and_says_so() -> None:
+    session = loaded(steps=40)
+    session.speed_index = len(SPEEDS) - 1
+    seen: list[int] = []
+    session.listeners.append(lambda: seen.append(session.version))
+    session.toggle_run()
+    assert session.running and session.state == "running"
+    until(lambda: not session.running, what="the budget")
+    assert session.step_count == 40 and session.state == PAUSED
+    assert "budget of 40 steps" in session.message
+    assert seen, "no listener was told the run ended"
+
+
+def test_pause_stops_the_thread_and_no_step_follows() -> None:
+    session = loaded(steps=10_000_000, hyper={"lr": 1e-5})
+    session.speed_index = len(SPEEDS) - 1
+    session.start()
+    until(lambda: session.step_count > 20)
+    session.toggle_run()
+    session.wait_stopped()
+    made = session.step_count
+    time.sleep(0.05)  # a stopped thread would step here if it went on
+    assert session.step_count == made and not session.running
+
+
+def test_a_diverging_run_ends_in_the_diverged_state_with_its_step() -> None:
+    session = loaded(hyper={"lr": 0.1})
+    session.speed_index = len(SPEEDS) - 1
+    session.start()
+    until(lambda: not session.running, what="the divergence")
+    run = session.run
+    assert run.diverged and session.state.phase is Phase.DIVERGED
+    assert session.state == f"diverged at step {run.diverged_at}" and "press r to reset" in session.message
+    session.reset()
+    assert session.step_count == 0 and not session.run.diverged and session.state == PAUSED
+
+
+def test_keys_pressed_before_torch_loads_are_done_once_it_is_there() -> None:
+    scenario = scenarios.load("rosenbrock")
+    session = Session(scenario)
+    session.step()
+    session.step()
+    assert session.queued == ["step", "step"] and session.run is None
+    session.load_engine(background=False)
+    assert session.step_count == 2 and session.queued == []
+
+
+def test_a_typed_setting_is_checked_once_and_the_bad_one_leaves_the_run_alone() -> None:
+    session = loaded()
+    assert session.edit("lr", "0.0005") is None
+    assert session.run.lr == 0.0005 and session.config.hyper["lr"] == 0.0005
+    for name, text, why in [("lr", "fast", "'fast' is not a number"), ("steps", "0", "must be from 1 to"), ("seed", str(2**32), "must be from 0 to 4294967295"), ("clip", "-1", "must be >= 0")]:
+        error = session.edit(name, text)
+        assert error is not None and why in error, (name, error)
+    assert session.run.lr == 0.0005 and session.config.steps == 500 and session.config.clip == 0
+
+
+def test_a_race_is_lanes_of_one_session_and_a_lane_is_edited_on_its_own() -> None:
+    session = loaded()
+    session.preset()
+    assert session.racing and len(session.lanes) == 4 and session.lane_index == 0
+    session.select_lane(3)
+    assert session.config.optimizer == "adam"
+    session.edit("lr", "0.01")
+    assert [lane.lr for lane in session.lanes][-1] == 0.01 and session.lanes[0].lr != 0.01
+    session.steps(5)
+    assert all(lane.step_count == 5 for lane in session.lanes)
+    session.remove_lane()
+    assert len(session.lanes) == 3 and session.lane_index == 2
+    session.select_lane(7)
+    assert "1 to 3" in session.message
+
+
+def test_moving_the_start_starts_every_lane_there() -> None:
+    session = loaded()
+    session.steps(3)
+    session.move_start((0.5, -0.5))
+    assert session.step_count == 0 and session.run.point == pytest.approx([0.5, -0.5])
+    session.original_start()
+    assert session.run.point == pytest.approx(list(session.scenario.surface.start))
+
+
+def test_switching_scenario_and_optimizer() -> None:
+    session = loaded()
+    session.pick("optimizer", "adam")
+    assert session.run.config.optimizer == "adam" and session.run.lr == session.config.hyper["lr"]
+    session.pick("scenario", "moons")
+    assert session.scenario.name == "moons" and session.run.scenario.name == "moons" and session.step_count == 0
+    session.pick("scenario", "no_such_scenario")
+    assert session.scenario.name == "moons" and "no_such_scenario" in session.message
+
+
+def test_a_bug_of_ours_pauses_and_says_internal_error_with_the_traceback_kept(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    session = loaded()
+    monkeypatch.setattr(Run, "reset", lambda self, start=None: {}["no such key"])
+    session.reset()
+    assert session.message.startswith("internal error: KeyError")
+    files = list((tmp_path / "playground").glob("internal-error-*.txt"))
+    assert len(files) == 1 and str(files[0]) in session.message
+    assert "Traceback" in files[0].read_text()
+    session.step()  # and the session goes on
+    assert session.step_count == 1
+
+
+def test_a_bug_in_the_engine_is_not_called_a_divergence(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    session = loaded()
+    monkeypatch.setattr(type(session.run.history.loss), "append", None)  # the engine's own code now fails
+    session.step()
+    assert not session.run.diverged
+    assert session.message.startswith("internal error: TypeError")
