@@ -7,12 +7,14 @@ input of any kind ends with exit status 2 and one line on stderr, never a traceb
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from typing import Any, NoReturn
 
-from playground import __version__
+from playground import __version__, limits
 from playground.errors import ConfigError, InternalError, PlaygroundError
+from playground.losses import LOSSES
+from playground.optimizers import OPTIMIZERS
+from playground.schedules import SCHEDULES
 
 COMMANDS = ("list", "check", "run", "compare", "sweep")
 EPILOG = """commands:
@@ -42,11 +44,11 @@ def _run_parser() -> argparse.ArgumentParser:
         description="Train one scenario headless and print the loss, trajectory and accuracy.",
     )
     p.add_argument("scenario", help="a bundled scenario name or a path to a .toml file")
-    p.add_argument("--optimizer", help="sgd, adam, adamw, nadam, radam, adamax, rmsprop, adagrad, adadelta, rprop, asgd, lbfgs")
+    p.add_argument("--optimizer", help=", ".join(OPTIMIZERS))
     p.add_argument("--lr", help="learning rate, e.g. 0.001 or 1e-3")
-    p.add_argument("--momentum", help="momentum (sgd, rmsprop)")
+    p.add_argument("--momentum", help=f"momentum ({', '.join(n for n, spec in OPTIMIZERS.items() if 'momentum' in spec.names())})")
     p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None, help="Nesterov momentum (sgd)")
-    p.add_argument("--loss", help="datasets: nll, cross_entropy, mse (classification); mse, l1, huber (regression)")
+    p.add_argument("--loss", help="datasets: " + "; ".join(f"{', '.join(losses)} ({kind})" for kind, losses in LOSSES.items()))
     p.add_argument("--steps", help="number of updates (default: the scenario's)")
     p.add_argument("--seed", help="seed for the model's initial weights and the minibatch order")
     p.add_argument("--batch-size", help="points per update; 0 = the whole training set")
@@ -58,7 +60,7 @@ def _run_parser() -> argparse.ArgumentParser:
 
 def _run_flags(p: argparse.ArgumentParser) -> None:
     """Flags that shape training beyond the optimizer: schedule, clipping, where to start."""
-    p.add_argument("--schedule", metavar="'NAME [P=V ...]'", help="learning-rate schedule: constant, step, exponential, cosine, onecycle, with parameters, e.g. 'step step_size=100 gamma=0.5'")
+    p.add_argument("--schedule", metavar="'NAME [P=V ...]'", help=f"learning-rate schedule: {', '.join(SCHEDULES)}, with parameters, e.g. 'step step_size=100 gamma=0.5'")
     p.add_argument("--clip", metavar="F", help="clip the gradient's norm to F before each update (0 = off)")
     p.add_argument("--start", metavar="X,Y", help="surfaces: start here instead of the scenario's start")
 
@@ -71,18 +73,13 @@ def _output_flags(p: argparse.ArgumentParser, formats: tuple[str, ...], record: 
     p.add_argument("--force", action="store_true", help="replace FILE (--output, --record) if it exists")
 
 
-def _float_flag(flag: str, text: str | None, low: float | None = None, low_open: bool = False) -> float | None:
+def _float_flag(flag: str, text: str | None, limit: limits.Number = limits.ANY_NUMBER) -> float | None:
     if text is None:
         return None
     try:
-        value = float(text.strip())
-    except ValueError:
-        raise UsageError(f"{flag}: {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise UsageError(f"{flag}: {text.strip()!r} is not a finite number")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise UsageError(f"{flag}: {value:g} is too small: it must be {'>' if low_open else '>='} {low:g}")
-    return value
+        return limit.parse(text)
+    except limits.LimitError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def _start_flag(scenario: Any, text: str | None) -> tuple[float, float] | None:
@@ -137,16 +134,13 @@ def _config_error(exc: ConfigError, scenario: Any, flags: dict[str, str]) -> Usa
     return UsageError(f"{flag}: {exc.message}")
 
 
-def _int_flag(flag: str, text: str | None, low: int = 0) -> int | None:
+def _int_flag(flag: str, text: str | None, limit: limits.Whole) -> int | None:
     if text is None:
         return None
     try:
-        value = int(text.strip())
-    except ValueError:
-        raise UsageError(f"{flag}: {text!r} is not a whole number") from None
-    if value < low:
-        raise UsageError(f"{flag}: {value} is too small: it must be >= {low}")
-    return value
+        return limit.parse(text)
+    except limits.LimitError as exc:
+        raise UsageError(f"{flag}: {exc}") from None
 
 
 def _hyper_flags(args: argparse.Namespace, optimizer: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -203,11 +197,10 @@ def cmd_run(argv: list[str]) -> int:
     if args.loss is not None and not args.loss.strip():
         raise UsageError("--loss: the value is empty; give a loss name (see `playground run --help`)")
     hyper, flags = _hyper_flags(args, optimizer)
-    steps = _int_flag("--steps", args.steps)
-    seed = _int_flag("--seed", args.seed)
-    batch = _int_flag("--batch-size", args.batch_size)
-    _check_steps(steps)
-    clip = _float_flag("--clip", args.clip, low=0.0)
+    steps = _int_flag("--steps", args.steps, limits.STEPS)
+    seed = _int_flag("--seed", args.seed, limits.SEED)
+    batch = _int_flag("--batch-size", args.batch_size, limits.BATCH_SIZE)
+    clip = _float_flag("--clip", args.clip, limits.CLIP)
     if args.schedule is not None:
         flags.update(_schedule_fields())
     try:
@@ -226,13 +219,6 @@ def cmd_run(argv: list[str]) -> int:
     _train([run], config.steps, args)
     _emit(args, {"json": report.to_json, "csv": report.to_csv, "text": report.to_text}[args.format](run))
     return 0
-
-
-def _check_steps(steps: int | None) -> None:
-    from playground import scenarios
-
-    if steps is not None and steps > scenarios.MAX_STEPS:
-        raise UsageError(f"--steps: {steps} is too many: at most {scenarios.MAX_STEPS}")
 
 
 def _schedule_fields() -> dict[str, str]:
@@ -294,7 +280,7 @@ which is the scenario's for that optimizer.""",
 def cmd_compare(argv: list[str]) -> int:
     args = _compare_parser().parse_args(argv)
     from playground import scenarios
-    from playground.race import MAX_LANES, PRESET, Race
+    from playground.race import PRESET, Race
     from playground.settings import parse_run
 
     scenario = scenarios.load(args.scenario)
@@ -303,10 +289,9 @@ def cmd_compare(argv: list[str]) -> int:
     texts = [*(PRESET if args.preset else ()), *args.run]
     if not texts:
         raise UsageError("--run: give at least one, e.g. --run 'sgd lr=0.01' --run 'adam lr=0.05' (or --preset)")
-    if len(texts) > MAX_LANES:
-        raise UsageError(f"--run: {len(texts)} lanes; a race takes at most {MAX_LANES}")
-    steps = _int_flag("--steps", args.steps)
-    _check_steps(steps)
+    if len(texts) > limits.LANES:
+        raise UsageError(f"--run: {len(texts)} lanes; a race takes at most {limits.LANES}")
+    steps = _int_flag("--steps", args.steps, limits.STEPS)
     configs = []
     for text in texts:
         try:
@@ -341,7 +326,7 @@ def _sweep_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr-max", default="1", help="the last learning rate (default 1)")
     p.add_argument("--points", default="11", help="how many learning rates (default 11)")
     p.add_argument("--steps", help="updates at each learning rate (default: the scenario's)")
-    p.add_argument("--momentum", help="momentum (sgd, rmsprop)")
+    p.add_argument("--momentum", help=f"momentum ({', '.join(n for n, spec in OPTIMIZERS.items() if 'momentum' in spec.names())})")
     p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None, help="Nesterov momentum (sgd)")
     p.add_argument("--loss", help="datasets: the loss")
     p.add_argument("--seed", help="seed for the model's initial weights and the minibatch order")
@@ -358,7 +343,7 @@ def cmd_sweep(argv: list[str]) -> int:
     from playground import scenarios
     from playground.optimizers import get_optimizer
     from playground.settings import resolve
-    from playground.sweep import MAX_POINTS, learning_rates, sweep
+    from playground.sweep import learning_rates, sweep
 
     scenario = scenarios.load(args.scenario)
     try:
@@ -368,20 +353,17 @@ def cmd_sweep(argv: list[str]) -> int:
     hyper, flags = _hyper_flags(args, optimizer)
     if "lr" in hyper:
         raise UsageError("--param lr: the sweep sets the learning rate; use --lr-min and --lr-max")
-    lr_min = _float_flag("--lr-min", args.lr_min, low=0.0, low_open=True)
-    lr_max = _float_flag("--lr-max", args.lr_max, low=0.0, low_open=True)
-    points = _int_flag("--points", args.points, low=1)
-    if points > MAX_POINTS:  # type: ignore[operator]
-        raise UsageError(f"--points: {points} is too many: at most {MAX_POINTS}")
+    lr_min = _float_flag("--lr-min", args.lr_min, limits.LEARNING_RATE)
+    lr_max = _float_flag("--lr-max", args.lr_max, limits.LEARNING_RATE)
+    points = _int_flag("--points", args.points, limits.SWEEP_POINTS)
     if lr_min > lr_max:  # type: ignore[operator]
         raise UsageError(f"--lr-min: {lr_min:g} is above --lr-max {lr_max:g}")
-    steps = _int_flag("--steps", args.steps)
-    _check_steps(steps)
-    clip = _float_flag("--clip", args.clip, low=0.0)
+    steps = _int_flag("--steps", args.steps, limits.STEPS)
+    clip = _float_flag("--clip", args.clip, limits.CLIP)
     if args.schedule is not None:
         flags.update(_schedule_fields())
     try:
-        config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=_int_flag("--seed", args.seed), batch_size=_int_flag("--batch-size", args.batch_size), steps=steps, schedule=args.schedule, clip=clip)
+        config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=_int_flag("--seed", args.seed, limits.SEED), batch_size=_int_flag("--batch-size", args.batch_size, limits.BATCH_SIZE), steps=steps, schedule=args.schedule, clip=clip)
     except ConfigError as exc:
         raise _config_error(exc, scenario, flags) from None
     start = _start_flag(scenario, args.start)

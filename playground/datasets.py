@@ -15,11 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
+from playground import limits
 from playground.errors import ScenarioError
-
-MAX_SAMPLES = 20_000
-MAX_CLASSES = 10
-MAX_CSV_BYTES = 4_000_000  # 20,000 rows of three numbers need far less
 
 
 @dataclass(frozen=True)
@@ -168,12 +165,12 @@ def read_csv(path: Path, kind: str, source: str) -> tuple[np.ndarray, np.ndarray
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a folder, a pipe, /dev/zero: never read them
             raise ScenarioError(source, field, f"CSV file {str(path)!r} is not a regular file")
-        if info.st_size > MAX_CSV_BYTES:
-            raise ScenarioError(source, field, f"CSV file {str(path)!r} is {info.st_size} bytes; at most {MAX_CSV_BYTES} are read")
+        if info.st_size > limits.CSV_BYTES:
+            raise ScenarioError(source, field, f"CSV file {str(path)!r} is {info.st_size} bytes; at most {limits.CSV_BYTES} are read")
         with path.open("rb") as fh:
-            raw = fh.read(MAX_CSV_BYTES + 1)  # bounded, even if the file grows meanwhile
-        if len(raw) > MAX_CSV_BYTES:
-            raise ScenarioError(source, field, f"CSV file {str(path)!r} is over {MAX_CSV_BYTES} bytes; at most {MAX_CSV_BYTES} are read")
+            raw = fh.read(limits.CSV_BYTES + 1)  # bounded, even if the file grows meanwhile
+        if len(raw) > limits.CSV_BYTES:
+            raise ScenarioError(source, field, f"CSV file {str(path)!r} is over {limits.CSV_BYTES} bytes; at most {limits.CSV_BYTES} are read")
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except FileNotFoundError:
         raise ScenarioError(source, field, f"CSV file {str(path)!r} does not exist") from None
@@ -200,8 +197,8 @@ def read_csv(path: Path, kind: str, source: str) -> tuple[np.ndarray, np.ndarray
     data = rows[1:]
     if not data:
         raise ScenarioError(source, field, f"{path.name}: no data rows after the header")
-    if len(data) > MAX_SAMPLES:
-        raise ScenarioError(source, field, f"{path.name}: {len(data)} rows; at most {MAX_SAMPLES} are allowed")
+    if len(data) > limits.SAMPLES.high:
+        raise ScenarioError(source, field, f"{path.name}: {len(data)} rows; at most {limits.SAMPLES.high} are allowed")
     values = np.zeros((len(data), len(need)))
     for k, row in enumerate(data):
         r = line_of[k]
@@ -215,8 +212,8 @@ def read_csv(path: Path, kind: str, source: str) -> tuple[np.ndarray, np.ndarray
                 raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {_shown(cell)} is not a number") from None
             if not math.isfinite(v):
                 raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {_shown(cell)} is not a finite number")
-            if name == "label" and (v != int(v) or not 0 <= v < MAX_CLASSES):
-                raise ScenarioError(source, field, f"{path.name}: row {r}, column label: {_shown(cell)} is not a class number 0..{MAX_CLASSES - 1}")
+            if name == "label" and (v != int(v) or not 0 <= v < limits.CLASSES.high):
+                raise ScenarioError(source, field, f"{path.name}: row {r}, column label: {_shown(cell)} is not a class number 0..{limits.CLASSES.high - 1}")
             values[k, j] = v
     if kind == "classification":
         labels = values[:, 2].astype(int)

@@ -19,9 +19,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from playground import torch_internals
+from playground import scenarios, torch_internals
 from playground.datasets import Points
 from playground.errors import ConfigError
+from playground.formatting import change as _fmt
 from playground.history import History
 from playground.losses import get_loss
 from playground.optimizers import get_optimizer
@@ -33,15 +34,6 @@ from playground.settings import RunConfig
 # another process holds a core (seen: 10-50 times slower on a busy 2-core machine).
 torch.set_num_threads(1)
 
-ACTIVATIONS = {
-    "tanh": nn.Tanh,
-    "relu": nn.ReLU,
-    "sigmoid": nn.Sigmoid,
-    "gelu": nn.GELU,
-    "elu": nn.ELU,
-    "leaky_relu": nn.LeakyReLU,
-    "identity": nn.Identity,
-}
 
 
 torch_internals.skip_compile_hooks()
@@ -61,7 +53,7 @@ def build_model(scenario: Scenario, inputs: int, outputs: int) -> nn.Sequential:
     layers: list[nn.Module] = []
     width = inputs
     for h in scenario.model.hidden:
-        layers += [nn.Linear(width, h), ACTIVATIONS[scenario.model.activation]()]
+        layers += [nn.Linear(width, h), getattr(nn, scenarios.ACTIVATIONS[scenario.model.activation])()]
         width = h
     layers.append(nn.Linear(width, outputs))
     return nn.Sequential(*layers)
@@ -555,9 +547,4 @@ def _is_quadratic(scenario: Scenario, hessian: np.ndarray) -> bool:
     return True
 
 
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:g}"
-    if isinstance(v, (tuple, list)):
-        return "(" + ", ".join(_fmt(x) for x in v) + ")"
-    return str(v).lower() if isinstance(v, bool) else str(v)
+

@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from playground import limits
 from playground.errors import FormulaError
 
-MAX_LENGTH = 1000
-MAX_DEPTH = 60
 CONSTANTS = {"pi": math.pi, "e": math.e}
 VARIABLES = ("x", "y")
 
@@ -74,8 +73,8 @@ def compile_formula(text: str) -> Formula:
     """Check `text` against the whitelist and compile it; raise FormulaError naming the column."""
     if not isinstance(text, str):
         raise FormulaError("the formula must be a string")
-    if len(text) > MAX_LENGTH:
-        raise FormulaError(f"the formula is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
+    if len(text) > limits.FORMULA_LENGTH:
+        raise FormulaError(f"the formula is {len(text)} characters long; at most {limits.FORMULA_LENGTH} are allowed")
     if not text.strip():
         raise FormulaError("the formula is empty")
     for i, ch in enumerate(text):
@@ -137,8 +136,8 @@ class _Folder:
         return FormulaError(message, getattr(node, "col_offset", 0) + 1 + self.lead)
 
     def visit(self, node: ast.AST, depth: int) -> ast.expr:
-        if depth > MAX_DEPTH:
-            raise self.fail(f"the formula is nested more than {MAX_DEPTH} levels deep", node)
+        if depth > limits.FORMULA_DEPTH:
+            raise self.fail(f"the formula is nested more than {limits.FORMULA_DEPTH} levels deep", node)
         if isinstance(node, ast.Constant):
             return self.constant(node)
         if isinstance(node, ast.Name):

@@ -46,6 +46,10 @@ class Whole:
             raise LimitError(f"{raw!r} is not a whole number") from None
         return self.check(value)
 
+    def describe(self) -> str:
+        """What a field takes, for its placeholder: 'a whole number from 0 to 4294967295'."""
+        return f"a whole number from {self.low} to {self.high}"
+
 
 @dataclass(frozen=True)
 class Number:
@@ -57,9 +61,15 @@ class Number:
     high_open: bool = False
 
     def bounds(self) -> str:
+        if self.low is not None and self.high is not None and not (self.low_open or self.high_open):
+            return f"from {self.low:g} to {self.high:g}"
         lo = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
         hi = "" if self.high is None else f"{'<' if self.high_open else '<='} {self.high:g}"
         return " and ".join(b for b in (lo, hi) if b)
+
+    def describe(self) -> str:
+        """What a field takes, for its placeholder: 'a number >= 0'."""
+        return f"a number {self.bounds()}".rstrip()
 
     def check(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -89,9 +99,11 @@ def _quote(value: Any) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+ANY_NUMBER = Number()  # any finite number (a coordinate)
+
 # ---------------------------------------------------------------- a run
 
-STEPS = Whole(1, 100_000_000)  # a run's step budget: auto-run stops there, `run` makes that many updates
+STEPS = Whole(0, 100_000_000)  # a run's step budget: auto-run stops there, `run` makes that many updates (0: the start only)
 SEED = Whole(0, 2**32 - 1)  # numpy's seeds end at 2**32 - 1 (torch's at 2**64)
 SAMPLES = Whole(2, 20_000)  # points in a dataset
 BATCH_SIZE = Whole(0, SAMPLES.high)  # 0 = the whole training set
@@ -99,6 +111,7 @@ CLIP = Number(0.0)  # a gradient norm; 0 = no clipping
 GRAD_TOLERANCE = Number(0.0)
 TOLERANCE = Number(0.0, low_open=True)
 LANES = 6  # the most runs in one race
+RUN = {"steps": STEPS, "seed": SEED, "batch_size": BATCH_SIZE, "clip": CLIP}  # a run's own settings, beside the optimizer's
 
 # ---------------------------------------------------------------- a scenario file
 

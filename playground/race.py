@@ -10,12 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from playground import limits
 from playground.engine import Run
 from playground.errors import ConfigError
 from playground.scenarios import Scenario
 from playground.settings import RunConfig, describe
 
-MAX_LANES = 6
 SURFACE_TOLERANCE = 1e-6  # relative: of the distance from the start loss to the lowest known minimum
 DATASET_TOLERANCE = 1e-2  # relative: of the start loss
 
@@ -36,8 +36,8 @@ class Score:
 
 class Race:
     def __init__(self, scenario: Scenario, configs: list[RunConfig], start: tuple[float, float] | None = None, full_history: bool = True, compact: bool = False) -> None:
-        if not 1 <= len(configs) <= MAX_LANES:
-            raise ConfigError("run", f"a race takes 1 to {MAX_LANES} lanes, not {len(configs)}")
+        if not 1 <= len(configs) <= limits.LANES:
+            raise ConfigError("run", f"a race takes 1 to {limits.LANES} lanes, not {len(configs)}")
         self.scenario = scenario
         self.full_history = full_history
         self.compact = compact
@@ -81,8 +81,8 @@ class Race:
 
     def add(self, config: RunConfig) -> Run:
         """A new lane; the race starts over so that every lane runs from step 0 together."""
-        if len(self.lanes) >= MAX_LANES:
-            raise ConfigError("lanes", f"a race has at most {MAX_LANES} lanes; remove one first")
+        if len(self.lanes) >= limits.LANES:
+            raise ConfigError("lanes", f"a race has at most {limits.LANES} lanes; remove one first")
         lane = Run(self.scenario, config, self.start, self.full_history, self.compact)
         self.lanes.append(lane)
         self.reset()

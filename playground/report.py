@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from playground.engine import Run
+from playground.formatting import precise as _fmt
 from playground.race import Race
 from playground.scenarios import Scenario
 from playground.settings import RunConfig
@@ -99,8 +100,10 @@ def to_text(run: Run) -> str:
         lines.append(f"schedule     {get_schedule(cfg.schedule).describe(cfg.schedule_params)} (lr now {_fmt(h.lr.last())})")
     if cfg.clip:
         lines.append(f"clipping     the gradient's norm to {_fmt(cfg.clip)}")
-    rate = h.steps / run.elapsed if run.elapsed > 0 else float("inf")
-    lines.append(f"steps        {h.steps} in {run.elapsed:.2f} s ({rate:,.0f} steps/s)")
+    if h.steps and run.elapsed > 0:
+        lines.append(f"steps        {h.steps} in {run.elapsed:.2f} s ({h.steps / run.elapsed:,.0f} steps/s)")
+    else:  # no update made (a budget of 0: the start evaluated), or too quick to time: no rate
+        lines.append(f"steps        {h.steps} in {run.elapsed:.2f} s")
     lines.append(f"start loss   {_fmt(h.loss[0])}")
     lines.append(f"final loss   {_fmt(h.loss.last())}")
     if s.surface is not None:
@@ -117,16 +120,6 @@ def to_text(run: Run) -> str:
     if run.diverged:
         lines.append(f"stopped      at step {run.diverged_at}: {run.stop_reason}")
     return "\n".join(lines) + "\n"
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, bool):
-        return str(v).lower()
-    if isinstance(v, float):
-        return f"{v:.6g}"
-    if isinstance(v, tuple):
-        return "(" + ", ".join(_fmt(x) for x in v) + ")"
-    return str(v)
 
 
 # ------------------------------------------------------------------ races and sweeps

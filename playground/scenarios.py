@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playground.datasets import FIXED_CLASSES, GENERATORS, MAX_CLASSES, MAX_SAMPLES, Points, make_points
+from playground import limits
+from playground.datasets import FIXED_CLASSES, GENERATORS, Points, make_points
 from playground.errors import ConfigError, FormulaError, PlaygroundError, ScenarioError, closest
 from playground.formula import Formula, compile_formula
 from playground.losses import DEFAULT_LOSS, get_loss
 from playground.optimizers import OPTIMIZERS, all_hyper_names, get_optimizer
 from playground.schedules import parse_schedule
-
 
 
 def bundled_dir() -> Path:
@@ -33,11 +33,8 @@ def bundled_dir() -> Path:
 
 BUNDLED_DIR = bundled_dir()
 KINDS = ("surface", "classification", "regression")
-ACTIVATIONS = ("tanh", "relu", "sigmoid", "gelu", "elu", "leaky_relu", "identity")
-MAX_LAYERS = 8
-MAX_WIDTH = 512
-MAX_STEPS = 100_000_000
-MAX_FILE_BYTES = 1_000_000
+# a model's activations: the name in a scenario file -> torch.nn's class (the engine builds it)
+ACTIVATIONS = {"tanh": "Tanh", "relu": "ReLU", "sigmoid": "Sigmoid", "gelu": "GELU", "elu": "ELU", "leaky_relu": "LeakyReLU", "identity": "Identity"}
 
 
 @dataclass(frozen=True)
@@ -175,12 +172,12 @@ def load_file(path: Path, source: str | None = None) -> Scenario:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):  # a folder, a pipe, /dev/zero: never read them
             raise ScenarioError(source, None, "not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            raise ScenarioError(source, None, f"the file is {info.st_size} bytes; a scenario is at most {MAX_FILE_BYTES}")
+        if info.st_size > limits.FILE_BYTES:
+            raise ScenarioError(source, None, f"the file is {info.st_size} bytes; a scenario is at most {limits.FILE_BYTES}")
         with path.open("rb") as fh:
-            raw = fh.read(MAX_FILE_BYTES + 1)  # bounded, even if the file grows meanwhile
-        if len(raw) > MAX_FILE_BYTES:
-            raise ScenarioError(source, None, f"the file is over {MAX_FILE_BYTES} bytes; a scenario is at most {MAX_FILE_BYTES}")
+            raw = fh.read(limits.FILE_BYTES + 1)  # bounded, even if the file grows meanwhile
+        if len(raw) > limits.FILE_BYTES:
+            raise ScenarioError(source, None, f"the file is over {limits.FILE_BYTES} bytes; a scenario is at most {limits.FILE_BYTES}")
     except OSError as exc:
         raise ScenarioError(source, None, f"cannot read the file ({exc.strerror or exc.__class__.__name__})") from None
     return parse(raw, source=source, name=path.stem, base=path.parent)
@@ -264,19 +261,18 @@ class _Reader:
             raise self.fail(f"{where}.{key}", f"must be a finite number, not {value}")
         return value
 
-    def number(self, t: dict[str, Any], where: str, key: str, default: float, low: float | None = None, high: float | None = None, low_open: bool = False) -> float:
+    def number(self, t: dict[str, Any], where: str, key: str, default: float, limit: limits.Number) -> float:
         value = float(self.get(t, where, key, (int, float), default))
-        if low is not None and (value < low or (low_open and value == low)):
-            raise self.fail(f"{where}.{key}", f"{value:g} is too small: it must be {'>' if low_open else '>='} {low:g}")
-        if high is not None and value > high:
-            raise self.fail(f"{where}.{key}", f"{value:g} is too large: it must be <= {high:g}")
-        return value
+        try:
+            return limit.check(value)
+        except limits.LimitError as exc:
+            raise self.fail(f"{where}.{key}", str(exc)) from None
 
-    def integer(self, t: dict[str, Any], where: str, key: str, default: int, low: int, high: int) -> int:
-        value = self.get(t, where, key, int, default)
-        if not low <= value <= high:
-            raise self.fail(f"{where}.{key}", f"{value} is out of range: it must be from {low} to {high}")
-        return value
+    def integer(self, t: dict[str, Any], where: str, key: str, default: int, limit: limits.Whole) -> int:
+        try:
+            return limit.check(self.get(t, where, key, int, default))
+        except limits.LimitError as exc:
+            raise self.fail(f"{where}.{key}", str(exc)) from None
 
     def pair(self, t: dict[str, Any], where: str, key: str, required: bool = True, default: Any = None) -> tuple[float, float] | None:
         value = self.get(t, where, key, list, default, required=required)
@@ -372,14 +368,14 @@ class _Reader:
         makes = GENERATORS[gen][1]
         if makes not in ("any", kind):
             raise self.fail("dataset.generator", f"{gen!r} makes a {makes} set, but scenario.kind is {kind!r}")
-        samples = self.integer(t, "dataset", "samples", 200, 2, MAX_SAMPLES)
-        noise = self.number(t, "dataset", "noise", 0.1, low=0.0, high=10.0)
+        samples = self.integer(t, "dataset", "samples", 200, limits.SAMPLES)
+        noise = self.number(t, "dataset", "noise", 0.1, limits.NOISE)
         default_classes = GENERATORS[gen][2]
-        classes = self.integer(t, "dataset", "classes", default_classes, 2, MAX_CLASSES) if kind == "classification" else 0
+        classes = self.integer(t, "dataset", "classes", default_classes, limits.CLASSES) if kind == "classification" else 0
         if gen in FIXED_CLASSES and classes != 2:
             raise self.fail("dataset.classes", f"{gen} makes exactly 2 classes, not {classes}")
-        test_fraction = self.number(t, "dataset", "test_fraction", 0.0, low=0.0, high=0.9)
-        seed = self.integer(t, "dataset", "seed", 0, 0, 2**32 - 1)
+        test_fraction = self.number(t, "dataset", "test_fraction", 0.0, limits.TEST_FRACTION)
+        seed = self.integer(t, "dataset", "seed", 0, limits.SEED)
         path = None
         if gen == "csv":
             rel = self.get(t, "dataset", "path", str, required=True)
@@ -393,11 +389,11 @@ class _Reader:
     def model(self, doc: dict[str, Any]) -> Model:
         t = self.table(doc, "model", ("hidden", "activation"))
         hidden = self.get(t, "model", "hidden", list, [16, 16])
-        if len(hidden) > MAX_LAYERS:
-            raise self.fail("model.hidden", f"{len(hidden)} layers; at most {MAX_LAYERS} are allowed")
+        if len(hidden) > limits.LAYERS:
+            raise self.fail("model.hidden", f"{len(hidden)} layers; at most {limits.LAYERS} are allowed")
         for i, width in enumerate(hidden):
-            if isinstance(width, bool) or not isinstance(width, int) or not 1 <= width <= MAX_WIDTH:
-                raise self.fail(f"model.hidden[{i}]", f"must be a layer width from 1 to {MAX_WIDTH}, not {_short(width)}")
+            if isinstance(width, bool) or not isinstance(width, int) or not limits.WIDTH.low <= width <= limits.WIDTH.high:
+                raise self.fail(f"model.hidden[{i}]", f"must be a layer width from {limits.WIDTH.low} to {limits.WIDTH.high}, not {_short(width)}")
         activation = self.get(t, "model", "activation", str, "tanh")
         if activation not in ACTIVATIONS:
             raise self.fail("model.activation", f"unknown activation {_short(activation)} ({closest(activation, list(ACTIVATIONS))})")
@@ -423,12 +419,12 @@ class _Reader:
                 loss = get_loss(kind, loss).name
             except ConfigError as exc:
                 raise self.fail("defaults.loss", _shorten_in(exc.message, loss)) from None
-        steps = self.integer(t, "defaults", "steps", 500, 1, MAX_STEPS)
-        batch_size = self.integer(t, "defaults", "batch_size", 0, 0, MAX_SAMPLES)
+        steps = self.integer(t, "defaults", "steps", 500, limits.STEPS)
+        batch_size = self.integer(t, "defaults", "batch_size", 0, limits.BATCH_SIZE)
         if batch_size and kind == "surface":
             raise self.fail("defaults.batch_size", "a surface has no data to batch")
-        seed = self.integer(t, "defaults", "seed", 0, 0, 2**32 - 1)
-        tol = self.number(t, "defaults", "grad_tolerance", 1e-6 if kind == "surface" else 1e-4, low=0.0)
+        seed = self.integer(t, "defaults", "seed", 0, limits.SEED)
+        tol = self.number(t, "defaults", "grad_tolerance", 1e-6 if kind == "surface" else 1e-4, limits.GRAD_TOLERANCE)
         hyper: dict[str, Any] = {}
         for k in hyper_names & t.keys():
             hyper[k] = self.hyper_value(k, t[k], f"defaults.{k}", None)
@@ -448,8 +444,8 @@ class _Reader:
             schedule, schedule_params = parse_schedule(schedule_text)
         except ConfigError as exc:
             raise self.fail("defaults.schedule", exc.message if exc.field == "schedule" else str(exc)) from None
-        clip = self.number(t, "defaults", "clip", 0.0, low=0.0)
-        tolerance = self.number(t, "defaults", "tolerance", 0.0, low=0.0, low_open=True) if "tolerance" in t else None
+        clip = self.number(t, "defaults", "clip", 0.0, limits.CLIP)
+        tolerance = self.number(t, "defaults", "tolerance", 0.0, limits.TOLERANCE) if "tolerance" in t else None
         d = Defaults(optimizer, loss, steps, batch_size, seed, tol, hyper, per, schedule, schedule_params, clip, tolerance)
         sgd = {**{k: v for k, v in hyper.items() if k in OPTIMIZERS["sgd"].names()}, **per.get("sgd", {})}
         if sgd.get("nesterov") and sgd.get("momentum", 0.0) <= 0:

@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 SPEEDS: list[int | None] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None]  # None: unthrottled
 DEFAULT_SPEED = SPEEDS.index(100)
 SCHEDULE_PREFIX = "sched-"  # schedule parameters' field names, apart from the optimizer's (gamma)
-RUN_FIELD_LIMITS = {"steps": limits.STEPS, "seed": limits.SEED, "batch_size": limits.BATCH_SIZE}
 NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
 NO_RACE = "one run, no race: a adds a lane; c races SGD, momentum, Nesterov and Adam"
 
@@ -419,13 +418,12 @@ class Session:
     @operation
     def add_lane(self) -> None:
         """A new lane with the selected lane's settings; the race starts over at step 0."""
-        from playground.race import MAX_LANES
 
         if not self._ready():
             return
         assert self.race is not None
-        if len(self.lanes) >= MAX_LANES:
-            self.say(f"a race has at most {MAX_LANES} lanes: x removes the selected one")
+        if len(self.lanes) >= limits.LANES:
+            self.say(f"a race has at most {limits.LANES} lanes: x removes the selected one")
             return
         if self.running:
             self.pause()
@@ -550,8 +548,8 @@ class Session:
     def _edit(self, name: str, value: str | bool) -> None:
         c = self.config
         text = str(value).strip()
-        if name in RUN_FIELD_LIMITS:
-            number = RUN_FIELD_LIMITS[name].parse(text)
+        if name in ("steps", "seed", "batch_size"):
+            number = limits.RUN[name].parse(text)
             if getattr(c, name) != number:
                 if name == "seed" and self.running:
                     self.pause()

@@ -6,16 +6,15 @@ Each hyperparameter comes from, in order: what the person set (flags, fields); t
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
+from playground import limits
 from playground.errors import ConfigError
+from playground.formatting import setting as _word
 from playground.losses import get_loss
 from playground.optimizers import get_optimizer
 from playground.schedules import get_schedule, parse_schedule
-
-MAX_SEED = 2**32 - 1  # what a scenario file allows; torch.manual_seed overflows past 2**64
 
 if TYPE_CHECKING:
     from playground.scenarios import Scenario
@@ -57,9 +56,7 @@ def resolve(
     else:
         name, params = parse_schedule(schedule)
     clip = d.clip if clip is None else clip
-    if isinstance(clip, bool) or not isinstance(clip, (int, float)) or not math.isfinite(clip) or clip < 0:
-        raise ConfigError("clip", f"{clip!r} is not a number >= 0 (0 = no clipping)")
-    return replace(base, schedule=name, schedule_params=params, clip=float(clip))
+    return replace(base, schedule=name, schedule_params=params, clip=_within("clip", clip))
 
 
 def _resolve(
@@ -96,18 +93,21 @@ def _resolve(
     else:
         loss_name = get_loss(scenario.kind, loss or d.loss or "").name
     seed = d.seed if seed is None else seed
-    if not isinstance(seed, int) or isinstance(seed, bool) or not 0 <= seed <= MAX_SEED:
-        raise ConfigError("seed", f"{seed!r} is not a whole number from 0 to {MAX_SEED}")
-    batch_size = d.batch_size if batch_size is None else batch_size
-    if not isinstance(batch_size, int) or batch_size < 0:
-        raise ConfigError("batch_size", f"{batch_size!r} is not a whole number >= 0 (0 = full batch)")
-    steps = d.steps if steps is None else steps
-    if not isinstance(steps, int) or steps < 0:
-        raise ConfigError("steps", f"{steps!r} is not a whole number >= 0")
+    seed = _within("seed", seed)
+    batch_size = _within("batch_size", d.batch_size if batch_size is None else batch_size)
+    steps = _within("steps", d.steps if steps is None else steps)
     return RunConfig(spec.name, values, loss_name, seed, batch_size, steps)
 
 
-RUN_FIELDS = ("loss", "seed", "batch_size", "clip", "schedule")
+def _within(name: str, value: Any) -> Any:
+    """`value` of the run's own setting `name`, checked against its limit (limits.RUN)."""
+    try:
+        return limits.RUN[name].check(value)
+    except limits.LimitError as exc:
+        raise ConfigError(name, str(exc)) from None
+
+
+RUN_STRING_KEYS = ("loss", "seed", "batch_size", "clip", "schedule")  # what a run string sets beside the optimizer's hyperparameters
 
 
 def parse_run(scenario: Scenario, text: str, steps: int | None = None) -> RunConfig:
@@ -142,41 +142,36 @@ def parse_run(scenario: Scenario, text: str, steps: int | None = None) -> RunCon
                 hyper[key] = spec.hyper_named(key).parse(value)
             except ValueError as exc:
                 raise ConfigError(key, str(exc)) from None
-        elif key in RUN_FIELDS:
+        elif key in RUN_STRING_KEYS:
             fields[key] = value
         elif key in schedule_params:
             schedule_words.append(word)
         else:
             from playground.errors import closest
 
-            known = [*spec.names(), *RUN_FIELDS]
+            known = [*spec.names(), *RUN_STRING_KEYS]
             raise ConfigError(key, f"{spec.name} has no setting {key!r} ({closest(key, known)})")
     if schedule_words and "schedule" not in fields:
         raise ConfigError(schedule_words[0].partition("=")[0], "is a schedule's parameter: add schedule=NAME")
     schedule = " ".join([fields["schedule"], *schedule_words]) if "schedule" in fields else None
 
-    def whole(name: str) -> int | None:
+    def read(name: str) -> Any:
         if name not in fields:
             return None
         try:
-            return int(fields[name])
-        except ValueError:
-            raise ConfigError(name, f"{fields[name]!r} is not a whole number") from None
+            return limits.RUN[name].parse(fields[name])
+        except limits.LimitError as exc:
+            raise ConfigError(name, str(exc)) from None
 
-    clip = None
-    if "clip" in fields:
-        try:
-            clip = float(fields["clip"])
-        except ValueError:
-            raise ConfigError("clip", f"{fields['clip']!r} is not a number") from None
+    clip = read("clip")
     torch_defaults = {k: v for k, v in spec.defaults().items() if k != "lr"}
     return resolve(
         scenario,
         optimizer=spec.name,
         hyper={**torch_defaults, **hyper},
         loss=fields.get("loss"),
-        seed=whole("seed"),
-        batch_size=whole("batch_size"),
+        seed=read("seed"),
+        batch_size=read("batch_size"),
         steps=steps,
         schedule=schedule or "constant",
         clip=clip or 0.0,
@@ -203,11 +198,4 @@ def describe(config: RunConfig) -> str:
     return " ".join(words)
 
 
-def _word(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, float):
-        return f"{v:g}"
-    if isinstance(v, (tuple, list)):
-        return ",".join(_word(x) for x in v)
-    return str(v)
+

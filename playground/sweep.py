@@ -10,11 +10,11 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
+from playground import limits
 from playground.errors import ConfigError
 from playground.scenarios import Scenario
 from playground.settings import RunConfig
 
-MAX_POINTS = 200
 # A run whose loss ends this many times above where it began diverged, even if it has not yet
 # overflowed: the sweep's budget is often too short for a slow blow-up to reach infinity.
 BLOW_UP = 1e3
@@ -32,13 +32,13 @@ class SweepPoint:
 
 def learning_rates(lr_min: float, lr_max: float, points: int) -> list[float]:
     """`points` learning rates spaced evenly on a log scale, the first lr_min and the last lr_max."""
-    for name, v in (("lr_min", lr_min), ("lr_max", lr_max)):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            raise ConfigError(name, f"{v!r} is not a number > 0")
+    for name, limit, v in (("lr_min", limits.LEARNING_RATE, lr_min), ("lr_max", limits.LEARNING_RATE, lr_max), ("points", limits.SWEEP_POINTS, points)):
+        try:
+            limit.check(v)
+        except limits.LimitError as exc:
+            raise ConfigError(name, str(exc)) from None
     if lr_min > lr_max:
         raise ConfigError("lr_min", f"{lr_min:g} is above lr_max {lr_max:g}")
-    if not isinstance(points, int) or not 1 <= points <= MAX_POINTS:
-        raise ConfigError("points", f"{points!r} is not a whole number from 1 to {MAX_POINTS}")
     if points == 1:
         return [float(lr_min)]
     lo, hi = math.log(lr_min), math.log(lr_max)

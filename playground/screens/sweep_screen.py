@@ -9,9 +9,9 @@ from that list a few times a second, so keys are never kept waiting. Escape canc
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -23,7 +23,9 @@ from textual.widgets import Button, Input, Label, Static
 from textual.worker import get_current_worker
 from textual_plotext import PlotextPlot
 
+from playground import limits
 from playground.errors import ConfigError
+from playground.formatting import short as _fmt
 from playground.settings import RunConfig, describe
 
 if TYPE_CHECKING:
@@ -31,11 +33,6 @@ if TYPE_CHECKING:
     from playground.sweep import SweepPoint
 
 DEFAULT_POINTS = 20
-MAX_STEPS = 100_000  # per point: a sweep is many runs
-
-
-def _fmt(v: float) -> str:
-    return f"{v:.3g}" if math.isfinite(v) else str(v)
 
 
 class SweepScreen(ModalScreen[None]):
@@ -54,7 +51,7 @@ class SweepScreen(ModalScreen[None]):
         self.lr_now = float(config.hyper.get("lr") or 0.0)  # marked on the plot
         self.lr_min, self.lr_max = lr / 100, lr * 10
         self.count = DEFAULT_POINTS
-        self.steps = max(1, min(config.steps, MAX_STEPS))
+        self.steps = max(limits.SWEEP_STEPS.low, min(config.steps, limits.SWEEP_STEPS.high))
         self.points: list[SweepPoint] = []
         self.rates: list[float] = []
         self.done = False
@@ -112,31 +109,15 @@ class SweepScreen(ModalScreen[None]):
             self._sweep(rates, config)
 
     def _read_fields(self) -> None:
-        def number(name: str) -> float:
-            text = self.query_one(f"#sweep-{name}", Input).value.strip()
+        def read(name: str, limit: limits.Whole | limits.Number) -> Any:
             try:
-                value = float(text)
-            except ValueError:
-                raise ConfigError(name, f"{text!r} is not a number") from None
-            if not (math.isfinite(value) and value > 0):
-                raise ConfigError(name, f"{text!r} is not a number > 0")
-            return value
+                return limit.parse(self.query_one(f"#sweep-{name}", Input).value)
+            except limits.LimitError as exc:
+                raise ConfigError(name, str(exc)) from None
 
-        def whole(name: str, high: int) -> int:
-            text = self.query_one(f"#sweep-{name}", Input).value.strip()
-            try:
-                value = int(text)
-            except ValueError:
-                raise ConfigError(name, f"{text!r} is not a whole number") from None
-            if not 1 <= value <= high:
-                raise ConfigError(name, f"{value} is not from 1 to {high}")
-            return value
-
-        from playground.sweep import MAX_POINTS
-
-        self.lr_min, self.lr_max = number("lr_min"), number("lr_max")
-        self.count = whole("points", MAX_POINTS)
-        self.steps = whole("steps", MAX_STEPS)
+        self.lr_min, self.lr_max = read("lr_min", limits.LEARNING_RATE), read("lr_max", limits.LEARNING_RATE)
+        self.count = read("points", limits.SWEEP_POINTS)
+        self.steps = read("steps", limits.SWEEP_STEPS)
 
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def _sweep(self, rates: list[float], config: RunConfig) -> None:

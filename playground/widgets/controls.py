@@ -16,6 +16,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static, Switch
 
+from playground import limits
+from playground.formatting import setting as format_value
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS, Hyper, OptimizerSpec
 from playground.scenarios import Entry, Scenario
@@ -23,14 +25,12 @@ from playground.schedules import SCHEDULES, ScheduleSpec
 from playground.session import SCHEDULE_PREFIX
 from playground.settings import RunConfig
 
-
-RUN_FIELDS = {
+RUN_LABELS = {  # the run's own fields (limits.RUN holds what each takes)
     "batch_size": "batch size (0 = all)",
     "seed": "seed",
     "steps": "step budget",
     "clip": "clip gradient norm (0 = off)",
 }
-RUN_HINTS = {"clip": "a number >= 0; 0 = no clipping"}
 
 
 def show_text(node: Static, text: str) -> None:
@@ -39,16 +39,6 @@ def show_text(node: Static, text: str) -> None:
     each field's (usually empty) message."""
     if str(node.content) != text:
         node.update(Text(text))
-
-
-def format_value(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    if isinstance(value, (tuple, list)):
-        return ",".join(format_value(v) for v in value)
-    if value is None:
-        return "none"
-    return str(value)
 
 
 def _picker(options: list[tuple[str, str]], value: str, id: str, disabled: bool = False) -> Select[str]:
@@ -185,7 +175,7 @@ class ControlPanel(VerticalScroll):
         if h is not None and h.kind == "bool":
             row = Horizontal(Switch(bool(value), id=f"field-{name}"), Label(title, classes="switch-label"), classes="switch-row")
             return Vertical(row, Static("", id=f"error-{name}", classes="error"), classes="field")
-        hint = h.describe_range() if h is not None else RUN_HINTS.get(name, "a whole number >= 0")
+        hint = h.describe_range() if h is not None else limits.RUN[name].describe()
         box = Input(format_value(value), id=f"field-{name}", placeholder=hint, select_on_focus=False, compact=True)
         box.tooltip = h.help if h is not None else None
         return Vertical(Label(title, classes="field-label"), box, Static("", id=f"error-{name}", classes="error"), classes="field")
@@ -197,7 +187,7 @@ class ControlPanel(VerticalScroll):
     def _run_fields(self, scenario: Scenario, config: RunConfig) -> list[Any]:
         out: list[Any] = [self._heading("Run")]
         for name in self._run_names(scenario):
-            out.append(self._field(name, None, getattr(config, name), RUN_FIELDS[name]))
+            out.append(self._field(name, None, getattr(config, name), RUN_LABELS[name]))
         return out
 
     # ------------------------------------------------------------ what the App tells the panel

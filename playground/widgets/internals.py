@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual.widgets import Static
 
+from playground.formatting import num as _num
+
 if TYPE_CHECKING:
     from playground.engine import Curvature, Run
 
@@ -67,14 +69,6 @@ class Internals:
                 lr=run.lr,
                 momentum=run.config.hyper.get("momentum"),
             )
-
-
-def _num(v: float) -> str:
-    if not math.isfinite(v):
-        return str(v)
-    if v == 0:
-        return "0"
-    return f"{v:.4g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.2e}"
 
 
 def _vector(values: list[float] | tuple[float, ...]) -> str:

@@ -7,7 +7,6 @@ Clicking a row selects that lane (the settings panel then edits it); so do the k
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from rich.style import Style
@@ -15,6 +14,8 @@ from rich.text import Text
 from textual import events
 from textual.message import Message
 from textual.widgets import Static
+
+from playground.formatting import num
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,6 @@ class Row:
     final_loss: float
     reached_at: int | None
     diverged_at: int | None
-
-
-def _loss(v: float) -> str:
-    if not math.isfinite(v):
-        return str(v)
-    return f"{v:.4g}" if 1e-3 <= abs(v) < 1e5 or v == 0 else f"{v:.3e}"
 
 
 COLUMNS = (11, 10, 10)  # the widths of loss, reached and diverged, after the label
@@ -87,7 +82,7 @@ class Scoreboard(Static):
             if len(label) > label_w - 1:
                 label = label[: label_w - 2] + "…"
             line.append(label.ljust(label_w), Style(color=_hex(row.colour), bold=mine))
-            line.append(_loss(row.final_loss).rjust(loss_w), Style(bold=mine))
+            line.append(num(row.final_loss).rjust(loss_w), Style(bold=mine))
             line.append((f"{row.reached_at}" if row.reached_at is not None else "-").rjust(reached_w))
             if row.diverged_at is not None:
                 line.append(f"at {row.diverged_at}".rjust(diverged_w), Style(color="red", bold=True))

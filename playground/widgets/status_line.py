@@ -5,16 +5,10 @@
 
 from __future__ import annotations
 
-import math
-
 from rich.text import Text
 from textual.widgets import Static
 
-
-def _num(v: float) -> str:
-    if not math.isfinite(v):
-        return str(v)
-    return f"{v:.4g}" if 1e-3 <= abs(v) < 1e5 or v == 0 else f"{v:.3e}"
+from playground.formatting import num as _num
 
 
 class StatusLine(Static):

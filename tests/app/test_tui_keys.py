@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 import threading
 import time
@@ -14,10 +15,10 @@ from tui_helpers import key_latency, main_screen, open_app, press, shown_step, s
 import playground.engine
 from playground import scenarios
 from playground.app import PlaygroundApp
-from playground.session import SPEEDS
 from playground.screens.help_screen import HelpScreen
 from playground.screens.info_screen import InfoScreen, explain
 from playground.screens.page import Page
+from playground.session import SPEEDS
 from playground.settings import resolve
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import MapPlot
@@ -230,6 +231,43 @@ async def test_question_mark_opens_help_with_every_key_and_i_explains_the_optimi
 
     text = explain("classification", resolve(scenarios.load("moons")))  # what `i` shows on moons
     assert "CrossEntropyLoss" in text and "logits" in text
+
+
+async def test_the_help_screen_the_palette_the_footer_and_the_readme_name_the_same_keys() -> None:
+    """One table of keys (playground.keys): the README's table is it, word for word; the help
+    screen shows it; the footer shows each labelled key as the help names it; the palette offers
+    each titled command, and the command does what the key does."""
+    from pathlib import Path
+
+    from playground import keys
+    from playground.commands import palette_commands
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert keys.key_table() in readme, "the README's key table is not the key table: copy keys.key_table() into it"
+    async with open_app("rosenbrock") as (app, pilot):
+        assert {b.key for b in app.BINDINGS} >= {p.key for p in keys.presses()}
+        footer = {str(k.description): k for k in main_screen(app).query("FooterKey")}
+        for row in keys.KEYS:
+            for p in row.presses:
+                if p.label:
+                    shown = footer[p.label].key_display
+                    assert f"`{shown}`" in row.shown, (p.label, shown, row.shown)
+        await press(pilot, "question_mark")
+        help_text = app.screen.query_one(Page).source
+        for row in keys.KEYS:
+            assert f"| {row.shown} | {row.help} |" in help_text, row.shown
+        await press(pilot, "escape")
+        commands = {title: callback for title, _, callback in palette_commands(app)}
+        titled = [row.palette for row in keys.KEYS if row.palette]
+        assert len(titled) >= 10 and set(titled) <= set(commands)
+        n = app.session.run.step_count
+        done = commands["Step"]()  # the palette awaits what a command returns (app.run_action's coroutine)
+        if inspect.isawaitable(done):
+            await done
+        await pilot.pause()
+        assert app.session.run.step_count == n + 1  # the palette's Step steps, as s does
+        await press(pilot, "s")
+        assert app.session.run.step_count == n + 2
 
 
 async def test_q_quits_but_not_from_a_field() -> None:

@@ -8,9 +8,9 @@ from textual.widgets import Input, Select, Static
 from tui_helpers import main_screen, open_app, press, screen_ready, shown_step, status, type_into, wait_stopped, wait_until
 
 from playground.commands import palette_commands
+from playground.limits import LANES as MAX_LANES
 from playground.screens.main_screen import LANE_COLOURS
 from playground.session import NUDGE
-from playground.race import MAX_LANES
 from playground.widgets.loss_curve import LOSS, LR
 from playground.widgets.map_plot import MapPlot, fg_style
 from playground.widgets.scoreboard import Scoreboard

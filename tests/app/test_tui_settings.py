@@ -246,8 +246,11 @@ async def test_seed_batch_size_and_budget_fields() -> None:
         await type_into(pilot, "#field-seed", "3")
         assert app.session.config.seed == 3 and run.step_count == 0 and "started over" in status(app)
 
-        for name, text in (("batch_size", "abc"), ("seed", "-2"), ("steps", "0"), ("steps", "1.5")):
+        for name, text in (("batch_size", "abc"), ("seed", "-2"), ("seed", str(2**32)), ("steps", "-1"), ("steps", "1.5")):
             await type_into(pilot, f"#field-{name}", text)
             assert main_screen(app).query_one(f"#field-{name}").has_class("-invalid"), (name, text)
             assert error_text(app, name), (name, text)
+        assert "from 0 to 4294967295" in error_text(app, "seed")  # the range, as a file and --seed say it
         assert app.session.config.batch_size == 16 and app.session.config.seed == 3 and app.session.config.steps == 500
+        await type_into(pilot, "#field-steps", "0")  # a budget of 0, as in a file or with --steps 0
+        assert app.session.config.steps == 0 and not main_screen(app).query_one("#field-steps").has_class("-invalid")

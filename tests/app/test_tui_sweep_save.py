@@ -65,7 +65,7 @@ async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks
 
         screen.query_one("#sweep-points", Input).value = "0"
         await press(pilot, "enter")
-        assert "points: 0 is not from 1 to" in sweep_status(screen)
+        assert "points: 0 is out of range: it must be from 1 to 200" in sweep_status(screen)
 
         await press(pilot, "escape")
         assert len(app.screen_stack) == 1

@@ -16,7 +16,8 @@ from torch.optim import lr_scheduler
 from playground import scenarios
 from playground.engine import Run
 from playground.errors import ConfigError
-from playground.race import MAX_LANES, PRESET, Race
+from playground.limits import LANES as MAX_LANES
+from playground.race import PRESET, Race
 from playground.schedules import SCHEDULES, get_schedule, parse_schedule
 from playground.settings import describe, parse_run, resolve
 

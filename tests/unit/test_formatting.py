@@ -1,0 +1,26 @@
+"""The one module of number formats: what a reading, a summary figure, an axis label and a
+typed setting look like, wherever they are shown."""
+
+from __future__ import annotations
+
+import math
+
+from playground.formatting import change, num, precise, setting, short
+
+
+def test_a_reading_keeps_four_significant_digits_and_goes_scientific_outside_a_readable_span() -> None:
+    assert num(12.5) == "12.5" and num(0.0331) == "0.0331" and num(0) == "0"
+    assert num(0.000123) == "1.230e-04" and num(123456.0) == "1.235e+05"
+    assert num(math.inf) == "inf" and num(math.nan) == "nan" and num(None) == "…"
+
+
+def test_a_summary_figure_keeps_six_digits_and_writes_pairs_in_parentheses() -> None:
+    assert precise(1 / 3) == "0.333333" and precise(True) == "true"
+    assert precise((1.0, 1.0)) == "(1, 1)" and precise(500) == "500"
+
+
+def test_a_setting_is_written_back_as_it_is_typed() -> None:
+    assert setting(0.9) == "0.9" and setting(1e-3) == "0.001" and setting((0.9, 0.99)) == "0.9,0.99"
+    assert setting(True) == "true" and setting(None) == "none" and setting("adam") == "adam"
+    assert change((0.9, 0.999)) == "(0.9, 0.999)" and change(0.5) == "0.5"
+    assert short(0.0331234) == "0.0331" and short(math.inf) == "inf"
