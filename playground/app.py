@@ -100,13 +100,13 @@ class PlaygroundApp(App[None]):
         dialog = len(self.screen_stack) > 1
         if action == "page":  # only to guard an open dropdown; elsewhere the key goes on
             return isinstance(self.focused, OptionList)
-        if action in keys.DIALOG_ACTIONS and dialog:
+        if action in keys.MAIN_ACTIONS and dialog:
             return False
         if action == "leave_field":  # a dialog closes on its own escape
             return not dialog
         if action == "nudge":  # arrows move the start only while the map has the focus
             return isinstance(self.focused, MapPlot) and self.session.scenario.surface is not None and not dialog
-        if action in keys.RACE_ACTIONS or action in keys.SESSION_ACTIONS:
+        if action in keys.TYPED_ACTIONS:
             if dialog or isinstance(self.focused, Input):  # a dialog's keys, or a field takes the characters
                 return False
         return True

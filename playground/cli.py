@@ -202,6 +202,7 @@ def cmd_run(argv: list[str]) -> int:
     batch = _int_flag("--batch-size", args.batch_size, limits.BATCH_SIZE)
     clip = _float_flag("--clip", args.clip, limits.CLIP)
     if args.schedule is not None:
+        _schedule_flag(args.schedule)
         flags.update(_schedule_fields())
     try:
         config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=seed, batch_size=batch, steps=steps, schedule=args.schedule, clip=clip)
@@ -219,6 +220,16 @@ def cmd_run(argv: list[str]) -> int:
     _train([run], config.steps, args)
     _emit(args, {"json": report.to_json, "csv": report.to_csv, "text": report.to_text}[args.format](run))
     return 0
+
+
+def _schedule_flag(text: str) -> None:
+    """Check --schedule on its own, so that its mistake names the flag, never the scenario file."""
+    from playground.schedules import parse_schedule
+
+    try:
+        parse_schedule(text)
+    except ConfigError as exc:
+        raise UsageError(f"--schedule: {exc.message}" if exc.field == "schedule" else f"--schedule: {exc.field}: {exc.message}") from None
 
 
 def _schedule_fields() -> dict[str, str]:
@@ -361,6 +372,7 @@ def cmd_sweep(argv: list[str]) -> int:
     steps = _int_flag("--steps", args.steps, limits.STEPS)
     clip = _float_flag("--clip", args.clip, limits.CLIP)
     if args.schedule is not None:
+        _schedule_flag(args.schedule)
         flags.update(_schedule_fields())
     try:
         config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=_int_flag("--seed", args.seed, limits.SEED), batch_size=_int_flag("--batch-size", args.batch_size, limits.BATCH_SIZE), steps=steps, schedule=args.schedule, clip=clip)
@@ -423,10 +435,31 @@ def cmd_check(argv: list[str]) -> int:
     return 2 if bad else 0
 
 
+def _not_a_command(argv: list[str]) -> None:
+    """`playground runn rosenbrock`: a mistyped command, named as one (not as extra arguments,
+    nor as a scenario that does not exist)."""
+    words = [w for w in argv if not w.startswith("-")]
+    if not words:
+        return
+    import difflib
+
+    from playground import scenarios
+    from playground.errors import closest
+
+    try:
+        scenarios.resolve_path(words[0])
+        return  # a scenario (any extra words are argparse's to refuse)
+    except PlaygroundError:
+        pass
+    if len(words) > 1 or difflib.get_close_matches(words[0], COMMANDS, n=1, cutoff=0.6):
+        raise UsageError(f"{words[0]!r} is not a command ({closest(words[0], COMMANDS)})")
+
+
 def cmd_tui(argv: list[str]) -> int:
     p = _Parser(prog="playground", description="A terminal playground for gradient-based optimizers.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", nargs="?", default=None, help="a bundled scenario name or a path to a .toml file")
     p.add_argument("--version", action="version", version=f"playground {__version__}")
+    _not_a_command(argv)
     args = p.parse_args(argv)
     from playground import scenarios
 

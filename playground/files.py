@@ -38,6 +38,7 @@ def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
         raise WriteError(f"{target}: cannot write here ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+            os.fchmod(fh.fileno(), _mode_for(target))  # mkstemp makes it private (0600)
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -52,6 +53,28 @@ def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
             pass
         raise WriteError(f"{target}: the write failed ({exc.strerror or exc}); nothing was changed") from None
     return target
+
+
+def _mode_for(target: Path) -> int:
+    """The mode a new file gets from the person's umask (0644 under 022), as any editor's
+    would; a file being replaced keeps its own."""
+    try:
+        return target.stat().st_mode & 0o7777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    try:  # Linux says it without changing it
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: read it by setting it, and put it back at once
+    os.umask(mask)
+    return mask
 
 
 def _publish(tmp: str, target: Path, force: bool) -> None:

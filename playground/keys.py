@@ -19,10 +19,17 @@ class KeyRow(NamedTuple):
     help: str  # what it does
     presses: tuple[Press, ...] = ()
     palette: str = ""  # the command palette's title; "" for none
+    # where the keys act: TYPED on the main screen while no text field has the focus (a field or
+    # a dialog takes them as characters); MAIN on the main screen (a dialog has its own); "" the
+    # app decides (arrows, escape, q)
+    where: str = ""
 
 
-def row(shown: str, help: str, *presses: Press, palette: str = "") -> KeyRow:
-    return KeyRow(shown, help, presses, palette)
+TYPED, MAIN = "typed", "main"
+
+
+def row(shown: str, help: str, *presses: Press, palette: str = "", where: str = TYPED) -> KeyRow:
+    return KeyRow(shown, help, presses, palette, where)
 
 
 KEYS: tuple[KeyRow, ...] = (
@@ -54,6 +61,7 @@ KEYS: tuple[KeyRow, ...] = (
         Press("down", "nudge(0, -1)"),
         Press("left", "nudge(-1, 0)"),
         Press("right", "nudge(1, 0)"),
+        where="",
     ),
     row(
         "`g`",
@@ -63,29 +71,33 @@ KEYS: tuple[KeyRow, ...] = (
     ),
     row("`w`", "learning-rate sweep: final loss against lr for the current settings", Press("w", "sweep"), palette="Learning-rate sweep"),
     row("`e`", "export the run, or every lane of a race, to a JSON or CSV file", Press("e", "export"), palette="Export the run (JSON or CSV)"),
-    row("`ctrl+s`", "save the current settings as a scenario file that `playground FILE` reopens", Press("ctrl+s", "save_scenario"), palette="Save the settings as a scenario file"),
+    row("`ctrl+s`", "save the current settings as a scenario file that `playground FILE` reopens", Press("ctrl+s", "save_scenario"), palette="Save the settings as a scenario file", where=MAIN),
     row("`?`", "help: every key", Press("question_mark", "help", "help"), palette="Keys and help"),
-    row("`ctrl+p`", "command palette: switch scenario, optimizer, loss, start a race"),
-    row("`tab` / `shift+tab`", "move between the settings"),
+    row("`ctrl+p`", "command palette: switch scenario, optimizer, loss, start a race", where=""),
+    row("`tab` / `shift+tab`", "move between the settings", where=""),
     row(
         "`escape`",
         "leave a text field, so the keys above act again (the footer dims them while a field has the focus), or close an open dropdown",
         Press("escape", "leave_field"),
+        where="",
     ),
-    row("`q`", "quit", Press("q", "quit", "quit")),
+    row("`q`", "quit", Press("q", "quit", "quit"), where=""),
 )
 
 # the palette's extra commands, for the lane keys that have no single row of their own
 PALETTE_EXTRA = (("Add a lane with the selected lane's settings", "a", "add_lane"), ("Remove the selected lane", "x", "remove_lane"))
 
-# what each action is, for deciding where it applies (the app's check_action)
-SESSION_ACTIONS = {"toggle_run", "step", "reset", "lr", "speed", "log", "info", "help", "internals", "sweep", "export"}
-RACE_ACTIONS = {"add_lane", "remove_lane", "preset", "select_lane", "original_start"}
-DIALOG_ACTIONS = {"save_scenario"}  # keys that a text field does not take, but a dialog does
-
-
 def presses() -> list[Press]:
     return [p for r in KEYS for p in r.presses]
+
+
+def actions(where: str) -> frozenset[str]:
+    """The actions (names without arguments) of the rows that act `where`: the app's check_action."""
+    return frozenset(p.action.partition("(")[0] for r in KEYS if r.where == where for p in r.presses)
+
+
+TYPED_ACTIONS = actions(TYPED)  # a text field or a dialog takes these keys
+MAIN_ACTIONS = actions(MAIN)  # a dialog takes these keys
 
 
 def key_table() -> str:

@@ -29,8 +29,9 @@ class ScheduleSpec:
         for p in self.params:
             if p.name == name:
                 return p
-        accepts = ", ".join(self.names()) or "no parameters"
-        raise ConfigError(name, f"schedule {self.name} has no parameter {name!r}; it takes {accepts}")
+        if not self.params:
+            raise ConfigError(name, f"schedule {self.name} has no parameters")
+        raise ConfigError(name, f"schedule {self.name} has no parameter {name!r} ({closest(name, self.names())})")
 
     def validate(self, params: dict[str, Any]) -> dict[str, Any]:
         """Every parameter, checked, with defaults filled in; ConfigError names the wrong one."""

@@ -149,7 +149,8 @@ def parse_run(scenario: Scenario, text: str, steps: int | None = None) -> RunCon
         else:
             from playground.errors import closest
 
-            known = [*spec.names(), *RUN_STRING_KEYS]
+            named = SCHEDULES.get(fields.get("schedule", "").strip().lower())
+            known = [*spec.names(), *RUN_STRING_KEYS, *(named.names() if named else sorted(schedule_params))]
             raise ConfigError(key, f"{spec.name} has no setting {key!r} ({closest(key, known)})")
     if schedule_words and "schedule" not in fields:
         raise ConfigError(schedule_words[0].partition("=")[0], "is a schedule's parameter: add schedule=NAME")

@@ -115,3 +115,17 @@ def test_a_forced_record_replaces_the_old_file_only_when_done(tmp_path: Path) ->
     assert os.listdir(tmp_path) == ["steps.jsonl"]
     with pytest.raises(WriteError, match="exists"):
         Recorder(target)
+
+
+def test_a_new_file_gets_the_umasks_mode_and_a_replaced_one_keeps_its_own(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        made = write_atomic(tmp_path / "a.json", "{}")
+        assert made.stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600
+        os.umask(0o027)
+        assert write_atomic(tmp_path / "b.json", "{}").stat().st_mode & 0o777 == 0o640
+        made.chmod(0o600)
+        write_atomic(made, "[]", force=True)
+        assert made.stat().st_mode & 0o777 == 0o600 and made.read_text() == "[]"
+    finally:
+        os.umask(old)

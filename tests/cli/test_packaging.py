@@ -1,0 +1,32 @@
+"""The bundled scenarios live at the top of the repository, in scenarios/; a wheel carries every
+one of them, and the package installed from that wheel finds them there, away from the checkout."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_wheel_carries_every_bundled_scenario_and_finds_them_when_installed(tmp_path: Path) -> None:
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", str(ROOT), "-w", str(tmp_path)],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert build.returncode == 0, build.stderr[-2000:]
+    wheel = next(tmp_path.glob("playground-*.whl"))
+    want = sorted(p.name for p in (ROOT / "scenarios").glob("*.toml"))
+    assert len(want) >= 14
+    with zipfile.ZipFile(wheel) as z:
+        carried = sorted(Path(n).name for n in z.namelist() if n.startswith("playground/bundled_scenarios/") and n.endswith(".toml"))
+        z.extractall(tmp_path / "site")
+    assert carried == want
+    code = "from playground import scenarios; print(scenarios.BUNDLED_DIR); print(' '.join(sorted(e.name for e in scenarios.list_entries())))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site"), "HOME": str(tmp_path)}, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    folder, names = out.stdout.splitlines()
+    assert Path(folder) == tmp_path / "site" / "playground" / "bundled_scenarios"
+    assert set(names.split()) >= {name.removesuffix(".toml") for name in want}
