@@ -111,6 +111,15 @@ class PlaygroundApp(App[None]):
                 return False
         return True
 
+    async def action_quit(self) -> None:
+        """q quits from the playground; over it (help, explanation, sweep, a dialog) q closes that
+        screen as escape does, and the run is still there."""
+        close = getattr(self.screen, "action_close", None) if len(self.screen_stack) > 1 else None
+        if close is not None:
+            close()
+            return
+        await super().action_quit()
+
     # ------------------------------------------------------------ the session's operations
 
     def action_toggle_run(self) -> None:

@@ -391,6 +391,7 @@ class Run:
                     self._regrad()
                 what = self._spec.torch_name if config.optimizer != old.optimizer else f"loss {config.loss}"
                 self.history.events.append((step, what))
+                self.history.lr.set_last(self.lr)  # the rate the next update uses
                 return f"{what} from step {step}: fresh optimizer state, same parameters"
             changed = {k: v for k, v in config.hyper.items() if old.hyper.get(k) != v}
             for group in self.optimizer.param_groups:
@@ -420,6 +421,9 @@ class Run:
             text = ", ".join(parts)
             if changed:
                 self.history.events.append((step, text))
+            # the history's lr at a point is the rate the update from it uses: a change made here
+            # is that rate (an export, the curve's lr line and `run` then agree)
+            self.history.lr.set_last(self.lr)
             return f"{text} from step {step}" if text else ""
 
     def _scale_schedule(self, ratio: float) -> None:

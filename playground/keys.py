@@ -81,14 +81,20 @@ KEYS: tuple[KeyRow, ...] = (
         Press("escape", "leave_field"),
         where="",
     ),
-    row("`q`", "quit", Press("q", "quit", "quit"), where=""),
+    row("`q`", "quit; in a screen over the playground (help, explanation, sweep, a dialog), close that screen as `escape` does", Press("q", "quit", "quit"), where=""),
 )
 
 # the palette's extra commands, for the lane keys that have no single row of their own
 PALETTE_EXTRA = (("Add a lane with the selected lane's settings", "a", "add_lane"), ("Remove the selected lane", "x", "remove_lane"))
 
+# the footer's first keys: a narrow terminal cuts the footer from the right, and these must stay
+FOOTER_FIRST = ("toggle_run", "step", "reset", "help", "quit")
+
+
 def presses() -> list[Press]:
-    return [p for r in KEYS for p in r.presses]
+    """Every press of the table, the footer's first keys first, then in the table's order."""
+    every = [p for r in KEYS for p in r.presses]
+    return sorted(every, key=lambda p: FOOTER_FIRST.index(p.action) if p.action in FOOTER_FIRST else len(FOOTER_FIRST))
 
 
 def actions(where: str) -> frozenset[str]:

@@ -52,6 +52,9 @@ class HelpScreen(ModalScreen[None]):
         Binding("question_mark", "dismiss", "close", show=False, priority=True),
     ]
 
+    def action_close(self) -> None:  # q, over the playground, closes this screen (the app's quit)
+        self.dismiss()
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
             yield Page(HELP)

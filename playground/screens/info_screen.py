@@ -62,6 +62,9 @@ class InfoScreen(ModalScreen[None]):
         super().__init__()
         self.text = explain(kind, config)
 
+    def action_close(self) -> None:  # q, over the playground, closes this screen (the app's quit)
+        self.dismiss()
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="info-body"):
             yield Page(self.text)

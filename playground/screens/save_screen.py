@@ -86,6 +86,8 @@ class SaveScreen(ModalScreen[Path | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
+    action_close = action_cancel  # q, when the name field does not have it, closes the dialog
+
     def save(self) -> None:
         if not self.query_one("#save-path", Input).value.strip():
             self._say("type a file name", error=True)

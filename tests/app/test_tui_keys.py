@@ -282,6 +282,50 @@ async def test_q_quits_but_not_from_a_field() -> None:
     assert app.return_code == 0
 
 
+async def test_q_over_the_playground_closes_that_screen_and_the_run_goes_on() -> None:
+    """In the help screen q ended the app and the run was lost; over the playground q closes the
+    screen on top, as escape does, and quits only from the playground itself."""
+    from playground.screens.save_screen import SaveScreen
+    from playground.screens.sweep_screen import SweepScreen
+
+    async with open_app("rosenbrock") as (app, pilot):
+        await press(pilot, "s", "s")
+        assert app.session.run.step_count == 2
+        for key, screen_type in (("question_mark", HelpScreen), ("i", InfoScreen), ("w", SweepScreen)):
+            main_screen(app).query_one("#map").focus()
+            await press(pilot, key)
+            await wait_until(pilot, lambda t=screen_type: isinstance(app.screen, t), what=f"{key} to open its screen")
+            if isinstance(app.focused, Input):  # the sweep opens in its lr field, which takes letters
+                app.screen.query_one("#sweep-run").focus()
+                await pilot.pause()
+            await press(pilot, "q")
+            await wait_until(pilot, lambda: len(app.screen_stack) == 1, what=f"q to close what {key} opened")
+            assert not app._exit and app.session.run.step_count == 2, key
+        await press(pilot, "e")  # the export dialog: its name field takes q as a letter
+        await wait_until(pilot, lambda: isinstance(app.screen, SaveScreen), what="the export dialog")
+        field = app.screen.query_one("#save-path", Input)
+        before = field.value
+        await press(pilot, "q")
+        assert isinstance(app.screen, SaveScreen) and field.value != before and "q" in field.value
+        await press(pilot, "escape")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="escape to close the dialog")
+        await press(pilot, "q")
+        await pilot.pause(0.05)
+        assert app._exit
+    assert app.return_code == 0
+
+
+async def test_the_essential_keys_stay_in_a_narrow_footer() -> None:
+    """At 80x24 the footer was cut before `? help`, `c compare` and `q quit`: the keys a new
+    person needs come first (space s r ? q), so the cut takes the others."""
+    for width, height in ((80, 24), (70, 20)):
+        async with open_app("rosenbrock", size=(width, height)) as (app, pilot):
+            await pilot.pause(0.1)
+            palette = [k for k in main_screen(app).query("FooterKey") if k.has_class("-command-palette")][0]
+            whole = [str(k.description) for k in main_screen(app).query("FooterKey") if k.region.right <= palette.region.x and k.region.width]
+            assert whole[:5] == ["run", "step", "reset", "help", "quit"], (width, whole)
+
+
 async def test_an_open_dropdown_leaves_the_letters_to_the_app() -> None:
     """An open list would otherwise take letters as a search: s, then q, did nothing, and the
     footer dimmed nearly every key until the list closed."""

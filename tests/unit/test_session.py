@@ -166,3 +166,35 @@ def test_a_bug_in_the_engine_is_not_called_a_divergence(monkeypatch: pytest.Monk
     session.step()
     assert not session.run.diverged
     assert session.message.startswith("internal error: TypeError")
+
+
+def test_an_export_after_changing_lr_is_the_command_lines_run_to_the_bit(tmp_path) -> None:  # noqa: ANN001
+    """Issue 19: the app's export held single-precision losses (large finite ones as null) and
+    an lr no update used ([0.001, 0.032, ...]); it must be what `run --lr 0.032` prints."""
+    import json
+
+    from playground import report
+    from playground.settings import resolve
+
+    session = loaded()
+    for _ in range(5):
+        session.scale_lr(2)  # ] five times: 0.001 -> 0.032, before any step
+    session.steps(10)
+    assert session.state.phase is Phase.DIVERGED and session.step_count == 5
+    got = json.loads(session.export_text(tmp_path / "run.json"))
+    scenario = scenarios.load("rosenbrock")
+    plain = Run(scenario, resolve(scenario, hyper={"lr": 0.032}))
+    plain.step(10)
+    want = json.loads(report.to_json(plain))
+    assert got["loss"] == want["loss"] and got["loss"][4] > 1e169  # finite, in double precision
+    assert got["lr"] == want["lr"] == [0.032] * 6
+    assert got["trajectory"] == want["trajectory"]
+
+
+def test_the_lr_recorded_at_a_change_mid_run_is_the_rate_the_next_update_uses() -> None:
+    session = loaded()
+    session.steps(3)
+    session.edit("lr", "0.0005")
+    session.steps(2)
+    lr = session.run.history.lr
+    assert [lr[i] for i in range(len(lr))] == [0.001, 0.001, 0.001, 0.0005, 0.0005, 0.0005]
