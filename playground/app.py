@@ -20,9 +20,10 @@ from textual.widgets import Input, OptionList, Select
 from playground import keys, textual_fixes
 from playground.commands import PlaygroundCommands
 from playground.scenarios import Scenario
-from playground.screens.main_screen import MainScreen
+from playground.screens.main_screen import MainScreen, field_value
 from playground.session import Session
 from playground.settings import RunConfig
+from playground.widgets.controls import ControlPanel
 from playground.widgets.internals import InternalsPanel
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import MapPlot
@@ -244,6 +245,12 @@ class PlaygroundApp(App[None]):
         """Close an open dropdown (its picker keeps the focus) or leave a field for the map. At
         once, not after the next refresh as `focus()` would: the keys typed next must find it so."""
         screen = self.main
+        field = self.focused
+        if isinstance(field, Input) and field.id and field.id.startswith("field-"):
+            # escape leaves without applying what was typed (enter or tab applies it): the field
+            # shows the value in force again, so leaving it changes nothing
+            name = field.id.removeprefix("field-")
+            screen.query_one(ControlPanel).show_value(name, field_value(self.session, name))
         opened = [select for select in screen.query(Select) if select.expanded]
         for select in opened:
             select.expanded = False

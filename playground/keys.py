@@ -77,7 +77,7 @@ KEYS: tuple[KeyRow, ...] = (
     row("`tab` / `shift+tab`", "move between the settings", where=""),
     row(
         "`escape`",
-        "leave a text field, so the keys above act again (the footer dims them while a field has the focus), or close an open dropdown",
+        "leave a text field without applying what was typed (`enter` or `tab` applies it), so the keys above act again (the footer dims them while a field has the focus), or close an open dropdown",
         Press("escape", "leave_field"),
         where="",
     ),

@@ -144,13 +144,14 @@ def race_to_json(race: Race) -> str:
 
 
 def race_to_csv(race: Race) -> str:
-    """One table: the `run --format csv` columns after a `lane` column, lane after lane."""
+    """One table: the `run --format csv` columns after a `lane` column (numbered from 1, as the
+    app and the text table number lanes), lane after lane."""
     blocks = []
     for i, lane in enumerate(race.lanes):
         lines = to_csv(lane).splitlines()
         if not blocks:
             blocks.append("lane," + lines[0])
-        blocks += [f"{i},{line}" for line in lines[1:]]
+        blocks += [f"{i + 1},{line}" for line in lines[1:]]
     return "\n".join(blocks) + "\n"
 
 
@@ -160,14 +161,14 @@ def race_to_text(race: Race) -> str:
     scores = sorted(race.scores(), key=lambda s: (s.diverged_at is not None, s.reached_at is None, s.reached_at or 0, s.final_loss if math.isfinite(s.final_loss) else math.inf))
     width = max(len(s.label) for s in scores)
     lines = [
-        f"{race.scenario.name} ({race.scenario.kind}): {len(race.lanes)} lanes, {race.step_count} steps; "
+        f"{race.scenario.name} ({race.scenario.kind}): {len(race.lanes)} lane{'s' if len(race.lanes) != 1 else ''}, {race.step_count} steps; "
         f"arrived = loss within {_fmt(tol)} of {_fmt(target)}",
         f"{'#':>2}  {'run':<{width}}  {'final loss':>12}  {'arrived':>10}  result",
     ]
     for s in scores:
         arrived = f"step {s.reached_at}" if s.reached_at is not None else "-"
         result_text = f"diverged at step {s.diverged_at}" if s.diverged_at is not None else ("arrived" if s.reached_at is not None else "on its way")
-        lines.append(f"{s.lane:>2}  {s.label:<{width}}  {_fmt(s.final_loss):>12}  {arrived:>10}  {result_text}")
+        lines.append(f"{s.lane + 1:>2}  {s.label:<{width}}  {_fmt(s.final_loss):>12}  {arrived:>10}  {result_text}")
     return "\n".join(lines) + "\n"
 
 

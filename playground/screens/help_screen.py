@@ -14,7 +14,8 @@ HELP = "# Keys\n\n" + key_table() + """
 
 # Settings
 
-Type a value into a field and press `enter` (or leave the field) to apply it. Learning rates
+Type a value into a field and press `enter` (or `tab` to the next field) to apply it; `escape`
+leaves the field as it was. Learning rates
 can be written `0.001` or `1e-3`. A value that is not valid is marked with a message and the
 run keeps its last valid value. Changing a hyperparameter keeps the optimizer's state (its
 momentum, its moment estimates); changing the optimizer or the loss keeps the parameters and

@@ -254,3 +254,22 @@ async def test_seed_batch_size_and_budget_fields() -> None:
         assert app.session.config.batch_size == 16 and app.session.config.seed == 3 and app.session.config.steps == 500
         await type_into(pilot, "#field-steps", "0")  # a budget of 0, as in a file or with --steps 0
         assert app.session.config.steps == 0 and not main_screen(app).query_one("#field-steps").has_class("-invalid")
+
+
+async def test_escape_leaves_a_field_without_applying_what_was_typed_and_enter_or_tab_applies() -> None:
+    """Issue 19: typing 0.003 into lr and pressing escape applied it."""
+    async with open_app("rosenbrock") as (app, pilot):
+        lr = main_screen(app).query_one("#field-lr", Input)
+        lr.focus()
+        await pilot.pause()
+        await press(pilot, "home", "ctrl+k", *"0.003", "escape")
+        await wait_until(pilot, lambda: app.focused is not lr, what="escape to leave the field")
+        assert app.session.config.hyper["lr"] == 0.001 and app.session.run.lr == 0.001
+        assert lr.value == "0.001"  # the field shows the value in force again
+        lr.focus()
+        await pilot.pause()
+        await press(pilot, "home", "ctrl+k", *"0.003", "tab")
+        await wait_until(pilot, lambda: app.session.config.hyper["lr"] == 0.003, what="tab to apply")
+        assert app.session.run.lr == 0.003
+        await type_into(pilot, "#field-lr", "0.002")
+        assert app.session.config.hyper["lr"] == 0.002

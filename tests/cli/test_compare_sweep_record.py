@@ -59,6 +59,10 @@ def test_compare_text_ranks_the_lanes_and_names_the_diverged_one(capsys):
     assert "adam lr=0.05" in rows[0] and "arrived" in rows[0]
     assert "sgd lr=0.01" in rows[-1] and "diverged at step" in rows[-1]
     assert "on its way" in rows[1]
+    # lanes numbered from 1, as the app numbers them (adam was the second --run)
+    assert rows[0].split()[0] == "2" and rows[-1].split()[0] == "3"
+    code, out, _ = cli(capsys, "compare", "rosenbrock", "--run", "sgd", "--steps", "5")
+    assert "1 lane, 5 steps" in out.splitlines()[0]
 
 
 def test_compare_preset_and_csv(capsys):
@@ -66,7 +70,7 @@ def test_compare_preset_and_csv(capsys):
     assert code == 0
     lines = out.splitlines()
     assert lines[0].startswith("lane,step,loss,x,y")
-    assert {line.split(",")[0] for line in lines[1:]} == {"0", "1", "2", "3"}
+    assert {line.split(",")[0] for line in lines[1:]} == {"1", "2", "3", "4"}  # lanes are numbered from 1, as the app does
     assert len(lines) == 1 + 4 * 21
 
 
