@@ -539,7 +539,10 @@ class Session:
         try:
             self._edit(name, value)
         except (ConfigError, limits.LimitError, ValueError) as exc:
-            return str(getattr(exc, "message", exc))
+            why = str(getattr(exc, "message", exc))
+            # the message line says it too: the field's own line may be out of sight
+            self.say(f"{name.removeprefix(SCHEDULE_PREFIX)} not changed: {why}")
+            return why
         except Exception as exc:  # noqa: BLE001 - our own bug
             self.fault(exc)
             return "internal error"

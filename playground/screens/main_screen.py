@@ -131,6 +131,8 @@ class MainScreen(Screen[None]):
             if name == "nesterov":  # a switch cannot stay in a state that was refused
                 panel.show_value(name, session.config.hyper.get("nesterov"))
             panel.show_error(name, error)
+            for node in panel.query(f"#error-{name}"):  # the reason under the field, in sight
+                node.scroll_visible(animate=False)
         self.sync()
 
     @on(Scoreboard.Selected)

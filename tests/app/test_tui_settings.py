@@ -273,3 +273,17 @@ async def test_escape_leaves_a_field_without_applying_what_was_typed_and_enter_o
         assert app.session.run.lr == 0.003
         await type_into(pilot, "#field-lr", "0.002")
         assert app.session.config.hyper["lr"] == 0.002
+
+
+async def test_an_invalid_field_says_why_in_the_message_line_and_shows_its_reason() -> None:
+    """Issue 19: on moons at 120x40, `abc` in the seed field turned it red, but its message was
+    below the panel's visible area and the message line still said `seed 5: started over`."""
+    async with open_app("moons", size=(120, 40)) as (app, pilot):
+        await type_into(pilot, "#field-seed", "5")
+        assert "started over" in status(app)
+        await type_into(pilot, "#field-seed", "abc")
+        panel = main_screen(app).query_one("#controls")
+        reason = main_screen(app).query_one("#error-seed")
+        await wait_until(pilot, lambda: "'abc' is not a whole number" in status(app), what="the reason in the message line")
+        assert "started over" not in status(app) and app.session.config.seed == 5
+        await wait_until(pilot, lambda: panel.region.contains_region(reason.region), what="the field's reason scrolled into sight")

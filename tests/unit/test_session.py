@@ -108,6 +108,7 @@ def test_a_typed_setting_is_checked_once_and_the_bad_one_leaves_the_run_alone() 
     for name, text, why in [("lr", "fast", "'fast' is not a number"), ("steps", "-1", "must be from 0 to 100000000"), ("seed", str(2**32), "must be from 0 to 4294967295"), ("clip", "-1", "must be >= 0")]:
         error = session.edit(name, text)
         assert error is not None and why in error, (name, error)
+        assert session.message == f"{name} not changed: {error}"  # the message line says it too
     assert session.run.lr == 0.0005 and session.config.steps == 500 and session.config.clip == 0
 
 
