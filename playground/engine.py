@@ -408,7 +408,7 @@ class Run:
                     group["lr"] = config.hyper["lr"]
                     group.pop("initial_lr", None)  # a new schedule starts from the run's lr
                 self._scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
-                parts.append(f"schedule {get_schedule(config.schedule).describe(config.schedule_params)}")
+                parts.append(f"schedule {get_schedule(config.schedule).describe(config.schedule_params, config.steps)}")
                 changed["schedule"] = config.schedule
             if config.clip != old.clip:
                 parts.append(f"clip {_fmt(config.clip) if config.clip else 'off'}")

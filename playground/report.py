@@ -97,7 +97,7 @@ def to_text(run: Run) -> str:
     if cfg.schedule != "constant":
         from playground.schedules import get_schedule
 
-        lines.append(f"schedule     {get_schedule(cfg.schedule).describe(cfg.schedule_params)} (lr now {_fmt(h.lr.last())})")
+        lines.append(f"schedule     {get_schedule(cfg.schedule).describe(cfg.schedule_params, cfg.steps)} (lr now {_fmt(h.lr.last())})")
     if cfg.clip:
         lines.append(f"clipping     the gradient's norm to {_fmt(cfg.clip)}")
     if h.steps and run.elapsed > 0:

@@ -53,21 +53,31 @@ class ScheduleSpec:
 
         from playground import torch_internals
 
-        kwargs = dict(params)
-        length = max(1, budget)
-        if self.name == "cosine":
-            kwargs["T_max"] = kwargs["T_max"] or length
+        kwargs = self.in_force(params, budget)
         if self.name == "onecycle":
-            kwargs["total_steps"] = kwargs["total_steps"] or length
             kwargs["max_lr"] = [g["lr"] for g in optimizer.param_groups]
             kwargs["cycle_momentum"] = False  # never touch the momentum a person set
         scheduler = getattr(lr_scheduler, self.torch_name)(optimizer, **kwargs)
         torch_internals.scheduler_built(optimizer)
         return scheduler
 
-    def describe(self, params: dict[str, Any]) -> str:
-        """'cosine T_max=500 eta_min=0': the form the CLI and a run spec take."""
-        shown = [f"{k}={_show(v)}" for k, v in params.items()]
+    @property
+    def budget_param(self) -> str | None:
+        """The parameter (a length in steps) whose 0 means the run's step budget, if any."""
+        return BUDGET_PARAMS.get(self.name)
+
+    def in_force(self, params: dict[str, Any], budget: int) -> dict[str, Any]:
+        """`params` as torch gets them: a length of 0 becomes the step budget (at least 1)."""
+        out = dict(params)
+        key = self.budget_param
+        if key is not None and not out.get(key):
+            out[key] = max(1, budget)
+        return out
+
+    def describe(self, params: dict[str, Any], budget: int | None = None) -> str:
+        """'cosine T_max=0 eta_min=0': the form the CLI and a run spec take; with `budget`, the
+        numbers in force ('T_max=500', where 0 means the budget)."""
+        shown = [f"{k}={_show(v)}" for k, v in (params if budget is None else self.in_force(params, budget)).items()]
         return " ".join([self.name, *shown])
 
 
@@ -76,6 +86,7 @@ def _show(v: Any) -> str:
 
 
 _STEPS = "steps; 0 = the run's step budget"
+BUDGET_PARAMS = {"cosine": "T_max", "onecycle": "total_steps"}  # a length whose 0 is the budget
 
 SCHEDULES: dict[str, ScheduleSpec] = {
     s.name: s

@@ -162,7 +162,7 @@ class ControlPanel(VerticalScroll):
         self._fill("#schedule-fields", spec.name, lambda: self._schedule_fields(spec, config), values)
 
     def _schedule_fields(self, spec: ScheduleSpec, config: RunConfig) -> list[Any]:
-        return [self._field(SCHEDULE_PREFIX + p.name, p, config.schedule_params.get(p.name, p.default), p.name) for p in spec.params]
+        return [self._field(SCHEDULE_PREFIX + p.name, p, config.schedule_params.get(p.name, p.default), f"{p.name} (0 = the step budget)" if p.name == spec.budget_param else p.name) for p in spec.params]
 
     def _hyper_fields(self, spec: OptimizerSpec, config: RunConfig) -> list[Any]:
         out: list[Any] = [self._heading(f"{spec.torch_name} hyperparameters")]

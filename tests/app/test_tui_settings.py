@@ -287,3 +287,16 @@ async def test_an_invalid_field_says_why_in_the_message_line_and_shows_its_reaso
         await wait_until(pilot, lambda: "'abc' is not a whole number" in status(app), what="the reason in the message line")
         assert "started over" not in status(app) and app.session.config.seed == 5
         await wait_until(pilot, lambda: panel.region.contains_region(reason.region), what="the field's reason scrolled into sight")
+
+
+async def test_a_schedules_length_says_that_0_is_the_step_budget() -> None:
+    from textual.widgets import Label
+
+    async with open_app("rosenbrock") as (app, pilot):
+        app.pick("schedule", "cosine")
+        await wait_until(pilot, lambda: bool(main_screen(app).query("#field-sched-T_max")), what="the cosine's fields")
+        field = main_screen(app).query_one("#field-sched-T_max", Input)
+        label = str(field.parent.query_one(Label).render())
+        assert label == "T_max (0 = the step budget)" and field.value == "0"
+        eta = main_screen(app).query_one("#field-sched-eta_min", Input)
+        assert str(eta.parent.query_one(Label).render()) == "eta_min"

@@ -240,3 +240,21 @@ def test_gradient_is_the_one_the_next_step_uses():
     x, y = -1.5, 2.0
     assert gx == pytest.approx(-2 * (1 - x) - 400 * x * (y - x * x))
     assert gy == pytest.approx(200 * (y - x * x))
+
+
+def test_a_length_of_0_is_the_step_budget_and_the_text_prints_the_number_used(capsys) -> None:  # noqa: ANN001
+    """Issue 19: `onecycle total_steps=0` was printed as is; 0 means the budget, so say the
+    number torch got, and say it beside the field."""
+    from playground.cli import main
+    from playground.schedules import get_schedule
+
+    onecycle, cosine = get_schedule("onecycle"), get_schedule("cosine")
+    assert onecycle.budget_param == "total_steps" and cosine.budget_param == "T_max" and get_schedule("step").budget_param is None
+    assert cosine.describe({"T_max": 0, "eta_min": 0.0}, 300) == "cosine T_max=300 eta_min=0"
+    assert cosine.describe({"T_max": 0, "eta_min": 0.0}) == "cosine T_max=0 eta_min=0"  # a file keeps the 0
+    assert main(["run", "rosenbrock", "--schedule", "onecycle", "--steps", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "onecycle total_steps=50 " in out and "total_steps=0" not in out
+    scenario = scenarios.load("rosenbrock")
+    run = Run(scenario, resolve(scenario, steps=50, schedule="onecycle"))
+    assert run._scheduler.total_steps == 50  # what torch was given
