@@ -436,10 +436,20 @@ class Run:
         scheduler.base_lrs = [b * ratio for b in scheduler.base_lrs]
 
     def _regrad(self) -> None:
-        """After a loss change, the gradient in place belongs to the old loss: recompute it."""
-        if self.scenario.kind != "surface" and self.config.batch_size <= 0:
+        """After a loss change, the loss and the gradient recorded at this point belong to the old
+        loss: recompute them here (the status line and the curve show the new loss at once)."""
+        if self.scenario.kind == "surface":
+            return
+        h = self.history
+        if self.config.batch_size <= 0:
             self._clear_grads()
-            self._loss_fn(self._forward(self._x), self._y).backward()
+            loss = self._loss_fn(self._forward(self._x), self._y)
+            loss.backward()
+            h.grad_norm.set_last(self._grad_norm())
+        else:  # a minibatch run records the whole set's loss and its batch's gradient norm
+            with torch.no_grad():
+                loss = self._loss_fn(self._forward(self._x), self._y)
+        h.loss.set_last(loss.item())
 
     # ------------------------------------------------------------ for drawing
 

@@ -140,6 +140,23 @@ class Session:
     def step_count(self) -> int:
         return self.race.step_count if self.race is not None else 0
 
+    @property
+    def message(self) -> str:
+        """The latest thing the session said (the status line's second row)."""
+        return self._message
+
+    @message.setter
+    def message(self, text: str) -> None:
+        self._message = text
+        self.message_step = self.step_count
+
+    def told(self) -> str:
+        """The message as shown: once the run has moved on, with the step it was said at, so that
+        'reset to the start' is not read as news 70 steps later."""
+        if self._message and self.message_step != self.step_count:
+            return f"{self._message} (at step {self.message_step})"
+        return self._message
+
     def changed(self, layout: bool = False) -> None:
         self.version += 1
         if layout:

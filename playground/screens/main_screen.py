@@ -245,11 +245,11 @@ class MainScreen(Screen[None]):
             loss = surface.value(*surface.start) if surface else None
             queued = f" · {len(s.queued)} key(s) queued" if s.queued else ""
             state = "engine failed" if s.engine_error else f"loading torch…{queued}"
-            status.show(0, loss, None, s.config.hyper.get("lr"), state, s.speed, None, s.message)
+            status.show(0, loss, None, s.config.hyper.get("lr"), state, s.speed, None, s.told())
             return
         h = run.history
         acc = h.accuracy.last() if h.accuracy is not None and len(h.accuracy) else None
-        message = f"lane {s.lane_index + 1} of {len(s.lanes)} · {s.message}" if s.racing else s.message
+        message = f"lane {s.lane_index + 1} of {len(s.lanes)} · {s.told()}" if s.racing else s.told()
         status.show(h.steps, h.loss.last(), h.grad_norm.last(), run.lr, str(s.state), s.speed, s.rate if s.running else None, message, acc)
 
     def _show_scoreboard(self) -> None:

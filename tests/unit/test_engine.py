@@ -330,3 +330,21 @@ def test_downsample_short_input_unchanged_and_drops_non_finite():
     v = np.linspace(0, 1, 300)
     idx, out = downsample(v, 500)
     np.testing.assert_array_equal(out, v)
+
+
+@pytest.mark.parametrize("batch_size", [0, 16])
+def test_a_loss_switched_mid_run_is_shown_at_once_at_the_current_point(batch_size):
+    """Issue 19: switching moons to MSELoss at step 500 left the cross-entropy value in the status
+    line until the next step. The point's loss is the new loss's, computed here."""
+    run = run_of("moons", 15, loss="cross_entropy", batch_size=batch_size)
+    before = run.history.loss.last()
+    run.apply(dataclasses.replace(run.config, loss="mse"))
+    pts = run.points
+    with torch.no_grad():
+        out = run.model(torch.from_numpy(pts.train_x))
+        y = torch.from_numpy(pts.train_y)
+        mse = F.mse_loss(F.softmax(out, dim=1), F.one_hot(y, out.shape[1]).to(out.dtype)).item()
+    assert run.history.steps == 15 and run.history.loss.last() == pytest.approx(mse, rel=1e-6)
+    assert abs(run.history.loss.last() - before) > 1e-3
+    run.apply(dataclasses.replace(run.config, loss="cross_entropy"))
+    assert run.history.loss.last() == pytest.approx(before, rel=1e-6)

@@ -219,3 +219,15 @@ def test_auto_run_at_top_speed_stops_at_the_first_step_below_the_tolerance() -> 
         until(lambda s=session: not s.running, timeout=120, what="auto-run to stop")
         assert session.state.phase is Phase.CONVERGED, session.state
         assert session.step_count == want, (SPEEDS[speed], session.step_count, want)
+
+
+def test_a_message_says_the_step_it_was_said_at_once_the_run_moves_on() -> None:
+    """Issue 19: 'reset to the start' still showed at step 72, 'reached the budget' while running."""
+    session = loaded()
+    session.steps(3)
+    session.reset()
+    assert session.told() == "reset to the start"
+    session.steps(72)
+    assert session.told() == "reset to the start (at step 0)"
+    session.edit("lr", "0.002")
+    assert session.told().startswith("lr 0.001 -> 0.002") and "(at step" not in session.told()
