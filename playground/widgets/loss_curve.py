@@ -33,10 +33,11 @@ class _Scene:
     """What a frame shows, thinned for a plot area of a given size; `key` is equal for two
     scenes that look the same."""
 
-    def __init__(self, key: tuple[Any, ...], lines: list[tuple[np.ndarray, np.ndarray, Any, str]], xlim: tuple[float, float], ylim: tuple[float, float], yticks: tuple[list[float], list[str]], rticks: tuple[list[float], list[str]] | None, xticks: list[int], events: list[int], legend: str = "") -> None:
+    def __init__(self, key: tuple[Any, ...], lines: list[tuple[np.ndarray, np.ndarray, Any, str]], xlim: tuple[float, float], ylim: tuple[float, float], yticks: tuple[list[float], list[str]], rticks: tuple[list[float], list[str]] | None, xticks: list[int], events: list[int], legend: str = "", note: str = "") -> None:
         self.key, self.lines, self.xlim, self.ylim = key, lines, xlim, ylim
         self.yticks, self.rticks, self.xticks, self.events = yticks, rticks, xticks, events
         self.legend = legend  # the learning rate's, under the plot
+        self.note = note  # what the plot cannot show, in its top border
 
 
 class LossCurve(PlotextPlot):
@@ -97,9 +98,11 @@ class LossCurve(PlotextPlot):
             cols, rows = max(width - 10, 2), max(height - 4, 1)
         series = self._lanes if self._lanes is not None else [(self._loss, LOSS)]
         thinned = []
+        not_positive = False  # a log scale cannot draw a loss <= 0: say so rather than draw nothing
         for loss, colour in series:
             idx, vals = _thin(loss, max(20, 2 * cols))  # min and max per stretch: log10 keeps them
             if self.log_scale:
+                not_positive = not_positive or bool(np.any(vals <= 0))
                 with np.errstate(all="ignore"):
                     vals = np.where(vals > 0, np.log10(np.abs(vals)), np.nan)
                 keep = np.isfinite(vals)
@@ -138,6 +141,8 @@ class LossCurve(PlotextPlot):
                 lines.append((idx[keep], vals[keep], colour, "left"))
                 key += [colour, np.rint(u[keep]).astype(np.int32).tobytes(), np.rint(v[keep]).astype(np.int32).tobytes()]
             key.append(legend)
+        note = "loss ≤ 0 is not drawn on a log scale (l: linear)" if not_positive else ""
+        key.append(note)
         rticks = None
         acc = self._accuracy
         if acc is not None and len(acc):
@@ -154,7 +159,7 @@ class LossCurve(PlotextPlot):
         xticks = sorted({int(round(t)) for t in nice_ticks(0, last, 5)})
         key.append(tuple(xticks))
         key.append(tuple(round(t / last * (cols - 1)) for t in xticks))
-        return _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events, legend)
+        return _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events, legend, note)
 
     # ------------------------------------------------------------ rendering
 
@@ -187,6 +192,8 @@ class LossCurve(PlotextPlot):
             strips = _paint(*built)
             if scene.legend:
                 strips[-1] = _legend(built[0][-1], scene.legend, built[2])
+            if scene.note:
+                strips[0] = _note(built[0][0], scene.note, built[2])
         self._drawn = scene.key
         self._strips = (state, strips)
         return strips
@@ -261,6 +268,15 @@ def _legend(row: list[str], legend: str, area: Area) -> Strip:
     if start <= title_end + 1 or start < 0:
         return Strip([Segment(text)], width)
     return Strip([Segment(text[:start]), Segment(legend, fg_style(LR)), Segment(text[start + len(legend) :])], width)
+
+
+def _note(row: list[str], note: str, area: Area) -> Strip:
+    """The top row (the plot's border) with `note` set into it, cut to fit."""
+    text = "".join(row)[: area.width].ljust(area.width)
+    start = text.find("─") + 1 if "─" in text else 0
+    room = max(0, area.width - start - 2)
+    shown = f" {note} "[:room]
+    return Strip([Segment(text[:start]), Segment(shown, _COLOUR_STYLE[EVENT]), Segment(text[start + len(shown) :])], area.width)
 
 
 def _lr_line(lr: Any, n: int, points: int) -> tuple[np.ndarray, np.ndarray, str] | None:

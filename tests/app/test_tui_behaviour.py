@@ -167,3 +167,20 @@ async def test_plots_repainted_row_by_row_while_running_show_what_a_full_repaint
         await pilot.pause(0.2)
         assert app.export_screenshot() == shown
         assert all(plot._strips is not None for plot in plots)
+
+
+async def test_a_log_scale_says_when_a_loss_at_or_below_0_cannot_be_drawn() -> None:
+    """Issue 19: on `saddle`, `l` made the curve run off the bottom and vanish, unexplained."""
+    async with open_app("saddle") as (app, pilot):
+        curve = main_screen(app).query_one(LossCurve)
+
+        def curve_text() -> str:
+            return "\n".join("".join(seg.text for seg in row) for row in curve.render().rows)
+
+        await press(pilot, "l")
+        assert curve.log_scale and "not drawn on a log scale" not in curve_text()  # 3.24 > 0
+        app.session.steps(400)  # down the saddle: the loss goes below 0
+        assert app.session.run.history.loss.last() < 0
+        await wait_until(pilot, lambda: "loss ≤ 0 is not drawn on a log scale" in curve_text(), what="the note under the curve")
+        await press(pilot, "l")
+        await wait_until(pilot, lambda: "not drawn" not in curve_text(), what="the note to go with the linear scale")
