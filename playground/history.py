@@ -343,12 +343,18 @@ class History:
 
     def path(self, points: int) -> tuple[np.ndarray, np.ndarray]:
         """Surfaces: about `points` positions spread evenly along the trajectory, the start and
-        the newest included, read without copying the whole history."""
+        the newest included, and each stretch's furthest points in x and in y, so that an early
+        excursion stays on the map however long the run grows; read without copying the whole
+        history."""
         assert self.x is not None and self.y is not None
         n = min(len(self.x), len(self.y))
         if n == 0:
             return np.empty(0), np.empty(0)
-        idx = np.unique(np.linspace(0, n - 1, min(n, points)).astype(np.int64))
+        even = np.linspace(0, n - 1, min(n, points)).astype(np.int64)
+        if n > points:
+            extremes = [self.x.thin(points // 2)[0], self.y.thin(points // 2)[0]]
+            even = np.concatenate([even, *(e[e < n] for e in extremes)])
+        idx = np.unique(even)
         return self.x.sample(idx), self.y.sample(idx)
 
     def trajectory(self) -> np.ndarray:

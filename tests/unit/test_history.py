@@ -54,7 +54,7 @@ def test_sample_and_path_read_across_blocks() -> None:
         h.x.append(float(i))  # type: ignore[union-attr]
         h.y.append(-float(i))  # type: ignore[union-attr]
     xs, ys = h.path(50)
-    assert xs[0] == 0 and xs[-1] == n - 1 and len(xs) <= 50
+    assert xs[0] == 0 and xs[-1] == n - 1 and len(xs) <= 2 * 50  # even spread, plus the extremes
     assert np.array_equal(ys, -xs)
     assert np.array_equal(h.x.sample(np.array([BLOCK - 1, BLOCK, n - 1])), [BLOCK - 1, BLOCK, n - 1])  # type: ignore[union-attr]
 
@@ -85,3 +85,25 @@ def test_set_last_replaces_only_the_newest_value() -> None:
     assert h.lr.changes()[0].tolist() == [0, 2] and h.lr.changes()[1].tolist() == [0.1, 0.2]
     h.lr.set_last(0.1)
     assert h.lr.tolist() == [0.1, 0.1, 0.1] and h.lr.changes()[0].tolist() == [0]
+
+
+@pytest.mark.parametrize("compact", [False, True])
+def test_a_long_path_keeps_its_early_excursion(compact: bool) -> None:
+    """Issue 19: on Rosenbrock the first steps went left to x = -1.66; after 3035 steps that
+    excursion was gone from the map. Thinning keeps each stretch's furthest points."""
+    h = History.make("surface", False, compact=compact)
+    n = 5 * BLOCK + 123
+    rng = np.random.default_rng(0)
+    xs = np.linspace(-1.5, 1.0, n) + rng.normal(0, 1e-3, n)
+    xs[7] = -1.66  # the excursion: a single early step, between two evenly spread points
+    ys = np.sin(np.arange(n) / 300.0)
+    ys[n // 2 + 3] = 2.5
+    for x, y in zip(xs, ys):
+        h.loss.append(0.0)
+        h.grad_norm.append(0.0)
+        h.lr.append(0.1)
+        h.x.append(float(x))  # type: ignore[union-attr]
+        h.y.append(float(y))  # type: ignore[union-attr]
+    px, py = h.path(200)
+    assert len(px) <= 400 and px[0] == pytest.approx(xs[0]) and px[-1] == pytest.approx(xs[-1])
+    assert px.min() == pytest.approx(-1.66, abs=1e-6) and py.max() == pytest.approx(2.5, abs=1e-6)
