@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from playground.errors import PlaygroundError
-from playground.files import write_atomic
+from playground.files import check_target, write_atomic
 
 
 class SaveScreen(ModalScreen[Path | None]):
@@ -100,6 +100,7 @@ class SaveScreen(ModalScreen[Path | None]):
             self._say(f"{path} exists. Press enter again (or replace) to replace it; escape keeps it.", error=True)
             return
         try:
+            check_target(path, force=True)  # a folder is said to be one, before any talk of formats
             text = self.make_text(path)
             write_atomic(path, text, force=exists)
         except PlaygroundError as exc:

@@ -218,7 +218,8 @@ class SweepScreen(ModalScreen[None]):
         diverged = [p for p in points if p.diverged or not math.isfinite(p.final_loss)]
         if diverged:
             parts.append(f"{len(diverged)} diverged (x), from lr {min(p.lr for p in diverged):.3g}")
-        parts.append("enter: sweep again · escape: cancel and close")
+        running = self.rates and not self.done and not self.error
+        parts.append("enter: sweep again · " + ("escape: cancel and close" if running else "escape: close"))
         line = Text("  ·  ".join(parts))
         if self.error:  # may quote what was typed: plain text, never markup
             line = Text.assemble((self.error, "bold red"), "\n", line)

@@ -60,6 +60,7 @@ async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks
         assert screen.points[-1].diverged and not screen.points[0].diverged  # lr 0.01 blows up on Rosenbrock
         text = sweep_status(screen)
         assert "5 / 5 points · done" in text and "diverged (x)" in text
+        assert "escape: close" in text and "cancel" not in text  # nothing left to cancel
         best = min((p for p in screen.points if not p.diverged), key=lambda p: p.final_loss)
         assert f"at lr {best.lr:.3g}" in text
 
@@ -168,6 +169,12 @@ async def test_export_to_csv_writes_a_row_per_step(tmp_path: Path) -> None:
         assert isinstance(app.screen, SaveScreen)
         assert ".json or .csv" in str(app.screen.query_one("#save-message").render())
         assert not (tmp_path / "moons.txt").exists()
+        # a folder's name is said to be a folder, not a name without .json or .csv (issue 19)
+        (tmp_path / "runs").mkdir()
+        app.screen.query_one("#save-path", Input).value = "runs"
+        await press(pilot, "enter")
+        message = str(app.screen.query_one("#save-message").render())
+        assert "is a folder, not a file" in message and ".json or .csv" not in message
         await press(pilot, "escape")
 
 
