@@ -151,11 +151,13 @@ class Session:
         self.message_step = self.step_count
 
     def told(self) -> str:
-        """The message as shown: once the run has moved on, with the step it was said at, so that
-        'reset to the start' is not read as news 70 steps later."""
-        if self._message and self.message_step != self.step_count:
-            return f"{self._message} (at step {self.message_step})"
-        return self._message
+        """The message as shown: once the run has moved on, how long ago it was said, so that
+        'reset to the start' is not read as news 70 steps later. Never 'step N': the status
+        line's `step N` is the only one on screen (scripts read it off)."""
+        ago = self.step_count - self.message_step
+        if not self._message or ago == 0:
+            return self._message
+        return f"{self._message} ({ago} step{'' if ago == 1 else 's'} ago)" if ago > 0 else f"{self._message} (before a reset)"
 
     def changed(self, layout: bool = False) -> None:
         self.version += 1
