@@ -135,6 +135,11 @@ class Series:
             out[where] = block[indices[where] - b * BLOCK]
         return out
 
+    def _drawn(self) -> np.ndarray:
+        """Every value as kept in memory for drawing (full blocks in single precision when
+        compact), never read back from the spill file: the screen asks for it every frame."""
+        return np.concatenate([*self._blocks, self._current[: self._fill]]).astype(np.float64)
+
     def thin(self, points: int) -> tuple[np.ndarray, np.ndarray]:
         """(indices, values): about `points` values or fewer that keep each stretch's lowest and
         highest finite value (so spikes survive) and always the newest value. Full blocks are
@@ -142,7 +147,7 @@ class Series:
         few numbers per SPAN values."""
         n = self._len
         if n <= max(2 * BLOCK, 4 * points):
-            return downsample(self.array(), points)
+            return downsample(self._drawn(), points)
         for b in range(len(self._summaries), len(self._blocks)):
             self._summaries.append(_summarise(self._blocks[b], b * BLOCK))
         parts = list(self._summaries)

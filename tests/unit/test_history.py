@@ -107,3 +107,20 @@ def test_a_long_path_keeps_its_early_excursion(compact: bool) -> None:
     px, py = h.path(200)
     assert len(px) <= 400 and px[0] == pytest.approx(xs[0]) and px[-1] == pytest.approx(xs[-1])
     assert px.min() == pytest.approx(-1.66, abs=1e-6) and py.max() == pytest.approx(2.5, abs=1e-6)
+
+
+def test_thinning_for_the_screen_never_reads_the_spill_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The loss curve and the map thin every frame: a compact history draws from what it keeps
+    in memory, not from its double-precision file (a read per block per frame)."""
+    import os
+
+    values = np.random.default_rng(5).normal(size=BLOCK + BLOCK // 2)
+    s = _series(values, compact=True)
+
+    def no_read(*_: object) -> bytes:
+        raise AssertionError("thin read the spill file")
+
+    monkeypatch.setattr(os, "pread", no_read)
+    idx, got = s.thin(100)
+    assert idx[-1] == len(values) - 1 and got[-1] == values[-1]
+    assert got.max() == pytest.approx(values.max(), rel=1e-6) and got.min() == pytest.approx(values.min(), rel=1e-6)
