@@ -17,6 +17,7 @@ from playground.optimizers import OPTIMIZERS
 from playground.schedules import SCHEDULES
 
 COMMANDS = ("list", "check", "run", "compare", "sweep")
+MOMENTUM_HELP = f"momentum ({', '.join(n for n, spec in OPTIMIZERS.items() if 'momentum' in spec.names())})"
 EPILOG = """commands:
   playground [SCENARIO]      open the playground (SCENARIO: a bundled name or a .toml file)
   playground list            bundled and user scenarios
@@ -46,7 +47,7 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="a bundled scenario name or a path to a .toml file")
     p.add_argument("--optimizer", help=", ".join(OPTIMIZERS))
     p.add_argument("--lr", help="learning rate, e.g. 0.001 or 1e-3")
-    p.add_argument("--momentum", help=f"momentum ({', '.join(n for n, spec in OPTIMIZERS.items() if 'momentum' in spec.names())})")
+    p.add_argument("--momentum", help=MOMENTUM_HELP)
     p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None, help="Nesterov momentum (sgd)")
     p.add_argument("--loss", help="datasets: " + "; ".join(f"{', '.join(losses)} ({kind})" for kind, losses in LOSSES.items()))
     p.add_argument("--steps", help="number of updates (default: the scenario's)")
@@ -73,7 +74,8 @@ def _output_flags(p: argparse.ArgumentParser, formats: tuple[str, ...], record: 
     p.add_argument("--force", action="store_true", help="replace FILE (--output, --record) if it exists")
 
 
-def _float_flag(flag: str, text: str | None, limit: limits.Number = limits.ANY_NUMBER) -> float | None:
+def _number_flag(flag: str, text: str | None, limit: limits.Whole | limits.Number = limits.ANY_NUMBER) -> Any:
+    """A flag's number within `limit` (None when the flag is not given)."""
     if text is None:
         return None
     try:
@@ -90,7 +92,7 @@ def _start_flag(scenario: Any, text: str | None) -> tuple[float, float] | None:
     parts = text.replace(";", ",").split(",")
     if len(parts) != 2:
         raise UsageError(f"--start: {text!r} is not X,Y (two numbers, e.g. -1.5,2)")
-    x, y = (_float_flag("--start", part) for part in parts)
+    x, y = (_number_flag("--start", part) for part in parts)
     (x0, x1), (y0, y1) = scenario.surface.x, scenario.surface.y
     if not (x0 <= x <= x1 and y0 <= y <= y1):  # type: ignore[operator]
         print(f"playground: warning: --start: ({x:g}, {y:g}) is outside the plotted domain", file=sys.stderr)
@@ -132,15 +134,6 @@ def _config_error(exc: ConfigError, scenario: Any, flags: dict[str, str]) -> Usa
     if flag == "--schedule" and exc.field != "schedule":  # one of the schedule's parameters
         return UsageError(f"--schedule: {exc.field}: {exc.message}")
     return UsageError(f"{flag}: {exc.message}")
-
-
-def _int_flag(flag: str, text: str | None, limit: limits.Whole) -> int | None:
-    if text is None:
-        return None
-    try:
-        return limit.parse(text)
-    except limits.LimitError as exc:
-        raise UsageError(f"{flag}: {exc}") from None
 
 
 def _hyper_flags(args: argparse.Namespace, optimizer: str) -> tuple[dict[str, Any], dict[str, str]]:
@@ -197,10 +190,10 @@ def cmd_run(argv: list[str]) -> int:
     if args.loss is not None and not args.loss.strip():
         raise UsageError("--loss: the value is empty; give a loss name (see `playground run --help`)")
     hyper, flags = _hyper_flags(args, optimizer)
-    steps = _int_flag("--steps", args.steps, limits.STEPS)
-    seed = _int_flag("--seed", args.seed, limits.SEED)
-    batch = _int_flag("--batch-size", args.batch_size, limits.BATCH_SIZE)
-    clip = _float_flag("--clip", args.clip, limits.CLIP)
+    steps = _number_flag("--steps", args.steps, limits.STEPS)
+    seed = _number_flag("--seed", args.seed, limits.SEED)
+    batch = _number_flag("--batch-size", args.batch_size, limits.BATCH_SIZE)
+    clip = _number_flag("--clip", args.clip, limits.CLIP)
     if args.schedule is not None:
         _schedule_flag(args.schedule)
         flags.update(_schedule_fields())
@@ -302,7 +295,7 @@ def cmd_compare(argv: list[str]) -> int:
         raise UsageError("--run: give at least one, e.g. --run 'sgd lr=0.01' --run 'adam lr=0.05' (or --preset)")
     if len(texts) > limits.LANES:
         raise UsageError(f"--run: {len(texts)} lanes; a race takes at most {limits.LANES}")
-    steps = _int_flag("--steps", args.steps, limits.STEPS)
+    steps = _number_flag("--steps", args.steps, limits.STEPS)
     configs = []
     for text in texts:
         try:
@@ -337,7 +330,7 @@ def _sweep_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr-max", default="1", help="the last learning rate (default 1)")
     p.add_argument("--points", default="11", help="how many learning rates (default 11)")
     p.add_argument("--steps", help="updates at each learning rate (default: the scenario's)")
-    p.add_argument("--momentum", help=f"momentum ({', '.join(n for n, spec in OPTIMIZERS.items() if 'momentum' in spec.names())})")
+    p.add_argument("--momentum", help=MOMENTUM_HELP)
     p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None, help="Nesterov momentum (sgd)")
     p.add_argument("--loss", help="datasets: the loss")
     p.add_argument("--seed", help="seed for the model's initial weights and the minibatch order")
@@ -364,18 +357,18 @@ def cmd_sweep(argv: list[str]) -> int:
     hyper, flags = _hyper_flags(args, optimizer)
     if "lr" in hyper:
         raise UsageError("--param lr: the sweep sets the learning rate; use --lr-min and --lr-max")
-    lr_min = _float_flag("--lr-min", args.lr_min, limits.LEARNING_RATE)
-    lr_max = _float_flag("--lr-max", args.lr_max, limits.LEARNING_RATE)
-    points = _int_flag("--points", args.points, limits.SWEEP_POINTS)
+    lr_min = _number_flag("--lr-min", args.lr_min, limits.LEARNING_RATE)
+    lr_max = _number_flag("--lr-max", args.lr_max, limits.LEARNING_RATE)
+    points = _number_flag("--points", args.points, limits.SWEEP_POINTS)
     if lr_min > lr_max:  # type: ignore[operator]
         raise UsageError(f"--lr-min: {lr_min:g} is above --lr-max {lr_max:g}")
-    steps = _int_flag("--steps", args.steps, limits.STEPS)
-    clip = _float_flag("--clip", args.clip, limits.CLIP)
+    steps = _number_flag("--steps", args.steps, limits.STEPS)
+    clip = _number_flag("--clip", args.clip, limits.CLIP)
     if args.schedule is not None:
         _schedule_flag(args.schedule)
         flags.update(_schedule_fields())
     try:
-        config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=_int_flag("--seed", args.seed, limits.SEED), batch_size=_int_flag("--batch-size", args.batch_size, limits.BATCH_SIZE), steps=steps, schedule=args.schedule, clip=clip)
+        config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=_number_flag("--seed", args.seed, limits.SEED), batch_size=_number_flag("--batch-size", args.batch_size, limits.BATCH_SIZE), steps=steps, schedule=args.schedule, clip=clip)
     except ConfigError as exc:
         raise _config_error(exc, scenario, flags) from None
     start = _start_flag(scenario, args.start)

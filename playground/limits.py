@@ -15,6 +15,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from playground.errors import ConfigError
+
 
 class LimitError(ValueError):
     """A value outside its limit, or text that is not a number; the message says which."""
@@ -100,6 +102,15 @@ def _quote(value: Any) -> str:
 
 
 ANY_NUMBER = Number()  # any finite number (a coordinate)
+
+
+def setting(name: str, limit: Whole | Number, value: Any, typed: bool = False) -> Any:
+    """`value` of setting `name` within `limit`: checked, or with `typed` parsed from the text a
+    person typed; the ConfigError names the setting."""
+    try:
+        return limit.parse(value) if typed else limit.check(value)
+    except LimitError as exc:
+        raise ConfigError(name, str(exc)) from None
 
 # ---------------------------------------------------------------- a run
 

@@ -99,12 +99,9 @@ def _resolve(
     return RunConfig(spec.name, values, loss_name, seed, batch_size, steps)
 
 
-def _within(name: str, value: Any) -> Any:
-    """`value` of the run's own setting `name`, checked against its limit (limits.RUN)."""
-    try:
-        return limits.RUN[name].check(value)
-    except limits.LimitError as exc:
-        raise ConfigError(name, str(exc)) from None
+def _within(name: str, value: Any, typed: bool = False) -> Any:
+    """`value` of the run's own setting `name` within its limit (limits.RUN); `typed`: text."""
+    return limits.setting(name, limits.RUN[name], value, typed)
 
 
 RUN_STRING_KEYS = ("loss", "seed", "batch_size", "clip", "schedule")  # what a run string sets beside the optimizer's hyperparameters
@@ -157,12 +154,7 @@ def parse_run(scenario: Scenario, text: str, steps: int | None = None) -> RunCon
     schedule = " ".join([fields["schedule"], *schedule_words]) if "schedule" in fields else None
 
     def read(name: str) -> Any:
-        if name not in fields:
-            return None
-        try:
-            return limits.RUN[name].parse(fields[name])
-        except limits.LimitError as exc:
-            raise ConfigError(name, str(exc)) from None
+        return _within(name, fields[name], typed=True) if name in fields else None
 
     clip = read("clip")
     torch_defaults = {k: v for k, v in spec.defaults().items() if k != "lr"}

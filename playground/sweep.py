@@ -33,10 +33,7 @@ class SweepPoint:
 def learning_rates(lr_min: float, lr_max: float, points: int) -> list[float]:
     """`points` learning rates spaced evenly on a log scale, the first lr_min and the last lr_max."""
     for name, limit, v in (("lr_min", limits.LEARNING_RATE, lr_min), ("lr_max", limits.LEARNING_RATE, lr_max), ("points", limits.SWEEP_POINTS, points)):
-        try:
-            limit.check(v)
-        except limits.LimitError as exc:
-            raise ConfigError(name, str(exc)) from None
+        limits.setting(name, limit, v)
     if lr_min > lr_max:
         raise ConfigError("lr_min", f"{lr_min:g} is above lr_max {lr_max:g}")
     if points == 1:

@@ -20,7 +20,7 @@ from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Select, Static
 
-from playground import scenarios
+from playground import limits, scenarios
 from playground.datasets import Points
 from playground.scenarios import Scenario
 from playground.session import SCHEDULE_PREFIX, Session
@@ -351,7 +351,7 @@ def field_value(session: Session, name: str) -> Any:
     c = session.config
     if name.startswith(SCHEDULE_PREFIX):
         return c.schedule_params.get(name.removeprefix(SCHEDULE_PREFIX))
-    if name in ("steps", "seed", "batch_size", "clip"):
+    if name in limits.RUN:  # the run's own settings
         return getattr(c, name)
     return c.hyper.get(name)
 

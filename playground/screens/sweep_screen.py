@@ -110,10 +110,7 @@ class SweepScreen(ModalScreen[None]):
 
     def _read_fields(self) -> None:
         def read(name: str, limit: limits.Whole | limits.Number) -> Any:
-            try:
-                return limit.parse(self.query_one(f"#sweep-{name}", Input).value)
-            except limits.LimitError as exc:
-                raise ConfigError(name, str(exc)) from None
+            return limits.setting(name, limit, self.query_one(f"#sweep-{name}", Input).value, typed=True)
 
         self.lr_min, self.lr_max = read("lr_min", limits.LEARNING_RATE), read("lr_max", limits.LEARNING_RATE)
         self.count = read("points", limits.SWEEP_POINTS)
