@@ -310,8 +310,7 @@ async def test_q_over_the_playground_closes_that_screen_and_the_run_goes_on() ->
         await press(pilot, "escape")
         await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="escape to close the dialog")
         await press(pilot, "q")
-        await pilot.pause(0.05)
-        assert app._exit
+        await wait_until(pilot, lambda: app._exit, what="q to quit from the playground")
     assert app.return_code == 0
 
 
@@ -320,10 +319,14 @@ async def test_the_essential_keys_stay_in_a_narrow_footer() -> None:
     person needs come first (space s r ? q), so the cut takes the others."""
     for width, height in ((80, 24), (70, 20)):
         async with open_app("rosenbrock", size=(width, height)) as (app, pilot):
-            await pilot.pause(0.1)
-            palette = [k for k in main_screen(app).query("FooterKey") if k.has_class("-command-palette")][0]
-            whole = [str(k.description) for k in main_screen(app).query("FooterKey") if k.region.right <= palette.region.x and k.region.width]
-            assert whole[:5] == ["run", "step", "reset", "help", "quit"], (width, whole)
+
+            def whole() -> list[str]:  # the keys drawn in full, left of the palette's
+                keys = list(main_screen(app).query("FooterKey"))
+                palette = [k for k in keys if k.has_class("-command-palette")]
+                return [str(k.description) for k in keys if palette and k.region.width and k.region.right <= palette[0].region.x]
+
+            await wait_until(pilot, lambda: len(whole()) >= 5, what="the footer laid out")
+            assert whole()[:5] == ["run", "step", "reset", "help", "quit"], (width, whole())
 
 
 async def test_an_open_dropdown_leaves_the_letters_to_the_app() -> None:
