@@ -21,12 +21,12 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import get_current_worker
-from textual_plotext import PlotextPlot
 
 from playground import limits
 from playground.errors import ConfigError
 from playground.formatting import short as _fmt
 from playground.settings import RunConfig, describe
+from playground.widgets.sweep_plot import SweepPlot
 
 if TYPE_CHECKING:
     from playground.scenarios import Scenario
@@ -72,13 +72,10 @@ class SweepScreen(ModalScreen[None]):
                         yield Label(label, classes="field-label")
                         yield Input(value, id=f"sweep-{name}", compact=True, select_on_focus=False)
                 yield Button("run", id="sweep-run", compact=True)
-            yield PlotextPlot(id="sweep-plot")
+            yield SweepPlot(self.lr_now, id="sweep-plot")
             yield Static("", id="sweep-status")
 
     def on_mount(self) -> None:
-        plot = self.query_one(PlotextPlot)
-        plot.plt.title(f"final loss against learning rate (grey line: the run's lr {self.lr_now:g})")
-        plot.plt.xlabel("lr (log scale)")
         self.set_interval(0.1, self._tick)
         self.run_sweep()
 
@@ -163,40 +160,7 @@ class SweepScreen(ModalScreen[None]):
     def _redraw(self) -> None:
         points = list(self.points)
         self._drawn = len(points)
-        plot = self.query_one(PlotextPlot)
-        plt = plot.plt
-        plt.clear_data()
-        if self.rates:
-            lo, hi = math.log10(self.rates[0]), math.log10(self.rates[-1])
-            if hi - lo < 1e-9:
-                lo, hi = lo - 0.5, hi + 0.5
-            plt.xlim(lo, hi)
-            ticks = _decade_ticks(lo, hi)
-            plt.xticks([t for t, _ in ticks], [label for _, label in ticks])
-            if self.lr_now > 0 and lo <= math.log10(self.lr_now) <= hi:
-                plt.vline(math.log10(self.lr_now), "gray")
-        good = [p for p in points if not p.diverged and math.isfinite(p.final_loss)]
-        bad = [p for p in points if p.diverged or not math.isfinite(p.final_loss)]
-        use_log = bool(good) and all(p.final_loss > 0 for p in good)
-        ys = [math.log10(p.final_loss) if use_log else p.final_loss for p in good]
-        plt.ylabel("final loss" + (" (log scale)" if use_log else ""))
-        if good:
-            xs = [math.log10(p.lr) for p in good]
-            plt.plot(xs, ys, color="orange", marker="braille")
-            plt.scatter(xs, ys, color="orange", marker="o")
-            ymin, ymax = min(ys), max(ys)
-            if ymax - ymin < 1e-12:
-                ymin, ymax = ymin - 1, ymax + 1
-            top = ymax + 0.1 * (ymax - ymin)
-            plt.ylim(ymin - 0.05 * (ymax - ymin), top)
-            if use_log:
-                yt = _decade_ticks(ymin, top)
-                plt.yticks([t for t, _ in yt], [label for _, label in yt])
-        else:
-            top = 1.0
-        if bad:
-            plt.scatter([math.log10(p.lr) for p in bad], [top] * len(bad), color="red", marker="x", label="diverged")
-        plot.refresh()
+        self.query_one(SweepPlot).show(self.rates, points)
         self._show_status()
 
     def _show_status(self) -> None:
@@ -222,13 +186,3 @@ class SweepScreen(ModalScreen[None]):
             line = Text.assemble((self.error, "bold red"), "\n", line)
         self.query_one("#sweep-status", Static).update(line)
 
-
-def _decade_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
-    """Ticks for an axis that holds log10 of the values: at whole decades where there are at
-    least two, else at a few evenly spaced places, labelled with the values themselves."""
-    decades = list(range(math.ceil(lo), math.floor(hi) + 1))
-    if len(decades) >= 2:
-        step = max(1, len(decades) // 6)
-        return [(float(d), f"{10.0**d:g}") for d in decades[::step]]
-    n = 4
-    return [(lo + (hi - lo) * i / n, f"{10 ** (lo + (hi - lo) * i / n):.2g}") for i in range(n + 1)]

@@ -278,7 +278,7 @@ async def test_a_failing_write_leaves_the_earlier_file_as_it_was(tmp_path: Path,
 
 
 def test_finite_losses_in_a_sweep_are_plotted_on_a_log_axis() -> None:
-    from playground.screens.sweep_screen import _decade_ticks
+    from playground.widgets.sweep_plot import decade_ticks as _decade_ticks
 
     ticks = _decade_ticks(math.log10(1e-5), math.log10(1e-2))
     assert [label for _, label in ticks] == ["1e-05", "0.0001", "0.001", "0.01"]
