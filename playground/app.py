@@ -178,7 +178,9 @@ class PlaygroundApp(App[None]):
     def action_internals(self) -> None:
         panel = self.main.query_one(InternalsPanel)
         panel.display = not panel.display
-        self.session.say("inside the optimizer: shown (g hides it)" if panel.display else "inside the optimizer: hidden")
+        self.main.fit_plots()
+        instead = "" if self.main.query_one("#controls").display else " in place of the settings"
+        self.session.say(f"inside the optimizer: shown{instead} (g hides it)" if panel.display else "inside the optimizer: hidden")
         self._done()
 
     def action_info(self) -> None:

@@ -66,3 +66,23 @@ def change(v: Any) -> str:
 
 def percent(v: float) -> str:
     return f"{v:.1%}"
+
+
+def tick_labels(values: list[float], digits: int = 3, log: bool = False) -> list[str]:
+    """Labels for an axis's ticks, of equal width, with as many significant digits (from `digits`
+    up to 8) as it takes to tell them apart; on a log axis (`values` hold log10 of the numbers)
+    a whole power of ten reads 1e3, any other tick the number itself."""
+
+    def label(v: float, d: int) -> str:
+        if not math.isfinite(v):
+            return ""
+        if log:
+            return f"1e{round(v)}" if abs(v - round(v)) < 1e-9 else f"{10.0**v:.{d}g}"
+        return f"{0.0 if abs(v) < 1e-300 else v:.{d}g}"
+
+    for d in range(digits, 9):
+        labels = [label(v, d) for v in values]
+        if len(set(labels)) == len(labels):
+            break
+    width = max((len(s) for s in labels), default=0)
+    return [s.rjust(width) for s in labels]

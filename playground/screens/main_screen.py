@@ -39,6 +39,7 @@ FRAME_SECONDS = 1 / 20
 PATH_POINTS = 200  # the most trajectory points drawn per frame (plotext cost grows with them)
 MIN_WIDTH, MIN_HEIGHT = 60, 16
 NARROW_WIDTH, SHORT_HEIGHT = 100, 30  # below these the panels close up
+STATUS_AND_FOOTER, LOSS_MIN, MAP_MIN = 3, 8, 11  # rows: below MAP_MIN a map is a few rows of dots
 NARROW_CONTROLS = 26  # the settings panel's width in a narrow terminal (34 in app.tcss otherwise)
 # the lanes of a race, in order: distinct on the map's colours and on the dark loss panel
 LANE_COLOURS = [(255, 255, 255), (255, 145, 0), (255, 64, 129), (64, 196, 255), (255, 234, 0), (179, 136, 255)]
@@ -61,6 +62,7 @@ class MainScreen(Screen[None]):
         self._marks_of: tuple[Points, list[Mark]] | None = None
         self._internals: Internals | None = None
         self._composed = False
+        self._fitted_lanes = 0  # the lanes the layout was last fitted to (fit_plots)
 
     def compose(self) -> ComposeResult:
         s = self.session
@@ -100,6 +102,7 @@ class MainScreen(Screen[None]):
             self.query_one(InternalsPanel).set_class(narrow, "-narrow")
             self.query_one(LossCurve).set_class(short, "-short")
             self.query_one(Scoreboard).set_class(short, "-short")
+        self.fit_plots()
         tiny = w < MIN_WIDTH or h < MIN_HEIGHT
         if tiny and main.display:
             # nothing hidden may keep the keys: close open dropdowns and drop the focus
@@ -108,6 +111,26 @@ class MainScreen(Screen[None]):
             self.set_focus(None)
         main.display = not tiny
         self.query_one("#too-small").display = tiny
+
+    def fit_plots(self) -> None:
+        """Give the map room where there is little: in a narrow terminal the optimizer's insides
+        (g) take the settings panel's place; in a short one a race's map takes the loss curve's
+        (the scoreboard beneath it carries each lane's loss) when both would be too small."""
+        w, h = self.app.size
+        internals = self.query_one(InternalsPanel)
+        controls = self.query_one(ControlPanel)
+        keep_controls = not (internals.display and w < NARROW_WIDTH)
+        if controls.display != keep_controls:
+            if not keep_controls and self.focused is not None and controls in self.focused.ancestors:
+                self.set_focus(None)
+            controls.display = keep_controls
+        curve = self.query_one(LossCurve)
+        show_curve = True
+        if self.session.racing:
+            board = (0 if h < SHORT_HEIGHT else 2) + 1 + len(self.session.lanes)
+            show_curve = h - STATUS_AND_FOOTER - board - LOSS_MIN >= MAP_MIN
+        if curve.display != show_curve:
+            curve.display = show_curve
 
     # ------------------------------------------------------------ what the person did here
 
@@ -256,8 +279,11 @@ class MainScreen(Screen[None]):
         """Shown in a race only, one row per lane in the lane's colour."""
         board = self.query_one(Scoreboard)
         race = self.session.race if self.session.racing else None
-        if board.display != (race is not None):
+        lanes = len(self.session.lanes) if race is not None else 0
+        if board.display != (race is not None) or lanes != self._fitted_lanes:
             board.display = race is not None
+            self._fitted_lanes = lanes
+            self.fit_plots()
         if race is None:
             return
         rows = [Row(sc.label, LANE_COLOURS[sc.lane % len(LANE_COLOURS)], sc.final_loss, sc.reached_at, sc.diverged_at) for sc in race.scores()]

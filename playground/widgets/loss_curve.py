@@ -22,8 +22,19 @@ from rich.segment import Segment
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
+from playground.formatting import tick_labels
 from playground.history import downsample
-from playground.widgets.map_plot import Area, _Cells, build_matrix, fg_style, nice_ticks, repaint_rows, thin_polyline
+from playground.widgets.map_plot import (
+    Area,
+    _Cells,
+    build_matrix,
+    fg_style,
+    nice_ticks,
+    one_per_row,
+    repaint_rows,
+    rows_of,
+    thin_polyline,
+)
 
 LOSS, ACCURACY, EVENT, LR = 3, 6, 5, 2  # ANSI colours: orange (the theme's yellow), cyan, magenta, green
 _COLOUR_STYLE: dict[Any, Any] = {c: fg_style(c) for c in (LOSS, ACCURACY, EVENT, LR)}
@@ -122,11 +133,9 @@ class LossCurve(PlotextPlot):
                 lo, hi = max(lo, -1e300), min(hi, 1e300)
             if hi - lo < 1e-12:
                 lo, hi = lo - 0.5, hi + 0.5
-            ticks = _one_per_row(nice_ticks(lo, hi, 4), lo, hi, rows)
-            labels = [_power(t) for t in ticks] if self.log_scale else [f"{t:.3g}" for t in ticks]
-            w = max(len(s) for s in labels)
-            yticks = (ticks, [s.rjust(w) for s in labels])
-            key += [tuple(yticks[1]), tuple(_rows_of(ticks, lo, hi, rows))]
+            ticks = one_per_row(nice_ticks(lo, hi, 4), lo, hi, rows)
+            yticks = (ticks, tick_labels(ticks, log=self.log_scale))
+            key += [tuple(yticks[1]), tuple(rows_of(ticks, lo, hi, rows))]
             rate = _lr_line(self._lr, n, 2 * cols)
             if rate is not None:  # first, so that the losses are drawn over it
                 ridx, heights, legend = rate
@@ -152,7 +161,7 @@ class LossCurve(PlotextPlot):
             keep = thin_polyline(u, v)
             lines.append((aidx[keep], avals[keep], ACCURACY, "right"))
             key += [np.rint(u[keep]).astype(np.int32).tobytes(), np.rint(v[keep]).astype(np.int32).tobytes()]
-            quarters = _one_per_row([0.0, 0.25, 0.5, 0.75, 1.0] if rows >= 9 else [0.0, 0.5, 1.0], 0.0, 1.0, rows)
+            quarters = one_per_row([0.0, 0.25, 0.5, 0.75, 1.0] if rows >= 9 else [0.0, 0.5, 1.0], 0.0, 1.0, rows)
             rticks = (quarters, [f"{t:.2f}" for t in quarters])
         events = [step for step in self._events[-20:] if 0 <= step <= last]
         key.append(tuple(round(step / last * (2 * cols - 1)) for step in events))
@@ -313,28 +322,6 @@ def _lr_line(lr: Any, n: int, points: int) -> tuple[np.ndarray, np.ndarray, str]
     first, now = float(values[0]), float(values[-1])
     legend = f"━ lr {first:.3g} → {now:.3g}" + (" (log scale)" if log else "")
     return xs, (scaled - a) / (b - a), legend
-
-
-def _power(t: float) -> str:
-    if not math.isfinite(t):
-        return ""
-    return f"1e{t:.1f}" if abs(t - round(t)) > 0.05 else f"1e{round(t)}"
-
-
-def _rows_of(ticks: list[float], lo: float, hi: float, rows: int) -> list[int]:
-    return [round((t - lo) / (hi - lo) * (rows - 1)) if rows > 1 and hi > lo else 0 for t in ticks]
-
-
-def _one_per_row(ticks: list[float], lo: float, hi: float, rows: int) -> list[float]:
-    """Drop ticks that would share a row of the plot (`rows` tall) with a lower one: plotext
-    would print just one of their labels, and which one changes with Python's hash seed."""
-    out: list[float] = []
-    used: set[int] = set()
-    for t, row in zip(ticks, _rows_of(ticks, lo, hi, rows)):
-        if row not in used:
-            used.add(row)
-            out.append(t)
-    return out
 
 
 def _thin(values: Any, points: int) -> tuple[np.ndarray, np.ndarray]:

@@ -33,6 +33,8 @@ from textual.message import Message
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
+from playground.formatting import tick_labels
+
 # a dark-to-light ramp (viridis-like), dim enough that the white path stays readable
 HEAT = [
     (38, 16, 58), (49, 35, 94), (52, 56, 120), (46, 78, 132), (38, 98, 138), (32, 117, 140),
@@ -325,8 +327,11 @@ class MapPlot(PlotextPlot):
         plt.scatter([self.xlim[0]], [self.ylim[0]], marker=" ")  # plotext draws no axes without data
         plt.xlim(*self.xlim)
         plt.ylim(*self.ylim)
-        plt.xticks(*_ticks(*self.xlim))
-        plt.yticks(*_ticks(*self.ylim))
+        area = self._area
+        if area is None or (area.width, area.height) != (width, height):  # a guess until laid out
+            area = Area(width, height, 6, width - 1, 1, height - 2)
+        plt.xticks(*_ticks(*self.xlim, area.cols // 4))
+        plt.yticks(*_ticks(*self.ylim, area.rows))
         return build_matrix(plt)
 
     def _row_cache(self, area: Area) -> tuple[list[list[tuple[int, int, int]]], dict[tuple[int, str, str], Strip]]:
@@ -426,12 +431,11 @@ def _plotext_colour(colour: Any) -> Any:
     return tuple(colour) if isinstance(colour, (tuple, list)) else colour
 
 
-def _ticks(lo: float, hi: float, n: int = 5) -> tuple[list[float], list[str]]:
-    """Round tick values (1, 2 or 5 times a power of ten apart) inside [lo, hi], labels of equal width."""
-    values = nice_ticks(lo, hi, n)
-    labels = [f"{v:.4g}" for v in values]
-    width = max(len(s) for s in labels)
-    return values, [s.rjust(width) for s in labels]
+def _ticks(lo: float, hi: float, cells: int) -> tuple[list[float], list[str]]:
+    """Round tick values (1, 2 or 5 times a power of ten apart) inside [lo, hi], about one for
+    every two rows (or eight columns) of the `cells` the axis spans, never two in one cell."""
+    values = one_per_row(nice_ticks(lo, hi, min(5, max(3, cells // 2 + 1))), lo, hi, cells)
+    return values, tick_labels(values)
 
 
 def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
@@ -444,6 +448,23 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     first = np.ceil(lo / step) * step
     values = [float(v) for v in np.arange(first, hi + step * 1e-9, step)]
     return [0.0 if abs(v) < step * 1e-9 else v for v in values] or [lo]
+
+
+def rows_of(ticks: list[float], lo: float, hi: float, rows: int) -> list[int]:
+    """The row (or column) of `rows` on which plotext puts each tick."""
+    return [round((t - lo) / (hi - lo) * (rows - 1)) if rows > 1 and hi > lo else 0 for t in ticks]
+
+
+def one_per_row(ticks: list[float], lo: float, hi: float, rows: int) -> list[float]:
+    """Drop ticks that would share a row of the plot (`rows` tall) with a lower one: plotext
+    would print just one of their labels, and which one changes with Python's hash seed."""
+    out: list[float] = []
+    used: set[int] = set()
+    for t, row in zip(ticks, rows_of(ticks, lo, hi, rows)):
+        if row not in used:
+            used.add(row)
+            out.append(t)
+    return out
 
 
 class _Cells:

@@ -62,12 +62,14 @@ class Scoreboard(Static):
         self.rows, self.selected = rows, selected
         self.border_title = f"race: {len(rows)} lanes" + (f" · {tolerance}" if tolerance else "")
         self.border_subtitle = "click a row or press 1-6 to select · a add · x remove"
-        width = max(self.content_region.width, 40)
+        width = max(self.content_region.width, 20)
         loss_w, reached_w, diverged_w = COLUMNS if width - 5 - sum(COLUMNS) >= LABEL_MIN else NARROW
+        if width - 5 - loss_w - reached_w - diverged_w < 18:  # too narrow to tell lanes apart: loss only
+            reached_w = diverged_w = 0
         label_w = max(8, width - 5 - loss_w - reached_w - diverged_w)
         head = Text(no_wrap=True, overflow="ellipsis")
         head.append("     " + "lane".ljust(label_w), Style(dim=True, bold=True))
-        head.append("loss".rjust(loss_w) + "reached".rjust(reached_w) + "diverged".rjust(diverged_w), Style(dim=True, bold=True))
+        head.append("loss".rjust(loss_w) + ("reached".rjust(reached_w) + "diverged".rjust(diverged_w) if reached_w else ""), Style(dim=True, bold=True))
         lines = [head]
         for i, row in enumerate(rows):
             mine = i == selected
@@ -75,14 +77,13 @@ class Scoreboard(Static):
             line.append("▶" if mine else " ", Style(bold=True))
             line.append("━━", Style(color=_hex(row.colour), bold=True))
             line.append(f"{i + 1} ", Style(bold=mine))
-            label = row.label
-            for long, short in SHORTER:
-                if len(label) > label_w - 1:
-                    label = label.replace(long, short)
-            if len(label) > label_w - 1:
-                label = label[: label_w - 2] + "…"
-            line.append(label.ljust(label_w), Style(color=_hex(row.colour), bold=mine))
+            line.append(fit_label(row.label, label_w - 1).ljust(label_w), Style(color=_hex(row.colour), bold=mine))
             line.append(num(row.final_loss).rjust(loss_w), Style(bold=mine))
+            if not reached_w:
+                if row.diverged_at is not None:
+                    line.append(" ✗", Style(color="red", bold=True))
+                lines.append(line)
+                continue
             line.append((f"{row.reached_at}" if row.reached_at is not None else "-").rjust(reached_w))
             if row.diverged_at is not None:
                 line.append(f"at {row.diverged_at}".rjust(diverged_w), Style(color="red", bold=True))
@@ -108,6 +109,28 @@ class Scoreboard(Static):
         if 0 <= lane < len(self.rows):
             event.stop()
             self.post_message(self.Selected(lane))
+
+
+def fit_label(label: str, width: int) -> str:
+    """A lane's settings in `width` characters: long names shortened first, then the middle cut
+    (the optimizer and its rate kept, and as many of the last settings as fit), so that two
+    lanes that differ only at the end still read apart."""
+    for long, short in SHORTER:
+        if len(label) > width:
+            label = label.replace(long, short)
+    if len(label) <= width:
+        return label
+    for last_resort in ({}, {"nesterov": "nest."}):
+        words = [last_resort.get(word, word) for word in label.split(" ")]
+        head, tail = " ".join(words[:2]), ""
+        for word in reversed(words[2:]):
+            wider = f"{word} {tail}".strip()
+            if len(head) + 1 + len(wider) > width:
+                break
+            tail = wider
+        if tail and len(head) + 1 + len(tail) <= width:
+            return f"{head}…{tail}"
+    return label[: width - 1] + "…"
 
 
 def _hex(colour: tuple[int, int, int]) -> str:

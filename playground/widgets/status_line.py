@@ -34,11 +34,8 @@ class StatusLine(Static):
             parts.append(f"|grad| {_num(grad_norm)}")
         if lr is not None:
             parts.append(f"lr {lr:g}")
-        parts.append(f"speed {speed}" + (f" ({rate:,.0f} steps/s)" if rate else ""))
-        parts.append(state)
-        line = "  ·  ".join(parts)
-        if len(line) > self.size.width - 2 > 0:
-            line = " · ".join(parts)
+        measured = f" ({rate:,.0f} steps/s)" if rate else ""
+        line = fit_line(parts, f"speed {speed}", measured, state, self.size.width - 2)
         text = line + ("\n" + message if message else "\n")
         if text == self._shown:
             return
@@ -46,4 +43,14 @@ class StatusLine(Static):
         # the message may quote a typed value or a path: plain text, never markup. The line is
         # two rows high whatever it says (app.tcss), so it is repainted without a new layout of
         # the screen, which would cost ~3 ms a frame
-        self.update(Text(text), layout=False)
+        self.update(Text(text, no_wrap=True, overflow="ellipsis"), layout=False)
+
+
+def fit_line(parts: list[str], speed: str, measured: str, state: str, width: int) -> str:
+    """The status line in `width` columns, never wrapped: the separators close up first, then
+    the measured rate goes, then the speed setting; the state always stays."""
+    for sep, tail in (("  ·  ", [speed + measured]), (" · ", [speed + measured]), (" · ", [speed]), (" · ", [])):
+        line = sep.join([*parts, *tail, state])
+        if width <= 0 or len(line) <= width:
+            return line
+    return line

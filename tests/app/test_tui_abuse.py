@@ -6,6 +6,7 @@ temporary folder."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import time
@@ -156,6 +157,9 @@ async def test_keys_typed_just_after_q_end_the_app_cleanly() -> None:
         for _ in range(100):
             send_key(app, "ctrl+a")
             send_key(app, "s")
+        t0 = time.perf_counter()  # on a loaded machine q takes a while: wait for the app to end
+        while app.return_code is None and app._exception is None and time.perf_counter() - t0 < 30:
+            await asyncio.sleep(0.05)
     # run_test raises the app's exception as it closes; this says which one if it does not
     assert app._exception is None and app.return_code == 0
 

@@ -5,7 +5,18 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Input, Select, Static
-from tui_helpers import main_screen, open_app, press, screen_ready, shown_step, status, type_into, wait_stopped, wait_until
+from tui_helpers import (
+    main_screen,
+    open_app,
+    press,
+    resize,
+    screen_ready,
+    shown_step,
+    status,
+    type_into,
+    wait_stopped,
+    wait_until,
+)
 
 from playground.commands import palette_commands
 from playground.limits import LANES as MAX_LANES
@@ -397,3 +408,61 @@ def test_race_snapshot_120x40(snap_compare) -> None:  # noqa: ANN001
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
+
+
+async def test_a_race_at_80x24_gives_the_map_room_and_tells_every_lane_apart() -> None:
+    """Issue 19, item 8: at 80x24 the race's map was 3 rows tall and lanes 2 and 3 both read
+    `sgd lr=0.001 mom=0.9` (Nesterov lost to the cut). The map now takes the loss curve's rows
+    (the scoreboard carries each lane's loss), and a cut label keeps what tells it apart."""
+    from playground.widgets.loss_curve import LossCurve
+
+    async with open_app("rosenbrock", size=(80, 24)) as (app, pilot):
+        screen = main_screen(app)
+        await press(pilot, "c")
+        await wait_until(pilot, lambda: screen.query_one(Scoreboard).display, what="the scoreboard")
+        await pilot.pause()
+        plot = screen.query_one(MapPlot)
+        assert not screen.query_one(LossCurve).display
+        text = ["".join(ch for ch, _ in row) for row in cells(plot)]
+        top = next(i for i, r in enumerate(text) if "┌" in r)
+        bottom = next(i for i, r in enumerate(text) if "└" in r)
+        assert bottom - top - 1 >= 6, "the map's plot is {} rows tall:\n{}".format(bottom - top - 1, "\n".join(text))
+        labels = [line[5:].split("  ")[0].strip() for line in board_lines(app)]
+        assert len(set(labels)) == len(labels) == 4, labels
+        assert any("nest" in label for label in labels), labels
+        # a bigger terminal has room for both
+        await resize(pilot, 120, 40)
+        await wait_until(pilot, lambda: screen.query_one(LossCurve).display, what="the loss curve back")
+
+
+async def test_g_in_a_narrow_race_shows_the_insides_in_place_of_the_settings() -> None:
+    """Issue 19, item 8: `g` during a race at 80 columns squeezed the map to its legend. The
+    optimizer's insides now take the settings panel's place; g again brings the settings back."""
+    from playground.widgets.controls import ControlPanel
+
+    async with open_app("rosenbrock", size=(80, 24)) as (app, pilot):
+        screen = main_screen(app)
+        await press(pilot, "c")
+        await press(pilot, "g")
+        await wait_until(pilot, lambda: not screen.query_one(ControlPanel).display, what="the settings panel to make room")
+        await pilot.pause()
+        plot = screen.query_one(MapPlot)
+        assert plot.size.width >= 30 and plot.size.height >= 11, plot.size
+        assert "in place of the settings" in status(app)
+        # the scoreboard's rows stay one line each
+        assert len(board_text(app).splitlines()) == 1 + len(app.session.lanes)
+        await press(pilot, "g")
+        await wait_until(pilot, lambda: screen.query_one(ControlPanel).display, what="the settings panel back")
+
+
+async def test_at_70x20_the_status_line_never_wraps_over_the_message() -> None:
+    """Issue 19, item 8: at 70x20 the status line wrapped and the message line disappeared."""
+    async with open_app("rosenbrock", size=(70, 20)) as (app, pilot):
+        await press(pilot, "c", "space")
+        await wait_until(pilot, lambda: app.session.run.step_count > 0)
+        await wait_until(pilot, lambda: len(status(app).splitlines()[0]) > 0)
+        first, second = status(app).splitlines()[:2]
+        assert first.startswith("step ") and first.rstrip().endswith(("running", "paused")), first
+        assert len(first) <= 70 - 2
+        assert second.startswith("lane 1 of 4"), second
+        await press(pilot, "space")

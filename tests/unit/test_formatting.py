@@ -24,3 +24,14 @@ def test_a_setting_is_written_back_as_it_is_typed() -> None:
     assert setting(True) == "true" and setting(None) == "none" and setting("adam") == "adam"
     assert change((0.9, 0.999)) == "(0.9, 0.999)" and change(0.5) == "0.5"
     assert short(0.0331234) == "0.0331" and short(math.inf) == "inf"
+
+
+def test_tick_labels_tell_the_ticks_apart() -> None:
+    """Issue 19, polish: `170`/`170` on himmelblau at step 0, `241`/`240`/`240`, `1e1.5`."""
+    from playground.formatting import tick_labels
+
+    assert [s.strip() for s in tick_labels([169.5, 170.0, 170.5])] == ["169.5", "170", "170.5"]
+    assert len({s.strip() for s in tick_labels([240.2, 240.4, 240.6, 240.8])}) == 4
+    log = [s.strip() for s in tick_labels([1.0, 1.5, 2.0], log=True)]
+    assert log == ["1e1", "31.6", "1e2"] or log == ["1e1", "32", "1e2"], log
+    assert len({len(s) for s in tick_labels([0.0, 10.0, 1000.0])}) == 1  # of equal width
