@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 from textual.widgets import Input, OptionList, Select
 
 from playground import keys, textual_fixes
@@ -53,6 +55,14 @@ class PlaygroundApp(App[None]):
         super().__init__()
         self.session = Session(scenario, config)
         self._load_engine_now = load_engine
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """Textual's own commands, except its "Keys" panel (which escape does not close): the
+        palette's Keys opens the playground's help screen, which lists every key."""
+        for command in super().get_system_commands(screen):
+            if command.title != "Keys":
+                yield command
+        yield SystemCommand("Keys", "Every key of the playground and what it does (?)", self.action_help)
 
     def get_default_screen(self) -> MainScreen:
         return MainScreen(self.session)

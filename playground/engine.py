@@ -465,11 +465,19 @@ class Run:
             return self.model(inp).argmax(1).numpy().reshape(gy.shape)
 
     def optimizer_state(self) -> dict[str, Any]:
-        """The optimizer's per-parameter state for the first parameter (the point, on surfaces)."""
-        state = self.optimizer.state.get(self._params[0], {})
+        """The optimizer's state over all the parameters (the point, on surfaces): each tensor the
+        parameters' pieces joined in order, as a list; anything else (a step count, L-BFGS's
+        lists) as the first parameter keeps it."""
         out: dict[str, Any] = {}
-        for k, v in state.items():
-            out[k] = v.detach().flatten().tolist() if isinstance(v, torch.Tensor) else v
+        pieces: dict[str, list[torch.Tensor]] = {}
+        for p in self._params:
+            for k, v in self.optimizer.state.get(p, {}).items():
+                if isinstance(v, torch.Tensor) and v.numel() == p.numel():
+                    pieces.setdefault(k, []).append(v.detach().flatten())
+                elif k not in out:
+                    out[k] = v.detach().flatten().tolist() if isinstance(v, torch.Tensor) else v
+        for k, parts in pieces.items():
+            out[k] = torch.cat(parts).tolist()
         return out
 
 

@@ -390,7 +390,7 @@ class Session:
             if budget is not None:
                 n = min(n, budget - race.step_count)
                 if n <= 0:
-                    self._ended(generation, PAUSED, f"reached the budget of {budget} steps; space goes on")
+                    self._ended(generation, PAUSED, f"reached the budget of {budget} steps; space runs on past it, until paused")
                     return
             t0 = time.perf_counter()
             # one step at a time, so a pause takes effect after the current step: while the UI

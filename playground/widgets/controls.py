@@ -195,6 +195,8 @@ class ControlPanel(VerticalScroll):
     def show_error(self, name: str, message: str) -> None:
         """Mark a field invalid with a one-line message (the run keeps its last valid value)."""
         for node in self.query(f"#error-{name}"):
+            if message:
+                node.set_classes("error")
             show_text(node, message)
         for node in self.query(f"#field-{name}"):
             node.set_class(bool(message), "-invalid")
@@ -217,6 +219,9 @@ class ControlPanel(VerticalScroll):
             allowed = momentum is not None and momentum > 0
             node.disabled = not allowed and not self.config.hyper.get("nesterov")
             for error in self.query("#error-nesterov"):  # none while a rebuild is mounting it
+                # why the switch is off, not a mistake: a muted note, not the error's red
+                error.set_class(not allowed, "note")
+                error.set_class(allowed, "error")
                 show_text(error, "" if allowed else "needs momentum > 0")
 
     # ------------------------------------------------------------ what the person did

@@ -55,6 +55,7 @@ class Internals:
     curvature: Curvature | None = None
     lr: float | None = None
     momentum: float | None = None
+    optimizer: str = ""
 
     @classmethod
     def read(cls, run: Run) -> Internals:
@@ -68,7 +69,15 @@ class Internals:
                 curvature=run.curvature() if surface and not run.diverged else None,
                 lr=run.lr,
                 momentum=run.config.hyper.get("momentum"),
+                optimizer=run.config.optimizer,
             )
+
+
+def _no_state(info: Internals) -> str:
+    """Why the state is empty: plain SGD keeps none; the others make theirs at the first step."""
+    if info.optimizer == "sgd" and not info.momentum:
+        return "none: plain SGD (momentum 0) steps by the gradient alone\n"
+    return "empty: made at the first step\n" if info.step == 0 else "none kept\n"
 
 
 def _vector(values: list[float] | tuple[float, ...]) -> str:
@@ -181,9 +190,9 @@ class InternalsPanel(Static):
         if info.surface and len(info.gradient) == 2:
             text.append(f"|g| = {_num(math.hypot(*info.gradient))}\n", style="dim")
             text.append("−g: the arrow on the map\n", style=_rgb(GRADIENT_COLOUR))
-        self._heading(text, "Optimizer state" + ("" if info.surface else ", layer 1 weights"))
+        self._heading(text, "Optimizer state" + ("" if info.surface else ", all weights"))
         if not info.state:
-            text.append("empty: made at the first step\n" if info.step == 0 else "this optimizer keeps none\n", style="dim")
+            text.append(_no_state(info), style="dim")
         for key, value in info.state.items():
             label = STATE_NAMES.get(key, key)
             shown = _state_value(key, value)

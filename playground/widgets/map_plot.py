@@ -281,8 +281,9 @@ class MapPlot(PlotextPlot):
     # ------------------------------------------------------------ rendering
 
     def render_line(self, y: int) -> Strip:
+        # under the plot's own colours, the theme's (a light theme draws light plots)
         strips = self._frame()
-        return strips[y] if 0 <= y < len(strips) else Strip.blank(self.size.width)
+        return (strips[y] if 0 <= y < len(strips) else Strip.blank(self.size.width)).apply_style(self.rich_style)
 
     def render(self) -> _Cells:  # type: ignore[override]
         """The frame as a Rich renderable (for tests and screenshots; the screen uses render_line)."""

@@ -120,7 +120,20 @@ async def test_a_dataset_shows_sizes_and_norms_not_every_weight() -> None:
         n = len(app.session.run.gradient)
         assert n > 100
         assert f"g = {n} numbers, norm" in text
-        assert "Curvature" not in text and "Optimizer state, layer 1 weights" in text
+        assert "Curvature" not in text and "Optimizer state, all weights" in text
+        # the state covers every layer, not just the first (issue 19, polish)
+        state = text.split("Optimizer state, all weights", 1)[1]
+        assert f"{n} numbers, norm" in state, state
+
+
+async def test_plain_sgd_says_it_keeps_no_state_from_the_start() -> None:
+    """Issue 19, polish: plain SGD said `empty: made at the first step`, then `keeps none`."""
+    async with open_app("rosenbrock", optimizer="sgd", hyper={"momentum": 0.0, "nesterov": False}) as (app, pilot):
+        await show_panel(app, pilot)
+        assert "plain SGD" in shown(app) and "made at the first step" not in shown(app)
+        await press(pilot, "s", "s")
+        app.main.redraw(force=True)
+        assert "plain SGD" in shown(app)
 
 
 # ------------------------------------------------------------------ schedule and clipping

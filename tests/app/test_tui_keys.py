@@ -468,3 +468,31 @@ async def test_the_footer_dims_the_keys_a_field_takes_and_keeps_its_keys_otherwi
         await press(pilot, "escape")
         await pilot.pause(0.1)
         assert footer()[:3] == ["run", "step", "reset"] and not dimmed()
+
+
+async def test_the_palettes_keys_entry_opens_the_help_screen_that_escape_closes() -> None:
+    """Issue 19, polish: Textual's own "Keys" palette entry opened a panel escape did not close."""
+    async with open_app("rosenbrock") as (app, pilot):
+        commands = [c for c in app.get_system_commands(app.screen) if c.title == "Keys"]
+        assert len(commands) == 1
+        commands[0].callback()
+        await wait_until(pilot, lambda: isinstance(app.screen, HelpScreen), what="the help screen")
+        await press(pilot, "escape")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="the help screen to close")
+
+
+async def test_a_light_theme_draws_light_plots() -> None:
+    """Issue 19, polish: with the light theme the plots stayed dark (cells with no background
+    showed the terminal's own, dark in most terminals)."""
+    async with open_app("rosenbrock") as (app, pilot):
+        app.theme = "textual-light"
+        await pilot.pause()
+        for plot in (main_screen(app).query_one(MapPlot), main_screen(app).query_one(LossCurve)):
+            plot.refresh()
+            await pilot.pause()
+            background = plot.rich_style.bgcolor
+            assert background is not None and background.get_truecolor().red > 200, background
+            # every cell of the loss curve (no heatmap under it) has the light background
+            if isinstance(plot, LossCurve):
+                segments = [seg for y in range(plot.size.height) for seg in plot.render_line(y) if seg.text.strip() == "" and seg.text]
+                assert segments and all(seg.style is not None and seg.style.bgcolor == background for seg in segments)

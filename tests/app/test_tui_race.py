@@ -208,7 +208,9 @@ async def test_lanes_with_the_same_optimizer_show_their_own_values_in_the_panel(
         await press(pilot, "1")
         await pilot.pause()
         assert shown() == ("0", False, True)
-        assert "needs momentum > 0" in str(screen.query_one("#error-nesterov", Static).render())
+        why = screen.query_one("#error-nesterov", Static)
+        assert "needs momentum > 0" in str(why.render())
+        assert why.has_class("note") and not why.has_class("error")  # a reason, not a mistake: not red
         await press(pilot, "4")
         await pilot.pause()
         assert screen.query_one("#pick-optimizer", Select).value == "adam" and not screen.query("#field-momentum")
