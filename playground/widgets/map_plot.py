@@ -251,6 +251,7 @@ class MapPlot(PlotextPlot):
             # diverging run) would cost millions of dots, so keep points near the map
             x = np.clip(np.asarray(xs, dtype=float), x0 - sx, x1 + sx)
             y = np.clip(np.asarray(ys, dtype=float), y0 - sy, y1 + sy)
+            x, y = onto_cells(x, x0, sx, cols, 2), onto_cells(y, y0, sy, rows, 4)
             u = (x - x0) / sx * (2 * cols - 1)
             v = (y1 - y) / sy * (4 * rows - 1)
             keep = thin_polyline(u, v)
@@ -274,8 +275,10 @@ class MapPlot(PlotextPlot):
             inside = np.isfinite(mx) & np.isfinite(my) & (mx >= x0) & (mx <= x1) & (my >= y0) & (my <= y1)
         cc = np.zeros(len(mx), dtype=np.int32)
         rr = np.zeros(len(mx), dtype=np.int32)
-        cc[inside] = np.round((mx[inside] - x0) / (x1 - x0) * (cols - 1))
-        rr[inside] = np.round((y1 - my[inside]) / (y1 - y0) * (rows - 1))
+        # as plotext rounds (half up, rows counted from the bottom), so that a marker and a line's
+        # dot of the same value share a cell (onto_cells)
+        cc[inside] = np.floor(0.5 + (mx[inside] - x0) / (x1 - x0) * (cols - 1))
+        rr[inside] = rows - 1 - np.floor(0.5 + (my[inside] - y0) / (y1 - y0) * (rows - 1))
         return rr, cc, np.flatnonzero(inside)
 
     # ------------------------------------------------------------ rendering
@@ -449,6 +452,17 @@ def nice_ticks(lo: float, hi: float, n: int = 5) -> list[float]:
     first = np.ceil(lo / step) * step
     values = [float(v) for v in np.arange(first, hi + step * 1e-9, step)]
     return [0.0 if abs(v) < step * 1e-9 else v for v in values] or [lo]
+
+
+def onto_cells(values: np.ndarray, lo: float, span: float, cells: int, dots: int) -> np.ndarray:
+    """Move a braille line's points so that each lands, dot-wise, in the cell where a marker of
+    the same value goes. plotext puts a one-character marker in cell round((cells-1)·t) and a
+    braille dot at floor(0.5 + (dots·cells-1)·t), `dots` to a cell: left alone, a path's end can
+    sit a row away from its ● and a one-point path shows a stray dot beside the ○."""
+    if cells < 2:
+        return values
+    t = (values - lo) / span
+    return lo + span * (dots * (cells - 1) * t + (dots - 1) / 2) / (dots * cells - 1)
 
 
 def rows_of(ticks: list[float], lo: float, hi: float, rows: int) -> list[int]:

@@ -468,3 +468,23 @@ async def test_at_70x20_the_status_line_never_wraps_over_the_message() -> None:
         assert len(first) <= 70 - 2
         assert second.startswith("lane 1 of 4"), second
         await press(pilot, "space")
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24), (100, 30)])
+async def test_a_race_at_step_0_shows_the_start_and_no_stray_dot(size: tuple[int, int]) -> None:
+    """Issue 19, polish: a stray `⡀` stood above the `○` on the race map at step 0 (each lane's
+    one-point path, drawn in braille a row off from the marker of the same point)."""
+    async with open_app("rosenbrock", size=size) as (app, pilot):
+        await press(pilot, "c")
+        await pilot.pause()
+        plot = main_screen(app).query_one(MapPlot)
+        plot.refresh()
+        await pilot.pause()
+        assert glyph_at(plot, "○")
+        dots = [(x, y) for y, row in enumerate(cells(plot)) for x, (ch, _) in enumerate(row) if ord(ch) in BRAILLE]
+        assert not dots, f"braille dots at step 0: {dots}"
+        # after a step the paths' ends sit under their lanes' ● (the dot and the marker share a cell)
+        await press(pilot, "s")
+        plot.refresh()
+        await pilot.pause()
+        assert len(glyph_at(plot, "●")) >= 1

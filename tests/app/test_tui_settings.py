@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from textual.widgets import Input, Select, Switch
+from textual.widgets import Input, Label, Select, Switch
 from tui_helpers import main_screen, open_app, press, status, type_into, wait_stopped, wait_until
 
 from playground import scenarios
@@ -300,3 +300,16 @@ async def test_a_schedules_length_says_that_0_is_the_step_budget() -> None:
         assert label == "T_max (0 = the step budget)" and field.value == "0"
         eta = main_screen(app).query_one("#field-sched-eta_min", Input)
         assert str(eta.parent.query_one(Label).render()) == "eta_min"
+
+
+@pytest.mark.parametrize("size", [(70, 20), (80, 24), (120, 40), (200, 60)])
+async def test_the_settings_panel_opens_at_its_top(size: tuple[int, int]) -> None:
+    """Issue 19, polish: the left panel opened scrolled two rows down, its `Scenario` heading hidden."""
+    from playground.widgets.controls import ControlPanel
+
+    async with open_app("rosenbrock", size=size) as (app, pilot):
+        await pilot.pause()
+        panel = main_screen(app).query_one(ControlPanel)
+        assert panel.scroll_y == 0
+        heading = next(label for label in panel.query(Label) if str(label.render()).strip() == "Scenario")
+        assert panel.region.contains_region(heading.region)
