@@ -16,7 +16,7 @@ from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
 from playground.schedules import SCHEDULES
 
-COMMANDS = ("list", "check", "run", "compare", "sweep")
+COMMANDS = ("list", "check", "run", "compare", "sweep", "explain")
 MOMENTUM_HELP = f"momentum ({', '.join(n for n, spec in OPTIMIZERS.items() if 'momentum' in spec.names())})"
 EPILOG = """commands:
   playground [SCENARIO]      open the playground (SCENARIO: a bundled name or a .toml file)
@@ -27,6 +27,8 @@ EPILOG = """commands:
                              race up to 6 optimizers from the same start, print the scoreboard
   playground sweep SCENARIO --optimizer sgd --lr-min 1e-5 --lr-max 1 --points 11
                              final loss against log-spaced learning rates
+  playground explain [NAME]  how an optimizer or loss works, as the app's `i` shows it
+                             (none given: the names that can be explained)
 """
 
 
@@ -428,6 +430,23 @@ def cmd_check(argv: list[str]) -> int:
     return 2 if bad else 0
 
 
+def cmd_explain(argv: list[str]) -> int:
+    p = _Parser(prog="playground explain", description="How an optimizer or a loss works: its rule, its hyperparameters and when to choose it, as the app's explanation (i) shows it, with torch's defaults.")
+    p.add_argument("name", nargs="?", metavar="NAME", help="an optimizer (sgd, adam, ...) or a loss (cross_entropy, nll, mse, ...); none: list them")
+    args = p.parse_args(argv)
+    from playground import explanations
+
+    if args.name is None:
+        print(explanations.index())
+        return 0
+    text = explanations.text_for(args.name)
+    import shutil
+
+    width = shutil.get_terminal_size((100, 24)).columns if sys.stdout.isatty() else 100
+    sys.stdout.write(explanations.render_plain(text, max(60, min(width, 120))))
+    return 0
+
+
 def _not_a_command(argv: list[str]) -> None:
     """`playground runn rosenbrock`: a mistyped command, named as one (not as extra arguments,
     nor as a scenario that does not exist)."""
@@ -466,7 +485,7 @@ def cmd_tui(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep}.get(argv[0] if argv else "", None)
+    command = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "explain": cmd_explain}.get(argv[0] if argv else "", None)
     try:
         if command is not None:
             return command(argv[1:])

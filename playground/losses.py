@@ -40,12 +40,15 @@ CLASSIFICATION = {
             "classification",
             summary="Negative log-likelihood of the true class, on log-probabilities.",
             rule=(
-                "the model's last layer is LogSoftmax, so it outputs log p(class)\n"
-                "loss = mean over points of -log p(true class)"
+                "loss = mean over points of −log_softmax(z)[true class]\n"
+                "z: the model's raw outputs (its last layer is a plain\n"
+                "linear layer); the log-softmax is applied inside the loss"
             ),
             when=(
-                "Classification with C classes when the network already ends in LogSoftmax. "
-                "NLLLoss(LogSoftmax(z)) is exactly CrossEntropyLoss(z): same numbers, same training."
+                "Classification with C classes when a network ends in LogSoftmax. Here the model "
+                "does not: the playground applies log_softmax to its outputs inside the loss, so "
+                "NLLLoss(log_softmax(z)) equals CrossEntropyLoss(z) bit for bit: same numbers, "
+                "same training."
             ),
         ),
         LossSpec(

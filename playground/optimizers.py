@@ -192,27 +192,34 @@ class OptimizerSpec:
 
 
 LR = "learning rate: how far each update moves"
-WD = "L2 penalty added to the gradient (weight decay)"
+WD = "L2 penalty: weight_decay·p is added to the gradient before anything else"
+DECOUPLED_WD = "decoupled weight decay: p = p·(1 − lr·weight_decay) before the step; the gradient is untouched"
+DECOUPLED_FLAG = "true: decay the weights as AdamW does (p = p·(1 − lr·weight_decay)) instead of adding weight_decay·p to g"
 EPS = "added to the denominator so it never divides by zero"
-BETAS = "decay rates of the running averages of the gradient and of its square"
+BETAS = "(β1, β2): decay rates of the running means m of g and v of g²"
+AMSGRAD = "divide by the largest v seen so far (v_max), so steps never grow back"
 
 
-def _lr(default: float) -> Hyper:
-    return Hyper("lr", default, low=0.0, low_open=True, help=LR)
+def _lr(default: float, help: str = LR) -> Hyper:  # noqa: A002
+    return Hyper("lr", default, low=0.0, low_open=True, help=help)
 
 
-def _wd(default: float = 0.0) -> Hyper:
-    return Hyper("weight_decay", default, low=0.0, help=WD)
+def _wd(default: float = 0.0, help: str = WD) -> Hyper:  # noqa: A002
+    return Hyper("weight_decay", default, low=0.0, help=help)
 
 
-def _eps(default: float) -> Hyper:
-    return Hyper("eps", default, low=0.0, help=EPS)
+def _eps(default: float, help: str = EPS) -> Hyper:  # noqa: A002
+    return Hyper("eps", default, low=0.0, help=help)
 
 
 def _betas() -> Hyper:
     return Hyper("betas", (0.9, 0.999), kind="pair", low=0.0, high=1.0, high_open=True, help=BETAS)
 
 
+# The rules use one notation on every screen (the explanation, the inside-the-optimizer panel, the
+# README): p a parameter, g its gradient, t the step count from 1, b the momentum buffer, m the mean
+# of g, v the mean of g², s Adagrad's sum of g², u the other running quantity (Adamax's maximum,
+# Adadelta's mean of squared updates); torch's state names stand beside them.
 OPTIMIZERS: dict[str, OptimizerSpec] = {
     spec.name: spec
     for spec in (
@@ -221,36 +228,40 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "SGD",
             (
                 _lr(0.001),
-                Hyper("momentum", 0.0, low=0.0, high=1.0, help="how much of the previous step carries into the next"),
-                Hyper("dampening", 0.0, low=0.0, high=1.0, help="shrinks the new gradient's share of the momentum buffer"),
+                Hyper("momentum", 0.0, low=0.0, high=1.0, help="how much of the buffer b carries into the next step"),
+                Hyper("dampening", 0.0, low=0.0, high=1.0, help="shrinks the new gradient's share of b: (1 − dampening)·g"),
                 _wd(),
-                Hyper("nesterov", False, kind="bool", help="look ahead: use the gradient plus the momentum step"),
+                Hyper("nesterov", False, kind="bool", help="step with g + momentum·b instead of b (Sutskever's form of Nesterov)"),
             ),
             summary="Gradient descent, optionally with (Nesterov) momentum.",
             rule=(
-                "g = grad + weight_decay*p\n"
-                "momentum > 0:  v = momentum*v + (1 - dampening)*g   (v = g on the first step)\n"
-                "               g = g + momentum*v if nesterov, else g = v\n"
-                "p = p - lr*g"
+                "g = grad + weight_decay·p\n"
+                "momentum > 0:\n"
+                "  b = g on the first step,\n"
+                "  then b = momentum·b + (1 − dampening)·g      (momentum_buffer)\n"
+                "  g = g + momentum·b if nesterov, else g = b\n"
+                "p = p − lr·g"
             ),
             when=(
                 "Plain SGD is the baseline every other method is measured against. Momentum speeds it "
-                "along shallow valleys and damps zig-zags across steep ones; Nesterov corrects the "
-                "momentum step with the gradient at where it is heading, which overshoots less. "
-                "Well-tuned SGD with momentum still trains many vision models."
+                "along shallow valleys and damps zig-zags across steep ones. Nesterov in torch takes the "
+                "gradient at the current parameters and steps with g + momentum·b: Sutskever's "
+                "reformulation, in which the stored parameters are the look-ahead point. It overshoots "
+                "less. Well-tuned SGD with momentum still trains many vision models."
             ),
             foreach=True,
         ),
         OptimizerSpec(
             "adam",
             "Adam",
-            (_lr(0.001), _betas(), _eps(1e-8), _wd(), Hyper("amsgrad", False, kind="bool", help="use the largest v seen so far")),
+            (_lr(0.001), _betas(), _eps(1e-8), _wd(), Hyper("amsgrad", False, kind="bool", help=AMSGRAD)),
             summary="Adaptive moments: momentum plus a per-parameter step size.",
             rule=(
-                "m = beta1*m + (1 - beta1)*g          (first moment: mean of gradients)\n"
-                "v = beta2*v + (1 - beta2)*g^2        (second moment: mean of squares)\n"
-                "m_hat = m/(1 - beta1^t),  v_hat = v/(1 - beta2^t)   (bias correction)\n"
-                "p = p - lr*m_hat/(sqrt(v_hat) + eps)"
+                "g = grad + weight_decay·p\n"
+                "m = β1·m + (1 − β1)·g          (exp_avg: mean of g)\n"
+                "v = β2·v + (1 − β2)·g²         (exp_avg_sq: mean of g²)\n"
+                "m̂ = m/(1 − β1^t),  v̂ = v/(1 − β2^t)   (bias correction)\n"
+                "p = p − lr·m̂/(√v̂ + eps)"
             ),
             when=(
                 "The common default for neural networks: each coordinate gets its own step size, so "
@@ -261,9 +272,15 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "adamw",
             "AdamW",
-            (_lr(0.001), _betas(), _eps(1e-8), _wd(0.01), Hyper("amsgrad", False, kind="bool", help="use the largest v seen so far")),
+            (_lr(0.001), _betas(), _eps(1e-8), _wd(0.01, DECOUPLED_WD), Hyper("amsgrad", False, kind="bool", help=AMSGRAD)),
             summary="Adam with weight decay applied to the weights, not mixed into the gradient.",
-            rule="p = p*(1 - lr*weight_decay), then the Adam step on the plain gradient",
+            rule=(
+                "p = p·(1 − lr·weight_decay)     (decoupled: g is untouched)\n"
+                "g = grad\n"
+                "m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²\n"
+                "m̂ = m/(1 − β1^t),  v̂ = v/(1 − β2^t)\n"
+                "p = p − lr·m̂/(√v̂ + eps)"
+            ),
             when="Training networks with regularisation: decoupled decay behaves as intended under Adam's scaling.",
         ),
         OptimizerSpec(
@@ -274,33 +291,56 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 _betas(),
                 _eps(1e-8),
                 _wd(),
-                Hyper("momentum_decay", 0.004, low=0.0, help="how fast the momentum schedule warms up"),
-                Hyper("decoupled_weight_decay", False, kind="bool", help="apply weight decay as AdamW does"),
+                Hyper("momentum_decay", 0.004, low=0.0, help="how fast μ_t warms up towards β1"),
+                Hyper("decoupled_weight_decay", False, kind="bool", help=DECOUPLED_FLAG),
             ),
             summary="Adam with Nesterov momentum.",
             rule=(
-                "mu_t = beta1*(1 - 0.5*0.96^(t*momentum_decay))\n"
-                "the Adam step, with the first moment replaced by a Nesterov look-ahead mixing mu_(t+1)*m and (1 - mu_t)*g"
+                "g = grad + weight_decay·p   (decoupled: p = p·(1 − lr·wd))\n"
+                "μ_t = β1·(1 − 0.5·0.96^(t·momentum_decay))\n"
+                "Π_t = μ_1·μ_2·…·μ_t                  (mu_product)\n"
+                "m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²\n"
+                "v̂ = v/(1 − β2^t)\n"
+                "p = p − lr·(1 − μ_t)/(1 − Π_t)·g/(√v̂ + eps)\n"
+                "      − lr·μ_(t+1)/(1 − Π_t·μ_(t+1))·m/(√v̂ + eps)"
             ),
-            when="Where Adam works but overshoots: the look-ahead often settles faster.",
+            when=(
+                "Where Adam works but overshoots: the look-ahead often settles faster. Its bias "
+                "corrections use the products of μ (1 − Π), not 1 − β1^t."
+            ),
         ),
         OptimizerSpec(
             "radam",
             "RAdam",
-            (_lr(0.001), _betas(), _eps(1e-8), _wd(), Hyper("decoupled_weight_decay", False, kind="bool", help="apply weight decay as AdamW does")),
-            summary="Rectified Adam: no warm-up needed.",
+            (_lr(0.001), _betas(), _eps(1e-8), _wd(), Hyper("decoupled_weight_decay", False, kind="bool", help=DECOUPLED_FLAG)),
+            summary="Rectified Adam: Adam that skips the division by √v̂ while v̂ is unreliable.",
             rule=(
-                "while the variance estimate is unreliable (early steps): p = p - lr*m_hat\n"
-                "afterwards: the Adam step scaled by a rectification term r_t"
+                "g = grad + weight_decay·p   (decoupled: p = p·(1 − lr·wd))\n"
+                "m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²\n"
+                "m̂ = m/(1 − β1^t)\n"
+                "ρ∞ = 2/(1 − β2) − 1;  ρ_t = ρ∞ − 2t·β2^t/(1 − β2^t)\n"
+                "ρ_t > 5:  r_t = √((ρ_t−4)(ρ_t−2)ρ∞/((ρ∞−4)(ρ∞−2)ρ_t))\n"
+                "          p = p − lr·r_t·m̂·√(1 − β2^t)/(√v + eps)\n"
+                "ρ_t ≤ 5:  p = p − lr·m̂     (not normalised)"
             ),
-            when="Instead of Adam with a learning-rate warm-up: it is cautious for the first steps by itself.",
+            when=(
+                "Instead of Adam with a learning-rate warm-up. It is not cautious at first: while "
+                "ρ_t ≤ 5 (the first 5 steps at β2 = 0.999) it steps lr·m̂ without normalising, so "
+                "the step grows with the gradient (g = 500, lr = 0.001: a first step of 0.5, where "
+                "Adam's is 0.001). From ρ_t > 5 on it is Adam scaled by r_t < 1."
+            ),
         ),
         OptimizerSpec(
             "adamax",
             "Adamax",
             (_lr(0.002), _betas(), _eps(1e-8), _wd()),
-            summary="Adam with an infinity norm in place of the second moment.",
-            rule="m = beta1*m + (1 - beta1)*g;  u = max(beta2*u, |g| + eps);  p = p - lr/(1 - beta1^t) * m/u",
+            summary="Adam with a decayed maximum of |g| in place of the second moment.",
+            rule=(
+                "g = grad + weight_decay·p\n"
+                "m = β1·m + (1 − β1)·g           (exp_avg)\n"
+                "u = max(β2·u, |g| + eps)        (exp_inf: decayed max of |g|)\n"
+                "p = p − lr/(1 − β1^t)·m/u"
+            ),
             when="Where gradients are sparse or have rare large entries.",
         ),
         OptimizerSpec(
@@ -308,17 +348,21 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "RMSprop",
             (
                 _lr(0.01),
-                Hyper("alpha", 0.99, low=0.0, high=1.0, help="decay rate of the running mean of squared gradients"),
+                Hyper("alpha", 0.99, low=0.0, high=1.0, help="decay rate of v, the running mean of g²"),
                 _eps(1e-8),
                 _wd(),
-                Hyper("momentum", 0.0, low=0.0, high=1.0, help="momentum applied to the scaled step"),
-                Hyper("centered", False, kind="bool", help="divide by the variance instead of the raw second moment"),
+                Hyper("momentum", 0.0, low=0.0, high=1.0, help="momentum of the buffer b of scaled steps"),
+                Hyper("centered", False, kind="bool", help="divide by a standard deviation √(v − ḡ²) instead of √v"),
             ),
             summary="Divides each step by a running root-mean-square of recent gradients.",
             rule=(
-                "v = alpha*v + (1 - alpha)*g^2     (centered: subtract the squared mean of g)\n"
-                "momentum > 0:  b = momentum*b + g/(sqrt(v) + eps);  p = p - lr*b\n"
-                "otherwise:     p = p - lr*g/(sqrt(v) + eps)"
+                "g = grad + weight_decay·p\n"
+                "v = α·v + (1 − α)·g²               (square_avg)\n"
+                "centered: ḡ = α·ḡ + (1 − α)·g      (grad_avg)\n"
+                "          d = √(v − ḡ²) + eps\n"
+                "otherwise: d = √v + eps\n"
+                "momentum > 0: b = momentum·b + g/d;  p = p − lr·b\n"
+                "otherwise:    p = p − lr·g/d"
             ),
             when="Non-stationary problems and recurrent networks; the ancestor of Adam without bias correction.",
         ),
@@ -327,47 +371,70 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Adagrad",
             (
                 _lr(0.01),
-                Hyper("lr_decay", 0.0, low=0.0, help="shrinks lr as lr/(1 + (t-1)*lr_decay)"),
+                Hyper("lr_decay", 0.0, low=0.0, help="shrinks lr as lr/(1 + (t − 1)·lr_decay)"),
                 _wd(),
-                Hyper("initial_accumulator_value", 0.0, low=0.0, help="starting value of the sum of squares"),
+                Hyper("initial_accumulator_value", 0.0, low=0.0, help="s₀: the starting value of s"),
                 _eps(1e-10),
             ),
-            summary="Step sizes shrink with the sum of all past squared gradients.",
-            rule="s = s + g^2;  p = p - lr*g/(sqrt(s) + eps)",
-            when="Sparse features (rare coordinates keep large steps); its steps only ever shrink, so long runs stall.",
+            summary="Each coordinate's rate shrinks with the sum of its past squared gradients.",
+            rule=(
+                "g = grad + weight_decay·p\n"
+                "clr = lr/(1 + (t − 1)·lr_decay)\n"
+                "s = s + g²       (sum; s starts at initial_accumulator_value)\n"
+                "p = p − clr·g/(√s + eps)"
+            ),
+            when=(
+                "Sparse features (rare coordinates keep large rates). What only shrinks is each "
+                "coordinate's rate clr/(√s + eps), not the step, which also scales with g; long runs "
+                "still slow down as s grows."
+            ),
         ),
         OptimizerSpec(
             "adadelta",
             "Adadelta",
             (
-                Hyper("lr", 1.0, low=0.0, low_open=True, help="scales the computed update (1 in the paper)"),
-                Hyper("rho", 0.9, low=0.0, high=1.0, help="decay rate of both running averages"),
-                _eps(1e-6),
+                _lr(1.0, "scales the computed update d (1 in the paper)"),
+                Hyper("rho", 0.9, low=0.0, high=1.0, help="decay rate of both running means, v and u"),
+                _eps(1e-6, "inside both square roots; in √(u + eps), with u = 0 at first, it sets the first steps' size"),
                 _wd(),
             ),
-            summary="Adagrad's fix: running averages, and a step with units of the parameters.",
+            summary="Adagrad's fix: running means, and a step with the units of the parameters.",
             rule=(
-                "v = rho*v + (1 - rho)*g^2\n"
-                "d = sqrt(u + eps)/sqrt(v + eps) * g;  u = rho*u + (1 - rho)*d^2\n"
-                "p = p - lr*d"
+                "g = grad + weight_decay·p\n"
+                "v = ρ·v + (1 − ρ)·g²              (square_avg)\n"
+                "d = √(u + eps)/√(v + eps)·g\n"
+                "u = ρ·u + (1 − ρ)·d²              (acc_delta, starts at 0)\n"
+                "p = p − lr·d"
             ),
-            when="When you would rather not choose a learning rate at all.",
+            when=(
+                "When you would rather not choose a learning rate, with a caveat: eps sits in the "
+                "numerator too, and since u starts at 0 the first steps are about "
+                "lr·√eps/√(1 − ρ) per coordinate (0.0032 at eps = 1e-6, 0.032 at 1e-4): eps acts as "
+                "a hidden learning rate."
+            ),
         ),
         OptimizerSpec(
             "rprop",
             "Rprop",
             (
-                _lr(0.01),
+                _lr(0.01, "only the first step size (state step_size, clamped to step_sizes); later changes to lr change nothing"),
                 Hyper("etas", (0.5, 1.2), kind="pair", low=0.0, low_open=True, help="(shrink, grow) factors of the step size"),
                 Hyper("step_sizes", (1e-6, 50.0), kind="pair", low=0.0, help="(smallest, largest) step size"),
             ),
             summary="Uses only the sign of the gradient, with a step size per coordinate.",
             rule=(
-                "same sign as last step: step = min(step*etas[1], max step)\n"
-                "sign flipped:           step = max(step*etas[0], min step), and this step is skipped\n"
-                "p = p - step*sign(g)   (the first step size is lr)"
+                "first step: s = lr, clamped to step_sizes   (step_size)\n"
+                "g·g_prev > 0:  s = min(s·etas[1], step_sizes[1])\n"
+                "g·g_prev < 0:  s = max(s·etas[0], step_sizes[0]); g = 0\n"
+                "               (no move now, and g_prev becomes 0)\n"
+                "g·g_prev = 0:  s unchanged\n"
+                "p = p − s·sign(g);  g_prev = g              (prev)"
             ),
-            when="Full-batch problems; ignoring the gradient's size makes it immune to bad scaling.",
+            when=(
+                "Full-batch problems; ignoring the gradient's size makes it immune to bad scaling. "
+                "lr matters once: it is the first step size, and a change of lr or a schedule later "
+                "has no effect."
+            ),
         ),
         OptimizerSpec(
             "asgd",
@@ -375,32 +442,54 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (
                 _lr(0.01),
                 Hyper("lambd", 1e-4, low=0.0, help="decay term"),
-                Hyper("alpha", 0.75, low=0.0, help="power of the learning-rate decay"),
-                Hyper("t0", 1e6, low=0.0, help="the step from which iterates are averaged"),
+                Hyper("alpha", 0.75, low=0.0, help="power of the step size's decay"),
+                Hyper("t0", 1e6, low=0.0, help="the step from which the average ax starts to move"),
                 _wd(),
             ),
             summary="Averaged SGD: SGD with a decaying step that also keeps an average of its iterates.",
-            rule="eta = lr/(1 + lambd*lr*t)^alpha;  p = p*(1 - lambd*eta) - eta*g;  average the p's after step t0",
-            when="Convex problems with noisy gradients, where the average converges faster than the last iterate.",
+            rule=(
+                "η_t = lr/(1 + lambd·lr·(t − 1))^alpha   (eta)\n"
+                "μ_t = 1/max(1, t − 1 − t0)              (mu)\n"
+                "g = grad + weight_decay·p\n"
+                "p = p·(1 − lambd·η_t) − η_t·g\n"
+                "ax = ax + μ_t·(p − ax)     (ax: the average; = p\n"
+                "                            while μ_t = 1)"
+            ),
+            when=(
+                "Convex problems with noisy gradients, where the average converges faster than the "
+                "last iterate. The average lives in the optimizer's state (ax) and is never written "
+                "to the parameters, which are what the map and the loss show. It follows p until "
+                "step t0 + 2 and averages from step t0 + 3 on: with the default t0 = 1e6, never "
+                "within any bundled budget."
+            ),
         ),
         OptimizerSpec(
             "lbfgs",
             "LBFGS",
             (
-                Hyper("lr", 1.0, low=0.0, low_open=True, help="scales each quasi-Newton step"),
-                Hyper("max_iter", 20, kind="int", low=1, high=10_000, help="inner iterations per step"),
-                Hyper("max_eval", None, kind="int", low=1, high=100_000, optional=True, help="most loss evaluations per step (none: max_iter*1.25)"),
-                Hyper("tolerance_grad", 1e-7, low=0.0, help="stop when the gradient is this small"),
-                Hyper("tolerance_change", 1e-9, low=0.0, help="stop when the loss or step changes less than this"),
-                Hyper("history_size", 100, kind="int", low=1, high=10_000, help="how many past steps shape the curvature estimate"),
+                Hyper("lr", 1.0, low=0.0, low_open=True, help="scales each quasi-Newton move"),
+                Hyper("max_iter", 20, kind="int", low=1, high=10_000, help="iterations within one step()"),
+                Hyper("max_eval", None, kind="int", low=1, high=100_000, optional=True, help="most loss evaluations within one step() (none: max_iter·1.25)"),
+                Hyper("tolerance_grad", 1e-7, low=0.0, help="stop when max |g_i| is at most this"),
+                Hyper("tolerance_change", 1e-9, low=0.0, help="stop when the loss or the move changes less than this"),
+                Hyper("history_size", 100, kind="int", low=1, high=10_000, help="how many past moves shape the curvature estimate"),
                 Hyper("line_search_fn", None, kind="choice", choices=(None, "strong_wolfe"), optional=True, help="none or strong_wolfe"),
             ),
-            summary="Limited-memory BFGS: a quasi-Newton method that estimates curvature from recent steps.",
+            summary="Limited-memory BFGS: a quasi-Newton method that estimates curvature from recent moves.",
             rule=(
-                "d = -H*g, where H approximates the inverse Hessian from the last history_size steps\n"
-                "p = p + lr*d (or a strong-Wolfe line search); up to max_iter such moves per step"
+                "d = −H·g: H approximates the inverse Hessian from the\n"
+                "  last history_size moves (the two-loop recursion over\n"
+                "  the whole gradient: it mixes coordinates)\n"
+                "first move: p = p + min(1, 1/‖g‖₁)·lr·d\n"
+                "then:       p = p + lr·d   (or a strong-Wolfe line search)\n"
+                "one step() runs up to max_iter moves and max_eval\n"
+                "  evaluations of the loss"
             ),
-            when="Small, smooth, full-batch problems, where it needs far fewer steps than first-order methods.",
+            when=(
+                "Small, smooth, full-batch problems, where it needs far fewer steps than first-order "
+                "methods. One step() is many evaluations of the loss and its gradient, so comparing "
+                "it step for step with the others flatters it."
+            ),
             needs_closure=True,
         ),
     )

@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
-
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.markdown import Heading, Markdown
 from textual.widgets import Static
 
-
-class _Heading(Heading):
-    """Headings at the left, as the rest of the app has them (Rich centres the first level)."""
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        text = self.text.copy()
-        text.justify = "left"
-        yield text
-
-
-class _Markdown(Markdown):
-    elements: ClassVar = {**Markdown.elements, "heading_open": _Heading}
+from playground.explanations import Page as Markdown
 
 
 class Page(Static):
@@ -28,5 +13,5 @@ class Page(Static):
     the app fell seconds behind."""
 
     def __init__(self, source: str, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__(_Markdown(source, code_theme="ansi_dark", inline_code_theme="ansi_dark"), id=id)
+        super().__init__(Markdown(source), id=id)
         self.source = source

@@ -22,23 +22,24 @@ if TYPE_CHECKING:
     from playground.engine import Curvature, Run
 
 # what torch calls each piece of state, in a person's words
+# in the letters of the explanations' rules (optimizers.py), torch's names beside them
 STATE_NAMES = {
-    "momentum_buffer": "momentum buffer v",
-    "exp_avg": "exp_avg m (1st moment)",
-    "exp_avg_sq": "exp_avg_sq s (2nd moment)",
-    "max_exp_avg_sq": "max_exp_avg_sq (amsgrad)",
-    "square_avg": "square_avg (mean of g²)",
-    "grad_avg": "grad_avg (centered)",
-    "acc_delta": "acc_delta (mean of Δ²)",
-    "sum": "sum of g²",
-    "exp_inf": "exp_inf (max of |g|)",
-    "prev": "previous gradient",
-    "step_size": "step sizes",
-    "ax": "ax (averaged point)",
-    "eta": "eta",
-    "mu": "mu",
-    "mu_product": "mu_product",
-    "step": "step count t",
+    "momentum_buffer": "b: momentum_buffer",
+    "exp_avg": "m: exp_avg (mean of g)",
+    "exp_avg_sq": "v: exp_avg_sq (mean of g²)",
+    "max_exp_avg_sq": "v_max: max_exp_avg_sq",
+    "square_avg": "v: square_avg (mean of g²)",
+    "grad_avg": "ḡ: grad_avg (mean of g)",
+    "acc_delta": "u: acc_delta (mean of d²)",
+    "sum": "s: sum (of g²)",
+    "exp_inf": "u: exp_inf (decayed max |g|)",
+    "prev": "g_prev: prev",
+    "step_size": "s: step_size",
+    "ax": "ax: the average of p",
+    "eta": "η: eta",
+    "mu": "μ: mu",
+    "mu_product": "Π: mu_product",
+    "step": "t: step",
 }
 PAD = " "
 SHOWN = 6  # the most numbers of one vector written out; longer ones show their size and norm
@@ -199,7 +200,7 @@ class InternalsPanel(Static):
             text.append(f"{label}\n", style="bold")
             text.append(f"{PAD * 2}{shown}\n")
             if info.surface and key == next((k for k in MOMENTA if k in info.state), None):
-                text.append(f"−{'v' if key == 'momentum_buffer' else 'm'}: the arrow on the map\n", style=_rgb(MOMENTUM_COLOUR))
+                text.append(f"−{'b' if key == 'momentum_buffer' else 'm'}: the arrow on the map\n", style=_rgb(MOMENTUM_COLOUR))
         if info.surface:
             self._curvature(text, info)
         self._put(text)
@@ -230,13 +231,24 @@ class InternalsPanel(Static):
         text.append(f"H = [{_num(a)}, {_num(b)};\n{PAD * 5}{_num(b)}, {_num(d)}]\n")
         text.append(f"eigenvalues λ1 = {_num(c.low)}\n{PAD * 12}λn = {_num(c.high)}\n")
         if c.condition is None:
-            text.append("not convex here (λ1 ≤ 0):\nno best step size, momentum\n", style="dim")
+            if c.low < 0:
+                text.append("not convex here (λ1 < 0):\nno best step size, momentum\n", style="dim")
+            else:  # λ1 = 0: convex, but not strongly: no finite κ
+                text.append("convex, not strongly (λ1 = 0):\nno best step size, momentum\n", style="dim")
             return
         text.append(f"condition number κ = {c.condition:.4g}\n")
+        kappa, low, high = c.condition, c.low, c.high
+        text.append("Best plain GD (momentum 0)\n", style="bold")
+        text.append(f"lr = 2/(λ1+λn) = {2 / (low + high):.3g}\n")
+        text.append(f"rate (κ−1)/(κ+1) = {(kappa - 1) / (kappa + 1):.3g}\n")
         text.append("Best heavy ball (Goh 2017)\n", style="bold")
+        text.append("SGD, momentum β, dampening 0,\nno Nesterov\n", style="dim")
         assert c.best_lr is not None and c.best_momentum is not None
         text.append(f"α = (2/(√λ1+√λn))² = {c.best_lr:.3g}\n")
         text.append(f"β = ((√κ−1)/(√κ+1))² = {c.best_momentum:.3g}\n")
+        text.append(f"rate √β = {math.sqrt(c.best_momentum):.3g}\n")
+        if kappa > 3 + 2 * math.sqrt(2):  # then α·λn > 2: α alone, without β, diverges
+            text.append(f"α with momentum 0 diverges:\n|1 − α·λn| = {abs(1 - c.best_lr * high):.3g} > 1\n", style="yellow")
         now = f"now lr {_num(info.lr)}" if info.lr is not None else ""
         if now and info.momentum is not None:
             now += f", momentum {_num(info.momentum)}"

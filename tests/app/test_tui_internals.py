@@ -49,7 +49,7 @@ async def test_g_shows_the_gradient_and_the_momentum_buffer_of_sgd() -> None:
         app.main.redraw(force=True)
         text = shown(app)
         vx, vy = state_of(app.session.run, "momentum_buffer")
-        assert "momentum buffer v" in text and f"({fmt(vx)}, {fmt(vy)})" in text
+        assert "b: momentum_buffer" in text and f"({fmt(vx)}, {fmt(vy)})" in text
         gx, gy = app.session.run.gradient
         assert f"g = ({fmt(gx)}, {fmt(gy)})" in text
 
@@ -83,9 +83,9 @@ async def test_adam_state_shows_both_moments_and_the_step_count() -> None:
         text = shown(app)
         m = state_of(app.session.run, "exp_avg")
         s = state_of(app.session.run, "exp_avg_sq")
-        assert "exp_avg m (1st moment)" in text and f"({fmt(m[0])}, {fmt(m[1])})" in text
-        assert "exp_avg_sq s (2nd moment)" in text and f"({fmt(s[0])}, {fmt(s[1])})" in text
-        assert "step count t\n  4\n" in text
+        assert "m: exp_avg (mean of g)" in text and f"({fmt(m[0])}, {fmt(m[1])})" in text
+        assert "v: exp_avg_sq (mean of g²)" in text and f"({fmt(s[0])}, {fmt(s[1])})" in text
+        assert "t: step\n  4\n" in text
 
 
 async def test_ill_conditioned_bowl_shows_kappa_100_and_the_best_heavy_ball() -> None:

@@ -225,7 +225,7 @@ async def test_question_mark_opens_help_with_every_key_and_i_explains_the_optimi
         app.pick("optimizer", "adam")
         await press(pilot, "i")
         text = app.screen.query_one(Page).source
-        assert "Adam" in text and "bias" in text and "beta2" in text
+        assert "Adam" in text and "bias" in text and "β2" in text
         await press(pilot, "escape")
         assert len(app.screen_stack) == 1
 

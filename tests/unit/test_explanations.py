@@ -1,0 +1,233 @@
+"""Issue 18: every explanation exact. Each text the playground teaches is checked against what
+torch does; where a number is stated, torch computes it here."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from playground import explanations
+from playground.losses import CLASSIFICATION
+from playground.optimizers import OPTIMIZERS
+from playground.widgets.internals import STATE_NAMES
+
+
+def text(name: str) -> str:
+    return explanations.text_for(name)
+
+
+def help_of(optimizer: str, hyper: str) -> str:
+    return OPTIMIZERS[optimizer].hyper_named(hyper).help
+
+
+def first_step(optimizer: type, grad: float, **kwargs: float) -> float:
+    """How far one step of `optimizer` moves a 1-number parameter whose gradient is `grad`."""
+    p = torch.nn.Parameter(torch.tensor([0.0], dtype=torch.float64))
+    opt = optimizer([p], **kwargs)
+    p.grad = torch.tensor([grad], dtype=torch.float64)
+    opt.step()
+    return abs(float(p.detach()[0]))
+
+
+# ------------------------------------------------------------------ wrong
+
+
+def test_1_adamw_decays_the_weights_and_leaves_the_gradient_alone() -> None:
+    wd = help_of("adamw", "weight_decay")
+    assert "added to the gradient" not in wd and "p·(1 − lr·weight_decay)" in wd
+    for name in ("nadam", "radam"):
+        assert "p·(1 − lr·weight_decay)" in help_of(name, "decoupled_weight_decay")
+    # torch: with a zero gradient AdamW's step is exactly the decay of the weights
+    p = torch.nn.Parameter(torch.tensor([2.0], dtype=torch.float64))
+    opt = torch.optim.AdamW([p], lr=0.1, weight_decay=0.5)
+    p.grad = torch.zeros_like(p)
+    opt.step()
+    assert float(p.detach()[0]) == 2.0 * (1 - 0.1 * 0.5)
+
+
+def test_2_lbfgs_is_not_said_to_work_per_coordinate() -> None:
+    assert "per coordinate" not in text("lbfgs") and "mixes coordinates" in text("lbfgs")
+    assert all("per coordinate" in text(name) for name in OPTIMIZERS if name != "lbfgs")
+
+
+# ------------------------------------------------------------------ misleading
+
+
+def test_3_rprop_lr_sets_only_the_first_step_size() -> None:
+    assert "only the first step size" in help_of("rprop", "lr")
+
+    def run(change_lr: bool) -> torch.Tensor:
+        p = torch.nn.Parameter(torch.tensor([1.0, -2.0], dtype=torch.float64))
+        opt = torch.optim.Rprop([p], lr=0.01)
+        for step in range(6):
+            opt.zero_grad()
+            (p**2).sum().backward()
+            opt.step()
+            if change_lr and step == 0:
+                opt.param_groups[0]["lr"] = 1.0  # as ] or a schedule would
+        return p.detach()
+
+    assert torch.equal(run(False), run(True))
+
+
+@pytest.mark.parametrize(("eps", "shown"), [(1e-6, "0.0032"), (1e-4, "0.032")])
+def test_4_adadelta_eps_is_a_hidden_learning_rate(eps: float, shown: str) -> None:
+    step = first_step(torch.optim.Adadelta, 3.0, eps=eps)
+    assert f"{step:.2g}" == shown
+    assert shown in text("adadelta") and "hidden learning rate" in text("adadelta")
+    assert math.isclose(step, math.sqrt(eps) / math.sqrt(1 - 0.9), rel_tol=1e-3)  # lr·√eps/√(1 − ρ)
+
+
+def test_5_radam_steps_unnormalised_while_rho_is_at_most_5() -> None:
+    beta2 = 0.999
+    rho_inf = 2 / (1 - beta2) - 1
+    rho = [rho_inf - 2 * t * beta2**t / (1 - beta2**t) for t in range(1, 10)]
+    unnormalised = sum(r <= 5 for r in rho)
+    assert unnormalised == 5 and all(r <= 5 for r in rho[:5])
+    radam, adam = first_step(torch.optim.RAdam, 500.0, lr=1e-3), first_step(torch.optim.Adam, 500.0, lr=1e-3)
+    assert math.isclose(radam, 0.5) and math.isclose(adam, 0.001, rel_tol=1e-6)
+    t = text("radam")
+    assert "ρ_t ≤ 5" in t and "ρ_t > 5" in t and f"the first {unnormalised} steps" in t
+    assert "first step of 0.5" in t and "Adam's is 0.001" in t and "cautious for the first steps" not in t
+
+
+def test_6_asgd_says_when_its_average_begins() -> None:
+    t0 = 3
+    p = torch.nn.Parameter(torch.tensor([1.0, 2.0]))
+    opt = torch.optim.ASGD([p], lr=0.1, t0=t0)
+    first_apart = None
+    for t in range(1, 10):
+        opt.zero_grad()
+        (p**2).sum().backward()
+        opt.step()
+        if first_apart is None and not torch.equal(opt.state[p]["ax"], p.detach()):
+            first_apart = t
+    assert first_apart == t0 + 3
+    assert "from step t0 + 3" in text("asgd") and "never written" in text("asgd")
+
+
+def test_8_one_notation_the_panel_names_state_in_the_rules_letters() -> None:
+    """Each piece of state torch keeps is named in the panel by the letter its rule uses."""
+    for name, spec in OPTIMIZERS.items():
+        p = torch.nn.Parameter(torch.tensor([1.0, -0.5]))
+        hyper = {"momentum": 0.9} if name in ("sgd", "rmsprop") else {}
+        hyper |= {"centered": True} if name == "rmsprop" else {}
+        opt = spec.build([p], hyper)
+        for _ in range(2):
+            opt.step(lambda opt=opt, p=p: _loss_and_gradient(opt, p))
+        if name == "lbfgs":
+            continue  # its state is its history of moves, not letters of the rule
+        for key in opt.state[p]:
+            letter = STATE_NAMES[key].split(":")[0]
+            where = spec.rule if letter != "t" else text(name)
+            assert letter in where, (name, key, letter)
+            assert key in STATE_NAMES[key]
+
+
+def _loss_and_gradient(opt: torch.optim.Optimizer, p: torch.Tensor) -> torch.Tensor:
+    opt.zero_grad()
+    loss = (p**2).sum()
+    loss.backward()
+    return loss
+
+
+# ------------------------------------------------------------------ imprecise
+
+
+@pytest.mark.parametrize("name", ["adam", "adamax", "rmsprop", "adagrad", "adadelta", "asgd", "nadam", "radam", "sgd"])
+def test_9_rules_add_weight_decay_to_the_gradient(name: str) -> None:
+    assert "g = grad + weight_decay·p" in OPTIMIZERS[name].rule
+    # torch: with weight decay the step is the step for grad + weight_decay·p
+    p = torch.nn.Parameter(torch.tensor([2.0], dtype=torch.float64))
+    q = torch.nn.Parameter(torch.tensor([2.0], dtype=torch.float64))
+    a, b = OPTIMIZERS[name].build([p], {"weight_decay": 0.1}), OPTIMIZERS[name].build([q], {})
+    p.grad = torch.tensor([1.0], dtype=torch.float64)
+    q.grad = torch.tensor([1.0 + 0.1 * 2.0], dtype=torch.float64)
+    a.step()
+    b.step()
+    if name == "asgd":  # ASGD decays p by lambd·eta besides
+        assert math.isclose(float(p.detach()[0]), float(q.detach()[0]), rel_tol=1e-12)
+    else:
+        assert float(p.detach()[0]) == float(q.detach()[0])
+
+
+def test_10_nesterov_is_said_as_torch_computes_it() -> None:
+    t = text("sgd")
+    assert "g + momentum·b" in t and "current parameters" in t and "look-ahead point" in t
+    # torch: the Nesterov step is lr·(g + μ·b) with the gradient at the stored parameters
+    p = torch.nn.Parameter(torch.tensor([1.0], dtype=torch.float64))
+    opt = torch.optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True)
+    p.grad = torch.tensor([2.0], dtype=torch.float64)
+    opt.step()  # b = g = 2
+    p.grad = torch.tensor([1.0], dtype=torch.float64)
+    before = float(p.detach()[0])
+    opt.step()  # b = 0.9·2 + 1 = 2.8; step with 1 + 0.9·2.8
+    assert math.isclose(before - float(p.detach()[0]), 0.1 * (1 + 0.9 * 2.8))
+
+
+def test_11_to_17_the_rules_say_what_torch_does() -> None:
+    nadam = OPTIMIZERS["nadam"].rule
+    assert "Π_t" in nadam and "β1^t" not in nadam
+    assert "standard deviation" in help_of("rmsprop", "centered") and "variance" not in help_of("rmsprop", "centered")
+    adagrad = OPTIMIZERS["adagrad"].rule
+    assert "lr/(1 + (t − 1)·lr_decay)" in adagrad and "initial_accumulator_value" in adagrad
+    assert "not the step" in text("adagrad")
+    assert "g·g_prev = 0:  s unchanged" in OPTIMIZERS["rprop"].rule
+    assert "(t − 1)" in OPTIMIZERS["asgd"].rule
+    assert "u = max(β2·u, |g| + eps)" in OPTIMIZERS["adamax"].rule
+    lbfgs = text("lbfgs")
+    assert "max |g_i|" in lbfgs and "min(1, 1/‖g‖₁)" in lbfgs and "max_iter" in lbfgs and "flatters" in lbfgs
+
+
+def test_15_asgd_eta_at_step_t_uses_t_minus_1() -> None:
+    p = torch.nn.Parameter(torch.tensor([1.0], dtype=torch.float64))
+    lr, lambd, alpha = 0.1, 1e-2, 0.75
+    opt = torch.optim.ASGD([p], lr=lr, lambd=lambd, alpha=alpha)
+    for t in range(1, 5):
+        eta = float(opt.state[p]["eta"]) if opt.state[p] else lr
+        assert math.isclose(eta, lr / (1 + lambd * lr * (t - 1)) ** alpha, rel_tol=1e-6)
+        p.grad = torch.ones_like(p)
+        opt.step()
+
+
+def test_16_adamax_keeps_a_decayed_maximum() -> None:
+    p = torch.nn.Parameter(torch.tensor([0.0], dtype=torch.float64))
+    opt = torch.optim.Adamax([p], betas=(0.9, 0.5))
+    u = 0.0
+    for g in (4.0, 1.0, 1.0):
+        p.grad = torch.tensor([g], dtype=torch.float64)
+        opt.step()
+        u = max(0.5 * u, abs(g) + 1e-8)
+        assert math.isclose(float(opt.state[p]["exp_inf"][0]), u)
+
+
+def test_18_nll_is_cross_entropy_bit_for_bit_and_says_where_the_log_softmax_is() -> None:
+    nll = CLASSIFICATION["nll"]
+    assert "LogSoftmax" not in nll.rule and "inside the loss" in nll.rule
+    z, y = torch.randn(50, 3, generator=torch.Generator().manual_seed(0)), torch.randint(0, 3, (50,), generator=torch.Generator().manual_seed(1))
+    assert torch.equal(nll.function()(z, y), F.cross_entropy(z, y))
+
+
+# ------------------------------------------------------------------ the command line and the screen
+
+
+def test_every_rule_fits_the_explanation_at_80_columns() -> None:
+    for spec in OPTIMIZERS.values():
+        assert max(len(line) for line in spec.rule.splitlines()) <= 66, spec.name
+
+
+def test_sgd_does_not_mention_a_step_count_its_rule_has_not() -> None:
+    assert "t the step count" not in text("sgd") and "t the step count" in text("adam")
+
+
+def test_the_app_and_the_command_line_show_the_same_text() -> None:
+    from playground import scenarios
+    from playground.screens.info_screen import explain
+    from playground.settings import resolve
+
+    config = resolve(scenarios.load("moons"), optimizer="adam")
+    assert explanations.optimizer_text(OPTIMIZERS["adam"], config.hyper) in explain("classification", config)
+    assert explanations.loss_text(CLASSIFICATION["cross_entropy"]) in explain("classification", config)
