@@ -185,6 +185,12 @@ class PlaygroundApp(App[None]):
         self.session.say("loss on a log scale" if curve.log_scale else "loss on a linear scale")
         self._done()
 
+    def action_x_axis(self) -> None:
+        curve = self.main.query_one(LossCurve)
+        curve.by_evaluations = not curve.by_evaluations
+        self.session.say("loss against evaluations of the loss and gradient (LBFGS: many a step; v: steps)" if curve.by_evaluations else "loss against steps")
+        self._done()
+
     def action_internals(self) -> None:
         panel = self.main.query_one(InternalsPanel)
         panel.display = not panel.display

@@ -25,7 +25,7 @@ from playground.errors import ConfigError
 from playground.formatting import change as _fmt
 from playground.history import History
 from playground.losses import get_loss
-from playground.optimizers import get_optimizer
+from playground.optimizers import RPROP_LR, get_optimizer
 from playground.scenarios import Scenario
 from playground.schedules import get_schedule
 from playground.settings import RunConfig
@@ -192,6 +192,18 @@ class Run:
     def lr(self) -> float:
         return float(self.optimizer.param_groups[0]["lr"])
 
+    def caveat(self) -> str:
+        """What a person would get wrong about the rate in force, or "". Rprop reads lr once,
+        as its first step size (state step_size): a later lr or a schedule changes nothing."""
+        if self._spec.name != "rprop":
+            return ""
+        started = any(self.optimizer.state.get(p) for p in self._params)
+        if self._scheduler is not None:
+            if started:
+                return f"{RPROP_LR}: the schedule changes nothing"
+            return f"{RPROP_LR}: the schedule counts only there (lr {_fmt(self.lr)}), then changes nothing"
+        return ""
+
     # ------------------------------------------------------------ stepping
 
     def step(self, n: int = 1) -> int:
@@ -233,10 +245,15 @@ class Run:
         loss_add, grad_add, lr_add = h.loss.append, h.grad_norm.append, h.lr.append
         x_add, y_add = h.x.append, h.y.append  # type: ignore[union-attr]
         group = self.optimizer.param_groups[0]
-        closure = self._surface_closure if self._spec.needs_closure else None
+        closure, calls = self._counted(self._surface_closure)
         isfinite, hypot = math.isfinite, math.hypot
         for i in range(n):
-            step(closure)
+            if closure is not None:
+                before = calls[0]
+                step(closure)
+                h.evaluations.note(len(h.loss), calls[0] - before)
+            else:
+                step(None)
             p.grad = None
             x, y = p.unbind()
             loss = f(x, y)
@@ -301,10 +318,24 @@ class Run:
         self._cursor += size
         return self._x[idx], self._y[idx]
 
+    def _counted(self, closure: Any) -> tuple[Any, list[int]]:
+        """`closure` counting its calls, for an optimizer that calls it itself (LBFGS); None for
+        the rest, whose every update is one evaluation (the history's evaluations)."""
+        calls = [0]
+        if not self._spec.needs_closure:
+            return None, calls
+
+        def counted() -> Any:
+            calls[0] += 1
+            return closure()
+
+        return counted, calls
+
     def _steps_dataset(self, n: int) -> int:
         step = self._step
-        closure = self._dataset_closure if self._spec.needs_closure else None
+        closure, calls = self._counted(self._dataset_closure)
         for i in range(n):
+            before = calls[0]
             full = self.config.batch_size <= 0 or self.config.batch_size >= len(self._x)
             if full:
                 self._batch_now = (self._x, self._y)
@@ -320,6 +351,8 @@ class Run:
                     step(closure)
                     norm = self._grad_norm()
                 self._evaluate(minibatch_norm=norm)
+            if closure is not None:
+                self.history.evaluations.note(len(self.history.loss) - 1, calls[0] - before)
             if self.diverged_at is not None:
                 return i + 1
         return n
@@ -392,7 +425,8 @@ class Run:
                 what = self._spec.torch_name if config.optimizer != old.optimizer else f"loss {config.loss}"
                 self.history.events.append((step, what))
                 self.history.lr.set_last(self.lr)  # the rate the next update uses
-                return f"{what} from step {step}: fresh optimizer state, same parameters"
+                caveat = f" ({self.caveat()})" if self.caveat() else ""
+                return f"{what} from step {step}: fresh optimizer state, same parameters{caveat}"
             changed = {k: v for k, v in config.hyper.items() if old.hyper.get(k) != v}
             for group in self.optimizer.param_groups:
                 for k, v in changed.items():
@@ -421,6 +455,11 @@ class Run:
             text = ", ".join(parts)
             if changed:
                 self.history.events.append((step, text))
+            if self._spec.name == "rprop" and text:
+                if "lr" in changed and any(self.optimizer.state.get(p) for p in self._params):
+                    text += f" (no effect: {RPROP_LR})"
+                elif "schedule" in changed and self.caveat():
+                    text += f" ({self.caveat()})"
             # the history's lr at a point is the rate the update from it uses: a change made here
             # is that rate (an export, the curve's lr line and `run` then agree)
             self.history.lr.set_last(self.lr)

@@ -312,6 +312,43 @@ class Ends:
 Column = Series | Stepwise | Ends
 
 
+class Evaluations:
+    """How many evaluations of the loss and its gradient the optimizer had made by each row:
+    one per update, except where an optimizer calls the closure itself (LBFGS: up to max_eval
+    a step), which notes its count here. Only those steps are stored, so the record costs
+    nothing for a first-order optimizer. Row 0, the start, has 0."""
+
+    __slots__ = ("_rows", "_extra")
+
+    def __init__(self) -> None:
+        self._rows: list[int] = []  # rows reached by an update that made more or fewer than one
+        self._extra: list[int] = []  # the running total of (evaluations - 1) up to that row
+
+    def note(self, row: int, used: int) -> None:
+        """The update that led to `row` made `used` evaluations."""
+        if used != 1:
+            self._rows.append(row)
+            self._extra.append((self._extra[-1] if self._extra else 0) + used - 1)
+
+    def at(self, rows: np.ndarray) -> np.ndarray:
+        """The evaluations made by each of `rows` (an array of row indices)."""
+        rows = np.asarray(rows)
+        m = min(len(self._rows), len(self._extra))  # the training thread may be appending
+        if not m:
+            return rows.astype(np.float64)
+        where = np.searchsorted(np.array(self._rows[:m]), rows, side="right")
+        extra = np.concatenate([[0], np.array(self._extra[:m])])
+        return rows + extra[where].astype(np.float64)
+
+    def tolist(self, n: int) -> list[int]:
+        """Rows 0 to n - 1."""
+        return [int(v) for v in self.at(np.arange(n))]
+
+    def uneven(self) -> bool:
+        """Did any update make other than one evaluation (is the x-axis of evaluations not steps)?"""
+        return bool(self._rows)
+
+
 @dataclass
 class History:
     """Everything a run records, one row per point: index k is the state after k updates."""
@@ -340,6 +377,7 @@ class History:
         return h
 
     events: list[tuple[int, str]] = field(default_factory=list)  # (step, what changed)
+    evaluations: Evaluations = field(default_factory=Evaluations)
 
     @property
     def steps(self) -> int:

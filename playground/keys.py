@@ -49,6 +49,12 @@ KEYS: tuple[KeyRow, ...] = (
         Press("plus,equals_sign", "speed(1)", "faster", "+"),
     ),
     row("`l`", "log scale for the loss curve, or back to linear", Press("l", "log", "log"), palette="Toggle log scale"),
+    row(
+        "`v`",
+        "the loss curve's x-axis: steps, or evaluations of the loss and gradient (fair to LBFGS, whose step evaluates many times)",
+        Press("v", "x_axis"),
+        palette="Loss against steps or evaluations",
+    ),
     row("`i`", "how the chosen optimizer and loss work: update rule, hyperparameters, when to use them", Press("i", "info", "explain"), palette="Explain optimizer and loss"),
     row("`c`", "compare: race SGD, momentum, Nesterov and Adam from the same start", Press("c", "preset", "compare"), palette="Compare: SGD vs momentum vs Nesterov vs Adam"),
     row("`a` / `x`", "add a lane (a copy of the selected one) / remove the selected lane", Press("a", "add_lane"), Press("x", "remove_lane")),

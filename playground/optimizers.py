@@ -32,6 +32,7 @@ class Hyper:
     help: str = ""
     choices: tuple[Any, ...] = ()
     optional: bool = False  # None is a valid value (LBFGS's max_eval)
+    note: str = ""  # what the settings panel says under the field (a surprise worth seeing)
 
     def bounds(self) -> str:
         lo = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
@@ -192,6 +193,7 @@ class OptimizerSpec:
 
 
 LR = "learning rate: how far each update moves"
+RPROP_LR = "Rprop reads lr only for its first step"
 WD = "L2 penalty: weight_decay·p is added to the gradient before anything else"
 DECOUPLED_WD = "decoupled weight decay: p = p·(1 − lr·weight_decay) before the step; the gradient is untouched"
 DECOUPLED_FLAG = "true: decay the weights as AdamW does (p = p·(1 − lr·weight_decay)) instead of adding weight_decay·p to g"
@@ -417,7 +419,14 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "rprop",
             "Rprop",
             (
-                _lr(0.01, "only the first step size (state step_size, clamped to step_sizes); later changes to lr change nothing"),
+                Hyper(
+                    "lr",
+                    0.01,
+                    low=0.0,
+                    low_open=True,
+                    help="only the first step size (state step_size, clamped to step_sizes); later changes to lr change nothing",
+                    note=f"{RPROP_LR}: a change after step 1 does nothing",
+                ),
                 Hyper("etas", (0.5, 1.2), kind="pair", low=0.0, low_open=True, help="(shrink, grow) factors of the step size"),
                 Hyper("step_sizes", (1e-6, 50.0), kind="pair", low=0.0, help="(smallest, largest) step size"),
             ),

@@ -53,6 +53,7 @@ def result(run: Run) -> dict[str, Any]:
     out["grad_norm"] = _clean(h.grad_norm.tolist())
     out["lr"] = _clean(h.lr.tolist())
     out["events"] = [{"step": s, "change": text} for s, text in h.events]
+    out["evaluations"] = h.evaluations.tolist(len(h.loss))
     out["seconds"] = round(run.elapsed, 6)
     return out
 

@@ -379,6 +379,10 @@ class _Reader:
         path = None
         if gen == "csv":
             rel = self.get(t, "dataset", "path", str, required=True)
+            if "\0" in rel:  # no file can be named so (os.stat raises ValueError on it)
+                raise self.fail("dataset.path", "contains a NUL character; give a file's path")
+            if not rel.strip():
+                raise self.fail("dataset.path", "is empty; give a CSV file's path")
             path = (self.base / rel) if not Path(rel).is_absolute() else Path(rel)
         elif "path" in t:
             raise self.fail("dataset.path", f"only the csv generator reads a file; {gen} generates its points")

@@ -338,8 +338,8 @@ class MainScreen(Screen[None]):
 
         def draw_curve(hold: bool) -> bool:
             if one:  # history columns: the curve thins them without copying a long run
-                return curve.show(h.loss, h.accuracy, events, hold=hold, lr=h.lr)
-            return curve.show_lanes([(lanes[i].history.loss, colour[i]) for i in order], events, hold=hold, lr=h.lr)
+                return curve.show(h.loss, h.accuracy, events, hold=hold, lr=h.lr, evaluations=h.evaluations)
+            return curve.show_lanes([(lanes[i].history.loss, colour[i]) for i in order], events, hold=hold, lr=h.lr, evaluations=[lanes[i].history.evaluations for i in order])
 
         curve_first, self._curve_first = self._curve_first, not self._curve_first
         drawn = draw_curve(False) if curve_first else False

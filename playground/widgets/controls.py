@@ -178,7 +178,10 @@ class ControlPanel(VerticalScroll):
         hint = h.describe_range() if h is not None else limits.RUN[name].describe()
         box = Input(format_value(value), id=f"field-{name}", placeholder=hint, select_on_focus=False, compact=True)
         box.tooltip = h.help if h is not None else None
-        return Vertical(Label(title, classes="field-label"), box, Static("", id=f"error-{name}", classes="error"), classes="field")
+        parts = [Label(title, classes="field-label"), box, Static("", id=f"error-{name}", classes="error")]
+        if h is not None and h.note:
+            parts.append(Static(h.note, id=f"note-{name}", classes="note"))
+        return Vertical(*parts, classes="field")
 
     @staticmethod
     def _run_names(scenario: Scenario) -> list[str]:

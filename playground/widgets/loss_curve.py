@@ -55,6 +55,8 @@ class LossCurve(PlotextPlot):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
         self.log_scale = False
+        self.by_evaluations = False  # x: the evaluations of the loss and gradient, not the steps
+        self._evaluations: list[Any] = []  # per series, the history's Evaluations (or None)
         self._loss = np.empty(0)
         self._accuracy: np.ndarray | None = None
         self._events: list[int] = []
@@ -65,7 +67,7 @@ class LossCurve(PlotextPlot):
         self._drawn: object = None
         self._strips: tuple[object, list[Strip]] | None = None
 
-    def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False, lr: Any = None) -> bool:
+    def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False, lr: Any = None, evaluations: Any = None) -> bool:
         """The history to plot: arrays, or history columns (playground.history.Series), which
         are thinned without copying a long run. The widget is drawn again only if it looks
         different, and not now if `hold` (a later `show` draws it). Returns whether it will be
@@ -73,12 +75,14 @@ class LossCurve(PlotextPlot):
         self._loss = loss
         self._accuracy = accuracy
         self._lanes = None
+        self._evaluations = [evaluations]
         return self._update(events, lr, hold)
 
-    def show_lanes(self, lanes: list[tuple[Any, tuple[int, int, int]]], events: list[int], hold: bool = False, lr: Any = None) -> bool:
+    def show_lanes(self, lanes: list[tuple[Any, tuple[int, int, int]]], events: list[int], hold: bool = False, lr: Any = None, evaluations: list[Any] | None = None) -> bool:
         """A race: each lane's loss in its colour, the last drawn on top; `events` and `lr` are
-        the selected lane's. Otherwise as `show`."""
+        the selected lane's (the last); `evaluations` each lane's. Otherwise as `show`."""
         self._lanes = lanes
+        self._evaluations = list(evaluations or [None] * len(lanes))
         self._loss = lanes[-1][0] if lanes else np.empty(0)
         self._accuracy = None
         return self._update(events, lr, hold)
@@ -108,6 +112,14 @@ class LossCurve(PlotextPlot):
         else:  # a guess until plotext has laid the plot out at this size
             cols, rows = max(width - 10, 2), max(height - 4, 1)
         series = self._lanes if self._lanes is not None else [(self._loss, LOSS)]
+        counts = self._evaluations if self.by_evaluations else []
+
+        def at(i: int, idx: np.ndarray) -> np.ndarray:
+            """Where rows `idx` of series i stand on the x-axis: the step, or the evaluations."""
+            ev = counts[i] if i < len(counts) else None
+            return ev.at(idx) if ev is not None else np.asarray(idx, dtype=np.float64)
+
+        mine = len(series) - 1  # the lr and the events are the last series' (the selected lane's)
         thinned = []
         not_positive = False  # a log scale cannot draw a loss <= 0: say so rather than draw nothing
         for loss, colour in series:
@@ -118,13 +130,13 @@ class LossCurve(PlotextPlot):
                     vals = np.where(vals > 0, np.log10(np.abs(vals)), np.nan)
                 keep = np.isfinite(vals)
                 idx, vals = idx[keep], vals[keep]
-            thinned.append((idx, vals, colour))
+            thinned.append((at(len(thinned), idx), vals, colour))
         n = max((len(loss) for loss, _ in series), default=0)
-        last = max(n - 1, 1)
+        last = max(max((float(at(i, np.array([len(loss) - 1]))[0]) for i, (loss, _) in enumerate(series) if len(loss)), default=0.0), 1.0)
         lo, hi = 0.0, 1.0
         yticks: tuple[list[float], list[str]] = ([], [])
         lines = []
-        key: list[Any] = [width, height, self.log_scale]
+        key: list[Any] = [width, height, self._mode()]
         shown = [vals for _, vals, _ in thinned if len(vals)]
         legend = ""
         if shown:
@@ -139,7 +151,7 @@ class LossCurve(PlotextPlot):
             rate = _lr_line(self._lr, n, 2 * cols)
             if rate is not None:  # first, so that the losses are drawn over it
                 ridx, heights, legend = rate
-                thinned.insert(0, (ridx, lo + heights * (hi - lo), LR))
+                thinned.insert(0, (at(mine, ridx.astype(np.int64)), lo + heights * (hi - lo), LR))
             elif self._lr is not None and len(self._lr):
                 legend = f"lr {self._lr[0]:.3g}, constant"
             for idx, vals, colour in thinned:
@@ -156,6 +168,7 @@ class LossCurve(PlotextPlot):
         acc = self._accuracy
         if acc is not None and len(acc):
             aidx, avals = _thin(acc, 2 * cols)
+            aidx = at(0, aidx)
             u = aidx / last * (2 * cols - 1)
             v = (1.0 - avals) * (4 * rows - 1)
             keep = thin_polyline(u, v)
@@ -163,7 +176,7 @@ class LossCurve(PlotextPlot):
             key += [np.rint(u[keep]).astype(np.int32).tobytes(), np.rint(v[keep]).astype(np.int32).tobytes()]
             quarters = one_per_row([0.0, 0.25, 0.5, 0.75, 1.0] if rows >= 9 else [0.0, 0.5, 1.0], 0.0, 1.0, rows)
             rticks = (quarters, [f"{t:.2f}" for t in quarters])
-        events = [step for step in self._events[-20:] if 0 <= step <= last]
+        events = [float(x) for x in at(mine, np.array([step for step in self._events[-20:] if 0 <= step < n], dtype=np.int64))]
         key.append(tuple(round(step / last * (2 * cols - 1)) for step in events))
         xticks = sorted({int(round(t)) for t in nice_ticks(0, last, 5)})
         key.append(tuple(xticks))
@@ -183,7 +196,7 @@ class LossCurve(PlotextPlot):
 
     def _frame(self) -> list[Strip]:
         width, height = self.size.width, self.size.height
-        state = (width, height, self.log_scale)
+        state = (width, height, self._mode())
         if self._strips is not None and self._strips[0] == state:
             return self._strips[1]
         scene = self._scene
@@ -208,6 +221,9 @@ class LossCurve(PlotextPlot):
         self._strips = (state, strips)
         return strips
 
+    def _mode(self) -> tuple[bool, bool]:
+        return (self.log_scale, self.by_evaluations)
+
     def _build(self, width: int, height: int, scene: _Scene) -> tuple[list[list[str]], list[list[Any]], Area] | None:
         if width < 10 or height < 5:
             return None
@@ -216,7 +232,7 @@ class LossCurve(PlotextPlot):
         plt._set_size(width, height)
         plt.theme("clear")
         plt.clear_data()
-        plt.xlabel("step")
+        plt.xlabel("evaluations" if self.by_evaluations else "step")
         plt.title("")
         for xs, ys, colour, side in scene.lines:
             if len(xs):

@@ -184,3 +184,32 @@ async def test_a_log_scale_says_when_a_loss_at_or_below_0_cannot_be_drawn() -> N
         await wait_until(pilot, lambda: "loss ≤ 0 is not drawn on a log scale" in curve_text(), what="the note under the curve")
         await press(pilot, "l")
         await wait_until(pilot, lambda: "not drawn" not in curve_text(), what="the note to go with the linear scale")
+
+
+async def test_v_draws_the_loss_against_evaluations_so_lbfgs_races_fairly() -> None:
+    """Issue 18 item 17: one LBFGS step() evaluates the loss up to max_iter times; against steps
+    it looks far ahead of SGD, against evaluations it does not."""
+    async with open_app("rosenbrock", optimizer="lbfgs", hyper={"max_iter": 20}) as (app, pilot):
+        curve = main_screen(app).query_one(LossCurve)
+
+        def curve_text() -> str:
+            return "\n".join("".join(seg.text for seg in row) for row in curve.render().rows)
+
+        app.session.add_lane()
+        app.session.switch_optimizer("sgd")  # the new lane, selected: plain SGD
+        app.session.steps(4)
+        lbfgs, sgd = app.session.lanes
+        assert lbfgs.config.optimizer == "lbfgs" and sgd.config.optimizer == "sgd"
+        made = lbfgs.history.evaluations.tolist(5)[-1]
+        assert made == lbfgs.optimizer.state[lbfgs.optimizer.param_groups[0]["params"][0]]["func_evals"] > 4
+        await wait_until(pilot, lambda: "step" in curve_text().splitlines()[-1], what="the curve against steps")
+
+        def right_ends() -> list[float]:
+            return sorted(float(xs.max()) for xs, _, colour, _ in curve._scene.lines if len(xs) and colour != 2)
+
+        assert right_ends() == [4.0, 4.0]
+        await press(pilot, "v")
+        await wait_until(pilot, lambda: "evaluations" in curve_text().splitlines()[-1], what="the axis titled evaluations")
+        assert right_ends() == [4.0, float(made)] and "loss against evaluations" in status(app)
+        await press(pilot, "v")
+        await wait_until(pilot, lambda: right_ends() == [4.0, 4.0], what="back to steps")

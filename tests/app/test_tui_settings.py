@@ -313,3 +313,13 @@ async def test_the_settings_panel_opens_at_its_top(size: tuple[int, int]) -> Non
         assert panel.scroll_y == 0
         heading = next(label for label in panel.query(Label) if str(label.render()).strip() == "Scenario")
         assert panel.region.contains_region(heading.region)
+
+
+async def test_rprop_lr_field_says_a_later_change_does_nothing_and_a_change_says_so() -> None:
+    async with open_app("rosenbrock", optimizer="rprop") as (app, pilot):
+        note = main_screen(app).query_one("#note-lr")
+        assert "only for its first step" in str(note.render()) and note.region.height > 0
+        assert not main_screen(app).query("#note-momentum")  # only where something surprises
+        app.session.run.step(3)
+        await type_into(pilot, "#field-lr", "0.5", typed=True)
+        await wait_until(pilot, lambda: "no effect" in status(app), what="the message line says the lr did nothing")

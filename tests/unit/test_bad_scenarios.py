@@ -152,6 +152,15 @@ def test_endless_special_files_are_never_read(tmp_path):
         scenarios.load_file(path)
 
 
+@pytest.mark.parametrize(("written", "said"), [("a\\u0000b.csv", "contains a NUL character"), ("  ", "is empty")])
+def test_a_csv_path_no_file_can_have_is_named(tmp_path, written, said):
+    """Found by hypothesis: a NUL in dataset.path made os.stat raise ValueError, a traceback."""
+    path = tmp_path / "c.toml"
+    path.write_text(f'[scenario]\nname = "C"\nkind = "classification"\n[dataset]\ngenerator = "csv"\npath = "{written}"\n')
+    with pytest.raises(ScenarioError, match=f"dataset.path: {said}"):
+        scenarios.load_file(path)
+
+
 def test_a_byte_order_mark_is_accepted(tmp_path):
     path = tmp_path / "bom.toml"
     text = (CORPUS / "start_outside_domain.toml").read_text().replace("start = [3.0, 1.0]", "start = [1.0, 1.0]")

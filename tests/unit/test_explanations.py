@@ -73,6 +73,42 @@ def test_3_rprop_lr_sets_only_the_first_step_size() -> None:
     assert torch.equal(run(False), run(True))
 
 
+def test_3_rprop_a_later_lr_is_said_to_do_nothing_and_does_nothing() -> None:
+    from dataclasses import replace
+
+    from playground import scenarios
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load("rosenbrock")
+    config = resolve(s, optimizer="rprop")
+    changed, same = Run(s, config), Run(s, config)
+    assert "no effect" not in changed.apply(replace(config, hyper={**config.hyper, "lr": 0.002}))  # before step 1 it counts
+    changed.apply(config)
+    changed.step(1), same.step(1)
+    message = changed.apply(replace(config, hyper={**config.hyper, "lr": 0.5}))
+    assert "no effect" in message and "first step" in message
+    changed.step(20), same.step(20)
+    assert changed.history.trajectory().tolist() == same.history.trajectory().tolist()  # as said: nothing
+    assert changed.caveat() == ""  # no schedule: nothing to warn of
+
+
+def test_3_a_schedule_on_rprop_is_warned_of_with_the_rate_that_counts() -> None:
+    from playground import scenarios
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load("rosenbrock")
+    run = Run(s, resolve(s, optimizer="rprop", hyper={"lr": 0.01}, schedule="onecycle", steps=50))
+    # one-cycle starts at max_lr / div_factor: that rate, as torch set it, is the first step size
+    first = torch.optim.lr_scheduler.OneCycleLR(torch.optim.Rprop([torch.zeros(1, requires_grad=True)], lr=0.01), max_lr=0.01, total_steps=50, cycle_momentum=False).get_last_lr()[0]
+    assert "counts only there" in run.caveat() and "lr 0.0004" in run.caveat() and math.isclose(first, 0.0004)
+    run.step(1)
+    assert "changes nothing" in run.caveat()
+    assert "changes nothing" in run.apply(resolve(s, optimizer="rprop", hyper={"lr": 0.01}, schedule="cosine", steps=50))
+    assert Run(s, resolve(s, optimizer="sgd", schedule="cosine")).caveat() == ""
+
+
 @pytest.mark.parametrize(("eps", "shown"), [(1e-6, "0.0032"), (1e-4, "0.032")])
 def test_4_adadelta_eps_is_a_hidden_learning_rate(eps: float, shown: str) -> None:
     step = first_step(torch.optim.Adadelta, 3.0, eps=eps)
@@ -231,3 +267,50 @@ def test_the_app_and_the_command_line_show_the_same_text() -> None:
     config = resolve(scenarios.load("moons"), optimizer="adam")
     assert explanations.optimizer_text(OPTIMIZERS["adam"], config.hyper) in explain("classification", config)
     assert explanations.loss_text(CLASSIFICATION["cross_entropy"]) in explain("classification", config)
+
+
+def test_17_lbfgs_evaluations_are_counted_as_torch_counts_them() -> None:
+    from playground import scenarios
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load("rosenbrock")
+    config = resolve(s, optimizer="lbfgs", steps=5)
+    run = Run(s, config)
+    run.step(5)
+    # a plain torch loop: LBFGS counts its own closure calls in state["func_evals"]
+    p = torch.tensor(s.surface.start, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([p], **config.hyper)
+    counts = [0]
+
+    def closure() -> torch.Tensor:
+        opt.zero_grad()
+        loss = s.surface.formula.torch(*p.unbind())
+        loss.backward()
+        return loss
+
+    for _ in range(5):
+        opt.step(closure)
+        counts.append(opt.state[p]["func_evals"])
+    assert run.history.evaluations.tolist(6) == counts
+    assert counts[-1] > 5 * 2  # many evaluations a step: a step-for-step race flatters it
+    assert run.history.trajectory()[-1].tolist() == p.detach().tolist()
+    sgd = Run(s, resolve(s, optimizer="sgd"))
+    sgd.step(7)
+    assert sgd.history.evaluations.tolist(8) == list(range(8)) and not sgd.history.evaluations.uneven()
+
+
+def test_17_lbfgs_evaluations_on_a_dataset_and_in_the_json() -> None:
+    import json
+
+    from playground import report, scenarios
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load("moons")
+    run = Run(s, resolve(s, optimizer="lbfgs", hyper={"max_iter": 4}))
+    run.step(3)
+    state = run.optimizer.state[run.optimizer.param_groups[0]["params"][0]]
+    out = json.loads(report.to_json(run))
+    assert out["evaluations"][0] == 0 and out["evaluations"][-1] == state["func_evals"] > 3
+    assert len(out["evaluations"]) == len(out["loss"])
