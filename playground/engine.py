@@ -129,6 +129,10 @@ class Run:
             raise ConfigError(config.optimizer, str(exc)) from None
         self._scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
         self._step = self._update(torch_internals.plain_step(self.optimizer))
+        # ASGD: the mu its next update uses (1 until it averages); a fresh optimizer's average is
+        # its own, so the old one goes with the old state
+        self._next_mu = 1.0
+        self.history.average = None
         if self.scenario.kind != "surface":
             assert config.loss is not None
             self._loss_fn = get_loss(self.scenario.kind, config.loss).function()
@@ -246,6 +250,7 @@ class Run:
         x_add, y_add = h.x.append, h.y.append  # type: ignore[union-attr]
         group = self.optimizer.param_groups[0]
         closure, calls = self._counted(self._surface_closure)
+        track = self._track_average if self._spec.name == "asgd" else None
         isfinite, hypot = math.isfinite, math.hypot
         for i in range(n):
             if closure is not None:
@@ -267,10 +272,43 @@ class Run:
             lr_add(group["lr"])
             x_add(px)
             y_add(py)
+            if track is not None:
+                track()
             if not (isfinite(value) and isfinite(norm) and isfinite(px) and isfinite(py)):
                 self._stop(self._why_not_finite(value, norm))
                 return i + 1
         return n
+
+    def _track_average(self) -> None:
+        """ASGD, after an update: once an update has averaged (its mu < 1), record the average
+        `ax` torch keeps in the optimizer's state, and the loss there, at the row just made."""
+        state = self.optimizer.state
+        first = state.get(self._params[0])
+        if not first:
+            return
+        used, self._next_mu = self._next_mu, float(first["mu"])
+        h = self.history
+        average = h.average
+        if average is None:
+            if used == 1.0:
+                return
+            row = len(h.loss) - 1
+            average = h.begin_average(row, self.scenario.kind == "surface")
+            t0 = self.optimizer.param_groups[0]["t0"]
+            h.events.append((row, f"ASGD's average began (t0 = {_fmt(t0)}): ◇ on the map"))
+        axs = [state[p]["ax"] for p in self._params]
+        with torch.no_grad():
+            if self.scenario.kind == "surface":
+                ax = axs[0]
+                x, y = ax.tolist()
+                loss = self._f(ax[0], ax[1]).item()
+                average.x.append(x)  # type: ignore[union-attr]
+                average.y.append(y)  # type: ignore[union-attr]
+            else:
+                names = [name for name, _ in self.model.named_parameters()]
+                out = torch.func.functional_call(self.model, dict(zip(names, axs, strict=True)), (self._x,))
+                loss = self._loss_fn(out, self._y).item()
+        average.loss.append(loss)
 
     def _why_not_finite(self, loss: float, norm: float) -> str:
         if not math.isfinite(loss):
@@ -334,6 +372,7 @@ class Run:
     def _steps_dataset(self, n: int) -> int:
         step = self._step
         closure, calls = self._counted(self._dataset_closure)
+        track = self._track_average if self._spec.name == "asgd" else None
         for i in range(n):
             before = calls[0]
             full = self.config.batch_size <= 0 or self.config.batch_size >= len(self._x)
@@ -353,6 +392,8 @@ class Run:
                 self._evaluate(minibatch_norm=norm)
             if closure is not None:
                 self.history.evaluations.note(len(self.history.loss) - 1, calls[0] - before)
+            if track is not None:
+                track()
             if self.diverged_at is not None:
                 return i + 1
         return n

@@ -312,6 +312,18 @@ class Ends:
 Column = Series | Stepwise | Ends
 
 
+@dataclass
+class Average:
+    """ASGD's average of the iterates (its state `ax`), from the first step that averaged: torch
+    keeps it apart from the parameters, which are what the path and the loss show. Row k of
+    these columns is history row `start + k`."""
+
+    start: int
+    loss: Column
+    x: Column | None = None  # surfaces: where the average is
+    y: Column | None = None
+
+
 class Evaluations:
     """How many evaluations of the loss and its gradient the optimizer had made by each row:
     one per update, except where an optimizer calls the closure itself (LBFGS: up to max_eval
@@ -367,7 +379,7 @@ class History:
         `compact` (the TUI, where a million steps must stay within a few tens of MB) draws from
         single precision and keeps the exact values on disk (see Series)."""
         column = (lambda: Series(compact=compact)) if full else Ends
-        h = cls(loss=column(), grad_norm=column(), lr=Stepwise() if full else Ends())
+        h = cls(loss=column(), grad_norm=column(), lr=Stepwise() if full else Ends(), column=column)
         if kind == "surface":
             h.x, h.y = column(), column()
         elif kind == "classification":
@@ -377,7 +389,13 @@ class History:
         return h
 
     events: list[tuple[int, str]] = field(default_factory=list)  # (step, what changed)
+    average: Average | None = None  # ASGD, once it averages
+    column: Any = field(default=Series, repr=False)  # makes a column like the others
     evaluations: Evaluations = field(default_factory=Evaluations)
+
+    def begin_average(self, row: int, surface: bool) -> Average:
+        self.average = Average(row, self.column(), self.column() if surface else None, self.column() if surface else None)
+        return self.average
 
     @property
     def steps(self) -> int:

@@ -467,9 +467,10 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             when=(
                 "Convex problems with noisy gradients, where the average converges faster than the "
                 "last iterate. The average lives in the optimizer's state (ax) and is never written "
-                "to the parameters, which are what the map and the loss show. It follows p until "
+                "to the parameters, which are what the path and the loss show. It follows p until "
                 "step t0 + 2 and averages from step t0 + 3 on: with the default t0 = 1e6, never "
-                "within any bundled budget."
+                "within any bundled budget. Once it averages, ◇ marks it on a surface's map and the "
+                "loss curve draws its loss (a line of its own, named under the curve) from a vertical line at that step."
             ),
         ),
         OptimizerSpec(

@@ -54,7 +54,18 @@ def result(run: Run) -> dict[str, Any]:
     out["lr"] = _clean(h.lr.tolist())
     out["events"] = [{"step": s, "change": text} for s, text in h.events]
     out["evaluations"] = h.evaluations.tolist(len(h.loss))
+    out["average"] = _average(h.average)
     out["seconds"] = round(run.elapsed, 6)
+    return out
+
+
+def _average(average: Any) -> dict[str, Any] | None:
+    """ASGD's average (its state ax), from the first step that averaged; null otherwise."""
+    if average is None:
+        return None
+    out: dict[str, Any] = {"from_step": average.start, "loss": _clean(average.loss.tolist())}
+    if average.x is not None and average.y is not None:
+        out["trajectory"] = [[_num(a), _num(b)] for a, b in zip(average.x.tolist(), average.y.tolist())]
     return out
 
 

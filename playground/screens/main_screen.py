@@ -230,7 +230,7 @@ class MainScreen(Screen[None]):
             curve.border_subtitle = "orange: loss  cyan: accuracy (right axis)" if s.kind == "classification" else "vertical lines: a setting changed"
         if s.surface is not None:
             plot.configure(s.surface.x, s.surface.y, surface_background(s), HEAT)
-            plot.border_subtitle = "○ start  ● each lane now  × minimum" if racing else "○ start  ● now  × minimum"
+            plot.border_subtitle = _map_legend(racing, False)
             return
         xlim, ylim = self._points().bounds()
         run = session.run
@@ -338,7 +338,7 @@ class MainScreen(Screen[None]):
 
         def draw_curve(hold: bool) -> bool:
             if one:  # history columns: the curve thins them without copying a long run
-                return curve.show(h.loss, h.accuracy, events, hold=hold, lr=h.lr, evaluations=h.evaluations)
+                return curve.show(h.loss, h.accuracy, events, hold=hold, lr=h.lr, evaluations=h.evaluations, average=h.average)
             return curve.show_lanes([(lanes[i].history.loss, colour[i]) for i in order], events, hold=hold, lr=h.lr, evaluations=[lanes[i].history.evaluations for i in order])
 
         curve_first, self._curve_first = self._curve_first, not self._curve_first
@@ -348,16 +348,23 @@ class MainScreen(Screen[None]):
             sx, sy = run.start or s.surface.start
             lines: list[Any] = []
             nows: list[Mark] = []
+            averages: list[Mark] = []
             for i in order:
                 xs, ys = lane_path(lanes[i])
                 lines.append((xs, ys, PATH if one else colour[i]))
+                average = lanes[i].history.average
+                if average is not None and average.x is not None and average.y is not None and len(average.x):
+                    averages.append(Mark(average.x.last(), average.y.last(), AVERAGE_GLYPH, NOW if one else colour[i]))
                 if len(xs):
                     nows.append(Mark(float(xs[-1]), float(ys[-1]), "●", NOW if one else colour[i]))
             start = Mark(sx, sy, "○", START)
             if one:
-                marks = [*minima(s), start, *(nows or [Mark(sx, sy, "●", NOW)])]
+                marks = [*minima(s), start, *averages, *(nows or [Mark(sx, sy, "●", NOW)])]
             else:  # the start on top: every lane leaves from it
-                marks = [*minima(s), *nows, start]
+                marks = [*minima(s), *averages, *nows, start]
+            legend = _map_legend(session.racing, bool(averages))
+            if plot.border_subtitle != legend:
+                plot.border_subtitle = legend
             self._add_arrows(lines, marks, (nows[-1].x, nows[-1].y) if nows else (sx, sy))
             drawn = plot.show(lines, marks, hold=hold) or drawn
         elif run.points is not None:
@@ -385,6 +392,14 @@ def field_value(session: Session, name: str) -> Any:
 def minima(s: Scenario) -> list[Mark]:
     assert s.surface is not None
     return [Mark(mx, my, "×", MINIMUM) for mx, my in s.surface.minima]
+
+
+AVERAGE_GLYPH = "◇"  # ASGD's average of the iterates, beside its current point
+
+
+def _map_legend(racing: bool, averaged: bool) -> str:
+    now = "● each lane now" if racing else "● now"
+    return f"○ start  {now}  {AVERAGE_GLYPH} ASGD's average  × minimum" if averaged else f"○ start  {now}  × minimum"
 
 
 def lane_path(run: Run) -> tuple[np.ndarray, np.ndarray]:

@@ -36,8 +36,9 @@ from playground.widgets.map_plot import (
     thin_polyline,
 )
 
-LOSS, ACCURACY, EVENT, LR = 3, 6, 5, 2  # ANSI colours: orange (the theme's yellow), cyan, magenta, green
-_COLOUR_STYLE: dict[Any, Any] = {c: fg_style(c) for c in (LOSS, ACCURACY, EVENT, LR)}
+LOSS, ACCURACY, EVENT, LR, AVERAGE = 3, 6, 5, 2, 4  # ANSI colours: orange (the theme's yellow), cyan, magenta, green, blue
+_COLOUR_STYLE: dict[Any, Any] = {c: fg_style(c) for c in (LOSS, ACCURACY, EVENT, LR, AVERAGE)}
+AVERAGE_LEGEND = "━ ASGD's average"
 
 
 class _Scene:
@@ -57,6 +58,7 @@ class LossCurve(PlotextPlot):
         self.log_scale = False
         self.by_evaluations = False  # x: the evaluations of the loss and gradient, not the steps
         self._evaluations: list[Any] = []  # per series, the history's Evaluations (or None)
+        self._average: Any = None  # ASGD's average (playground.history.Average) of the last series
         self._loss = np.empty(0)
         self._accuracy: np.ndarray | None = None
         self._events: list[int] = []
@@ -67,7 +69,7 @@ class LossCurve(PlotextPlot):
         self._drawn: object = None
         self._strips: tuple[object, list[Strip]] | None = None
 
-    def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False, lr: Any = None, evaluations: Any = None) -> bool:
+    def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False, lr: Any = None, evaluations: Any = None, average: Any = None) -> bool:
         """The history to plot: arrays, or history columns (playground.history.Series), which
         are thinned without copying a long run. The widget is drawn again only if it looks
         different, and not now if `hold` (a later `show` draws it). Returns whether it will be
@@ -76,6 +78,7 @@ class LossCurve(PlotextPlot):
         self._accuracy = accuracy
         self._lanes = None
         self._evaluations = [evaluations]
+        self._average = average
         return self._update(events, lr, hold)
 
     def show_lanes(self, lanes: list[tuple[Any, tuple[int, int, int]]], events: list[int], hold: bool = False, lr: Any = None, evaluations: list[Any] | None = None) -> bool:
@@ -83,6 +86,7 @@ class LossCurve(PlotextPlot):
         the selected lane's (the last); `evaluations` each lane's. Otherwise as `show`."""
         self._lanes = lanes
         self._evaluations = list(evaluations or [None] * len(lanes))
+        self._average = None
         self._loss = lanes[-1][0] if lanes else np.empty(0)
         self._accuracy = None
         return self._update(events, lr, hold)
@@ -131,6 +135,15 @@ class LossCurve(PlotextPlot):
                 keep = np.isfinite(vals)
                 idx, vals = idx[keep], vals[keep]
             thinned.append((at(len(thinned), idx), vals, colour))
+        average = self._average
+        if average is not None and len(average.loss):  # beside the loss it averages, in its rows
+            idx, vals = _thin(average.loss, max(20, 2 * cols))
+            if self.log_scale:
+                with np.errstate(all="ignore"):
+                    vals = np.where(vals > 0, np.log10(np.abs(vals)), np.nan)
+                keep = np.isfinite(vals)
+                idx, vals = idx[keep], vals[keep]
+            thinned.insert(0, (at(mine, idx + average.start), vals, AVERAGE))  # under the loss
         n = max((len(loss) for loss, _ in series), default=0)
         last = max(max((float(at(i, np.array([len(loss) - 1]))[0]) for i, (loss, _) in enumerate(series) if len(loss)), default=0.0), 1.0)
         lo, hi = 0.0, 1.0
@@ -161,6 +174,8 @@ class LossCurve(PlotextPlot):
                 keep = thin_polyline(u, v)
                 lines.append((idx[keep], vals[keep], colour, "left"))
                 key += [colour, np.rint(u[keep]).astype(np.int32).tobytes(), np.rint(v[keep]).astype(np.int32).tobytes()]
+            if average is not None and len(average.loss):
+                legend = f"{AVERAGE_LEGEND}  {legend}" if legend else AVERAGE_LEGEND
             key.append(legend)
         note = "loss ≤ 0 is not drawn on a log scale (l: linear)" if not_positive else ""
         key.append(note)
@@ -285,15 +300,31 @@ def _style(colour: Any) -> Any:
 
 def _legend(row: list[str], legend: str, area: Area) -> Strip:
     """The bottom row (the axis title, `step`) with the lr legend at its right end, in the lr
-    line's colour, where it does not cover the title."""
+    line's colour, and ASGD's average's (where `legend` begins with it) at its left end, in
+    that line's colour, each where it does not cover the title."""
     text = "".join(row)
     width = area.width
     text = text[:width].ljust(width)
-    start = width - len(legend) - 1
+    title = text.strip()
+    title_start = text.find(title) if title else width
     title_end = len(text.rstrip())
-    if start <= title_end + 1 or start < 0:
+    pieces: list[tuple[int, str, Any]] = []  # (column, text, style)
+    if legend.startswith(AVERAGE_LEGEND):
+        legend = legend[len(AVERAGE_LEGEND) :].strip()
+        left = area.left + 1
+        if left + len(AVERAGE_LEGEND) < title_start - 1:
+            pieces.append((left, AVERAGE_LEGEND, _COLOUR_STYLE[AVERAGE]))
+    start = width - len(legend) - 1
+    if legend and start > title_end + 1:
+        pieces.append((start, legend, fg_style(LR)))
+    if not pieces:
         return Strip([Segment(text)], width)
-    return Strip([Segment(text[:start]), Segment(legend, fg_style(LR)), Segment(text[start + len(legend) :])], width)
+    segments, pos = [], 0
+    for column, piece, style in pieces:
+        segments += [Segment(text[pos:column]), Segment(piece, style)]
+        pos = column + len(piece)
+    segments.append(Segment(text[pos:]))
+    return Strip(segments, width)
 
 
 def _note(row: list[str], note: str, area: Area) -> Strip:

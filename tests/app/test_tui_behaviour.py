@@ -213,3 +213,25 @@ async def test_v_draws_the_loss_against_evaluations_so_lbfgs_races_fairly() -> N
         assert right_ends() == [4.0, float(made)] and "loss against evaluations" in status(app)
         await press(pilot, "v")
         await wait_until(pilot, lambda: right_ends() == [4.0, 4.0], what="back to steps")
+
+
+async def test_asgd_average_is_a_second_marker_and_a_second_loss_once_it_begins() -> None:
+    """Issue 18 item 6: torch keeps ASGD's average apart from the parameters, which the path
+    shows; once averaging begins (step t0 + 3) the map marks it and the curve draws its loss."""
+    async with open_app("rosenbrock", optimizer="asgd", hyper={"t0": 5.0, "lr": 0.0015}) as (app, pilot):
+        plot, curve = main_screen(app).query_one(MapPlot), main_screen(app).query_one(LossCurve)
+
+        def text(widget) -> str:  # noqa: ANN001
+            return "\n".join("".join(seg.text for seg in row) for row in widget.render().rows)
+
+        app.session.steps(7)  # ax still follows p: nothing more to show
+        await wait_until(pilot, lambda: "step 7" in status(app), what="step 7 shown")
+        assert "◇" not in text(plot) and "average" not in str(plot.border_subtitle) and "average" not in text(curve)
+        app.session.steps(60)
+        await wait_until(pilot, lambda: "◇" in text(plot), what="the average's marker")
+        assert "◇ ASGD's average" in str(plot.border_subtitle) and "ASGD's average" in text(curve)
+        average = app.session.run.history.average
+        assert average.start == 8 and len(average.loss) == 67 - 8 + 1
+        await press(pilot, "r")
+        await wait_until(pilot, lambda: "◇" not in text(plot), what="reset: no average")
+        assert app.session.run.history.average is None

@@ -314,3 +314,67 @@ def test_17_lbfgs_evaluations_on_a_dataset_and_in_the_json() -> None:
     out = json.loads(report.to_json(run))
     assert out["evaluations"][0] == 0 and out["evaluations"][-1] == state["func_evals"] > 3
     assert len(out["evaluations"]) == len(out["loss"])
+
+
+def test_6_asgd_average_is_recorded_from_the_step_torch_starts_averaging() -> None:
+    import json
+
+    from playground import report, scenarios
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load("rosenbrock")
+    config = resolve(s, optimizer="asgd", hyper={"t0": 5.0, "lr": 0.001}, steps=20)
+    run = Run(s, config)
+    run.step(20)
+    # a plain torch loop, reading ax after each step and whether that step averaged (mu < 1)
+    p = torch.tensor(s.surface.start, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.ASGD([p], **config.hyper)
+    axs, began = [], None
+    for step in range(1, 21):
+        mu = float(opt.state[p]["mu"]) if opt.state.get(p) else 1.0  # the mu this step uses
+        opt.zero_grad()
+        s.surface.formula.torch(*p.unbind()).backward()
+        opt.step()
+        if mu != 1.0 and began is None:
+            began = step
+        axs.append(opt.state[p]["ax"].tolist())
+    assert began == 5 + 3  # "averages from step t0 + 3 on", as the explanation says
+    assert "t0 + 3" in text("asgd")
+    average = run.history.average
+    assert average is not None and average.start == began
+    assert [[x, y] for x, y in zip(average.x.tolist(), average.y.tolist())] == axs[began - 1 :]
+    assert average.loss.tolist() == [s.surface.formula.torch(*torch.tensor(a, dtype=torch.float64)).item() for a in axs[began - 1 :]]
+    assert axs[-1] != run.history.trajectory()[-1].tolist()  # the average is not the parameters
+    assert (began, "ASGD's average began (t0 = 5): ◇ on the map") in run.history.events
+    out = json.loads(report.to_json(run))
+    assert out["average"]["from_step"] == began and out["average"]["trajectory"][-1] == axs[-1]
+    # the default t0 = 1e6: no average within any bundled budget
+    plain = Run(s, resolve(s, optimizer="asgd", steps=50))
+    plain.step(50)
+    assert plain.history.average is None and json.loads(report.to_json(plain))["average"] is None
+
+
+def test_6_asgd_average_on_a_dataset_is_the_loss_of_the_averaged_weights() -> None:
+    from playground import scenarios
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load("moons")
+    run = Run(s, resolve(s, optimizer="asgd", hyper={"t0": 0.0, "lr": 0.05}))
+    run.step(6)
+    average = run.history.average
+    assert average is not None and average.start == 3 and len(average.loss) == 4
+    model = copy_with_average(run)
+    expected = run._loss_fn(model(run._x), run._y).item()
+    assert average.loss.last() == expected != run.history.loss.last()
+
+
+def copy_with_average(run):  # noqa: ANN001, ANN201
+    import copy
+
+    model = copy.deepcopy(run.model)
+    with torch.no_grad():
+        for p, original in zip(model.parameters(), run.model.parameters(), strict=True):
+            p.copy_(run.optimizer.state[original]["ax"])
+    return model
