@@ -100,6 +100,74 @@ async def test_ill_conditioned_bowl_shows_kappa_100_and_the_best_heavy_ball() ->
         assert "exact: the surface is quadratic" in text
 
 
+async def test_ill_conditioned_bowl_shows_the_gd_optimum_the_rates_and_the_divergence_torch_shows() -> None:
+    """Issue 18 item 7: α and β are heavy ball's; beside them plain GD's optimum and rate, heavy
+    ball's rate, and the warning that α with momentum 0 diverges once κ > 3 + 2√2. Each figure
+    the panel states is computed here with torch, and torch's own GD behaves as it says."""
+    import torch
+
+    from playground import scenarios
+
+    f = scenarios.load("ill_conditioned").surface.formula.torch
+    hessian = torch.autograd.functional.hessian(lambda p: f(p[0], p[1]), torch.tensor([1.0, 1.0], dtype=torch.float64))
+    low, high = torch.linalg.eigvalsh(hessian).tolist()
+    kappa = high / low
+    gd_lr, gd_rate = 2 / (low + high), (kappa - 1) / (kappa + 1)
+    alpha = (2 / (math.sqrt(low) + math.sqrt(high))) ** 2
+    beta = ((math.sqrt(kappa) - 1) / (math.sqrt(kappa) + 1)) ** 2
+    growth = abs(1 - alpha * high)
+    assert kappa > 3 + 2 * math.sqrt(2) and f"{growth:.3g}" == "2.31"
+
+    def distances(lr: float, momentum: float, steps: int) -> list[float]:
+        p = torch.tensor([-9.0, 2.0], dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.SGD([p], lr=lr, momentum=momentum)
+        out = []
+        for _ in range(steps):
+            opt.zero_grad()
+            f(*p.unbind()).backward()
+            opt.step()
+            out.append(float(p.detach().norm()))
+        return out
+
+    diverging = distances(alpha, 0.0, 20)
+    assert diverging[-1] > 1e6 * diverging[0]  # α without β: |1 − α·λn| > 1, as the panel warns
+    converging = distances(gd_lr, 0.0, 400)
+    assert converging[-1] / converging[-2] == pytest.approx(gd_rate, rel=1e-3)  # the rate it states
+    heavy = distances(alpha, beta, 400)
+    assert heavy[-1] < 1e-20  # heavy ball at (α, β): far faster than plain GD's 0.98 a step
+    async with open_app("ill_conditioned") as (app, pilot):
+        await show_panel(app, pilot)
+        text = shown(app)
+        assert f"lr = 2/(λ1+λn) = {gd_lr:.3g}" in text and f"rate (κ−1)/(κ+1) = {gd_rate:.3g}" in text
+        assert f"rate √β = {math.sqrt(beta):.3g}" in text and "SGD, momentum β, dampening 0" in text
+        assert f"|1 − α·λn| = {growth:.3g} > 1" in text and "α with momentum 0 diverges" in text
+
+
+async def test_a_flat_direction_is_convex_not_strongly(tmp_path) -> None:  # noqa: ANN001
+    """Issue 18 item 19: λ1 = 0 is convex, only not strongly; λ1 < 0 is not convex."""
+    import torch
+
+    from playground import scenarios
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    for formula, said in (("x**2 + 0*y", "convex, not strongly (λ1 = 0)"), ("x**2 - y**2", "not convex here (λ1 < 0)")):
+        path = tmp_path / "flat.toml"
+        path.write_text(f'[scenario]\nname = "Flat"\nkind = "surface"\n[surface]\nformula = "{formula}"\nx = [-2.0, 2.0]\ny = [-2.0, 2.0]\nstart = [1.0, 1.0]\n')
+        scenario = scenarios.load_file(path)
+        hessian = torch.autograd.functional.hessian(lambda p: scenario.surface.formula.torch(p[0], p[1]), torch.tensor([1.0, 1.0], dtype=torch.float64))
+        low = float(torch.linalg.eigvalsh(hessian)[0])
+        assert (low == 0) == ("= 0" in said)
+        from playground.app import PlaygroundApp
+
+        app = PlaygroundApp(scenario, load_engine=False)
+        async with app.run_test(size=(120, 40)) as pilot:
+            app.set_run(Run(scenario, resolve(scenario)))
+            await pilot.pause()
+            await show_panel(app, pilot)
+            assert said in shown(app) and "condition number" not in shown(app)
+
+
 async def test_rosenbrock_curvature_is_a_local_estimate_that_moves_with_the_point() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         await show_panel(app, pilot)
