@@ -13,7 +13,7 @@ import time
 
 import pytest
 from tui_helpers import _send_key as send_key
-from tui_helpers import main_screen, open_app, press, resize, shown_step, status, wait_stopped, wait_until
+from tui_helpers import app_ended, main_screen, open_app, press, resize, shown_step, status, wait_stopped, wait_until
 
 from playground.app import PlaygroundApp
 
@@ -35,8 +35,7 @@ async def _back_to_the_main_view(pilot, app: PlaygroundApp) -> None:
         if len(app.screen_stack) == 1 and app.focused is None:
             break
         await press(pilot, "escape")
-        await pilot.pause(0.05)
-    assert len(app.screen_stack) == 1, app.screen_stack
+    await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="every dialog closed")
     if app.session.running:
         await press(pilot, "space")
     await wait_stopped(pilot, app)
@@ -90,7 +89,7 @@ async def test_an_exception_inside_training_pauses_and_shows_it() -> None:
         run.step = broken
         await press(pilot, "space")
         await wait_until(pilot, lambda: not app.session.running, what="the run to pause")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: "RuntimeError: the disk fell off" in status(app), what="the error said")
         assert app.is_running and app.session.state == "paused"
         assert "RuntimeError: the disk fell off" in status(app)
         run.step = real_step
@@ -121,7 +120,7 @@ async def test_the_command_palette_survives_being_closed_and_paged_at_once() -> 
             send_key(app, "escape")
             await pilot._wait_for_screen()
             assert app.is_running, app._exception
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1 or app._exception is not None, what="the palettes closed")
         assert app.is_running and app._exception is None and len(app.screen_stack) == 1
         await press(pilot, "s")
         await wait_until(pilot, lambda: shown_step(app) == 1)
@@ -137,10 +136,10 @@ async def test_keys_typed_faster_than_a_dropdown_opens_and_closes_are_not_lost()
         picker = screen.query_one("#pick-optimizer", Select)
         for burst in (["up", "escape"], ["up", "escape", "escape"], ["enter", "escape", "escape", "escape"], ["up", "down", "escape"]):
             picker.focus()
-            await pilot.pause(0.05)
+            await wait_until(pilot, lambda: picker.has_focus, what="the picker focused")
             for key in [*burst, "r", "s"]:
                 send_key(app, key)
-            await pilot.pause(0.3)
+            await wait_until(pilot, lambda: not picker.expanded and shown_step(app) == 1, what=f"{burst}: closed and one step shown")
             assert not picker.expanded, burst
             assert app.focused is not None and app.focused.display and app.focused.parent.display, (burst, app.focused)
             assert shown_step(app) == 1, (burst, shown_step(app), app.focused)
@@ -157,9 +156,7 @@ async def test_keys_typed_just_after_q_end_the_app_cleanly() -> None:
         for _ in range(100):
             send_key(app, "ctrl+a")
             send_key(app, "s")
-        t0 = time.perf_counter()  # on a loaded machine q takes a while: wait for the app to end
-        while app.return_code is None and app._exception is None and time.perf_counter() - t0 < 30:
-            await asyncio.sleep(0.05)
+        await app_ended(app)
     # run_test raises the app's exception as it closes; this says which one if it does not
     assert app._exception is None and app.return_code == 0
 

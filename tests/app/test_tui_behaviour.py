@@ -6,7 +6,7 @@ import math
 import re
 
 import pytest
-from tui_helpers import main_screen, open_app, press, resize, shown_step, status, type_into, wait_stopped, wait_until
+from tui_helpers import eventually, main_screen, open_app, press, resize, settled, shown_step, status, type_into, wait_stopped, wait_until
 
 from playground.session import SPEEDS
 from playground.widgets.loss_curve import LossCurve
@@ -48,7 +48,7 @@ async def test_divergence_pauses_says_so_and_r_recovers() -> None:
         await press(pilot, "s")
         assert run.step_count == run.diverged_at and "diverged" in app.session.state
         await press(pilot, "space")
-        await pilot.pause(0.1)
+        await pilot.pause(0.1)  # a wait that shows nothing happens: space does not run a diverged run
         assert not app.session.running and run.step_count == run.diverged_at
 
         await press(pilot, "r")
@@ -67,7 +67,7 @@ async def test_divergence_pauses_says_so_and_r_recovers() -> None:
         assert app.session.state.startswith("diverged at step ")
         assert main_screen(app).query_one(LossCurve).log_scale
         render_plots(app)
-        await pilot.pause(0.2)  # a few frames of the timer, which would fail the test on an error
+        await pilot.pause(0.2)  # a wait that shows nothing happens: a few frames of the timer, which would fail the test on an error
         await press(pilot, "r")
         assert app.session.run.step_count == 0
 
@@ -115,7 +115,7 @@ async def test_the_panels_close_up_in_a_small_terminal_and_open_again() -> None:
         assert layout() == (34, 2, 7)
         for size, expected in (((80, 24), (26, 1, 8)), ((80, 40), (26, 2, 7)), ((120, 24), (34, 1, 8)), ((120, 40), (34, 2, 7))):
             await resize(pilot, *size)
-            await pilot.pause(0.1)
+            await eventually(pilot, lambda: layout() == expected, what=f"the layout at {size}")
             assert layout() == expected, size
 
 
@@ -127,7 +127,7 @@ async def test_resizing_while_running() -> None:
         for size, tiny in (((80, 24), False), ((200, 60), False), ((40, 12), True), ((120, 40), False)):
             n = app.session.run.step_count
             await resize(pilot, *size)
-            await pilot.pause(0.2)
+            await wait_until(pilot, lambda: app.size == size and app.session.run.step_count > n, what=f"running on at {size}")
             assert app.size == size
             assert too_small.display == tiny and main.display != tiny, size
             assert app.session.running and app.session.run.step_count > n, size
@@ -143,7 +143,7 @@ async def test_resizing_while_running() -> None:
         app.pick("scenario", "moons")
         await press(pilot, "space")
         await resize(pilot, 80, 24)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: app.size == (80, 24) and app.session.run.step_count > 0, what="moons running at 80x24")
         render_plots(app, screenshot=False)
         assert app.session.running and app.session.run.step_count > 0
         await press(pilot, "space")
@@ -160,11 +160,11 @@ async def test_plots_repainted_row_by_row_while_running_show_what_a_full_repaint
         await wait_until(pilot, lambda: app.session.run.step_count > 300)
         await press(pilot, "space")
         await wait_stopped(pilot, app)
-        await pilot.pause(0.2)
+        await settled(pilot)
         shown = app.export_screenshot()
         for plot in plots:
             plot.refresh()  # every row drawn again from the frame
-        await pilot.pause(0.2)
+        await pilot.pause(0.2)  # a wait that shows nothing changes: the repaint draws the same screen
         assert app.export_screenshot() == shown
         assert all(plot._strips is not None for plot in plots)
 

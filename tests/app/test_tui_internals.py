@@ -6,7 +6,7 @@ import math
 
 import pytest
 from textual.widgets import Select
-from tui_helpers import main_screen, open_app, press, status, type_into
+from tui_helpers import main_screen, open_app, press, settled, status, type_into, wait_until
 
 import playground.engine
 from playground.widgets.internals import InternalsPanel
@@ -23,7 +23,7 @@ def shown(app) -> str:  # noqa: ANN001
 async def show_panel(app, pilot) -> None:  # noqa: ANN001
     await press(pilot, "g")
     app.main.redraw(force=True)
-    await pilot.pause(0.05)
+    await wait_until(pilot, lambda: panel(app).display and bool(shown(app).strip()), what="the panel shown")
 
 
 def state_of(run, key: str) -> list[float]:  # noqa: ANN001
@@ -209,7 +209,7 @@ async def test_plain_sgd_says_it_keeps_no_state_from_the_start() -> None:
 
 async def pick_schedule(app, pilot, name: str) -> None:  # noqa: ANN001
     main_screen(app).query_one("#pick-schedule", Select).value = name  # as picking it does
-    await pilot.pause(0.05)
+    await wait_until(pilot, lambda: app.session.config.schedule == name, what=f"the {name} schedule in force")
 
 
 async def test_a_step_schedule_halves_the_lr_every_step_size_steps_from_where_it_was_chosen() -> None:
@@ -253,7 +253,7 @@ async def test_the_schedule_and_clip_survive_a_change_of_optimizer() -> None:
         await pick_schedule(app, pilot, "cosine")
         await type_into(pilot, "#field-clip", "2")
         main_screen(app).query_one("#pick-optimizer", Select).value = "adam"
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.session.config.optimizer == "adam", what="adam in force")
         assert app.session.config.optimizer == "adam" and app.session.config.schedule == "cosine" and app.session.config.clip == 2.0
         assert main_screen(app).query_one("#pick-schedule", Select).value == "cosine"
         assert main_screen(app).query_one("#field-clip").value == "2"
@@ -284,7 +284,7 @@ async def test_clip_limits_each_sgd_step_to_lr_times_the_clip() -> None:
 async def test_the_new_letter_keys_are_typed_into_a_focused_field() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         await pilot.click("#field-lr")
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: main_screen(app).query_one("#field-lr").has_focus, what="the lr field focused")
         await press(pilot, "end", "g", "w", "e")
         assert main_screen(app).query_one("#field-lr").value == "0.001gwe"
         assert not panel(app).display and len(app.screen_stack) == 1
@@ -335,10 +335,10 @@ async def test_g_draws_minus_the_gradient_and_minus_the_momentum_as_arrows_on_th
         for _ in range(5):
             await press(pilot, "s")
         app.main.redraw(force=True)
-        await pilot.pause(0.05)
+        await settled(pilot)
         assert heads(app, GRADIENT_COLOUR) == [] and heads(app, MOMENTUM_COLOUR) == []
         await show_panel(app, pilot)
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: len(heads(app, GRADIENT_COLOUR)) == 1 and len(heads(app, MOMENTUM_COLOUR)) == 1, what="both arrows")
         (gx, gy, g_glyph), = heads(app, GRADIENT_COLOUR)
         (vx, vy, v_glyph), = heads(app, MOMENTUM_COLOUR)
         now = [(x, y) for y, row in enumerate(map_cells(app)) for x, (ch, _) in enumerate(row) if ch == "●"]
@@ -352,5 +352,5 @@ async def test_g_draws_minus_the_gradient_and_minus_the_momentum_as_arrows_on_th
         assert g_glyph == "→" and v_glyph in "↙↓"  # g = (-285, -102), v = (112, 241) at step 5
         await press(pilot, "g")
         app.main.redraw(force=True)
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: heads(app, GRADIENT_COLOUR) == [] and heads(app, MOMENTUM_COLOUR) == [], what="the arrows gone")
         assert heads(app, GRADIENT_COLOUR) == [] and heads(app, MOMENTUM_COLOUR) == []

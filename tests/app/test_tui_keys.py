@@ -10,7 +10,7 @@ import time
 import pytest
 from textual.widgets import Input, Select
 from textual.widgets._select import SelectOverlay
-from tui_helpers import key_latency, main_screen, open_app, press, shown_step, status, wait_stopped, wait_until
+from tui_helpers import key_latency, main_screen, open_app, press, shown_step, status, wait_still, wait_stopped, wait_until
 
 import playground.engine
 from playground import scenarios
@@ -32,7 +32,7 @@ async def test_space_runs_and_pauses_within_100_ms() -> None:
         await wait_until(pilot, lambda: shown_step(app) >= 5, what="steps while running")
         assert "running" in status(app)
         first = app.session.run.step_count
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: app.session.run.step_count > first, what="auto-run to go on making steps")
         assert app.session.run.step_count > first, "auto-run stopped making steps"
 
         # At the top speed, pausing must stop the training thread at once. What the app controls,
@@ -66,14 +66,14 @@ async def test_space_runs_and_pauses_within_100_ms() -> None:
             await wait_until(pilot, lambda: len(steps) > 3)
             await press(pilot, "space")
             assert not app.session.running and app.session.state == "paused"
-            await pilot.pause(0.3)
+            await wait_still(pilot, lambda: len(steps), what="the training thread to end its slice")
             assert len(paused_at) == trial + 1
             begun_after = [began for began, _ in steps if began > paused_at[-1]]
             assert len(begun_after) <= 1, f"{len(begun_after)} steps began after the pause"
             lateness.append(steps[-1][1] - paused_at[-1])
         assert max(lateness) < 1.0, f"the run went on for {lateness} s after space"
         stopped = run.step_count
-        await pilot.pause(0.2)
+        await pilot.pause(0.2)  # a wait that shows nothing happens: no step after the pause
         assert run.step_count == stopped, "steps went on after pausing"
         assert shown_step(app) == stopped
         assert "paused" in status(app)
@@ -94,12 +94,11 @@ async def test_input_is_not_frozen_while_running_at_top_speed() -> None:
         for _ in range(6):
             want = not curve.log_scale
             latencies.append(await key_latency(pilot, "l", lambda want=want: curve.log_scale == want))
-            await pilot.pause(0.05)
         latencies.sort()  # ~10 ms here; a loaded machine may delay one now and then
         assert latencies[3] < 0.25 and latencies[-1] < 2.0, f"keys took {latencies} s to act while training ran"
         assert app.session.running, (app.session.state, app.session.message, app.session.run.step_count)
         before = shown_step(app)
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: shown_step(app) > before, what="the status line redrawn while running")
         assert shown_step(app) > before, "the status line is not redrawn while running"
         await press(pilot, "space")
         assert not app.session.running
@@ -171,8 +170,9 @@ async def test_brackets_halve_and_double_the_learning_rate_and_l_sets_a_log_scal
         await press(pilot, "l")
         assert curve.log_scale and "log scale" in status(app)
         curve.render()  # builds twice: plotext's own log scale would raise on the second build
+        n = app.session.run.step_count
         await press(pilot, "s")
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: shown_step(app) == n + 1, what="the step shown")
         curve.render()
         await press(pilot, "l")
         assert not curve.log_scale and "linear" in status(app)
@@ -195,7 +195,7 @@ async def test_minus_and_plus_change_the_speed_up_to_max() -> None:
         assert app.session.speed_index == 0 and f"speed {SPEEDS[0]}/s" in status(app)
         # the slowest speed is a crawl: one step a second
         await press(pilot, "space")
-        await pilot.pause(0.5)
+        await pilot.pause(0.5)  # a wait that shows nothing more happens: at 1 step a second, at most 2 steps
         await press(pilot, "space")
         await wait_stopped(pilot, app)
         assert app.session.run.step_count <= 2
@@ -273,11 +273,11 @@ async def test_the_help_screen_the_palette_the_footer_and_the_readme_name_the_sa
 async def test_q_quits_but_not_from_a_field() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         await pilot.click("#field-lr")
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: main_screen(app).query_one("#field-lr").has_focus, what="the lr field focused")
         await press(pilot, "q")
         assert not app._exit  # typed into the field
         await press(pilot, "escape", "q")
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app._exit, what="q to quit")
         assert app._exit
     assert app.return_code == 0
 
@@ -356,7 +356,7 @@ async def test_command_palette_switches_optimizer_and_scenario() -> None:
         await press(pilot, "ctrl+p")
         assert app.screen.id == "--command-palette"
         await press(pilot, *"Adam")
-        await pilot.pause(0.3)  # the palette searches in a worker
+        await wait_until(pilot, lambda: palette_offers(app, "Adam"), what="the palette to offer Adam")  # it searches in a worker
         await press(pilot, "enter")
         await wait_until(pilot, lambda: app.session.config.optimizer == "adam", timeout=3, what="the palette's command")
         assert len(app.screen_stack) == 1
@@ -365,7 +365,7 @@ async def test_command_palette_switches_optimizer_and_scenario() -> None:
         assert "fresh optimizer" in status(app)
 
         await press(pilot, "ctrl+p", *"himmel")
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: palette_offers(app, "himmelblau"), what="the palette to offer himmelblau")
         await press(pilot, "enter")
         await wait_until(pilot, lambda: app.session.run.scenario.name == "himmelblau", timeout=3, what="the palette's command")
         assert shown_step(app) == 0 and len(app.screen_stack) == 1
@@ -375,7 +375,7 @@ async def test_a_focused_field_takes_the_letters_and_escape_gives_the_keys_back(
     async with open_app("rosenbrock") as (app, pilot):
         field = main_screen(app).query_one("#field-lr", Input)
         await pilot.click("#field-lr")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: app.focused is field, what="the lr field focused")
         assert app.focused is field
         speed, log = app.session.speed_index, main_screen(app).query_one(LossCurve).log_scale
         await press(pilot, "end", "s", "space", "r", "l", "i", "question_mark", "plus", "left_square_bracket")
@@ -425,7 +425,7 @@ async def test_keys_pressed_while_torch_loads_are_kept(monkeypatch: pytest.Monke
         assert "3 key(s) queued" in status(app)
         gate.set()
         await wait_until(pilot, lambda: app.session.run is not None, what="the engine")
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.session.running and app.session.run.step_count >= 2, what="two steps, then running")
         assert app.session.running and app.session.run.step_count >= 2  # two steps, then running
         await wait_until(pilot, lambda: shown_step(app) >= 5)
         assert re.search(r"step \d+ .*running", status(app))
@@ -454,20 +454,28 @@ async def test_the_footer_dims_the_keys_a_field_takes_and_keeps_its_keys_otherwi
         # a field takes the letters, so while it has the focus their keys are dimmed
         for target, typing in (("#pick-optimizer", False), ("#map", False), ("#field-lr", True), ("#pick-scenario", False), ("#field-momentum", True)):
             screen.query_one(target).focus()
-            await pilot.pause(0.05)
+            await wait_until(pilot, lambda typing=typing: ({"run", "step", "reset", "quit"} <= dimmed()) is typing, what=f"{target}: the keys dimmed or not")
             assert list(screen.query("FooterKey")) == keys, target
             assert ({"run", "step", "reset", "quit"} <= dimmed()) is typing, (target, dimmed())
         await pilot.click("#field-lr")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: {"step", "quit"} <= dimmed(), what="the keys dimmed in a field")
         assert {"step", "quit"} <= dimmed() and "palette" not in dimmed()
         await press(pilot, "escape")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: not dimmed(), what="the keys back")
         assert not dimmed()
         # a dialog over the main screen, closed again: the keys come back as they were
         await press(pilot, "i")
         await press(pilot, "escape")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: footer()[:3] == ["run", "step", "reset"] and not dimmed(), what="the keys as they were")
         assert footer()[:3] == ["run", "step", "reset"] and not dimmed()
+
+
+def palette_offers(app, text: str) -> bool:  # noqa: ANN001
+    """The command palette's first option names `text` (its search runs in a worker)."""
+    from textual.command import CommandList
+
+    found = app.screen.query(CommandList)
+    return bool(found) and found.first().option_count > 0 and text in str(found.first().get_option_at_index(0).prompt)
 
 
 async def test_the_palettes_keys_entry_opens_the_help_screen_that_escape_closes() -> None:

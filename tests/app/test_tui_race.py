@@ -6,11 +6,13 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input, Select, Static
 from tui_helpers import (
+    eventually,
     main_screen,
     open_app,
     press,
     resize,
     screen_ready,
+    settled,
     shown_step,
     status,
     type_into,
@@ -83,7 +85,7 @@ async def test_c_races_sgd_momentum_nesterov_and_adam_with_a_scoreboard_and_colo
         assert [lane.step_count for lane in app.session.race.lanes] == [3, 3, 3, 3] and shown_step(app) == 3
         app.session.race.step(147)
         app.main.redraw(force=True)
-        await pilot.pause(0.2)
+        await eventually(pilot, lambda: len(glyph_at(main_screen(app).query_one(MapPlot), "●")) == 4, what="four current points")
         # the paths and current points on the map, and the scoreboard's swatches, are in the
         # lanes' colours; the four lanes went four ways: four current-point markers
         plot = main_screen(app).query_one(MapPlot)
@@ -112,7 +114,7 @@ async def test_space_s_and_r_act_on_every_lane_in_lockstep() -> None:
         counts = {lane.step_count for lane in race.lanes}
         assert len(counts) == 1 and counts.pop() >= 20, [lane.step_count for lane in race.lanes]
         app.main.redraw(force=True)  # the frame after the last step (the frame timer may lag on a busy machine)
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: shown_step(app) == race.step_count, what="the last step shown")
         assert shown_step(app) == race.step_count
         losses = [lane.history.loss.last() for lane in race.lanes]
         assert len(set(losses)) == 4  # four optimizers, four losses
@@ -225,7 +227,7 @@ async def test_clicking_a_scoreboard_row_selects_that_lane() -> None:
         board = main_screen(app).query_one(Scoreboard)
         # the border is a line, the header another: the third lane is the content's fourth line
         await pilot.click(Scoreboard, offset=(board.styles.gutter.left + 4, board.styles.gutter.top + 3))
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.session.run is app.session.race.lanes[2], what="the click to select lane 3")
         assert app.session.run is app.session.race.lanes[2]
         assert "lane 3 of 4" in status(app)
         assert board_lines(app)[2].startswith("▶")
@@ -237,16 +239,16 @@ async def test_a_race_on_a_dataset_maps_the_selected_lanes_predictions() -> None
         await press(pilot, "c")
         app.session.race.step(60)
         app.main.redraw(force=True)
-        await pilot.pause(0.1)
+        await settled(pilot)
         plot = main_screen(app).query_one(MapPlot)
         sgd = [[bg for _, bg in row] for row in _backgrounds(plot)]
         await press(pilot, "4")  # Adam has learned far more of the moons than plain SGD in 60 steps
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: [[bg for _, bg in row] for row in _backgrounds(plot)] != sgd, what="lane 4's predictions")
         adam = [[bg for _, bg in row] for row in _backgrounds(plot)]
         assert sgd != adam
         assert "lane 4 of 4" in status(app)
         await press(pilot, "1")
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: [[bg for _, bg in row] for row in _backgrounds(plot)] == sgd, what="lane 1's predictions again")
         assert [[bg for _, bg in row] for row in _backgrounds(plot)] == sgd
 
 
@@ -269,7 +271,7 @@ async def test_arrows_move_the_start_while_the_map_has_focus_and_o_restores_it()
         await press(pilot, "c", "s", "s")
         plot = main_screen(app).query_one(MapPlot)
         plot.focus()
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: plot.has_focus, what="the map to have the focus")
         before = glyph_at(plot, "○")
         await press(pilot, "right", "right", "up")
         want = (sx + 2 * (x1 - x0) * NUDGE, sy + (y1 - y0) * NUDGE)
@@ -277,7 +279,7 @@ async def test_arrows_move_the_start_while_the_map_has_focus_and_o_restores_it()
             assert lane.start == pytest.approx(want)
             assert lane.point == pytest.approx(want) and lane.step_count == 0
         assert shown_step(app) == 0 and f"start ({want[0]:.4g}, {want[1]:.4g})" in status(app)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: glyph_at(plot, "○") != before, what="the start marker to move")
         after = glyph_at(plot, "○")
         assert len(before) == len(after) == 1
         assert after[0][0] > before[0][0] and after[0][1] <= before[0][1]  # right and up on screen
@@ -287,7 +289,7 @@ async def test_arrows_move_the_start_while_the_map_has_focus_and_o_restores_it()
         # arrows in a text field move its cursor, not the start
         field = main_screen(app).query_one("#field-lr", Input)
         field.focus()
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: field.has_focus, what="the lr field to have the focus")
         await press(pilot, "up", "left")
         assert app.session.run.start == pytest.approx(want)
         await press(pilot, "escape")  # back to the map
@@ -295,7 +297,7 @@ async def test_arrows_move_the_start_while_the_map_has_focus_and_o_restores_it()
         await press(pilot, "o")
         assert all(lane.start == pytest.approx((sx, sy)) for lane in app.session.race.lanes)
         assert "the scenario's own start" in status(app)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: glyph_at(plot, "○") == before, what="the start marker back")
         assert glyph_at(plot, "○") == before
         # the start stays inside the domain
         plot.focus()
@@ -315,7 +317,7 @@ async def test_clicking_the_map_starts_every_lane_there() -> None:
         (x0, x1), (y0, y1) = app.session.scenario.surface.x, app.session.scenario.surface.y
         assert (x0 + x1) / 2 < want[0] <= x1 and (y0 + y1) / 2 < want[1] <= y1
         await pilot.click(MapPlot, offset=(col + plot.styles.gutter.left, row + plot.styles.gutter.top))
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: glyph_at(plot, "○") == [(col, row)], what="the start where the click was")
         for lane in app.session.race.lanes:
             assert lane.start == pytest.approx(want) and lane.step_count == 0
         assert f"start ({want[0]:.4g}, {want[1]:.4g})" in status(app)
@@ -323,7 +325,7 @@ async def test_clicking_the_map_starts_every_lane_there() -> None:
         assert glyph_at(plot, "○") == [(col, row)]
         # a click on the axis labels is not a start point
         await pilot.click(MapPlot, offset=(plot.styles.gutter.left, plot.styles.gutter.top + 1))
-        await pilot.pause(0.05)
+        await settled(pilot)  # a click on the labels changes nothing: what would change is drawn first
         assert app.session.run.start == pytest.approx(want)
         await press(pilot, "o")
         assert app.session.run.start == pytest.approx(app.session.scenario.surface.start)
@@ -333,19 +335,19 @@ async def test_the_loss_curve_draws_each_lane_in_its_colour() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         curve = main_screen(app).query_one("#loss")
         await press(pilot, "s")
-        await pilot.pause(0.2)
+        await eventually(pilot, lambda: line_colours(curve) == {fg_style(LOSS).color.get_truecolor()}, what="the loss in orange")
         assert line_colours(curve) == {fg_style(LOSS).color.get_truecolor()}  # one run: the loss in orange
         await press(pilot, "c", "l")  # on a log scale the four losses part
         app.session.race.step(150)
         app.main.redraw(force=True)
-        await pilot.pause(0.2)
+        await eventually(pilot, lambda: {LANE_COLOURS[0], LANE_COLOURS[1], LANE_COLOURS[2]} <= line_colours(curve), what="the lanes' colours")
         white, orange, pink, blue = LANE_COLOURS[:4]
         assert {white, orange, pink} <= line_colours(curve)
         assert "each lane" in curve.border_subtitle
         # the selected lane is drawn on top: Adam's curve, near plain SGD's, shows when selected
         await press(pilot, "4")
         app.main.redraw(force=True)
-        await pilot.pause(0.2)
+        await wait_until(pilot, lambda: LANE_COLOURS[3] in line_colours(curve), what="Adam's curve on top")
         assert blue in line_colours(curve)
 
 
@@ -355,14 +357,14 @@ async def test_the_loss_curve_draws_the_learning_rate_when_it_changes() -> None:
         curve = main_screen(app).query_one("#loss")
         app.session.run.step(50)
         app.main.redraw(force=True)
-        await pilot.pause(0.1)
+        await settled(pilot)
         assert lr_colour not in line_colours(curve)  # a constant lr: no line, a note
         assert "lr 0.001, constant" in "\n".join("".join(ch for ch, _ in row) for row in cells(curve))
     async with open_app("rosenbrock", schedule="exponential gamma=0.98") as (app, pilot):
         curve = main_screen(app).query_one("#loss")
         app.session.run.step(100)
         app.main.redraw(force=True)
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: lr_colour in line_colours(curve), what="the lr line")
         assert lr_colour in line_colours(curve)
         text = ["".join(ch for ch, _ in row) for row in cells(curve)]
         last = app.session.run.lr
@@ -381,7 +383,7 @@ async def test_switching_scenario_keeps_the_race() -> None:
 
         before = kinds()
         app.pick("scenario", "himmelblau")
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.session.race.scenario.name == "himmelblau", what="the race on himmelblau")
         assert app.session.racing and app.session.race.scenario.name == "himmelblau"
         assert kinds() == before and len(set(before)) == 4
         assert "4 lanes race here" in status(app)

@@ -107,7 +107,7 @@ async def test_invalid_lr_is_marked_and_the_last_valid_value_kept() -> None:
         await type_into(pilot, "#field-lr", "x")
         assert field.has_class("-invalid")
         await press(pilot, "escape")
-        await pilot.pause(0.1)  # leaving the field commits "x" again, a few messages later
+        await wait_until(pilot, lambda: not field.has_focus and field.value == "0.001" and not field.has_class("-invalid"), what="escape to put the value in force back")
         await press(pilot, "right_square_bracket")
         assert app.session.run.lr == 0.002 and field.value == "0.002"
         assert not field.has_class("-invalid") and error_text(app, "lr") == ""
@@ -130,11 +130,11 @@ async def test_nesterov_without_momentum_is_refused_and_other_hyperparameters() 
         await type_into(pilot, "#field-momentum", "0")
         assert app.session.config.hyper["momentum"] == 0.0 and group["momentum"] == 0.0
         assert error_text(app, "momentum") == ""
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: switch.disabled and "momentum > 0" in error_text(app, "nesterov"), what="nesterov switched off")
         assert switch.disabled and "momentum > 0" in error_text(app, "nesterov")
 
         await type_into(pilot, "#field-momentum", "0.5")
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: not switch.disabled, what="nesterov offered again")
         assert not switch.disabled and group["momentum"] == 0.5
 
         # the optimizer's other hyperparameters, from the registry
@@ -145,7 +145,7 @@ async def test_nesterov_without_momentum_is_refused_and_other_hyperparameters() 
         assert app.session.run.optimizer.param_groups[0]["weight_decay"] == 0.01
 
         app.pick("optimizer", "adam")
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: bool(main_screen(app).query("#field-amsgrad")) and not main_screen(app).query("#field-momentum"), what="adam's fields")
         for name in ("lr", "betas", "eps", "weight_decay", "amsgrad"):
             assert screen.query(f"#field-{name}"), name
         assert not screen.query("#field-momentum")
@@ -181,7 +181,7 @@ async def test_switching_optimizer_keeps_the_point_and_starts_a_fresh_optimizer(
         await press(pilot, "space")
         await wait_until(pilot, lambda: run.step_count > 25)
         app.pick("optimizer", "sgd")
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: type(run.optimizer).__name__ == "SGD", what="SGD in force")
         assert type(run.optimizer).__name__ == "SGD" and app.session.running
         await press(pilot, "space")
         await wait_stopped(pilot, app)
@@ -225,7 +225,7 @@ async def test_switching_scenario_starts_over() -> None:
         assert main_screen(app).query_one("#loss-note").display
 
         app.pick("scenario", "moons")
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.session.run.scenario.kind == "classification" and bool(main_screen(app).query("#field-seed")), what="moons and its fields")
         screen = main_screen(app)
         assert app.session.run.scenario.kind == "classification" and app.session.run.step_count == 0
         assert not screen.query_one("#pick-loss", Select).disabled

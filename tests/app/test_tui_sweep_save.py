@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Select
-from tui_helpers import main_screen, open_app, press, status, type_into, wait_until
+from tui_helpers import eventually, main_screen, open_app, press, status, type_into, wait_still, wait_stopped, wait_until
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -47,7 +47,7 @@ async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks
         assert screen.query_one("#sweep-lr_max", Input).value == "0.01"
         await set_fields(pilot, screen, lr_min="1e-4", lr_max="0.01", points="5", steps="200")
         await wait_until(pilot, lambda: screen.done, timeout=30, what="the sweep to finish")
-        await pilot.pause(0.2)
+        await eventually(pilot, lambda: [p.lr for p in screen.points] == pytest.approx(learning_rates(1e-4, 0.01, 5)), what="the five points")
         assert [p.lr for p in screen.points] == pytest.approx(learning_rates(1e-4, 0.01, 5))
         # each point is the same as a run of the app's settings at that lr
         config = app.session.config
@@ -84,7 +84,7 @@ async def test_a_sweep_opened_while_torch_loads_waits_for_it_and_then_runs() -> 
         await press(pilot, "w")
         screen = app.screen
         assert isinstance(screen, SweepScreen)
-        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: "waiting for torch to load" in sweep_status(screen), what="the sweep to say it waits")
         assert "waiting for torch to load" in sweep_status(screen)
         assert not [w for w in app.workers if w.group == "sweep"] and not screen.points
         app.set_run(Run(scenario, resolve(scenario), compact=True))  # what the loading thread hands over
@@ -112,9 +112,9 @@ async def test_escape_cancels_a_sweep_under_way_and_closes_the_screen(monkeypatc
         await wait_until(pilot, lambda: len(steps) > 20, what="the sweep to be under way")
         await press(pilot, "escape")
         assert len(app.screen_stack) == 1
-        await pilot.pause(0.3)
+        await wait_still(pilot, lambda: len(steps), what="the sweep's thread to end its slice")
         made = len(steps)
-        await pilot.pause(0.5)
+        await pilot.pause(0.5)  # a wait that shows nothing happens: the thread makes no more steps
         assert len(steps) == made, "the sweep's thread goes on after escape"
         assert len(screen.points) < 50 and not screen.done
         await press(pilot, "space")
@@ -184,10 +184,10 @@ async def test_export_to_csv_writes_a_row_per_step(tmp_path: Path) -> None:
 async def test_ctrl_s_saves_a_scenario_that_reopens_with_the_same_settings(tmp_path: Path) -> None:
     async with open_app("beale") as (app, pilot):
         main_screen(app).query_one("#pick-optimizer", Select).value = "adam"
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.session.config.optimizer == "adam", what="adam picked")
         await type_into(pilot, "#field-lr", "0.03")
         main_screen(app).query_one("#pick-schedule", Select).value = "step"
-        await pilot.pause(0.05)
+        await wait_until(pilot, lambda: app.session.config.schedule == "step", what="the step schedule picked")
         await type_into(pilot, "#field-sched-step_size", "40")
         await type_into(pilot, "#field-clip", "5")
         await press(pilot, "escape")
@@ -290,7 +290,7 @@ async def test_export_pauses_auto_run_so_the_file_is_the_run_its_name_says(tmp_p
         await wait_until(pilot, lambda: app.session.run.step_count > 3)
         await press(pilot, "e")
         assert not app.session.running
-        await pilot.pause(0.2)
+        await wait_stopped(pilot, app)
         steps = app.session.run.step_count
         name = app.screen.query_one("#save-path", Input).value
         assert name == f"rosenbrock-sgd-step{steps}.json"

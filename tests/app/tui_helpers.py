@@ -69,6 +69,44 @@ async def wait_until(pilot: Pilot, condition: Callable[[], bool], timeout: float
     return took
 
 
+async def eventually(pilot: Pilot, check: Callable[[], Any], timeout: float = 10.0, what: str = "") -> None:
+    """Let the app run until `check()` passes: returns without an AssertionError (and not
+    False). On a timeout, the check's own last AssertionError is raised, as strict as it is."""
+    failed: list[AssertionError] = []
+
+    def passes() -> bool:
+        try:
+            ok = check() is not False
+        except AssertionError as exc:
+            failed[:] = [exc]
+            return False
+        if not ok:
+            failed[:] = [AssertionError(f"{what or check} is False")]
+        return ok
+
+    try:
+        await wait_until(pilot, passes, timeout, what)
+    except AssertionError:
+        if failed:
+            raise failed[0] from None
+        raise
+
+
+async def settled(pilot: Pilot) -> None:
+    """Until the main screen shows the session as it now is (its next frame, after a change)."""
+    await wait_until(pilot, lambda: pilot.app.main.caught_up, what="the screen to show the session")
+
+
+async def app_ended(app: PlaygroundApp, timeout: float = 30.0) -> None:
+    """Until the app has ended (or failed): after q, on a loaded machine, that takes a while.
+    Polls without the pilot, whose screens may be gone."""
+    import asyncio
+
+    t0 = time.perf_counter()
+    while app.return_code is None and app._exception is None and time.perf_counter() - t0 < timeout:
+        await asyncio.sleep(0.02)
+
+
 async def screen_ready(pilot: Pilot) -> None:
     """Until the main screen's widgets are there: a snapshot's `run_before` begins as the app
     starts, before the default screen has composed."""
@@ -84,6 +122,19 @@ async def resize(pilot: Pilot, width: int, height: int) -> None:
     app.post_message(events.Resize(size, size))
     for _ in range(3):
         await pilot._wait_for_screen()
+
+
+async def wait_still(pilot: Pilot, value: Callable[[], Any], quiet: float = 0.2, timeout: float = 5.0, what: str = "") -> None:
+    """Wait until `value()` stays the same for `quiet` seconds (a thread that was told to stop
+    may still be ending its slice)."""
+    t0 = time.perf_counter()
+    while True:
+        before = value()
+        await pilot.pause(quiet)
+        if value() == before:
+            return
+        if time.perf_counter() - t0 > timeout:
+            raise AssertionError(f"{what or value} does not settle")
 
 
 async def wait_stopped(pilot: Pilot, app: PlaygroundApp, quiet: float = 0.2, timeout: float = 5.0) -> None:

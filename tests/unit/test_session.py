@@ -25,7 +25,7 @@ def loaded(name: str = "rosenbrock", **config: object) -> Session:
     return session
 
 
-def until(condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
+def wait_until(condition: Callable[[], bool], timeout: float = 20.0, what: str = "") -> None:
     t0 = time.perf_counter()
     while not condition():
         if time.perf_counter() - t0 > timeout:
@@ -62,7 +62,7 @@ def test_auto_run_stops_at_the_budget_and_says_so() -> None:
     session.listeners.append(lambda: seen.append(session.version))
     session.toggle_run()
     assert session.running and session.state == "running"
-    until(lambda: not session.running, what="the budget")
+    wait_until(lambda: not session.running, what="the budget")
     assert session.step_count == 40 and session.state == PAUSED
     assert "budget of 40 steps" in session.message
     assert seen, "no listener was told the run ended"
@@ -72,7 +72,7 @@ def test_pause_stops_the_thread_and_no_step_follows() -> None:
     session = loaded(steps=10_000_000, hyper={"lr": 1e-5})
     session.speed_index = len(SPEEDS) - 1
     session.start()
-    until(lambda: session.step_count > 20)
+    wait_until(lambda: session.step_count > 20)
     session.toggle_run()
     session.wait_stopped()
     made = session.step_count
@@ -84,7 +84,7 @@ def test_a_diverging_run_ends_in_the_diverged_state_with_its_step() -> None:
     session = loaded(hyper={"lr": 0.1})
     session.speed_index = len(SPEEDS) - 1
     session.start()
-    until(lambda: not session.running, what="the divergence")
+    wait_until(lambda: not session.running, what="the divergence")
     run = session.run
     assert run.diverged and session.state.phase is Phase.DIVERGED
     assert session.state == f"diverged at step {run.diverged_at}" and "press r to reset" in session.message
@@ -217,7 +217,7 @@ def test_auto_run_at_top_speed_stops_at_the_first_step_below_the_tolerance() -> 
         session = loaded(steps=5000)
         session.speed_index = speed
         session.toggle_run()
-        until(lambda s=session: not s.running, timeout=120, what="auto-run to stop")
+        wait_until(lambda s=session: not s.running, timeout=120, what="auto-run to stop")
         assert session.state.phase is Phase.CONVERGED, session.state
         assert session.step_count == want, (SPEEDS[speed], session.step_count, want)
 
