@@ -55,6 +55,7 @@ class PlaygroundApp(App[None]):
         super().__init__()
         self.session = Session(scenario, config)
         self._load_engine_now = load_engine
+        self._faults_told = 0  # how many of the session's faults have been notified
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own commands, except its "Keys" panel (which escape does not close): the
@@ -100,6 +101,15 @@ class PlaygroundApp(App[None]):
         """After an operation: show what changed now (the plots follow at the next frame)."""
         if self.screen_stack and self.is_running and not self._exit:
             self.main.sync()
+            self._tell_faults()
+
+    def _tell_faults(self) -> None:
+        """A bug of ours, in full where it cannot be missed: the message line may cut the path of
+        its traceback. The session has paused; r and every setting still work."""
+        faults = self.session.faults
+        for text in faults[self._faults_told :]:
+            self.notify(f"{text}\na bug in playground, not in your settings: r resets, the settings still work", title="internal error", severity="error", timeout=60)
+        self._faults_told = len(faults)
 
     def pick(self, which: str, value: str) -> None:
         self.session.pick(which, value)

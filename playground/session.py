@@ -115,6 +115,7 @@ class Session:
         self._thread: threading.Thread | None = None
         self._lock = threading.RLock()  # state changes from the auto-run and loading threads
         self.listeners: list[Callable[[], None]] = []  # told after each change, from any thread
+        self.faults: list[str] = []  # each bug of ours met, in full: what it was and where its traceback is
 
     # ------------------------------------------------------------ what a face reads
 
@@ -173,7 +174,10 @@ class Session:
     def fault(self, exc: BaseException) -> None:
         """Our own bug: pause, and say where its traceback is."""
         self._halt(PAUSED)
-        self.say(f"internal error: {type(exc).__name__}: {exc}"[:160].splitlines()[0] + f" (traceback in {report_internal(exc)})")
+        what = f"internal error: {type(exc).__name__}: {exc}"[:160].splitlines()[0]
+        path = report_internal(exc)
+        self.faults.append(f"{what}\ntraceback in {path}")
+        self.say(f"{what} (traceback in {path})")
 
     # ------------------------------------------------------------ the engine
 

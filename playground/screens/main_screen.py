@@ -194,7 +194,17 @@ class MainScreen(Screen[None]):
     def _key(self) -> tuple[object, ...]:
         s = self.session
         run = s.run
-        return (s.version, run.history.steps if run is not None else 0, s.step_count, len(s.lanes), id(run), s.running)
+        # the map's size too: the arrows of the optimizer's insides are drawn for its shape
+        return (s.version, run.history.steps if run is not None else 0, s.step_count, len(s.lanes), id(run), s.running, self._map_size())
+
+    def _map_size(self) -> object:
+        plot = getattr(self, "_map_plot", None)
+        if plot is None:
+            found = self.query("#map")
+            if not found:
+                return None
+            plot = self._map_plot = found.first()
+        return plot.size
 
     @property
     def caught_up(self) -> bool:

@@ -181,3 +181,32 @@ async def test_a_late_end_of_run_notice_does_not_stop_the_run_after_it() -> None
         await wait_until(pilot, lambda: not session.running, what="the current run's own notice to stop it")
         await wait_until(pilot, lambda: "converged" in status(app), what="the status line")
         await wait_stopped(pilot, app)
+
+
+@pytest.mark.parametrize("how", ["s", "space"])
+async def test_a_bug_of_ours_pauses_the_app_shows_the_error_and_its_traceback_file_and_it_goes_on(how: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    """Redesign 2/3: an exception from our own code is an internal error, never a divergence:
+    the app pauses, says so with the path of the traceback's file (in full, in a notification),
+    and stays usable."""
+    from playground.history import Series
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    async with open_app("rosenbrock", steps=10_000_000) as (app, pilot):
+        await press(pilot, "s")
+        await wait_until(pilot, lambda: shown_step(app) == 1)
+        told: list[str] = []
+        monkeypatch.setattr(app, "notify", lambda message, **_: told.append(message))
+        append = Series.append
+        monkeypatch.setattr(Series, "append", None)  # the engine's own code now fails
+        await press(pilot, how)
+        await wait_until(pilot, lambda: "internal error: TypeError" in status(app), what="the error said")
+        assert not app.session.running and app.session.state == "paused" and not app.session.run.diverged
+        files = list((tmp_path / "playground").glob("internal-error-*.txt"))
+        assert len(files) == 1 and "Traceback" in files[0].read_text()
+        assert len(told) == 1 and f"traceback in {files[0]}" in told[0] and "internal error: TypeError" in told[0]
+        monkeypatch.setattr(Series, "append", append)
+        await press(pilot, "r")
+        await wait_until(pilot, lambda: shown_step(app) == 0, what="r to reset")
+        await press(pilot, "s", "s")
+        await wait_until(pilot, lambda: shown_step(app) == 2, what="steps again")
+        assert app.is_running and len(told) == 1  # told once

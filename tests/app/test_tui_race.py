@@ -478,15 +478,12 @@ async def test_a_race_at_step_0_shows_the_start_and_no_stray_dot(size: tuple[int
     one-point path, drawn in braille a row off from the marker of the same point)."""
     async with open_app("rosenbrock", size=size) as (app, pilot):
         await press(pilot, "c")
-        await pilot.pause()
         plot = main_screen(app).query_one(MapPlot)
-        plot.refresh()
-        await pilot.pause()
-        assert glyph_at(plot, "○")
+        await wait_until(pilot, lambda: app.session.racing and bool(glyph_at(plot, "○")), what="the race's start")
+        await settled(pilot)
         dots = [(x, y) for y, row in enumerate(cells(plot)) for x, (ch, _) in enumerate(row) if ord(ch) in BRAILLE]
         assert not dots, f"braille dots at step 0: {dots}"
         # after a step the paths' ends sit under their lanes' ● (the dot and the marker share a cell)
         await press(pilot, "s")
-        plot.refresh()
-        await pilot.pause()
+        await wait_until(pilot, lambda: shown_step(app) == 1, what="the step shown")
         assert len(glyph_at(plot, "●")) >= 1

@@ -4,7 +4,7 @@ synchronously, the sweep waited for, and no text cursor in focus."""
 
 from __future__ import annotations
 
-from tui_helpers import main_screen, press, screen_ready, wait_until
+from tui_helpers import main_screen, press, screen_ready, settled, wait_until
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -12,6 +12,7 @@ from playground.engine import Run
 from playground.screens.sweep_screen import SweepScreen
 from playground.settings import resolve
 from playground.widgets.controls import ControlPanel
+from playground.widgets.internals import InternalsPanel
 
 
 def test_inside_the_optimizer_on_the_ill_conditioned_bowl(snap_compare) -> None:  # noqa: ANN001
@@ -25,10 +26,12 @@ def test_inside_the_optimizer_on_the_ill_conditioned_bowl(snap_compare) -> None:
         app.session.run.step(8)
         main_screen(app).query_one("#map").focus()
         await press(pilot, "g")
+        panel = main_screen(app).query_one(InternalsPanel)
+        await wait_until(pilot, lambda: panel.display and "condition number" in str(panel.render()), what="the panel's curvature")
         app.main.redraw(force=True)
-        await pilot.pause()
+        await settled(pilot)
         main_screen(app).query_one("#controls").scroll_home(animate=False)
-        await pilot.pause()
+        await wait_until(pilot, lambda: main_screen(app).query_one("#controls").scroll_y == 0, what="the settings at their top")
 
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
 

@@ -58,6 +58,7 @@ async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks
             if not p.diverged:
                 assert p.final_loss == pytest.approx(run.history.loss.last(), rel=1e-9)
         assert screen.points[-1].diverged and not screen.points[0].diverged  # lr 0.01 blows up on Rosenbrock
+        await wait_until(pilot, lambda: "5 / 5 points · done" in sweep_status(screen), what="the status to say done")
         text = sweep_status(screen)
         assert "5 / 5 points · done" in text and "diverged (x)" in text
         assert "escape: close" in text and "cancel" not in text  # nothing left to cancel
