@@ -1,13 +1,58 @@
-"""Guards for Textual 8.2.8 bugs the app can reach by a key, and for costs a burst of keys
-makes add up (a layout or a repaint of the whole screen where one widget changed). Kept in one
-place, each with the key that reaches it, so they can go when Textual changes (textual is
-pinned in pyproject)."""
+"""The only module that reaches into Textual's private details: guards for Textual 8.2.8 bugs
+the app can reach by a key, for costs a burst of keys makes add up (a layout or a repaint of the
+whole screen where one widget changed), and the footer's steady keys. Kept in one place, each
+with the key that reaches it, so they can go when Textual changes (textual is pinned in
+pyproject).
+
+They are applied only on the Textual releases they were read from (`WRITTEN_FOR`, checked at run
+time), and never with PLAYGROUND_PLAIN_TEXTUAL=1 in the environment: then the app runs on
+Textual's public API alone (Textual's own footer, no guards), as the tests check.
+"""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
+import textual
+from textual.widget import Widget
 from textual.widgets import OptionList
+
+WRITTEN_FOR = ("8.2.",)  # Textual releases whose internals these were read from
+
+
+def active() -> bool:
+    """Whether the private shortcuts apply: a known Textual, PLAYGROUND_PLAIN_TEXTUAL not 1."""
+    if os.environ.get("PLAYGROUND_PLAIN_TEXTUAL", "") == "1":
+        return False
+    return str(getattr(textual, "__version__", "")).startswith(WRITTEN_FOR)
+
+
+def footer_key_class() -> Any:
+    """Textual's FooterKey (not exported: textual.widgets._footer), for the footer of steady
+    keys; None where the shortcuts are off (the app then uses Textual's own Footer)."""
+    if not active():
+        return None
+    try:
+        from textual.widgets._footer import FooterKey
+    except ImportError:
+        return None
+    return FooterKey
+
+
+def footer_ready(footer: Widget) -> bool:
+    """Textual's Footer composes its keys only once its bindings are known (a private flag)."""
+    return bool(getattr(footer, "_bindings_ready", True))
+
+
+def dim(key: Widget, dimmed: bool) -> None:
+    """Dim or light a footer key in place: its private flag, without the `disabled` reactive's
+    restyle of everything under it (each tab would restyle the footer); the public way where
+    the shortcuts are off."""
+    if active() and hasattr(key, "_disabled"):
+        key._disabled = dimmed
+    else:
+        key.disabled = dimmed
 
 
 def _guard_option_list_paging() -> None:
@@ -166,6 +211,9 @@ def _focus_repaints_only_what_changes() -> None:
 
 
 def apply() -> None:
+    """Apply every guard; nothing where the shortcuts are off (see `active`)."""
+    if not active():
+        return
     _guard_option_list_paging()
     _guard_closed_dropdown_focus()
     _guard_command_palette_search()

@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
-from textual.widgets import Select, Static
+from textual.widgets import Footer, Select, Static
 
 from playground import limits, scenarios
 from playground.datasets import Points
@@ -75,7 +75,7 @@ class MainScreen(Screen[None]):
             yield InternalsPanel(id="internals")
         yield Static(f"The terminal is too small: make it at least {MIN_WIDTH} x {MIN_HEIGHT}.", id="too-small")
         yield StatusLine(id="status")
-        yield KeyFooter()
+        yield KeyFooter() if KeyFooter.available() else Footer()
 
     def on_mount(self) -> None:
         self._composed = True  # the widgets are there: sync and redraw may reach them

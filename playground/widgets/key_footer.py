@@ -1,15 +1,17 @@
-"""The footer of keys at the bottom of the screen."""
+"""The footer of keys at the bottom of the screen: Textual's, with a steady set of keys where
+Textual's internals are known (playground.textual_fixes), else Textual's own `Footer`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingsMap
 from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+
+from playground import textual_fixes
 
 if TYPE_CHECKING:
-    from textual.binding import Binding
     from textual.screen import Screen
 
 
@@ -36,7 +38,7 @@ def footer_keys(screen: Screen) -> tuple[Key, ...]:
     active = {binding.action: (binding, enabled, tooltip) for _, binding, enabled, tooltip in reversed(screen.active_bindings.values()) if binding.show}
     shown: dict[str, tuple[Binding, bool, str]] = {}
     if screen is app.screen_stack[0]:  # the main screen: every key of the app's
-        for _, binding in app._bindings:
+        for _, binding in BindingsMap(getattr(type(app), "BINDINGS", ())):  # the app's own, one per key
             if binding.show and binding.action not in shown:
                 shown[binding.action] = active.get(binding.action, (binding, False, binding.tooltip))
     for action, entry in reversed(active.items()):  # a screen's or a widget's own keys
@@ -59,6 +61,11 @@ class KeyFooter(Footer):
 
     _shown: tuple[Key, ...] | None = None
 
+    @staticmethod
+    def available() -> bool:
+        """Where Textual's internals are not known, the app uses Textual's own Footer instead."""
+        return textual_fixes.footer_key_class() is not None
+
     def on_mount(self) -> None:
         super().on_mount()
         self.app.screen_change_signal.subscribe(self, self._screen_changed)
@@ -72,8 +79,9 @@ class KeyFooter(Footer):
             self.bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
+        if not textual_fixes.footer_ready(self):
             return
+        FooterKey = textual_fixes.footer_key_class()  # noqa: N806
         for k in self._shown or footer_keys(self.screen):
             palette = k.key == self.app.COMMAND_PALETTE_BINDING
             footer_key = FooterKey(k.key, self.app.get_key_display(k.binding), k.description, k.action, disabled=not k.enabled, tooltip=k.tooltip, classes="-command-palette" if palette else "")
@@ -94,12 +102,12 @@ class KeyFooter(Footer):
     def _relight(self, shown: tuple[Key, ...]) -> bool:
         """Dim or light the keys drawn; False when they are not all there (still mounting)."""
         state: dict[tuple[str, str], Any] = {(k.key, k.action): k for k in shown}
-        drawn = list(self.query(FooterKey))
+        drawn = list(self.query("FooterKey"))
         if len(drawn) != len(state) or any((d.key, d.action) not in state for d in drawn):
             return False
         for d in drawn:
             k = state[(d.key, d.action)]
-            d._disabled = not k.enabled
+            textual_fixes.dim(d, not k.enabled)
             d.set_class(not k.enabled, "-disabled")
             d.tooltip = k.tooltip or None
         return True

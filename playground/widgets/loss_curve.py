@@ -22,6 +22,7 @@ from rich.segment import Segment
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
+from playground import plotext_internals
 from playground.formatting import tick_labels
 from playground.history import downsample
 from playground.widgets.map_plot import (
@@ -243,8 +244,7 @@ class LossCurve(PlotextPlot):
         if width < 10 or height < 5:
             return None
         plt = self.plt
-        plt.plotsize(width, height)
-        plt._set_size(width, height)
+        plotext_internals.set_size(plt, width, height)
         plt.theme("clear")
         plt.clear_data()
         plt.xlabel("evaluations" if self.by_evaluations else "step")
@@ -264,7 +264,7 @@ class LossCurve(PlotextPlot):
             plt.ylim(0, 1, yside="right")
             plt.yticks(*scene.rticks, yside="right")
         plt.xticks(scene.xticks, [str(t) for t in scene.xticks])
-        return build_matrix(plt)
+        return build_matrix(self, width, height)
 
 
 def _paint(markers: list[list[str]], colours: list[list[Any]], area: Area) -> list[Strip]:

@@ -33,6 +33,7 @@ from textual.message import Message
 from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
+from playground import plotext_internals
 from playground.formatting import tick_labels
 
 # a dark-to-light ramp (viridis-like), dim enough that the white path stays readable
@@ -71,19 +72,15 @@ class Area:
         self.cols, self.rows = right - left, bottom - top
 
 
-def build_matrix(plt: Any) -> tuple[list[list[str]], list[list[Any]], Area] | None:
-    """Let plotext lay out and draw its figure into its character matrix, without turning the
-    matrix into ANSI text. Returns the rows top first (characters, foreground colours) and the
-    plot area, or None if plotext drew no frame."""
-    plt._set_sizes()
-    plt._build_matrix()
-    m = plt.monitor.matrix
-    markers, colours = m.marker[::-1], m.fullground[::-1]
-    cols, rows = m.Cols_canvas, m.Rows_canvas
-    if not rows or not cols:
+def build_matrix(widget: Any, width: int, height: int) -> tuple[list[list[str]], list[list[Any]], Area] | None:
+    """Let plotext lay out and draw its figure (see playground.plotext_internals). Returns the
+    rows top first (characters, foreground colours) and the plot area, or None if plotext drew
+    no frame."""
+    built = plotext_internals.cells(widget, width, height)
+    if built is None:
         return None
-    area = Area(m.cols, m.rows, cols.start, cols.stop, m.rows - rows.stop, m.rows - rows.start)
-    return markers, colours, area
+    markers, colours, area = built
+    return markers, colours, Area(*area)
 
 
 def thin_polyline(u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -321,8 +318,7 @@ class MapPlot(PlotextPlot):
         if width < 8 or height < 5:
             return None
         plt = self.plt
-        plt.plotsize(width, height)
-        plt._set_size(width, height)
+        plotext_internals.set_size(plt, width, height)
         plt.theme("clear")
         plt.clear_data()
         for xs, ys, colour in lines:
@@ -336,7 +332,7 @@ class MapPlot(PlotextPlot):
             area = Area(width, height, 6, width - 1, 1, height - 2)
         plt.xticks(*_ticks(*self.xlim, area.cols // 4))
         plt.yticks(*_ticks(*self.ylim, area.rows))
-        return build_matrix(plt)
+        return build_matrix(self, width, height)
 
     def _row_cache(self, area: Area) -> tuple[list[list[tuple[int, int, int]]], dict[tuple[int, str, str], Strip]]:
         """Per plot row, its map colours as runs (start, stop, palette index), and a cache of the

@@ -13,7 +13,7 @@ import time
 
 import pytest
 from tui_helpers import _send_key as send_key
-from tui_helpers import app_ended, main_screen, open_app, press, resize, shown_step, status, wait_stopped, wait_until
+from tui_helpers import app_ended, app_error, main_screen, open_app, press, resize, shown_step, status, wait_for_screen, wait_stopped, wait_until
 
 from playground.app import PlaygroundApp
 
@@ -56,13 +56,13 @@ async def test_a_thousand_random_keys_while_auto_running(name, tmp_path, monkeyp
         for i in range(KEY_COUNT):
             # as fast as a person mashing: each key is handed over, not waited for to the end
             send_key(app, rng.choice(KEYS))
-            await pilot._wait_for_screen()
+            await wait_for_screen(pilot)
             if i % 250 == 125:
                 await resize(pilot, *rng.choice(SIZES))
             if i % 100 == 0 and not app.session.running and rng.random() < 0.5 and len(app.screen_stack) == 1:
                 await press(pilot, "space")  # keep training going under the keys, most of the time
         print(f"{KEY_COUNT} keys in {time.perf_counter() - t0:.1f} s; quit asked {len(quits)} times")
-        assert app._exception is None, app._exception
+        assert app_error(app) is None, app_error(app)
         assert app.is_running
         await resize(pilot, 120, 40)
         await _back_to_the_main_view(pilot, app)
@@ -110,7 +110,7 @@ async def test_the_command_palette_survives_being_closed_and_paged_at_once() -> 
         for i in range(60):
             send_key(app, "ctrl+p")
             for _ in range(i % 4):
-                await pilot._wait_for_screen()
+                await wait_for_screen(pilot)
             send_key(app, "x")
             send_key(app, "pagedown" if i % 2 else "pageup")
             for _ in range((i // 4) % 3):
@@ -118,10 +118,10 @@ async def test_the_command_palette_survives_being_closed_and_paged_at_once() -> 
             send_key(app, "escape")
             send_key(app, "ctrl+p")  # again while the last one closes
             send_key(app, "escape")
-            await pilot._wait_for_screen()
-            assert app.is_running, app._exception
-        await wait_until(pilot, lambda: len(app.screen_stack) == 1 or app._exception is not None, what="the palettes closed")
-        assert app.is_running and app._exception is None and len(app.screen_stack) == 1
+            await wait_for_screen(pilot)
+            assert app.is_running, app_error(app)
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1 or app_error(app) is not None, what="the palettes closed")
+        assert app.is_running and app_error(app) is None and len(app.screen_stack) == 1
         await press(pilot, "s")
         await wait_until(pilot, lambda: shown_step(app) == 1)
 
@@ -158,7 +158,7 @@ async def test_keys_typed_just_after_q_end_the_app_cleanly() -> None:
             send_key(app, "s")
         await app_ended(app)
     # run_test raises the app's exception as it closes; this says which one if it does not
-    assert app._exception is None and app.return_code == 0
+    assert app_error(app) is None and app.return_code == 0
 
 
 async def test_a_late_end_of_run_notice_does_not_stop_the_run_after_it() -> None:

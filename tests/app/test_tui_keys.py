@@ -9,8 +9,7 @@ import time
 
 import pytest
 from textual.widgets import Input, Select
-from textual.widgets._select import SelectOverlay
-from tui_helpers import key_latency, main_screen, open_app, press, shown_step, status, wait_still, wait_stopped, wait_until
+from tui_helpers import key_latency, main_screen, open_app, press, quitting, shown_step, status, wait_still, wait_stopped, wait_until
 
 import playground.engine
 from playground import scenarios
@@ -275,10 +274,10 @@ async def test_q_quits_but_not_from_a_field() -> None:
         await pilot.click("#field-lr")
         await wait_until(pilot, lambda: main_screen(app).query_one("#field-lr").has_focus, what="the lr field focused")
         await press(pilot, "q")
-        assert not app._exit  # typed into the field
+        assert not quitting(app)  # typed into the field
         await press(pilot, "escape", "q")
-        await wait_until(pilot, lambda: app._exit, what="q to quit")
-        assert app._exit
+        await wait_until(pilot, lambda: quitting(app), what="q to quit")
+        assert quitting(app)
     assert app.return_code == 0
 
 
@@ -300,7 +299,7 @@ async def test_q_over_the_playground_closes_that_screen_and_the_run_goes_on() ->
                 await pilot.pause()
             await press(pilot, "q")
             await wait_until(pilot, lambda: len(app.screen_stack) == 1, what=f"q to close what {key} opened")
-            assert not app._exit and app.session.run.step_count == 2, key
+            assert not quitting(app) and app.session.run.step_count == 2, key
         await press(pilot, "e")  # the export dialog: its name field takes q as a letter
         await wait_until(pilot, lambda: isinstance(app.screen, SaveScreen), what="the export dialog")
         field = app.screen.query_one("#save-path", Input)
@@ -310,7 +309,7 @@ async def test_q_over_the_playground_closes_that_screen_and_the_run_goes_on() ->
         await press(pilot, "escape")
         await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="escape to close the dialog")
         await press(pilot, "q")
-        await wait_until(pilot, lambda: app._exit, what="q to quit from the playground")
+        await wait_until(pilot, lambda: quitting(app), what="q to quit from the playground")
     assert app.return_code == 0
 
 
@@ -337,7 +336,7 @@ async def test_an_open_dropdown_leaves_the_letters_to_the_app() -> None:
         pick = screen.query_one("#pick-schedule", Select)
         pick.focus()
         await press(pilot, "enter")
-        await wait_until(pilot, lambda: pick.expanded and isinstance(app.focused, SelectOverlay), what="the list to open")
+        await wait_until(pilot, lambda: pick.expanded and app.focused is not None and app.focused.parent is pick, what="the list to open (its overlay focused)")
         assert not {str(k.description) for k in screen.query("FooterKey") if k.has_class("-disabled")}
         await press(pilot, "s")
         await wait_until(pilot, lambda: shown_step(app) == 1, what="s to step with the list open")
@@ -345,7 +344,7 @@ async def test_an_open_dropdown_leaves_the_letters_to_the_app() -> None:
         await press(pilot, "escape")
         await wait_until(pilot, lambda: not pick.expanded, what="escape to close the list")
         await press(pilot, "enter", "q")
-        await wait_until(pilot, lambda: app._exit, what="q to quit with the list open")
+        await wait_until(pilot, lambda: quitting(app), what="q to quit with the list open")
     assert app.return_code == 0
 
 

@@ -1,5 +1,7 @@
 """Driving the playground TUI through Textual's pilot, deterministically: the run is built in the
-test (`load_engine=False`, then `app.set_run`), not in the app's loading thread.
+test (`load_engine=False`, then `app.set_run`), not in the app's loading thread. The tests'
+only reach into Textual's private details (its pilot's screen wait, its driver, key names, an
+app's exception and exit flag) is here.
 
 `press` stands in for `pilot.press`: the pilot waits, after each key, until the process's CPU
 time stops advancing (`wait_for_idle`, up to 1 s, twice), which never happens while a training
@@ -178,6 +180,21 @@ def _send_key(app: PlaygroundApp, key: str) -> None:
     event = events.Key(key, char)
     event.set_sender(app)
     app._driver.send_message(event)
+
+
+def app_error(app: PlaygroundApp) -> BaseException | None:
+    """The exception that is ending the app, if any (Textual keeps it privately)."""
+    return app._exception
+
+
+def quitting(app: PlaygroundApp) -> bool:
+    """The app was asked to exit."""
+    return bool(app._exit)
+
+
+async def wait_for_screen(pilot: Pilot) -> None:
+    """Until every widget on the screen has handled its queued messages (the pilot's own wait)."""
+    await pilot._wait_for_screen()
 
 
 async def press(pilot: Pilot, *keys: str) -> None:
