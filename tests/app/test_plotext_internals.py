@@ -14,6 +14,7 @@ from playground.widgets.map_plot import MapPlot
 
 @pytest.mark.parametrize(("name", "size"), [("rosenbrock", (120, 40)), ("moons", (80, 24)), ("ill_conditioned", (100, 30))])
 async def test_the_public_way_gives_the_private_matrixs_cells(name: str, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLAYGROUND_PLAIN_PLOTEXT", raising=False)  # the suite may run the plain way
     assert plotext_internals.active()
     async with open_app(name, size=size) as (app, pilot):
         app.session.steps(40)
@@ -48,6 +49,7 @@ async def test_with_plain_plotext_the_app_draws_and_runs(monkeypatch: pytest.Mon
 
 
 def test_a_different_plotext_takes_the_public_way(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLAYGROUND_PLAIN_PLOTEXT", raising=False)
     monkeypatch.setattr(plotext_internals, "_VERSION", "6.0.0")
     assert not plotext_internals.active()
     monkeypatch.setattr(plotext_internals, "_VERSION", "5.3.2")

@@ -17,6 +17,7 @@ from playground.widgets.key_footer import KeyFooter
 
 
 def test_the_shortcuts_apply_only_to_the_textual_they_were_read_from(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLAYGROUND_PLAIN_TEXTUAL", raising=False)
     assert textual_fixes.active() and textual_fixes.footer_key_class() is not None
     monkeypatch.setattr(textual, "__version__", "9.0.0")
     assert not textual_fixes.active() and textual_fixes.footer_key_class() is None
@@ -36,7 +37,8 @@ def test_with_plain_textual_no_guard_is_applied() -> None:
     )
     plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**__import__("os").environ, "PLAYGROUND_PLAIN_TEXTUAL": "1"}, timeout=120)
     assert plain.returncode == 0 and plain.stdout.strip() == "plain", plain.stderr
-    guarded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    env = {k: v for k, v in __import__("os").environ.items() if k != "PLAYGROUND_PLAIN_TEXTUAL"}
+    guarded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert guarded.returncode != 0  # the same check fails where the guards are on: it can fail
 
 
@@ -58,6 +60,7 @@ async def test_on_textuals_public_api_the_app_has_textuals_footer_and_its_keys_w
 
 
 def test_dimming_a_key_uses_the_public_flag_where_the_shortcuts_are_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLAYGROUND_PLAIN_TEXTUAL", raising=False)
     class Key:
         disabled = False
         _disabled = False
