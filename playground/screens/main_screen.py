@@ -63,6 +63,7 @@ class MainScreen(Screen[None]):
         self._internals: Internals | None = None
         self._composed = False
         self._fitted_lanes = 0  # the lanes the layout was last fitted to (fit_plots)
+        self._map_plot: MapPlot | None = None  # found once composed (its size is in the redraw key)
 
     def compose(self) -> ComposeResult:
         s = self.session
@@ -198,7 +199,7 @@ class MainScreen(Screen[None]):
         return (s.version, run.history.steps if run is not None else 0, s.step_count, len(s.lanes), id(run), s.running, self._map_size())
 
     def _map_size(self) -> object:
-        plot = getattr(self, "_map_plot", None)
+        plot = self._map_plot
         if plot is None:
             found = self.query("#map")
             if not found:
