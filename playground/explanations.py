@@ -23,7 +23,10 @@ from playground.optimizers import OPTIMIZERS, OptimizerSpec, get_optimizer
 LETTERS = "p is a parameter, g its gradient"
 STEP_COUNT = "t the step count (from 1)"
 PER_COORDINATE = "Every operation is per coordinate: each number in p moves by its own rule."
-NOT_PER_COORDINATE = "Unlike the other optimizers, L-BFGS mixes coordinates: its direction comes from the whole gradient and the past moves at once."
+NOT_PER_COORDINATE = {
+    "lbfgs": "Unlike the other optimizers, L-BFGS mixes coordinates: its direction comes from the whole gradient and the past moves at once.",
+    "adafactor": "Not every operation is per coordinate: the step's size comes from the RMS of the whole parameter and of the whole update, and a matrix's v from its row and column means.",
+}
 
 
 def optimizer_text(spec: OptimizerSpec, values: dict[str, Any] | None = None) -> str:
@@ -39,7 +42,7 @@ def optimizer_text(spec: OptimizerSpec, values: dict[str, Any] | None = None) ->
         spec.rule,
         "```",
         "",
-        f"{letters}. {NOT_PER_COORDINATE if spec.name == 'lbfgs' else PER_COORDINATE}",
+        f"{letters}. {PER_COORDINATE if spec.per_coordinate else NOT_PER_COORDINATE[spec.name]}",
         "",
         "| hyperparameter | value | what it does |",
         "|---|---|---|",

@@ -28,7 +28,9 @@ def num(v: float | None, digits: int = 4) -> str:
 
 
 def precise(v: Any) -> str:
-    """A figure of a text summary: 6 significant digits; tuples in parentheses."""
+    """A figure of a text summary: 6 significant digits; tuples in parentheses; None as 'none'."""
+    if v is None:
+        return "none"
     if isinstance(v, bool):
         return str(v).lower()
     if isinstance(v, float):

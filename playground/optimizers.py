@@ -33,6 +33,7 @@ class Hyper:
     choices: tuple[Any, ...] = ()
     optional: bool = False  # None is a valid value (LBFGS's max_eval)
     note: str = ""  # what the settings panel says under the field (a surprise worth seeing)
+    first_optional: bool = False  # a pair whose first number may be None (Adafactor's eps)
 
     def bounds(self) -> str:
         lo = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
@@ -48,7 +49,9 @@ class Hyper:
         bounds = self.bounds()
         if not bounds:
             return what
-        return f"{what}, each {bounds}" if self.kind == "pair" else f"{what} {bounds}"
+        if self.kind == "pair":
+            return f"{what}, each {bounds}" + (" (the first may be none)" if self.first_optional else "")
+        return f"{what} {bounds}"
 
     def parse(self, text: str) -> Any:
         """A value typed by a person (flag, field, --param) -> a checked value, or ValueError."""
@@ -71,6 +74,8 @@ class Hyper:
             parts = [p for p in raw.strip("()[]").replace(";", ",").split(",") if p.strip()]
             if len(parts) != 2:
                 raise ValueError(f"{raw!r} is not two numbers such as 0.9,0.999")
+            if self.first_optional and parts[0].strip().lower() in ("none", "null"):
+                return self.check((None, _number(parts[1])))
             return self.check(tuple(_number(p) for p in parts))
         if self.kind == "int":
             try:
@@ -95,6 +100,9 @@ class Hyper:
         if self.kind == "pair":
             if not isinstance(value, (list, tuple)) or len(value) != 2:
                 raise ValueError(f"{value!r} is not a pair of numbers")
+            first, second = value
+            if self.first_optional and (first is None or (isinstance(first, str) and first.strip().lower() in ("none", "null"))):
+                return (None, self._in_range(_as_float(second)))  # TOML has no null: a file writes "none"
             return tuple(self._in_range(_as_float(v)) for v in value)
         if self.kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
@@ -145,6 +153,7 @@ class OptimizerSpec:
     rule: str  # the update rule, in plain text
     when: str  # when people choose it
     needs_closure: bool = False
+    per_coordinate: bool = True  # False where a step mixes coordinates (LBFGS, Adafactor)
     # torch's multi-tensor ("foreach") version does the same arithmetic on every element as the
     # plain loop, so the numbers are the same to the bit (tests/unit/test_engine.py checks): one
     # call for all of a model's tensors instead of one each. Not so for every optimizer: NAdam's,
@@ -501,6 +510,48 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 "it step for step with the others flatters it."
             ),
             needs_closure=True,
+            per_coordinate=False,
+        ),
+        OptimizerSpec(
+            "adafactor",
+            "Adafactor",
+            (
+                _lr(0.01, "the most a step may be, relative to the parameters' size: ρ_t = min(lr, 1/√t)"),
+                Hyper("beta2_decay", -0.8, high=0.0, help="how fast v forgets: β2_t = 1 − t^beta2_decay (t = 1: v = g²)"),
+                Hyper(
+                    "eps",
+                    (None, 1e-3),
+                    kind="pair",
+                    low=0.0,
+                    first_optional=True,
+                    help="(eps1, eps2): eps1 floors v (none: the dtype's machine epsilon); eps2 floors RMS(p) in the step size",
+                ),
+                Hyper("d", 1.0, low=1.0, help="clipping threshold: the update's RMS is held to at most d"),
+                _wd(0.0, DECOUPLED_WD),
+            ),
+            summary="A memory-light Adam without momentum: a step relative to the parameters' size, and a factored second moment for matrices.",
+            rule=(
+                "ρ_t = min(lr, 1/√t);  α_t = max(eps2, RMS(p))·ρ_t\n"
+                "p = p·(1 − lr·weight_decay)\n"
+                "β2_t = 1 − t^beta2_decay   (1 at t = 1: v = g²)\n"
+                "vector p:  v = β2_t·v + (1 − β2_t)·g²           (variance)\n"
+                "matrix p:  r = β2_t·r + (1 − β2_t)·mean of g² per row    (row_var)\n"
+                "           c = β2_t·c + (1 − β2_t)·mean of g² per column (col_var)\n"
+                "           v = r·c / max(mean of r, eps1)\n"
+                "u = g/√max(v, eps1²)\n"
+                "p = p − α_t/max(1, RMS(u)/d)·u"
+            ),
+            when=(
+                "Large models where Adam's second moment per weight costs too much memory: a matrix "
+                "keeps a mean per row and per column instead. It has no momentum, and its step is "
+                "relative: lr caps ρ_t, which the step multiplies by the parameters' RMS (at least "
+                "eps2), so a parameter near 0 moves by about eps2·ρ_t and a large one by far more; since "
+                "ρ_t is at most 1/√t, an lr above 1 is the same as 1 (with weight_decay 0). "
+                "The update u is clipped to an RMS of d, and on a surface the point is one vector, "
+                "so the whole step is scaled together: it mixes the coordinates through RMS(p) and "
+                "RMS(u). Weight decay is decoupled, as in AdamW."
+            ),
+            per_coordinate=False,
         ),
     )
 }

@@ -40,6 +40,9 @@ STATE_NAMES = {
     "mu": "μ: mu",
     "mu_product": "Π: mu_product",
     "step": "t: step",
+    "variance": "v: variance (mean of g²)",
+    "row_var": "r: row_var (mean of g² per row)",
+    "col_var": "c: col_var (mean of g² per column)",
 }
 PAD = " "
 SHOWN = 6  # the most numbers of one vector written out; longer ones show their size and norm

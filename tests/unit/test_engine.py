@@ -206,6 +206,30 @@ def test_sgd_on_a_model_is_the_plain_torch_loop_to_the_bit(hyper):
         assert torch.equal(mine, plain)
 
 
+def test_adafactor_on_a_model_is_the_plain_torch_loop_to_the_bit():
+    """Adafactor factors a matrix's second moment (row and column means) and keeps a vector's
+    whole: on a model both paths run, and the losses and weights are torch's plain loop's."""
+    s = scenarios.load("moons")
+    config = resolve(s, optimizer="adafactor", hyper={"lr": 0.05}, seed=3)
+    run = Run(s, config)
+    run.step(30)
+    model, x, y = plain_model(s, 3)
+    opt = torch.optim.Adafactor(model.parameters(), **run.config.hyper)
+    losses = []
+    for _ in range(30):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+    losses.append(F.cross_entropy(model(x), y).item())
+    assert run.history.loss.array().tolist() == losses and losses[-1] < losses[0]
+    for mine, plain in zip(run.model.parameters(), model.parameters(), strict=True):
+        assert torch.equal(mine, plain)
+    kept = {k for state in run.optimizer.state.values() for k in state}
+    assert {"row_var", "col_var", "variance"} <= kept  # both paths ran
+
+
 def test_full_batch_lbfgs_on_a_dataset_trains():
     run = run_of("gaussian", 5, optimizer="lbfgs")
     assert not run.diverged

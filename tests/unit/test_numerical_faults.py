@@ -77,6 +77,12 @@ def test_an_absurd_learning_rate_on_a_surface_stops_the_run_and_says_why(name):
     if name == "rprop":
         # Rprop's step is clamped to step_sizes (at most 50): it cannot blow up, whatever lr says
         assert not run.diverged and all(abs(b - a) <= 50 for a, b in zip(d["trajectory"][-2], d["trajectory"][-1]))
+    elif name == "adafactor":
+        # Adafactor's rate is min(lr, 1/sqrt(t)): any lr >= 1 is lr = 1, as its explanation says
+        same = Run(s, resolve(s, optimizer=name, hyper={"lr": 1.0}, steps=100))
+        same.step(100)
+        assert not run.diverged and d["trajectory"] == same.history.trajectory().tolist()
+        assert "above 1 is the same as 1" in OPTIMIZERS[name].when
     else:
         assert run.diverged and run.diverged_at <= 3
         assert re.search(r"became (inf|-inf|nan)", run.stop_reason), run.stop_reason
@@ -89,6 +95,11 @@ def test_an_absurd_learning_rate_on_a_dataset_stops_the_run_and_says_why(name):
     run = Run(s, resolve(s, optimizer=name, hyper={"lr": 1e300}, steps=20))
     run.step(20)
     assert_reported_cleanly(run)
+    if name == "adafactor":  # its rate is min(lr, 1/sqrt(t)): lr = 1e300 is lr = 1
+        same = Run(s, resolve(s, optimizer=name, hyper={"lr": 1.0}, steps=20))
+        same.step(20)
+        assert not run.diverged and run.history.loss.tolist() == same.history.loss.tolist()
+        return
     assert run.diverged
     # float32 weights cannot take lr = 1e300 at all, or the loss blows up
     assert "float32" in run.stop_reason or "became" in run.stop_reason, run.stop_reason

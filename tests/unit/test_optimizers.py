@@ -128,6 +128,7 @@ def test_trajectory_equals_plain_torch_loop(surface, name, torch_path, monkeypat
         ("nadam", {"lr": 0.02, "decoupled_weight_decay": True, "weight_decay": 0.1}),
         ("rprop", {"lr": 0.05, "etas": (0.4, 1.5), "step_sizes": (1e-5, 1.0)}),
         ("lbfgs", {"lr": 0.5, "line_search_fn": "strong_wolfe", "history_size": 5}),
+        ("adafactor", {"lr": 0.05, "beta2_decay": -0.5, "eps": (1e-20, 1e-2), "d": 2.0, "weight_decay": 0.1}),
     ],
     ids=lambda v: v if isinstance(v, str) else "-".join(map(str, v)),
 )
@@ -223,3 +224,15 @@ def test_applying_the_same_config_changes_nothing():
     run.step(5)
     assert run.apply(config) == ""
     assert run.history.events == []
+
+
+def test_adafactors_eps_pair_takes_none_first_only() -> None:
+    eps = OPTIMIZERS["adafactor"].hyper_named("eps")
+    assert eps.parse("none,0.01") == (None, 0.01) and eps.parse("1e-30, 1e-3") == (1e-30, 1e-3)
+    assert eps.check(["none", 0.001]) == (None, 0.001)  # as a TOML file writes it
+    for bad in ("0.1,none", "none", "-1,0.1"):
+        with pytest.raises(ValueError):
+            eps.parse(bad)
+    assert "the first may be none" in eps.describe_range()
+    with pytest.raises(ValueError):
+        OPTIMIZERS["adam"].hyper_named("betas").parse("none,0.9")  # only where torch takes it
