@@ -83,6 +83,8 @@ class PlaygroundApp(App[None]):
                 loop.call_soon_threadsafe(self._done)
 
         self.session.listeners.append(changed)
+        # the auto-run loop in a worker of the app's own (a thread: it steps torch)
+        self.session.runner = lambda job: self.run_worker(job, name="auto-run", group="auto-run", thread=True, exit_on_error=False)
         if self._load_engine_now:
             # after the first frame is out, so the first frame does not wait for torch
             self.set_timer(0.05, self.session.load_engine)

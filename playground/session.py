@@ -112,7 +112,12 @@ class Session:
         self.paths = {e.name: str(e.path) for e in scenarios.list_entries()}
         self.paths.setdefault(scenario.name, scenario.source)
         self._generation = 0  # a new one at each start and pause: an old auto-run thread ends
-        self._thread: threading.Thread | None = None
+        # how a face runs the auto-run loop in the background (the TUI: a worker of its own);
+        # None: a thread of the session's own, for a face with no workers (tests, scripts)
+        self.runner: Callable[[Callable[[], None]], object] | None = None
+        self._loops = 0  # auto-run loops started and not yet ended (a paused one ends its slice)
+        self._loops_ended = threading.Condition()
+        self._loop_threads: set[int] = set()  # the threads running an auto-run loop now
         self._lock = threading.RLock()  # state changes from the auto-run and loading threads
         self.listeners: list[Callable[[], None]] = []  # told after each change, from any thread
         self.faults: list[str] = []  # each bug of ours met, in full: what it was and where its traceback is
@@ -339,8 +344,13 @@ class Session:
             self._generation += 1
             generation = self._generation
             self.running, self.state, self.rate = True, RUNNING, None
-        self._thread = threading.Thread(target=self._auto_run, args=(generation, budget), name="auto-run", daemon=True)
-        self._thread.start()
+        with self._loops_ended:
+            self._loops += 1
+        job = functools.partial(self.auto_run, generation, budget)
+        if self.runner is None:
+            threading.Thread(target=job, name="auto-run", daemon=True).start()
+        else:
+            self.runner(job)
         self.changed()
 
     def pause(self, message: str | None = None) -> None:
@@ -355,10 +365,11 @@ class Session:
             self.running, self.state, self.rate = False, state, None
 
     def wait_stopped(self, timeout: float = 5.0) -> None:
-        """Until the auto-run thread has ended its slice (after a pause, or to quit)."""
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout)
+        """Until the auto-run loop has ended its slice (after a pause, or to quit)."""
+        if threading.get_ident() in self._loop_threads:  # not from inside a loop itself
+            return
+        with self._loops_ended:
+            self._loops_ended.wait_for(lambda: self._loops == 0, timeout)
 
     def _ended(self, generation: int, state: State, message: str) -> None:
         with self._lock:
@@ -370,12 +381,21 @@ class Session:
                 self.message = message
             self.changed()
 
-    def _auto_run(self, generation: int, budget: int | None) -> None:
+    def auto_run(self, generation: int, budget: int | None) -> None:
+        """The auto-run loop, a plain function that blocks until the run pauses or ends: `start`
+        hands it to the face's `runner` (or a thread). Nothing of it needs Textual."""
+        me = threading.get_ident()
+        self._loop_threads.add(me)
         try:
             self._pace(generation, budget)
         except Exception as exc:  # noqa: BLE001 - our own bug: the session pauses and says so
             if generation == self._generation:
                 self.fault(exc)
+        finally:
+            self._loop_threads.discard(me)
+            with self._loops_ended:
+                self._loops -= 1
+                self._loops_ended.notify_all()
 
     def _pace(self, generation: int, budget: int | None) -> None:
         race = self.race

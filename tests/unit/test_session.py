@@ -233,3 +233,33 @@ def test_a_message_says_how_long_ago_it_was_said_once_the_run_moves_on() -> None
     assert not re.search(r"\bstep\s*\d", session.told())  # the status line's `step N` stays the only one
     session.edit("lr", "0.002")
     assert session.told().startswith("lr 0.001 -> 0.002") and "(at step" not in session.told()
+
+
+def test_a_face_runs_the_auto_run_loop_where_it_likes_and_waiting_covers_it() -> None:
+    """Redesign 3/3: the pacing loop is a plain function a face runs in its own worker (the TUI
+    a Textual worker); `wait_stopped` waits for it however it runs."""
+    import threading
+
+    session = loaded()
+    jobs: list[threading.Thread] = []
+
+    def runner(job: Callable[[], None]) -> None:  # a face's worker: here a thread of the test's
+        thread = threading.Thread(target=job)
+        jobs.append(thread)
+        thread.start()
+
+    session.runner = runner
+    session.start()
+    wait_until(lambda: session.step_count > 20, what="steps in the face's worker")
+    assert len(jobs) == 1 and jobs[0].is_alive()
+    session.toggle_run()  # pause
+    session.wait_stopped()
+    assert not jobs[0].is_alive()  # the loop ended its slice before wait_stopped returned
+    made = session.step_count
+    session.start()
+    session.toggle_run()
+    session.start()  # space, space, space: loops overlap for a moment
+    wait_until(lambda: session.step_count > made + 20, what="running again")
+    session.toggle_run()
+    session.wait_stopped()
+    assert len(jobs) == 3 and not any(job.is_alive() for job in jobs)
