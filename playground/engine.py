@@ -66,6 +66,7 @@ class Run:
     def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, full_history: bool = True, compact: bool = False) -> None:
         self.scenario = scenario
         self.config = config
+        self._spec = get_optimizer(config.optimizer)
         self.full_history = full_history  # False: keep only the first and last values (a summary)
         self.compact = compact  # True: the history in single precision (the TUI's bounded memory)
         self.lock = threading.RLock()
@@ -121,11 +122,23 @@ class Run:
 
     def _configure(self, config: RunConfig) -> None:
         """Build the optimizer and loss function for `config` (fresh optimizer state)."""
-        self.config = config
-        self._spec = get_optimizer(config.optimizer)
+        spec = get_optimizer(config.optimizer)
+        if spec.matrix_only and self.scenario.kind != "surface":  # refused before anything changes
+            raise ConfigError(
+                config.optimizer,
+                f"{spec.torch_name} takes only 2-D parameters; a network's biases need another optimizer "
+                "beside it (AdamW), which the playground does not pair with it yet: it runs on surfaces",
+            )
+        before = self.config, self._spec
+        self.config, self._spec = config, spec
+        if self.scenario.kind == "surface":
+            self._shape_point()
         try:
-            self.optimizer = self._spec.build(self._params, config.hyper)
+            self.optimizer = spec.build(self._params, config.hyper)
         except (ValueError, TypeError) as exc:  # torch's own checks, beyond the registry's
+            self.config, self._spec = before  # the run keeps the settings it had
+            if self.scenario.kind == "surface":
+                self._shape_point()
             raise ConfigError(config.optimizer, str(exc)) from None
         self._scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
         self._step = self._update(torch_internals.plain_step(self.optimizer))
@@ -136,6 +149,17 @@ class Run:
         if self.scenario.kind != "surface":
             assert config.loss is not None
             self._loss_fn = get_loss(self.scenario.kind, config.loss).function()
+
+    def _shape_point(self) -> None:
+        """A surface's point as the optimizer takes it: a vector (x, y), or for an optimizer of
+        2-D parameters only (Muon) one 1×2 matrix. Changing shape keeps the point and its
+        gradient (the next update uses it)."""
+        want = (1, 2) if self._spec.matrix_only else (2,)
+        if tuple(self._p.shape) == want:
+            return
+        self._p = self._p.detach().reshape(want).clone().requires_grad_(True)
+        self._params = [self._p]
+        self._surface_closure()
 
     def _update(self, plain: Any) -> Any:
         """One update as the config asks: clip the gradient's norm, the optimizer's step, then the
@@ -238,7 +262,7 @@ class Run:
 
     def _surface_closure(self) -> torch.Tensor:
         self._p.grad = None
-        x, y = self._p.unbind()
+        x, y = self._p.view(2).unbind()
         loss = self._f(x, y)
         loss.backward()
         return loss
@@ -252,6 +276,8 @@ class Run:
         closure, calls = self._counted(self._surface_closure)
         track = self._track_average if self._spec.name == "asgd" else None
         isfinite, hypot = math.isfinite, math.hypot
+        matrix = p.dim() == 2  # Muon's 1×2 matrix: its rows read as the vector
+        split = (lambda: p.view(2).unbind()) if matrix else p.unbind
         for i in range(n):
             if closure is not None:
                 before = calls[0]
@@ -260,12 +286,12 @@ class Run:
             else:
                 step(None)
             p.grad = None
-            x, y = p.unbind()
+            x, y = split()
             loss = f(x, y)
             loss.backward()
             value = loss.item()
-            gx, gy = p.grad.tolist()
-            px, py = p.tolist()
+            g, q = p.grad.tolist(), p.tolist()
+            (gx, gy), (px, py) = (g[0], q[0]) if matrix else (g, q)
             norm = hypot(gx, gy)
             loss_add(value)
             grad_add(norm)
@@ -405,9 +431,9 @@ class Run:
         if self.scenario.kind == "surface":
             loss = self._surface_closure()
             value = loss.item()
-            gx, gy = self._p.grad.tolist()
+            gx, gy = self._p.grad.view(2).tolist()
             norm = math.hypot(gx, gy)
-            px, py = self._p.tolist()
+            px, py = self._p.detach().view(2).tolist()
             h.x.append(px)  # type: ignore[union-attr]
             h.y.append(py)  # type: ignore[union-attr]
         else:

@@ -25,6 +25,7 @@ STEP_COUNT = "t the step count (from 1)"
 PER_COORDINATE = "Every operation is per coordinate: each number in p moves by its own rule."
 NOT_PER_COORDINATE = {
     "lbfgs": "Unlike the other optimizers, L-BFGS mixes coordinates: its direction comes from the whole gradient and the past moves at once.",
+    "muon": "Not every operation is per coordinate: the update is orthogonalised as a whole matrix (Newton–Schulz), which mixes its entries.",
     "adafactor": "Not every operation is per coordinate: the step's size comes from the RMS of the whole parameter and of the whole update, and a matrix's v from its row and column means.",
 }
 

@@ -18,7 +18,8 @@ from playground.errors import ConfigError, closest
 class Hyper:
     """One hyperparameter: torch's keyword name, its default and what values it may take.
 
-    kind: "float", "int", "bool", "pair" (two floats, e.g. betas) or "choice" (from `choices`).
+    kind: "float", "int", "bool", "pair" (two floats, e.g. betas), "triple" (three, Muon's
+    ns_coefficients) or "choice" (from `choices`).
     The range [low, high] is closed unless low_open / high_open say otherwise.
     """
 
@@ -45,11 +46,11 @@ class Hyper:
             return "true or false"
         if self.kind == "choice":
             return " or ".join("none" if c is None else str(c) for c in self.choices)
-        what = {"int": "a whole number", "pair": "two numbers", "float": "a number"}[self.kind]
+        what = {"int": "a whole number", "pair": "two numbers", "triple": "three numbers", "float": "a number"}[self.kind]
         bounds = self.bounds()
         if not bounds:
             return what
-        if self.kind == "pair":
+        if self.kind in ("pair", "triple"):
             return f"{what}, each {bounds}" + (" (the first may be none)" if self.first_optional else "")
         return f"{what} {bounds}"
 
@@ -70,6 +71,11 @@ class Hyper:
                 if raw.lower() == ("none" if c is None else str(c)).lower():
                     return c
             raise ValueError(f"{raw!r} is not one of {self.describe_range()}")
+        if self.kind == "triple":
+            parts = [p for p in raw.strip("()[]").replace(";", ",").split(",") if p.strip()]
+            if len(parts) != 3:
+                raise ValueError(f"{raw!r} is not three numbers such as 3.4445,-4.775,2.0315")
+            return self.check(tuple(_number(p) for p in parts))
         if self.kind == "pair":
             parts = [p for p in raw.strip("()[]").replace(";", ",").split(",") if p.strip()]
             if len(parts) != 2:
@@ -97,6 +103,10 @@ class Hyper:
             if value not in self.choices:
                 raise ValueError(f"{value!r} is not one of {self.describe_range()}")
             return value
+        if self.kind == "triple":
+            if not isinstance(value, (list, tuple)) or len(value) != 3:
+                raise ValueError(f"{value!r} is not three numbers")
+            return tuple(self._in_range(_as_float(v)) for v in value)
         if self.kind == "pair":
             if not isinstance(value, (list, tuple)) or len(value) != 2:
                 raise ValueError(f"{value!r} is not a pair of numbers")
@@ -154,6 +164,7 @@ class OptimizerSpec:
     when: str  # when people choose it
     needs_closure: bool = False
     per_coordinate: bool = True  # False where a step mixes coordinates (LBFGS, Adafactor)
+    matrix_only: bool = False  # takes 2-D parameters only (Muon): a surface's point is one 1×2 matrix
     # torch's multi-tensor ("foreach") version does the same arithmetic on every element as the
     # plain loop, so the numbers are the same to the bit (tests/unit/test_engine.py checks): one
     # call for all of a model's tensors instead of one each. Not so for every optimizer: NAdam's,
@@ -552,6 +563,47 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 "RMS(u). Weight decay is decoupled, as in AdamW."
             ),
             per_coordinate=False,
+        ),
+        OptimizerSpec(
+            "muon",
+            "Muon",
+            (
+                _lr(0.001, "the step's length scale: each step moves an orthogonalised matrix by about lr (times the shape's factor)"),
+                _wd(0.1, DECOUPLED_WD),
+                Hyper("momentum", 0.95, low=0.0, high=1.0, help="how much of the buffer b carries into the next step"),
+                Hyper("nesterov", True, kind="bool", help="orthogonalise (1 − momentum)·g + momentum·b instead of b"),
+                Hyper("ns_coefficients", (3.4445, -4.775, 2.0315), kind="triple", help="(a, b, c) of the Newton–Schulz step X = a·X + (b·A + c·A²)·X, A = X·Xᵀ"),
+                _eps(1e-7, "added to the norm that scales the update before Newton–Schulz"),
+                Hyper("ns_steps", 5, kind="int", low=1, high=99, help="Newton–Schulz iterations (torch allows fewer than 100)"),
+                Hyper(
+                    "adjust_lr_fn",
+                    None,
+                    kind="choice",
+                    choices=(None, "original", "match_rms_adamw"),
+                    optional=True,
+                    help="the rate for a matrix of shape A×B: none or original lr·√max(1, A/B); match_rms_adamw 0.2·lr·√max(A, B)",
+                ),
+            ),
+            summary="Momentum whose update is orthogonalised: every direction of a weight matrix moves by about the same amount.",
+            rule=(
+                "b = momentum·b + (1 − momentum)·g         (momentum_buffer)\n"
+                "u = (1 − momentum)·g + momentum·b if nesterov, else b\n"
+                "O = Newton–Schulz(u/(‖u‖ + eps)), ns_steps times in bfloat16:\n"
+                "    about U·Vᵀ of u = U·S·Vᵀ (singular values near 1)\n"
+                "p = p·(1 − lr·weight_decay)\n"
+                "p = p − lr·√max(1, A/B)·O     (p an A×B matrix)"
+            ),
+            when=(
+                "Hidden layers' weight matrices, where it trains faster than AdamW for the same "
+                "compute (the rest of a network goes to AdamW). It takes only 2-D parameters: on a "
+                "surface the point (x, y) is one 1×2 matrix, whose only singular direction is the "
+                "momentum's own, so a step keeps the momentum's direction and throws away its size: "
+                "every step is about 0.68·lr long (five Newton–Schulz steps leave the singular value "
+                "near 0.68, not 1), whether the gradient is 500 or 0.0001. Weight decay is decoupled, "
+                "as in AdamW, and on by default (0.1)."
+            ),
+            per_coordinate=False,
+            matrix_only=True,
         ),
     )
 }

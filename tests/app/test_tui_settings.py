@@ -323,3 +323,23 @@ async def test_rprop_lr_field_says_a_later_change_does_nothing_and_a_change_says
         app.session.run.step(3)
         await type_into(pilot, "#field-lr", "0.5", typed=True)
         await wait_until(pilot, lambda: "no effect" in status(app), what="the message line says the lr did nothing")
+
+
+async def test_muon_runs_on_a_surface_and_is_refused_on_a_network_without_harm() -> None:
+    """Issue 15 (first steps): Muon takes 2-D parameters only. On a surface the point is one 1×2
+    matrix and it runs; on a network it is refused in one line and the run keeps its optimizer."""
+    async with open_app("rosenbrock") as (app, pilot):
+        app.pick("optimizer", "muon")
+        await wait_until(pilot, lambda: bool(main_screen(app).query("#field-ns_coefficients")), what="Muon's fields")
+        assert main_screen(app).query_one("#field-ns_coefficients", Input).value == "3.4445,-4.775,2.0315"
+        await press(pilot, "s", "s")
+        await wait_until(pilot, lambda: app.session.run.step_count == 2, what="two Muon steps")
+        assert type(app.session.run.optimizer).__name__ == "Muon"
+    async with open_app("moons") as (app, pilot):
+        app.session.steps(3)
+        app.pick("optimizer", "muon")
+        await wait_until(pilot, lambda: "takes only 2-D parameters" in status(app), what="the refusal said")
+        run = app.session.run
+        assert run.config.optimizer == "sgd" and type(run.optimizer).__name__ == "SGD" and app.session.config.optimizer == "sgd"
+        await press(pilot, "s")
+        await wait_until(pilot, lambda: run.step_count == 4, what="the run goes on with SGD")

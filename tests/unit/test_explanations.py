@@ -148,7 +148,7 @@ def test_6_asgd_says_when_its_average_begins() -> None:
 def test_8_one_notation_the_panel_names_state_in_the_rules_letters() -> None:
     """Each piece of state torch keeps is named in the panel by the letter its rule uses."""
     for name, spec in OPTIMIZERS.items():
-        p = torch.nn.Parameter(torch.tensor([1.0, -0.5]))
+        p = torch.nn.Parameter(torch.tensor([[1.0, -0.5]] if spec.matrix_only else [1.0, -0.5]))
         hyper = {"momentum": 0.9} if name in ("sgd", "rmsprop") else {}
         hyper |= {"centered": True} if name == "rmsprop" else {}
         opt = spec.build([p], hyper)
@@ -378,3 +378,41 @@ def copy_with_average(run):  # noqa: ANN001, ANN201
         for p, original in zip(model.parameters(), run.model.parameters(), strict=True):
             p.copy_(run.optimizer.state[original]["ax"])
     return model
+
+
+def test_muon_on_a_surface_steps_about_0_68_lr_whatever_the_gradient() -> None:
+    """Muon's explanation: on a surface the point is one 1×2 matrix, and Newton–Schulz keeps the
+    momentum's direction and throws away its size: each step is about 0.68·lr long."""
+    lengths = []
+    for g in ((3.0, 4.0), (500.0, -2.0), (1e-4, 2e-4)):
+        p = torch.zeros(1, 2, dtype=torch.float64, requires_grad=True)
+        opt = torch.optim.Muon([p], lr=0.01, weight_decay=0.0)
+        p.grad = torch.tensor([g], dtype=torch.float64)
+        opt.step()
+        lengths.append(float(p.detach().norm()) / 0.01)
+    assert all(f"{length:.2f}" == "0.68" or f"{length:.2f}" == "0.69" for length in lengths), lengths
+    assert "0.68·lr" in text("muon") and "1×2 matrix" in text("muon")
+
+
+def test_switching_to_muon_and_back_mid_run_keeps_the_point() -> None:
+    from dataclasses import replace
+
+    from playground import scenarios
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load("rosenbrock")
+    config = resolve(s)
+    run = Run(s, config)
+    run.step(5)
+    before = run.point
+    run.apply(resolve(s, optimizer="muon", hyper={"lr": 0.01, "weight_decay": 0.0}))
+    assert run.point == before and run.optimizer.param_groups[0]["params"][0].shape == (1, 2)
+    run.step(5)
+    moved = run.history.trajectory()[-6:]
+    steps = [float(((b - a) ** 2).sum() ** 0.5) for a, b in zip(moved[:-1], moved[1:])]
+    assert all(0.0066 < step < 0.0072 for step in steps), steps  # about 0.68·lr (bfloat16), whatever g is
+    run.apply(replace(config))
+    run.step(3)
+    assert run.optimizer.param_groups[0]["params"][0].shape == (2,) and not run.diverged
+    assert len(run.history.loss) == 14

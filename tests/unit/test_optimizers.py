@@ -42,9 +42,10 @@ def test_registry_defaults_equal_torch_constructor_defaults(name):
         else:
             assert h.default == torch_default, h.name
     # a registry-built optimizer has torch's own defaults in its param group
-    p = torch.zeros(2, requires_grad=True)
+    shape = (1, 2) if spec.matrix_only else (2,)  # Muon takes 2-D parameters only
+    p = torch.zeros(shape, requires_grad=True)
     built = spec.build([p], spec.defaults())
-    plain = getattr(torch.optim, spec.torch_name)([torch.zeros(2, requires_grad=True)])
+    plain = getattr(torch.optim, spec.torch_name)([torch.zeros(shape, requires_grad=True)])
     for h in spec.hyper:
         assert built.param_groups[0][h.name] == plain.param_groups[0][h.name], h.name
 
@@ -69,16 +70,18 @@ def plain_loop(scenario, optimizer_name, hyper, steps, start=None, changes=None)
     `changes` maps a step index to {param_group key: value} applied before that step."""
     spec = OPTIMIZERS[optimizer_name]
     f = scenario.surface.formula.torch
-    p = torch.tensor(start or scenario.surface.start, dtype=torch.float64, requires_grad=True)
+    point = [list(start or scenario.surface.start)]  # Muon takes 2-D parameters only: one 1×2 matrix
+    p = torch.tensor(point if spec.matrix_only else point[0], dtype=torch.float64, requires_grad=True)
     opt = getattr(torch.optim, spec.torch_name)([p], **{k: tuple(v) if isinstance(v, list) else v for k, v in hyper.items()})
 
     def closure():
         opt.zero_grad()
-        loss = f(p[0], p[1])
+        x, y = p.reshape(2)
+        loss = f(x, y)
         loss.backward()
         return loss
 
-    points = [p.detach().clone()]
+    points = [p.detach().reshape(2).clone()]
     for k in range(steps):
         for key, value in (changes or {}).get(k, {}).items():
             opt.param_groups[0][key] = value
@@ -87,7 +90,7 @@ def plain_loop(scenario, optimizer_name, hyper, steps, start=None, changes=None)
         else:
             closure()
             opt.step()
-        points.append(p.detach().clone())
+        points.append(p.detach().reshape(2).clone())
     return torch.stack(points).numpy()
 
 
