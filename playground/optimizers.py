@@ -589,7 +589,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 "b = momentum·b + (1 − momentum)·g         (momentum_buffer)\n"
                 "u = (1 − momentum)·g + momentum·b if nesterov, else b\n"
                 "O = Newton–Schulz(u/(‖u‖ + eps)), ns_steps times in bfloat16:\n"
-                "    about U·Vᵀ of u = U·S·Vᵀ (singular values near 1)\n"
+                "    about U·Vᵀ of u = U·S·Vᵀ (singular values 0.5 to 1.5)\n"
                 "p = p·(1 − lr·weight_decay)\n"
                 "p = p − lr·√max(1, A/B)·O     (p an A×B matrix)"
             ),
