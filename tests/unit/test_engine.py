@@ -187,36 +187,19 @@ def test_minibatch_equals_a_plain_loop_over_the_same_batches():
 def test_sgd_on_a_model_is_the_plain_torch_loop_to_the_bit(hyper):
     """The engine runs SGD's multi-tensor version (one call for every tensor of the model): the
     losses and weights must still be those of `torch.optim.SGD` in a plain loop, exactly."""
-    s = scenarios.load("moons")
-    config = resolve(s, optimizer="sgd", hyper={"lr": 0.1, **hyper}, seed=3)
-    run = Run(s, config)
-    run.step(40)
-    model, x, y = plain_model(s, 3)
-    opt = torch.optim.SGD(model.parameters(), **run.config.hyper)
-    losses = []
-    for _ in range(40):
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        losses.append(loss.item())
-        loss.backward()
-        opt.step()
-    losses.append(F.cross_entropy(model(x), y).item())
-    assert run.history.loss.array().tolist() == losses
-    for mine, plain in zip(run.model.parameters(), model.parameters(), strict=True):
-        assert torch.equal(mine, plain)
+    assert_equals_plain_loop("sgd", {"lr": 0.1, **hyper}, 40)
 
 
-def test_adafactor_on_a_model_is_the_plain_torch_loop_to_the_bit():
-    """Adafactor factors a matrix's second moment (row and column means) and keeps a vector's
-    whole: on a model both paths run, and the losses and weights are torch's plain loop's."""
+def assert_equals_plain_loop(name: str, hyper: dict, steps: int) -> Run:
+    """`name` on moons (seed 3) through the engine, and in a plain torch loop on the same model
+    and data: the same losses and weights, to the bit."""
     s = scenarios.load("moons")
-    config = resolve(s, optimizer="adafactor", hyper={"lr": 0.05}, seed=3)
-    run = Run(s, config)
-    run.step(30)
+    run = Run(s, resolve(s, optimizer=name, hyper=hyper, seed=3))
+    run.step(steps)
     model, x, y = plain_model(s, 3)
-    opt = torch.optim.Adafactor(model.parameters(), **run.config.hyper)
+    opt = getattr(torch.optim, run.optimizer.__class__.__name__)(model.parameters(), **run.config.hyper)
     losses = []
-    for _ in range(30):
+    for _ in range(steps):
         opt.zero_grad()
         loss = F.cross_entropy(model(x), y)
         losses.append(loss.item())
@@ -226,6 +209,13 @@ def test_adafactor_on_a_model_is_the_plain_torch_loop_to_the_bit():
     assert run.history.loss.array().tolist() == losses and losses[-1] < losses[0]
     for mine, plain in zip(run.model.parameters(), model.parameters(), strict=True):
         assert torch.equal(mine, plain)
+    return run
+
+
+def test_adafactor_on_a_model_is_the_plain_torch_loop_to_the_bit():
+    """Adafactor factors a matrix's second moment (row and column means) and keeps a vector's
+    whole: on a model both paths run, and the losses and weights are torch's plain loop's."""
+    run = assert_equals_plain_loop("adafactor", {"lr": 0.05}, 30)
     kept = {k for state in run.optimizer.state.values() for k in state}
     assert {"row_var", "col_var", "variance"} <= kept  # both paths ran
 
