@@ -212,8 +212,8 @@ def cmd_run(argv: list[str]) -> int:
     warm_up()  # torch's one-time costs, kept out of the run's own timing
     # text prints a summary only, so it keeps no history; a record needs every row
     run = Run(scenario, config, start, full_history=args.format != "text" or bool(args.record))
-    if run.caveat():
-        print(f"playground: warning: {run.caveat()}", file=sys.stderr)
+    if caveat := run.caveat():
+        print(f"playground: warning: {caveat}", file=sys.stderr)
     _train([run], config.steps, args)
     _emit(args, {"json": report.to_json, "csv": report.to_csv, "text": report.to_text}[args.format](run))
     return 0
@@ -315,8 +315,8 @@ def cmd_compare(argv: list[str]) -> int:
     warm_up()
     race = Race(scenario, configs, start)
     for number, lane in enumerate(race.lanes, 1):
-        if lane.caveat():
-            print(f"playground: warning: lane {number}: {lane.caveat()}", file=sys.stderr)
+        if caveat := lane.caveat():
+            print(f"playground: warning: lane {number}: {caveat}", file=sys.stderr)
     args.lanes = True  # every --record line names its lane
     _train(race.lanes, configs[0].steps, args)
     _emit(args, {"json": report.race_to_json, "csv": report.race_to_csv, "text": report.race_to_text}[args.format](race))

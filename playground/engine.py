@@ -225,12 +225,15 @@ class Run:
         as its first step size (state step_size): a later lr or a schedule changes nothing."""
         if self._spec.name != "rprop":
             return ""
-        started = any(self.optimizer.state.get(p) for p in self._params)
         if self._scheduler is not None:
-            if started:
+            if self._has_state():
                 return f"{RPROP_LR}: the schedule changes nothing"
             return f"{RPROP_LR}: the schedule counts only there (lr {_fmt(self.lr)}), then changes nothing"
         return ""
+
+    def _has_state(self) -> bool:
+        """The optimizer has made its state (Rprop: its step sizes, from lr, at the first step)."""
+        return any(self.optimizer.state.get(p) for p in self._params)
 
     # ------------------------------------------------------------ stepping
 
@@ -492,8 +495,8 @@ class Run:
                 what = self._spec.torch_name if config.optimizer != old.optimizer else f"loss {config.loss}"
                 self.history.events.append((step, what))
                 self.history.lr.set_last(self.lr)  # the rate the next update uses
-                caveat = f" ({self.caveat()})" if self.caveat() else ""
-                return f"{what} from step {step}: fresh optimizer state, same parameters{caveat}"
+                caveat = self.caveat()
+                return f"{what} from step {step}: fresh optimizer state, same parameters" + (f" ({caveat})" if caveat else "")
             changed = {k: v for k, v in config.hyper.items() if old.hyper.get(k) != v}
             for group in self.optimizer.param_groups:
                 for k, v in changed.items():
@@ -523,10 +526,10 @@ class Run:
             if changed:
                 self.history.events.append((step, text))
             if self._spec.name == "rprop" and text:
-                if "lr" in changed and any(self.optimizer.state.get(p) for p in self._params):
+                if "lr" in changed and self._has_state():
                     text += f" (no effect: {RPROP_LR})"
-                elif "schedule" in changed and self.caveat():
-                    text += f" ({self.caveat()})"
+                elif "schedule" in changed and (caveat := self.caveat()):
+                    text += f" ({caveat})"
             # the history's lr at a point is the rate the update from it uses: a change made here
             # is that rate (an export, the curve's lr line and `run` then agree)
             self.history.lr.set_last(self.lr)

@@ -50,14 +50,14 @@ class Hyper:
         bounds = self.bounds()
         if not bounds:
             return what
-        if self.kind in ("pair", "triple"):
+        if self.kind in TUPLES:
             return f"{what}, each {bounds}" + (" (the first may be none)" if self.first_optional else "")
         return f"{what} {bounds}"
 
     def parse(self, text: str) -> Any:
         """A value typed by a person (flag, field, --param) -> a checked value, or ValueError."""
         raw = text.strip()
-        if self.optional and raw.lower() in ("none", "null", ""):
+        if self.optional and (not raw or _is_none(raw)):
             return None
         if self.kind == "bool":
             low = raw.lower()
@@ -71,18 +71,12 @@ class Hyper:
                 if raw.lower() == ("none" if c is None else str(c)).lower():
                     return c
             raise ValueError(f"{raw!r} is not one of {self.describe_range()}")
-        if self.kind == "triple":
+        if self.kind in TUPLES:
+            size, typed, _ = TUPLES[self.kind]
             parts = [p for p in raw.strip("()[]").replace(";", ",").split(",") if p.strip()]
-            if len(parts) != 3:
-                raise ValueError(f"{raw!r} is not three numbers such as 3.4445,-4.775,2.0315")
-            return self.check(tuple(_number(p) for p in parts))
-        if self.kind == "pair":
-            parts = [p for p in raw.strip("()[]").replace(";", ",").split(",") if p.strip()]
-            if len(parts) != 2:
-                raise ValueError(f"{raw!r} is not two numbers such as 0.9,0.999")
-            if self.first_optional and parts[0].strip().lower() in ("none", "null"):
-                return self.check((None, _number(parts[1])))
-            return self.check(tuple(_number(p) for p in parts))
+            if len(parts) != size:
+                raise ValueError(f"{raw!r} is not {typed}")
+            return self.check(tuple(None if self._none_at(i, p) else _number(p) for i, p in enumerate(parts)))
         if self.kind == "int":
             try:
                 value = int(raw)
@@ -93,7 +87,7 @@ class Hyper:
 
     def check(self, value: Any) -> Any:
         """A value from a file or code -> the same value, normalised, or ValueError saying why."""
-        if self.optional and (value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null"))):
+        if self.optional and _is_none(value):
             return None  # TOML has no null: a file writes "none"
         if self.kind == "bool":
             if not isinstance(value, bool):
@@ -103,17 +97,11 @@ class Hyper:
             if value not in self.choices:
                 raise ValueError(f"{value!r} is not one of {self.describe_range()}")
             return value
-        if self.kind == "triple":
-            if not isinstance(value, (list, tuple)) or len(value) != 3:
-                raise ValueError(f"{value!r} is not three numbers")
-            return tuple(self._in_range(_as_float(v)) for v in value)
-        if self.kind == "pair":
-            if not isinstance(value, (list, tuple)) or len(value) != 2:
-                raise ValueError(f"{value!r} is not a pair of numbers")
-            first, second = value
-            if self.first_optional and (first is None or (isinstance(first, str) and first.strip().lower() in ("none", "null"))):
-                return (None, self._in_range(_as_float(second)))  # TOML has no null: a file writes "none"
-            return tuple(self._in_range(_as_float(v)) for v in value)
+        if self.kind in TUPLES:
+            size, _, what = TUPLES[self.kind]
+            if not isinstance(value, (list, tuple)) or len(value) != size:
+                raise ValueError(f"{value!r} is not {what}")
+            return tuple(None if self._none_at(i, v) else self._in_range(_as_float(v)) for i, v in enumerate(value))
         if self.kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
                 if isinstance(value, float) and value.is_integer():
@@ -123,6 +111,10 @@ class Hyper:
             return int(self._in_range(value))
         return self._in_range(_as_float(value))
 
+    def _none_at(self, i: int, value: Any) -> bool:
+        """Is item `i` of a tuple the None that `first_optional` allows there ("none" in a file)?"""
+        return i == 0 and self.first_optional and _is_none(value)
+
     def _in_range(self, v: float) -> float:
         if not math.isfinite(v):
             raise ValueError(f"{v} is not a finite number")
@@ -131,6 +123,18 @@ class Hyper:
         if too_low or too_high:
             raise ValueError(f"{v:g} is out of range: it must be {self.bounds()}")
         return v
+
+
+# the kinds that hold a tuple of numbers: (size, what a typed value should be, what a value should be)
+TUPLES = {
+    "pair": (2, "two numbers such as 0.9,0.999", "a pair of numbers"),
+    "triple": (3, "three numbers such as 3.4445,-4.775,2.0315", "three numbers"),
+}
+
+
+def _is_none(value: Any) -> bool:
+    """None, or how a person or a TOML file (which has no null) writes it."""
+    return value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null"))
 
 
 def _number(text: str) -> float:

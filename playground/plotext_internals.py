@@ -8,7 +8,7 @@ cells; plotext's private matrix holds the same cells already, and building it is
 `build()` but the text, which costs a few milliseconds a frame at 120x40. The private way is
 taken only on the plotext releases it was read from (`WRITTEN_FOR`, checked at run time), and
 never with PLAYGROUND_PLAIN_PLOTEXT=1 in the environment: then everything goes through
-`render()`, and the cells are the same (tests/unit/test_plotext_internals.py checks both ways).
+`render()`, and the cells are the same (tests/app/test_plotext_internals.py checks both ways).
 """
 
 from __future__ import annotations

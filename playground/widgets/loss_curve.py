@@ -46,10 +46,11 @@ class _Scene:
     """What a frame shows, thinned for a plot area of a given size; `key` is equal for two
     scenes that look the same."""
 
-    def __init__(self, key: tuple[Any, ...], lines: list[tuple[np.ndarray, np.ndarray, Any, str]], xlim: tuple[float, float], ylim: tuple[float, float], yticks: tuple[list[float], list[str]], rticks: tuple[list[float], list[str]] | None, xticks: list[int], events: list[int], legend: str = "", note: str = "") -> None:
+    def __init__(self, key: tuple[Any, ...], lines: list[tuple[np.ndarray, np.ndarray, Any, str]], xlim: tuple[float, float], ylim: tuple[float, float], yticks: tuple[list[float], list[str]], rticks: tuple[list[float], list[str]] | None, xticks: list[int], events: list[int], legend: str = "", note: str = "", averaged: bool = False) -> None:
         self.key, self.lines, self.xlim, self.ylim = key, lines, xlim, ylim
         self.yticks, self.rticks, self.xticks, self.events = yticks, rticks, xticks, events
         self.legend = legend  # the learning rate's, under the plot
+        self.averaged = averaged  # ASGD's average is drawn: its name goes under the plot too
         self.note = note  # what the plot cannot show, in its top border
 
 
@@ -125,26 +126,28 @@ class LossCurve(PlotextPlot):
             return ev.at(idx) if ev is not None else np.asarray(idx, dtype=np.float64)
 
         mine = len(series) - 1  # the lr and the events are the last series' (the selected lane's)
-        thinned = []
         not_positive = False  # a log scale cannot draw a loss <= 0: say so rather than draw nothing
-        for loss, colour in series:
-            idx, vals = _thin(loss, max(20, 2 * cols))  # min and max per stretch: log10 keeps them
+
+        def points(column: Any) -> tuple[np.ndarray, np.ndarray]:
+            """A loss column thinned (min and max per stretch: log10 keeps them), as drawn."""
+            nonlocal not_positive
+            idx, vals = _thin(column, max(20, 2 * cols))
             if self.log_scale:
                 not_positive = not_positive or bool(np.any(vals <= 0))
                 with np.errstate(all="ignore"):
                     vals = np.where(vals > 0, np.log10(np.abs(vals)), np.nan)
                 keep = np.isfinite(vals)
                 idx, vals = idx[keep], vals[keep]
-            thinned.append((at(len(thinned), idx), vals, colour))
-        average = self._average
-        if average is not None and len(average.loss):  # beside the loss it averages, in its rows
-            idx, vals = _thin(average.loss, max(20, 2 * cols))
-            if self.log_scale:
-                with np.errstate(all="ignore"):
-                    vals = np.where(vals > 0, np.log10(np.abs(vals)), np.nan)
-                keep = np.isfinite(vals)
-                idx, vals = idx[keep], vals[keep]
-            thinned.insert(0, (at(mine, idx + average.start), vals, AVERAGE))  # under the loss
+            return idx, vals
+
+        thinned = []
+        for i, (loss, colour) in enumerate(series):
+            idx, vals = points(loss)
+            thinned.append((at(i, idx), vals, colour))
+        average = self._average if self._average is not None and len(self._average.loss) else None
+        if average is not None:  # beside the loss it averages, in its rows, under it
+            idx, vals = points(average.loss)
+            thinned.insert(0, (at(mine, idx + average.start), vals, AVERAGE))
         n = max((len(loss) for loss, _ in series), default=0)
         last = max(max((float(at(i, np.array([len(loss) - 1]))[0]) for i, (loss, _) in enumerate(series) if len(loss)), default=0.0), 1.0)
         lo, hi = 0.0, 1.0
@@ -175,9 +178,7 @@ class LossCurve(PlotextPlot):
                 keep = thin_polyline(u, v)
                 lines.append((idx[keep], vals[keep], colour, "left"))
                 key += [colour, np.rint(u[keep]).astype(np.int32).tobytes(), np.rint(v[keep]).astype(np.int32).tobytes()]
-            if average is not None and len(average.loss):
-                legend = f"{AVERAGE_LEGEND}  {legend}" if legend else AVERAGE_LEGEND
-            key.append(legend)
+            key += [legend, average is not None]
         note = "loss ≤ 0 is not drawn on a log scale (l: linear)" if not_positive else ""
         key.append(note)
         rticks = None
@@ -197,7 +198,7 @@ class LossCurve(PlotextPlot):
         xticks = sorted({int(round(t)) for t in nice_ticks(0, last, 5)})
         key.append(tuple(xticks))
         key.append(tuple(round(t / last * (cols - 1)) for t in xticks))
-        return _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events, legend, note)
+        return _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events, legend, note, average is not None)
 
     # ------------------------------------------------------------ rendering
 
@@ -229,8 +230,8 @@ class LossCurve(PlotextPlot):
                 scene = self._scene = self._make_scene(width, height)
                 built = self._build(width, height, scene) or built
             strips = _paint(*built)
-            if scene.legend:
-                strips[-1] = _legend(built[0][-1], scene.legend, built[2])
+            if scene.legend or scene.averaged:
+                strips[-1] = _legend(built[0][-1], scene.legend, built[2], AVERAGE_LEGEND if scene.averaged else "")
             if scene.note:
                 strips[0] = _note(built[0][0], scene.note, built[2])
         self._drawn = scene.key
@@ -298,10 +299,10 @@ def _style(colour: Any) -> Any:
     return None
 
 
-def _legend(row: list[str], legend: str, area: Area) -> Strip:
+def _legend(row: list[str], legend: str, area: Area, left: str = "") -> Strip:
     """The bottom row (the axis title, `step`) with the lr legend at its right end, in the lr
-    line's colour, and ASGD's average's (where `legend` begins with it) at its left end, in
-    that line's colour, each where it does not cover the title."""
+    line's colour, and `left` (ASGD's average's name) at its left end, in that line's colour,
+    each where it does not cover the title."""
     text = "".join(row)
     width = area.width
     text = text[:width].ljust(width)
@@ -309,11 +310,8 @@ def _legend(row: list[str], legend: str, area: Area) -> Strip:
     title_start = text.find(title) if title else width
     title_end = len(text.rstrip())
     pieces: list[tuple[int, str, Any]] = []  # (column, text, style)
-    if legend.startswith(AVERAGE_LEGEND):
-        legend = legend[len(AVERAGE_LEGEND) :].strip()
-        left = area.left + 1
-        if left + len(AVERAGE_LEGEND) < title_start - 1:
-            pieces.append((left, AVERAGE_LEGEND, _COLOUR_STYLE[AVERAGE]))
+    if left and area.left + 1 + len(left) < title_start - 1:
+        pieces.append((area.left + 1, left, _COLOUR_STYLE[AVERAGE]))
     start = width - len(legend) - 1
     if legend and start > title_end + 1:
         pieces.append((start, legend, fg_style(LR)))
