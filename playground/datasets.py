@@ -1,7 +1,11 @@
-"""The dataset generators: small 2D classification sets and a 1D regression set, made with numpy.
+"""The datasets: small 2D classification sets and a 1D regression set made with numpy, a CSV
+file's points, and scikit-learn's bundled real sets (iris, wine, breast_cancer, digits).
 
 Every generator is deterministic in its seed. Classification points lie roughly in [-1.5, 1.5]^2
-so one model size and learning rate suit them all. Nothing here imports torch.
+so one model size and learning rate suit them all; a real set is standardised instead (each
+column to mean 0 and standard deviation 1 on its training split). Nothing here imports torch, and
+scikit-learn is imported only when a real set is loaded (with scipy it weighs about 164 MB and
+half a second).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from playground import limits
-from playground.errors import ScenarioError
+from playground.errors import ScenarioError, closest
 
 
 @dataclass(frozen=True)
@@ -30,6 +34,12 @@ class Points:
     test_x: np.ndarray
     test_y: np.ndarray
     classes: int  # 0 for regression
+    feature_names: tuple[str, ...] = ("x", "y")  # the input columns, in order
+    class_names: tuple[str, ...] = ()  # a real set's names for its classes (empty: the numbers)
+
+    @property
+    def features(self) -> int:
+        return int(self.train_x.shape[1])
 
     def bounds(self, margin: float = 0.15) -> tuple[tuple[float, float], tuple[float, float]]:
         """The plotting domain: all points plus a margin. For regression, (x range, target range)."""
@@ -120,6 +130,71 @@ GENERATORS: dict[str, tuple[Generator | None, str, int]] = {
 FIXED_CLASSES = {"moons", "circles", "xor"}  # these make exactly two classes
 
 
+@dataclass(frozen=True)
+class RealSet:
+    """One of scikit-learn's bundled sets: its shape, checked against the copy loaded."""
+
+    rows: int
+    features: int
+    classes: int
+
+
+# scikit-learn's bundled copies (they ship inside the package: nothing is downloaded)
+REAL_SETS = {
+    "iris": RealSet(150, 4, 3),
+    "wine": RealSet(178, 13, 3),
+    "breast_cancer": RealSet(569, 30, 2),
+    "digits": RealSet(1797, 64, 10),
+}
+for _name, _set in REAL_SETS.items():
+    GENERATORS[_name] = (None, "classification", _set.classes)
+REAL_TEST_FRACTION = 0.25  # a real set's default test split
+
+
+def _load_real(name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
+    """(inputs, labels, feature names, class names) of a bundled set, as scikit-learn gives them."""
+    from sklearn import datasets as sk  # only now: scikit-learn is heavy
+
+    bunch = getattr(sk, f"load_{name}")()
+    return (np.asarray(bunch.data, dtype=np.float64), np.asarray(bunch.target, dtype=np.int64),
+            tuple(str(f) for f in bunch.feature_names), tuple(str(c) for c in bunch.target_names))
+
+
+def feature_names(name: str) -> tuple[str, ...]:
+    """A real set's column names (loads scikit-learn)."""
+    return _load_real(name)[2]
+
+
+def _plain(name: str) -> str:
+    """A column's name as people type it: 'petal length (cm)', 'petal_length' and 'Petal Length' agree."""
+    return " ".join(name.split("(")[0].replace("_", " ").lower().split())
+
+
+def resolve_features(name: str, wanted: list[int | str], source: str, field: str = "dataset.features") -> tuple[int, ...]:
+    """Column indices for `wanted` (indices or names) of real set `name`; ScenarioError naming the
+    field for an unknown name, an index out of range or a column given twice."""
+    count = REAL_SETS[name].features
+    names = feature_names(name) if any(isinstance(w, str) for w in wanted) else ()
+    plain = [_plain(n) for n in names]
+    out: list[int] = []
+    for i, w in enumerate(wanted):
+        if isinstance(w, str):
+            if _plain(w) not in plain:
+                hint = closest(_plain(w), plain)
+                if not hint.startswith("did you mean"):
+                    hint = "its columns: " + ", ".join(repr(n) for n in names[:6]) + (f", ... ({len(names)} in all)" if len(names) > 6 else "")
+                raise ScenarioError(source, f"{field}[{i}]", f"{name} has no column {w!r} ({hint})")
+            index = plain.index(_plain(w))
+        else:
+            if not 0 <= w < count:
+                raise ScenarioError(source, f"{field}[{i}]", f"{name} has {count} columns, numbered 0 to {count - 1}, not {w}")
+            index = w
+        if index in out:
+            raise ScenarioError(source, f"{field}[{i}]", f"column {index} is given twice")
+        out.append(index)
+    return tuple(out)
+
+
 def make_points(
     kind: str,
     generator: str,
@@ -130,9 +205,13 @@ def make_points(
     seed: int,
     path: Path | None = None,
     source: str = "",
+    features: tuple[int, ...] = (),
 ) -> Points:
-    """Generate (or read) the points and split them; ScenarioError for a bad CSV file."""
+    """Generate (or read) the points and split them; ScenarioError for a bad CSV file. A real set
+    keeps the columns `features` (all of them when empty), standardised on its training split."""
     rng = np.random.default_rng(seed)
+    if generator in REAL_SETS:
+        return _real_points(generator, features, test_fraction, rng)
     if generator == "csv":
         assert path is not None
         x, y = read_csv(path, kind, source)
@@ -142,11 +221,7 @@ def make_points(
         make = GENERATORS[generator][0]
         assert make is not None
         x, y = make(samples, noise, classes, rng)
-    order = rng.permutation(len(x))
-    n_test = int(round(len(x) * test_fraction))
-    if n_test >= len(x):
-        n_test = len(x) - 1
-    test, train = order[:n_test], order[n_test:]
+    test, train = _split(len(x), test_fraction, rng)
     dtype = np.int64 if kind == "classification" else np.float32
     return Points(
         kind=kind,
@@ -155,6 +230,36 @@ def make_points(
         test_x=x[test].astype(np.float32),
         test_y=y[test].astype(dtype),
         classes=classes if kind == "classification" else 0,
+    )
+
+
+def _split(n: int, test_fraction: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """(test indices, train indices): a random `test_fraction` of the n points for testing."""
+    order = rng.permutation(n)
+    n_test = min(int(round(n * test_fraction)), n - 1)
+    return order[:n_test], order[n_test:]
+
+
+def _real_points(name: str, features: tuple[int, ...], test_fraction: float, rng: np.random.Generator) -> Points:
+    x, y, names, class_names = _load_real(name)
+    shape = REAL_SETS[name]
+    assert x.shape == (shape.rows, shape.features) and int(y.max()) + 1 == shape.classes, f"scikit-learn's {name} changed: {x.shape}"
+    columns = list(features) if features else list(range(x.shape[1]))
+    x = x[:, columns]
+    test, train = _split(len(x), test_fraction, rng)
+    mean = x[train].mean(0)
+    std = x[train].std(0)
+    std[std == 0] = 1.0  # a constant column (digits' corner pixels) stays 0
+    x = (x - mean) / std
+    return Points(
+        kind="classification",
+        train_x=x[train].astype(np.float32),
+        train_y=y[train],
+        test_x=x[test].astype(np.float32),
+        test_y=y[test],
+        classes=shape.classes,
+        feature_names=tuple(names[c] for c in columns),
+        class_names=class_names,
     )
 
 

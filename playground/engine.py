@@ -573,6 +573,16 @@ class Run:
             inp = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1))
             return self.model(inp).argmax(1).numpy().reshape(gy.shape)
 
+    def confusion(self) -> tuple[np.ndarray, str]:
+        """Classification: (counts, split) where counts[true, predicted] counts the points of the
+        test split (the training points when there is no test split)."""
+        x, y, split = (self._xt, self._yt, "test") if self._xt is not None else (self._x, self._y, "training")
+        classes = self.points.classes  # type: ignore[union-attr]
+        with torch.no_grad():
+            predicted = self.model(x).argmax(1)
+        counts = torch.bincount(y * classes + predicted, minlength=classes * classes)
+        return counts.reshape(classes, classes).numpy(), split
+
     def optimizer_state(self) -> dict[str, Any]:
         """The optimizer's state over all the parameters (the point, on surfaces): each tensor the
         parameters' pieces joined in order, as a list; anything else (a step count, L-BFGS's

@@ -12,6 +12,7 @@ import datetime
 import json
 from typing import Any
 
+from playground.datasets import REAL_SETS
 from playground.scenarios import Scenario
 from playground.settings import RunConfig
 
@@ -44,6 +45,8 @@ def to_toml(scenario: Scenario, config: RunConfig, start: tuple[float, float] | 
         out += ["", "[dataset]", _pair("generator", d.generator)]
         if d.path is not None:
             out.append(_pair("path", str(d.path.resolve())))
+        elif d.generator in REAL_SETS:  # scikit-learn's points: only the columns are chosen
+            out.append(_pair("features", list(d.features) or "all"))
         else:
             out += [_pair("samples", d.samples), _pair("noise", d.noise), _pair("classes", d.classes)]
         out += [_pair("test_fraction", d.test_fraction), _pair("seed", d.seed)]

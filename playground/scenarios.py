@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from playground import limits
-from playground.datasets import FIXED_CLASSES, GENERATORS, Points, make_points
+from playground.datasets import FIXED_CLASSES, GENERATORS, REAL_SETS, REAL_TEST_FRACTION, Points, make_points, resolve_features
 from playground.errors import ConfigError, FormulaError, PlaygroundError, ScenarioError, closest
 from playground.formula import Formula, compile_formula
 from playground.losses import DEFAULT_LOSS, get_loss
@@ -62,6 +62,7 @@ class Dataset:
     test_fraction: float = 0.0
     seed: int = 0
     path: Path | None = None
+    features: tuple[int, ...] = ()  # a real set's columns, in order (empty: all of them)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class Scenario:
         """The dataset's points (generated each call; the engine keeps its own)."""
         assert self.dataset is not None
         d = self.dataset
-        return make_points(self.kind, d.generator, d.samples, d.noise, d.classes, d.test_fraction, d.seed, d.path, self.source)
+        return make_points(self.kind, d.generator, d.samples, d.noise, d.classes, d.test_fraction, d.seed, d.path, self.source, d.features)
 
 
 # ---------------------------------------------------------------- finding scenarios
@@ -360,7 +361,7 @@ class _Reader:
         return surface
 
     def dataset(self, doc: dict[str, Any], kind: str) -> Dataset:
-        keys = ("generator", "samples", "noise", "classes", "test_fraction", "seed", "path")
+        keys = ("generator", "samples", "noise", "classes", "test_fraction", "seed", "path", "features")
         t = self.table(doc, "dataset", keys, required=True)
         gen = self.get(t, "dataset", "generator", str, required=True)
         if gen not in GENERATORS:
@@ -368,6 +369,10 @@ class _Reader:
         makes = GENERATORS[gen][1]
         if makes not in ("any", kind):
             raise self.fail("dataset.generator", f"{gen!r} makes a {makes} set, but scenario.kind is {kind!r}")
+        if gen in REAL_SETS:
+            return self.real_set(t, gen)
+        if "features" in t:
+            raise self.fail("dataset.features", f"only a real set (iris, wine, breast_cancer, digits) has columns to choose; {gen} makes x and y")
         samples = self.integer(t, "dataset", "samples", 200, limits.SAMPLES)
         noise = self.number(t, "dataset", "noise", 0.1, limits.NOISE)
         default_classes = GENERATORS[gen][2]
@@ -389,6 +394,24 @@ class _Reader:
         if samples * (1 - test_fraction) < 1:
             raise self.fail("dataset.test_fraction", "leaves no training points")
         return Dataset(gen, samples, noise, classes, test_fraction, seed, path)
+
+    def real_set(self, t: dict[str, Any], gen: str) -> Dataset:
+        """scikit-learn's copy of a real set: it has its own points, so only the split, its seed and
+        the columns are chosen."""
+        shape = REAL_SETS[gen]
+        for key, what in (("samples", f"its own {shape.rows} samples"), ("noise", "no noise added"), ("classes", f"its own {shape.classes} classes"), ("path", "no file")):
+            if key in t:
+                raise self.fail(f"dataset.{key}", f"{gen} is scikit-learn's real set, with {what}; leave {key} out")
+        test_fraction = self.number(t, "dataset", "test_fraction", REAL_TEST_FRACTION, limits.TEST_FRACTION)
+        seed = self.integer(t, "dataset", "seed", 0, limits.SEED)
+        wanted = t.get("features", "all")
+        if wanted == "all":
+            features: tuple[int, ...] = ()
+        else:
+            if not isinstance(wanted, list) or len(wanted) < 2 or any(isinstance(w, bool) or not isinstance(w, int | str) for w in wanted):
+                raise self.fail("dataset.features", f'must be "all" or a list of two or more columns, by number or name (e.g. [2, 3]), not {_short(wanted)}')
+            features = resolve_features(gen, wanted, self.source)
+        return Dataset(gen, shape.rows, 0.0, shape.classes, test_fraction, seed, None, features)
 
     def model(self, doc: dict[str, Any]) -> Model:
         t = self.table(doc, "model", ("hidden", "activation"))

@@ -24,6 +24,7 @@ from playground import limits, scenarios
 from playground.datasets import Points
 from playground.scenarios import Scenario
 from playground.session import SCHEDULE_PREFIX, Session
+from playground.widgets.confusion_matrix import ConfusionMatrix
 from playground.widgets.controls import ControlPanel
 from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR, Internals, InternalsPanel, arrows
 from playground.widgets.key_footer import KeyFooter
@@ -71,6 +72,7 @@ class MainScreen(Screen[None]):
             yield ControlPanel(scenarios.list_entries(), s.scenario, s.config, id="controls")
             with Vertical(id="plots"):
                 yield MapPlot(id="map")
+                yield ConfusionMatrix(id="confusion")
                 yield Scoreboard(id="scoreboard")
                 yield LossCurve(id="loss")
             yield InternalsPanel(id="internals")
@@ -239,11 +241,23 @@ class MainScreen(Screen[None]):
             curve.border_subtitle = "each lane's loss in its colour (scoreboard)"
         else:
             curve.border_subtitle = "orange: loss  cyan: accuracy (right axis)" if s.kind == "classification" else "vertical lines: a setting changed"
+        # a dataset of more than two columns has no plane to draw: the confusion matrix takes the map's place
+        tabular = s.surface is None and self._points().features > 2
+        confusion = self.query_one(ConfusionMatrix)
+        plot.display, confusion.display = not tabular, tabular
         if s.surface is not None:
             plot.configure(s.surface.x, s.surface.y, surface_background(s), HEAT)
             plot.border_subtitle = _map_legend(racing, False)
             return
-        xlim, ylim = self._points().bounds()
+        points = self._points()
+        columns = points.feature_names
+        if tabular:
+            lane = f" (lane {session.lane_index + 1})" if racing else ""
+            confusion.border_title = f"{s.title}: {points.features} columns, no map · confusion matrix{lane}"
+            return
+        if columns != ("x", "y"):  # a real set's two columns
+            plot.border_title = f"{s.title} · x: {columns[0]} · y: {columns[1]}"
+        xlim, ylim = points.bounds()
         run = session.run
         if s.kind == "classification":
             background = (lambda xs, ys: run.predict_grid(xs, ys)) if run is not None else None
@@ -337,7 +351,7 @@ class MainScreen(Screen[None]):
             if s.surface is not None:
                 x, y = s.surface.start
                 plot.show([], [*minima(s), Mark(x, y, "○", START), Mark(x, y, "●", NOW)])
-            else:
+            elif self._points().features <= 2:
                 plot.show([], self._data_marks(self._points()))
             return
         lanes, selected = session.lanes, session.lane_index
@@ -378,6 +392,9 @@ class MainScreen(Screen[None]):
                 plot.border_subtitle = legend
             self._add_arrows(lines, marks, (nows[-1].x, nows[-1].y) if nows else (sx, sy))
             drawn = plot.show(lines, marks, hold=hold) or drawn
+        elif run.points is not None and run.points.features > 2:
+            counts, split = run.confusion()
+            self.query_one(ConfusionMatrix).show(counts, run.points.class_names, split)
         elif run.points is not None:
             marks = self._data_marks(run.points)
             if s.kind == "classification":
