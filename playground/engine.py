@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from playground import scenarios, torch_internals
+from playground import optimizer_pair, scenarios, torch_internals
 from playground.datasets import Points
 from playground.errors import ConfigError
 from playground.formatting import change as _fmt
@@ -123,18 +123,14 @@ class Run:
     def _configure(self, config: RunConfig) -> None:
         """Build the optimizer and loss function for `config` (fresh optimizer state)."""
         spec = get_optimizer(config.optimizer)
-        if spec.matrix_only and self.scenario.kind != "surface":  # refused before anything changes
-            raise ConfigError(
-                config.optimizer,
-                f"{spec.torch_name} takes only 2-D parameters; a network's biases need another optimizer "
-                "beside it (AdamW), which the playground does not pair with it yet: it runs on surfaces",
-            )
+        paired = bool(spec.partner) and self.scenario.kind != "surface"
+        groups = optimizer_pair.split(self.model, spec.name, spec.torch_name) if paired else None  # refused before anything changes
         before = self.config, self._spec
         self.config, self._spec = config, spec
         if self.scenario.kind == "surface":
             self._shape_point()
         try:
-            self.optimizer = spec.build(self._params, config.hyper)
+            self.optimizer = self._pair(spec, config.hyper, *groups) if groups else spec.build(self._params, config.hyper)
         except (ValueError, TypeError) as exc:  # torch's own checks, beyond the registry's
             self.config, self._spec = before  # the run keeps the settings it had
             if self.scenario.kind == "surface":
@@ -149,6 +145,26 @@ class Run:
         if self.scenario.kind != "surface":
             assert config.loss is not None
             self._loss_fn = get_loss(self.scenario.kind, config.loss).function()
+
+    def _pair(self, spec: Any, hyper: dict[str, Any], matrices: list[Any], rest: list[Any]) -> optimizer_pair.Pair:
+        """Muon on the hidden layers' weight matrices, its partner (AdamW) on the rest."""
+        first = spec.build(matrices, hyper)
+        second = get_optimizer(spec.partner).build(rest, spec.partners(hyper))
+        return optimizer_pair.Pair(first, second, (torch_internals.plain_step(first), torch_internals.plain_step(second)))
+
+    def _groups(self, key: str) -> list[tuple[int, str]]:
+        """(index in param_groups, torch's name) of each parameter group a setting reaches: with a
+        partner, its settings (adamw_lr) reach its own groups (as lr), the others the first's."""
+        opt = self.optimizer
+        if not isinstance(opt, optimizer_pair.Pair):
+            return [(i, key) for i in range(len(opt.param_groups))]
+        partner = key.startswith(f"{self._spec.partner}_")
+        name = key.removeprefix(f"{self._spec.partner}_")
+        return [(i, name) for i in (range(opt.firsts, len(opt.param_groups)) if partner else range(opt.firsts))]
+
+    def _rates(self) -> list[str]:
+        """The settings that are learning rates: lr, and a partner's."""
+        return ["lr", f"{self._spec.partner}_lr"] if isinstance(self.optimizer, optimizer_pair.Pair) else ["lr"]
 
     def _shape_point(self) -> None:
         """A surface's point as the optimizer takes it: a vector (x, y), or for an optimizer of
@@ -498,19 +514,21 @@ class Run:
                 caveat = self.caveat()
                 return f"{what} from step {step}: fresh optimizer state, same parameters" + (f" ({caveat})" if caveat else "")
             changed = {k: v for k, v in config.hyper.items() if old.hyper.get(k) != v}
-            for group in self.optimizer.param_groups:
-                for k, v in changed.items():
-                    if k == "lr" and self._scheduler is not None:
-                        continue  # below: the schedule's rates scale with it
-                    group[k] = tuple(v) if isinstance(v, list) else v
-            if "lr" in changed and self._scheduler is not None:
-                self._scale_schedule(changed["lr"] / old.hyper["lr"])
+            groups = self.optimizer.param_groups
+            rates = self._rates()
+            for k, v in changed.items():
+                if k in rates and self._scheduler is not None:
+                    self._scale_schedule(v / old.hyper[k], k)  # the schedule's rates scale with it
+                    continue
+                for i, name in self._groups(k):
+                    groups[i][name] = tuple(v) if isinstance(v, list) else v
             self.config = config
             parts = [f"{k} {_fmt(old.hyper.get(k))} -> {_fmt(v)}" for k, v in changed.items()]
             if (config.schedule, config.schedule_params) != (old.schedule, old.schedule_params):
-                for group in self.optimizer.param_groups:
-                    group["lr"] = config.hyper["lr"]
-                    group.pop("initial_lr", None)  # a new schedule starts from the run's lr
+                for k in rates:
+                    for i, name in self._groups(k):
+                        groups[i][name] = config.hyper[k]
+                        groups[i].pop("initial_lr", None)  # a new schedule starts from the run's lr
                 self._scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
                 parts.append(f"schedule {get_schedule(config.schedule).describe(config.schedule_params, config.steps)}")
                 changed["schedule"] = config.schedule
@@ -535,14 +553,17 @@ class Run:
             self.history.lr.set_last(self.lr)
             return f"{text} from step {step}" if text else ""
 
-    def _scale_schedule(self, ratio: float) -> None:
-        """The run's lr changed under a schedule: scale every rate the schedule works from."""
+    def _scale_schedule(self, ratio: float, rate: str = "lr") -> None:
+        """A learning rate changed under a schedule: scale every rate the schedule works from, in
+        the groups that rate reaches."""
         scheduler = self._scheduler
-        for group in self.optimizer.param_groups:
+        reached = [i for i, _ in self._groups(rate)]
+        for i in reached:
+            group = self.optimizer.param_groups[i]
             for key in ("lr", "initial_lr", "max_lr", "min_lr"):
                 if key in group:
                     group[key] *= ratio
-        scheduler.base_lrs = [b * ratio for b in scheduler.base_lrs]
+        scheduler.base_lrs = [b * ratio if i in reached else b for i, b in enumerate(scheduler.base_lrs)]
 
     def _regrad(self) -> None:
         """After a loss change, the loss and the gradient recorded at this point belong to the old

@@ -8,7 +8,7 @@ against the constructors' signatures). Nothing here imports torch until an optim
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from playground.errors import ConfigError, closest
@@ -35,6 +35,7 @@ class Hyper:
     optional: bool = False  # None is a valid value (LBFGS's max_eval)
     note: str = ""  # what the settings panel says under the field (a surprise worth seeing)
     first_optional: bool = False  # a pair whose first number may be None (Adafactor's eps)
+    group: str = ""  # a partner optimizer's setting (Muon's AdamW on a network): the partner's name
 
     def bounds(self) -> str:
         lo = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
@@ -169,6 +170,9 @@ class OptimizerSpec:
     needs_closure: bool = False
     per_coordinate: bool = True  # False where a step mixes coordinates (LBFGS, Adafactor)
     matrix_only: bool = False  # takes 2-D parameters only (Muon): a surface's point is one 1×2 matrix
+    # on a network, the optimizer of the parameters this one does not take (Muon: AdamW for the
+    # biases and the first and last layers); its settings are in `hyper` as PARTNER_NAME
+    partner: str = ""
     # torch's multi-tensor ("foreach") version does the same arithmetic on every element as the
     # plain loop, so the numbers are the same to the bit (tests/unit/test_engine.py checks): one
     # call for all of a model's tensors instead of one each. Not so for every optimizer: NAdam's,
@@ -189,10 +193,25 @@ class OptimizerSpec:
     def defaults(self) -> dict[str, Any]:
         return {h.name: h.default for h in self.hyper}
 
+    def own(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        """This optimizer's own settings of `hyper`, under torch's names (no partner's)."""
+        mine = {h.name for h in self.hyper if not h.group}
+        return {k: v for k, v in hyper.items() if k in mine}
+
+    def partners(self, hyper: dict[str, Any]) -> dict[str, Any]:
+        """The partner's settings of `hyper`, under the partner's own torch names (lr, betas, ...)."""
+        prefix = f"{self.partner}_"
+        theirs = {h.name for h in self.hyper if h.group}
+        return {k.removeprefix(prefix): v for k, v in hyper.items() if k in theirs}
+
+    def shown(self, surface: bool) -> tuple[Hyper, ...]:
+        """The settings that apply: a partner's only on a network."""
+        return tuple(h for h in self.hyper if not (surface and h.group))
+
     def build(self, params: Any, hyper: dict[str, Any]) -> Any:
         import torch
 
-        kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in hyper.items()}
+        kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in self.own(hyper).items()}
         if self.foreach:
             kwargs["foreach"] = True
         return getattr(torch.optim, self.torch_name)(params, **kwargs)
@@ -599,7 +618,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             when=(
                 "Hidden layers' weight matrices, where it trains faster than AdamW for the same "
-                "compute (the rest of a network goes to AdamW). It takes only 2-D parameters: on a "
+                "compute; on a network the playground gives the rest (the biases, the first and the last "
+                "layer) to AdamW, whose settings are the adamw_ ones. It takes only 2-D parameters: on a "
                 "surface the point (x, y) is one 1×2 matrix, whose only singular direction is the "
                 "momentum's own, so a step keeps the momentum's direction and throws away its size: "
                 "every step is about 0.68·lr long (five Newton–Schulz steps leave the singular value "
@@ -608,9 +628,24 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             ),
             per_coordinate=False,
             matrix_only=True,
+            partner="adamw",
         ),
     )
 }
+
+
+def _partner_settings(spec: OptimizerSpec) -> tuple[Hyper, ...]:
+    """The partner's hyperparameters as `spec`'s own, named PARTNER_NAME: its defaults and ranges."""
+    partner = OPTIMIZERS[spec.partner]
+    return tuple(
+        replace(h, name=f"{partner.name}_{h.name}", group=partner.name, help=f"{partner.torch_name} on the biases, the first and the last layer: {h.help}")
+        for h in partner.hyper
+    )
+
+
+for _spec in list(OPTIMIZERS.values()):
+    if _spec.partner:
+        OPTIMIZERS[_spec.name] = replace(_spec, hyper=_spec.hyper + _partner_settings(_spec))
 
 
 def get_optimizer(name: str) -> OptimizerSpec:

@@ -8,6 +8,7 @@ from typing import Any
 
 from playground.engine import Run
 from playground.formatting import precise as _fmt
+from playground.optimizers import get_optimizer
 from playground.race import Race
 from playground.scenarios import Scenario
 from playground.settings import RunConfig
@@ -23,14 +24,28 @@ def _num(v: float) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def optimizer_object(name: str, hyper: dict[str, Any], surface: bool, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The JSON `optimizer` object: the name and every hyperparameter under the library's own
+    keyword names (tuples as lists), so that `Optimizer(params, **those)` rebuilds it. An optimizer
+    with a partner on a network (Muon and AdamW) gives each its own object, named by the partner."""
+    spec = get_optimizer(name)
+
+    def listed(values: dict[str, Any], leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in values.items() if k not in leave_out}
+
+    own = listed(spec.own(hyper), leave_out)  # what leaves out (a sweep's lr) is the optimizer's own
+    if spec.partner and not surface:
+        return {"name": name, name: own, spec.partner: listed(spec.partners(hyper))}
+    return {"name": name, **own}
+
+
 def result(run: Run) -> dict[str, Any]:
     """The `run --format json` object: keys in the documented order; non-finite numbers as null."""
     h = run.history
-    hyper = {k: (list(v) if isinstance(v, tuple) else v) for k, v in run.config.hyper.items()}
     out: dict[str, Any] = {
         "scenario": run.scenario.name,
         "kind": run.scenario.kind,
-        "optimizer": {"name": run.config.optimizer, **hyper},
+        "optimizer": optimizer_object(run.config.optimizer, run.config.hyper, run.scenario.kind == "surface"),
         "loss_fn": run.config.loss,
         "seed": run.config.seed,
         "steps": h.steps,
@@ -104,7 +119,8 @@ def to_text(run: Run) -> str:
     h = run.history
     s = run.scenario
     cfg = run.config
-    hyper = ", ".join(f"{k}={_fmt(v)}" for k, v in cfg.hyper.items())
+    shown = {h.name for h in get_optimizer(cfg.optimizer).shown(s.kind == "surface")}
+    hyper = ", ".join(f"{k}={_fmt(v)}" for k, v in cfg.hyper.items() if k in shown)
     lines = [f"{s.name} ({s.kind}): {cfg.optimizer} ({hyper})" + (f", loss {cfg.loss}" if cfg.loss else "")]
     if cfg.schedule != "constant":
         from playground.schedules import get_schedule
@@ -186,11 +202,10 @@ def race_to_text(race: Race) -> str:
 
 def sweep_result(scenario: Scenario, config: RunConfig, points: list[SweepPoint]) -> dict[str, Any]:
     """The `sweep --format json` object. The optimizer's settings leave out lr, which varies."""
-    hyper = {k: (list(v) if isinstance(v, tuple) else v) for k, v in config.hyper.items() if k != "lr"}
     return {
         "scenario": scenario.name,
         "kind": scenario.kind,
-        "optimizer": {"name": config.optimizer, **hyper},
+        "optimizer": optimizer_object(config.optimizer, config.hyper, scenario.kind == "surface", leave_out=("lr",)),
         "steps": config.steps,
         "points": [{"lr": p.lr, "final_loss": _num(p.final_loss), "diverged": p.diverged, "diverged_at": p.diverged_at} for p in points],
     }

@@ -132,7 +132,9 @@ class ControlPanel(VerticalScroll):
                 loss.value = config.loss or "surface"
             self.query_one("#loss-note").display = scenario.kind == "surface"
             spec = OPTIMIZERS[config.optimizer]
-            self._fill("#hyper", spec.name, lambda: self._hyper_fields(spec, config), {h.name: config.hyper.get(h.name) for h in spec.hyper})
+            surface = scenario.kind == "surface"
+            shown = spec.shown(surface)  # a partner's settings (Muon's AdamW) only on a network
+            self._fill("#hyper", (spec.name, surface), lambda: self._hyper_fields(spec, config, shown), {h.name: config.hyper.get(h.name) for h in shown})
             names = self._run_names(scenario)
             self._fill("#run-fields", tuple(names), lambda: self._run_fields(scenario, config), {n: getattr(config, n) for n in names})
             self.show_schedule(config)
@@ -164,9 +166,13 @@ class ControlPanel(VerticalScroll):
     def _schedule_fields(self, spec: ScheduleSpec, config: RunConfig) -> list[Any]:
         return [self._field(SCHEDULE_PREFIX + p.name, p, config.schedule_params.get(p.name, p.default), f"{p.name} (0 = the step budget)" if p.name == spec.budget_param else p.name) for p in spec.params]
 
-    def _hyper_fields(self, spec: OptimizerSpec, config: RunConfig) -> list[Any]:
+    def _hyper_fields(self, spec: OptimizerSpec, config: RunConfig, shown: tuple[Hyper, ...]) -> list[Any]:
         out: list[Any] = [self._heading(f"{spec.torch_name} hyperparameters")]
-        for h in spec.hyper:
+        group = ""
+        for h in shown:
+            if h.group != group:  # the partner's settings under a heading of their own
+                group = h.group
+                out.append(self._heading(f"{OPTIMIZERS[group].torch_name}: biases, first and last layer"))
             out.append(self._field(h.name, h, config.hyper.get(h.name)))
         return out
 

@@ -325,20 +325,39 @@ async def test_rprop_lr_field_says_a_later_change_does_nothing_and_a_change_says
         await wait_until(pilot, lambda: "no effect" in status(app), what="the message line says the lr did nothing")
 
 
-async def test_muon_runs_on_a_surface_and_is_refused_on_a_network_without_harm() -> None:
-    """Issue 15 (first steps): Muon takes 2-D parameters only. On a surface the point is one 1×2
-    matrix and it runs; on a network it is refused in one line and the run keeps its optimizer."""
+async def test_muon_on_a_surface_and_beside_adamw_on_a_network() -> None:
+    """Issue 15: on a surface the point is one 1×2 matrix and Muon runs alone, without AdamW's
+    fields; on a network Muon takes the hidden matrix and AdamW the rest, and the panel edits both
+    (AdamW's under its own heading); a network with one hidden layer has no such matrix: refused
+    in one line, and the run keeps its optimizer."""
     async with open_app("rosenbrock") as (app, pilot):
         app.pick("optimizer", "muon")
         await wait_until(pilot, lambda: bool(main_screen(app).query("#field-ns_coefficients")), what="Muon's fields")
         assert main_screen(app).query_one("#field-ns_coefficients", Input).value == "3.4445,-4.775,2.0315"
+        assert not main_screen(app).query("#field-adamw_lr")  # no partner on a surface
         await press(pilot, "s", "s")
         await wait_until(pilot, lambda: app.session.run.step_count == 2, what="two Muon steps")
         assert type(app.session.run.optimizer).__name__ == "Muon"
     async with open_app("moons") as (app, pilot):
         app.session.steps(3)
         app.pick("optimizer", "muon")
-        await wait_until(pilot, lambda: "takes only 2-D parameters" in status(app), what="the refusal said")
+        await wait_until(pilot, lambda: bool(main_screen(app).query("#field-adamw_lr")), what="AdamW's fields beside Muon's")
+        run = app.session.run
+        pair = run.optimizer
+        muon, adamw = pair.parts
+        assert type(muon).__name__ == "Muon" and type(adamw).__name__ == "AdamW"
+        assert [tuple(p.shape) for g in muon.param_groups for p in g["params"]] == [(16, 16)]
+        headings = [str(w.render()) for w in main_screen(app).query(".heading")]
+        assert "AdamW: biases, first and last layer" in headings
+        await type_into(pilot, "#field-adamw_lr", "0.02")
+        await wait_until(pilot, lambda: adamw.param_groups[0]["lr"] == 0.02, what="AdamW's lr applied to AdamW")
+        assert muon.param_groups[0]["lr"] == app.session.config.hyper["lr"] != 0.02
+        await press(pilot, "escape", "s")
+        await wait_until(pilot, lambda: run.step_count == 4, what="a step of both")
+    async with open_app("blobs") as (app, pilot):  # one hidden layer of 8
+        app.session.steps(3)
+        app.pick("optimizer", "muon")
+        await wait_until(pilot, lambda: "between hidden layers" in status(app), what="the refusal said")
         run = app.session.run
         assert run.config.optimizer == "sgd" and type(run.optimizer).__name__ == "SGD" and app.session.config.optimizer == "sgd"
         await press(pilot, "s")

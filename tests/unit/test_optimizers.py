@@ -32,10 +32,12 @@ def test_registry_offers_every_optimizer_the_issue_names():
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
 def test_registry_defaults_equal_torch_constructor_defaults(name):
     spec = OPTIMIZERS[name]
-    params = inspect.signature(getattr(torch.optim, spec.torch_name).__init__).parameters
-    for h in spec.hyper:
-        assert h.name in params, f"{spec.torch_name} has no keyword {h.name}"
-        torch_default = params[h.name].default
+    for h in spec.hyper:  # a partner's settings (Muon's adamw_lr) are the partner's own (AdamW's lr)
+        owner = OPTIMIZERS[h.group].torch_name if h.group else spec.torch_name
+        params = inspect.signature(getattr(torch.optim, owner).__init__).parameters
+        keyword = h.name.removeprefix(f"{h.group}_")
+        assert keyword in params, f"{owner} has no keyword {keyword}"
+        torch_default = params[keyword].default
         assert torch_default is not inspect.Parameter.empty
         if isinstance(torch_default, tuple):
             assert tuple(h.default) == torch_default, h.name
@@ -46,7 +48,7 @@ def test_registry_defaults_equal_torch_constructor_defaults(name):
     p = torch.zeros(shape, requires_grad=True)
     built = spec.build([p], spec.defaults())
     plain = getattr(torch.optim, spec.torch_name)([torch.zeros(shape, requires_grad=True)])
-    for h in spec.hyper:
+    for h in spec.shown(surface=True):
         assert built.param_groups[0][h.name] == plain.param_groups[0][h.name], h.name
 
 
@@ -72,7 +74,7 @@ def plain_loop(scenario, optimizer_name, hyper, steps, start=None, changes=None)
     f = scenario.surface.formula.torch
     point = [list(start or scenario.surface.start)]  # Muon takes 2-D parameters only: one 1×2 matrix
     p = torch.tensor(point if spec.matrix_only else point[0], dtype=torch.float64, requires_grad=True)
-    opt = getattr(torch.optim, spec.torch_name)([p], **{k: tuple(v) if isinstance(v, list) else v for k, v in hyper.items()})
+    opt = getattr(torch.optim, spec.torch_name)([p], **{k: tuple(v) if isinstance(v, list) else v for k, v in spec.own(hyper).items()})
 
     def closure():
         opt.zero_grad()

@@ -1,0 +1,67 @@
+"""Two torch optimizers stepped as one, for an optimizer that takes only part of a network: Muon
+updates the weight matrices between hidden layers, and AdamW the rest (the biases, the first
+layer's and the last layer's weights), as torch's documentation recommends.
+
+`Pair` is a torch Optimizer whose parameter groups are the two optimizers' own group dicts (so a
+learning-rate schedule built on it, and a changed setting, reach them), whose state is both
+states, and whose step is both steps. Each optimizer's arithmetic is its own: the pair equals
+the plain loop that steps the two of them.
+"""
+
+from __future__ import annotations
+
+from collections import ChainMap
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+from playground.errors import ConfigError
+
+
+class Pair(torch.optim.Optimizer):
+    def __init__(self, first: torch.optim.Optimizer, second: torch.optim.Optimizer, steps: tuple[Callable[..., Any], Callable[..., Any]]) -> None:
+        # not Optimizer.__init__: the groups and the state are the two optimizers' own
+        self.parts = (first, second)
+        self._steps = steps  # each one's step (playground.torch_internals.plain_step)
+        self.defaults = {}
+        self.param_groups = [*first.param_groups, *second.param_groups]
+        self.state = ChainMap(first.state, second.state)  # type: ignore[assignment]
+        self.firsts = len(first.param_groups)  # groups [0, firsts) are the first optimizer's
+
+    def step(self, closure: Any = None) -> Any:  # type: ignore[override]
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for step in self._steps:
+            step()
+        return loss
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for part in self.parts:
+            part.zero_grad(set_to_none)
+
+    def groups_of(self, partner: bool) -> list[dict[str, Any]]:
+        """The first optimizer's groups, or (partner) the second's."""
+        return self.param_groups[self.firsts:] if partner else self.param_groups[: self.firsts]
+
+    def __repr__(self) -> str:
+        return f"Pair({type(self.parts[0]).__name__}, {type(self.parts[1]).__name__})"
+
+
+def split(model: nn.Sequential, name: str, torch_name: str) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+    """(the weight matrices between hidden layers, every other parameter) of an MLP; ConfigError
+    when there is no such matrix (one hidden layer or none)."""
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    hidden = [m.weight for m in linears[1:-1]]
+    if not hidden:
+        layers = "no hidden layer" if len(linears) == 1 else "one hidden layer"
+        raise ConfigError(
+            name,
+            f"{torch_name} updates the weight matrices between hidden layers, and this model has {layers}, so none; "
+            "give [model] hidden two layers or more (AdamW takes the first and the last)",
+        )
+    chosen = {id(p) for p in hidden}
+    return hidden, [p for p in model.parameters() if id(p) not in chosen]
