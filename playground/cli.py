@@ -14,10 +14,19 @@ from playground import __version__, limits
 from playground.errors import ConfigError, InternalError, PlaygroundError
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
+from playground.zoo import INSTALL
 from playground.schedules import SCHEDULES
 
 COMMANDS = ("list", "check", "run", "compare", "sweep", "explain")
 MOMENTUM_HELP = f"momentum ({', '.join(n for n, spec in OPTIMIZERS.items() if 'momentum' in spec.names())})"
+
+
+def optimizer_help() -> str:
+    """torch's optimizers, then the zoo's, said to need the extra where it is not installed."""
+    torch_names = ", ".join(n for n, spec in OPTIMIZERS.items() if not spec.zoo)
+    zoo = [spec for spec in OPTIMIZERS.values() if spec.zoo]
+    missing = "" if all(spec.available() for spec in zoo) else f", not installed: {INSTALL}"
+    return f"torch.optim's {torch_names}; from pytorch-optimizer (the zoo extra{missing}): {', '.join(s.name for s in zoo)}"
 EPILOG = """commands:
   playground [SCENARIO]      open the playground (SCENARIO: a bundled name or a .toml file)
   playground list            bundled and user scenarios
@@ -47,7 +56,7 @@ def _run_parser() -> argparse.ArgumentParser:
         description="Train one scenario headless and print the loss, trajectory and accuracy.",
     )
     p.add_argument("scenario", help="a bundled scenario name or a path to a .toml file")
-    p.add_argument("--optimizer", help=", ".join(OPTIMIZERS))
+    p.add_argument("--optimizer", help=optimizer_help())
     p.add_argument("--lr", help="learning rate, e.g. 0.001 or 1e-3")
     p.add_argument("--momentum", help=MOMENTUM_HELP)
     p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None, help="Nesterov momentum (sgd)")
@@ -182,13 +191,7 @@ def cmd_run(argv: list[str]) -> int:
     scenario = scenarios.load(args.scenario)
     for warning in scenario.warnings:
         print(f"playground: warning: {warning}", file=sys.stderr)
-    optimizer = args.optimizer if args.optimizer is not None else scenario.defaults.optimizer
-    try:
-        from playground.optimizers import get_optimizer
-
-        optimizer = get_optimizer(optimizer).name
-    except ConfigError as exc:
-        raise UsageError(f"--optimizer: {exc.message}") from None
+    optimizer = _optimizer_flag(args.optimizer if args.optimizer is not None else scenario.defaults.optimizer)
     if args.loss is not None and not args.loss.strip():
         raise UsageError("--loss: the value is empty; give a loss name (see `playground run --help`)")
     hyper, flags = _hyper_flags(args, optimizer)
@@ -217,6 +220,18 @@ def cmd_run(argv: list[str]) -> int:
     _train([run], config.steps, args)
     _emit(args, {"json": report.to_json, "csv": report.to_csv, "text": report.to_text}[args.format](run))
     return 0
+
+
+def _optimizer_flag(name: str) -> str:
+    """--optimizer's name, checked: known, and its library installed (the zoo's)."""
+    from playground.optimizers import get_optimizer
+
+    try:
+        spec = get_optimizer(name)
+        spec.require()
+    except ConfigError as exc:
+        raise UsageError(f"--optimizer: {exc.message}") from None
+    return spec.name
 
 
 def _schedule_flag(text: str) -> None:
@@ -332,7 +347,7 @@ def _sweep_parser() -> argparse.ArgumentParser:
         description="Run one scenario at log-spaced learning rates and show the final loss (and divergence) against lr.",
     )
     p.add_argument("scenario", help="a bundled scenario name or a path to a .toml file")
-    p.add_argument("--optimizer", help="the optimizer (default: the scenario's)")
+    p.add_argument("--optimizer", help="the optimizer (default: the scenario's): " + optimizer_help())
     p.add_argument("--lr-min", default="1e-5", help="the first learning rate (default 1e-5)")
     p.add_argument("--lr-max", default="1", help="the last learning rate (default 1)")
     p.add_argument("--points", default="11", help="how many learning rates (default 11)")
@@ -357,10 +372,7 @@ def cmd_sweep(argv: list[str]) -> int:
     from playground.sweep import learning_rates, sweep
 
     scenario = scenarios.load(args.scenario)
-    try:
-        optimizer = get_optimizer(args.optimizer or scenario.defaults.optimizer).name
-    except ConfigError as exc:
-        raise UsageError(f"--optimizer: {exc.message}") from None
+    optimizer = _optimizer_flag(args.optimizer if args.optimizer is not None else scenario.defaults.optimizer)
     hyper, flags = _hyper_flags(args, optimizer)
     if "lr" in hyper:
         raise UsageError("--param lr: the sweep sets the learning rate; use --lr-min and --lr-max")

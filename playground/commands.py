@@ -10,7 +10,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from playground import keys
 from playground.losses import LOSSES
-from playground.optimizers import OPTIMIZERS
+from playground.optimizers import offered
 
 
 def palette_commands(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
@@ -19,8 +19,8 @@ def palette_commands(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
     out: list[tuple[str, str, Callable[[], Any]]] = []
     for name in session.paths:
         out.append((f"Scenario: {name}", "switch scenario (starts over)", lambda n=name: app.pick("scenario", n)))
-    for spec in OPTIMIZERS.values():
-        out.append((f"Optimizer: {spec.torch_name}", spec.summary, lambda n=spec.name: app.pick("optimizer", n)))
+    for spec in offered():
+        out.append((f"Optimizer: {spec.label}", spec.summary, lambda n=spec.name: app.pick("optimizer", n)))
     for spec in LOSSES.get(session.scenario.kind, {}).values():
         out.append((f"Loss: {spec.torch_name}", spec.summary, lambda n=spec.name: app.pick("loss", n)))
     for title, key, action in keys.palette_commands():

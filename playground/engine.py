@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -271,7 +273,7 @@ class Run:
                 if _our_bug(exc):  # not how the run ended: a bug, said as one by the caller
                     raise
                 done = self.history.steps - before  # the updates recorded before it raised
-                self._stop(_raised(exc))
+                self._stop(_raised(exc, "the point's float64 numbers" if self.scenario.kind == "surface" else "the model's float32 weights"))
             self.elapsed += time.perf_counter() - t0
             return done
 
@@ -468,11 +470,14 @@ class Run:
                     loss = self._loss_fn(out, self._y)
             # everything this row records in one tensor, read with one .tolist(): each .item()
             # is a separate op and a sync, and they add up to a good part of a small model's step
+            correct = self._correct_evaluated() if h.accuracy is not None and self._spec.train_eval else None
             with torch.inference_mode():
                 parts = [loss]
                 grads = [p.grad for p in self._params if p.grad is not None] if minibatch_norm is None else []
                 parts += torch_internals.grad_norms(grads) if grads else []
-                if h.accuracy is not None:
+                if correct is not None:
+                    parts += correct
+                elif h.accuracy is not None:
                     parts.append((out.argmax(1) == self._y).sum())
                     if h.test_accuracy is not None:
                         parts.append((forward(self._xt).argmax(1) == self._yt).sum())
@@ -488,6 +493,32 @@ class Run:
         h.lr.append(self.lr)
         if not (math.isfinite(value) and math.isfinite(norm)):
             self._stop(self._why_not_finite(value, norm))
+
+    @contextmanager
+    def _evaluated(self) -> Iterator[None]:
+        """For the block, the model as its optimizer evaluates it: Schedule-Free's eval mode (its
+        average x); the training point y comes back exactly after (train() alone would round it)."""
+        if not self._spec.train_eval:
+            yield
+            return
+        with self.lock:  # the parameters change for the block: not while another thread steps
+            saved = [p.detach().clone() for p in self._params]
+            self.optimizer.eval()
+            try:
+                yield
+            finally:
+                self.optimizer.train()
+                with torch.no_grad():
+                    for p, kept in zip(self._params, saved):
+                        p.copy_(kept)
+
+    def _correct_evaluated(self) -> list[torch.Tensor]:
+        """The points the evaluated model classifies right: training set, then test set."""
+        with self._evaluated(), torch.no_grad():
+            out = [(self._forward(self._x).argmax(1) == self._y).sum()]
+            if self._xt is not None:
+                out.append((self._forward(self._xt).argmax(1) == self._yt).sum())
+        return out
 
     # ------------------------------------------------------------ changing settings mid-run
 
@@ -586,7 +617,7 @@ class Run:
     def predict_grid(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         """Classification: the predicted class at each (x, y) of the grid, shape (len(ys), len(xs)).
         Regression: xs only, the prediction at each x."""
-        with torch.no_grad():
+        with torch.no_grad(), self._evaluated():
             if self.scenario.kind == "regression":
                 inp = torch.from_numpy(np.asarray(xs, dtype=np.float32)).unsqueeze(1)
                 return self.model(inp).squeeze(1).numpy().astype(float)
@@ -599,7 +630,7 @@ class Run:
         test split (the training points when there is no test split)."""
         x, y, split = (self._xt, self._yt, "test") if self._xt is not None else (self._x, self._y, "training")
         classes = self.points.classes  # type: ignore[union-attr]
-        with torch.no_grad():
+        with torch.no_grad(), self._evaluated():
             predicted = self.model(x).argmax(1)
         counts = torch.bincount(y * classes + predicted, minlength=classes * classes)
         return counts.reshape(classes, classes).numpy(), split
@@ -680,11 +711,14 @@ def _our_bug(exc: BaseException) -> bool:
     return name.startswith(_HERE) and name != _FORMULA
 
 
-def _raised(exc: Exception) -> str:
-    """Why a run stopped when training raised: one line a person can act on."""
+def _raised(exc: Exception, weights: str) -> str:
+    """Why a run stopped when training raised: one line a person can act on. `weights`: what the
+    parameters are ("the model's float32 weights", "the point's float64 numbers")."""
     text = (str(exc).splitlines() or [""])[0]
-    if "without overflow" in text:  # torch refusing e.g. lr = 1e300 for float32 weights
-        return "a setting is too large for the model's float32 weights (the learning rate?): " + text[:120]
+    if "without overflow" in text:  # torch refusing e.g. lr = 1e300 for the parameters' type
+        return f"a setting is too large for {weights} (the learning rate?): " + text[:120]
+    if isinstance(exc, OverflowError):  # the optimizer's own arithmetic in Python floats (Schedule-Free's lr²)
+        return f"a setting is too large: a number overflowed inside the optimizer (the learning rate?): {text}"[:200]
     return f"training raised {type(exc).__name__}: {text}"[:200]
 
 

@@ -56,7 +56,12 @@ def closest(name: str, choices: list[str] | tuple[str, ...]) -> str:
     match = difflib.get_close_matches(name, list(choices), n=1, cutoff=0.6)
     if match:
         return f"did you mean {match[0]!r}?"
+    if len(choices) > CHOICES_SHOWN:  # a table of every hyperparameter: the first ones, and how many more
+        return "choose from " + ", ".join(list(choices)[:CHOICES_SHOWN]) + f", ... ({len(choices)} in all)"
     return "choose from " + ", ".join(choices)
+
+
+CHOICES_SHOWN = 24
 
 
 class InternalError(Exception):

@@ -27,6 +27,8 @@ NOT_PER_COORDINATE = {
     "lbfgs": "Unlike the other optimizers, L-BFGS mixes coordinates: its direction comes from the whole gradient and the past moves at once.",
     "muon": "Not every operation is per coordinate: the update is orthogonalised as a whole matrix (Newton–Schulz), which mixes its entries.",
     "adafactor": "Not every operation is per coordinate: the step's size comes from the RMS of the whole parameter and of the whole update, and a matrix's v from its row and column means.",
+    "prodigy": "Not every operation is per coordinate: one estimate d, from sums over every coordinate of every parameter, sets all the steps' size.",
+    "soap": "Not every operation is per coordinate: a matrix's gradient is rotated into the eigenvectors of L and R, which mixes its entries (a vector is per coordinate unless precondition_1d).",
 }
 
 
@@ -35,7 +37,7 @@ def optimizer_text(spec: OptimizerSpec, values: dict[str, Any] | None = None) ->
     values = spec.defaults() if values is None else values
     letters = LETTERS + (f", {STEP_COUNT}" if re.search(r"(?<![A-Za-z_])t(?![A-Za-z_(])", spec.rule) else "")
     lines = [
-        f"# {spec.torch_name}  (`torch.optim.{spec.torch_name}`)",
+        f"# {spec.torch_name}  (`{spec.library}.{spec.torch_name}`" + (", from the pytorch-optimizer package: the zoo)" if spec.zoo else ")"),
         "",
         spec.summary,
         "",
@@ -101,7 +103,9 @@ def index() -> str:
     """`playground explain`: the names, each with its one-line summary."""
     width = max(len(n) for n in names())
     lines = ["Optimizers (torch.optim):"]
-    lines += [f"  {spec.name:<{width}}  {spec.summary}" for spec in OPTIMIZERS.values()]
+    lines += [f"  {spec.name:<{width}}  {spec.summary}" for spec in OPTIMIZERS.values() if not spec.zoo]
+    lines += ["", "Optimizers from the pytorch-optimizer package (the zoo extra):"]
+    lines += [f"  {spec.name:<{width}}  {spec.summary}" for spec in OPTIMIZERS.values() if spec.zoo]
     lines += ["", "Losses (torch.nn):"]
     seen: set[str] = set()
     for kind, table in LOSSES.items():

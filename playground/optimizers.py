@@ -173,6 +173,9 @@ class OptimizerSpec:
     # on a network, the optimizer of the parameters this one does not take (Muon: AdamW for the
     # biases and the first and last layers); its settings are in `hyper` as PARTNER_NAME
     partner: str = ""
+    library: str = "torch.optim"  # the module whose class it is (playground.zoo: pytorch_optimizer)
+    train_eval: bool = False  # needs optimizer.train() to step and .eval() to evaluate (Schedule-Free)
+    shared_lr: bool = True  # False: a scenario's [defaults] lr does not apply (Prodigy's lr multiplies its own d)
     # torch's multi-tensor ("foreach") version does the same arithmetic on every element as the
     # plain loop, so the numbers are the same to the bit (tests/unit/test_engine.py checks): one
     # call for all of a model's tensors instead of one each. Not so for every optimizer: NAdam's,
@@ -208,13 +211,41 @@ class OptimizerSpec:
         """The settings that apply: a partner's only on a network."""
         return tuple(h for h in self.hyper if not (surface and h.group))
 
-    def build(self, params: Any, hyper: dict[str, Any]) -> Any:
-        import torch
+    @property
+    def zoo(self) -> bool:
+        return self.library != "torch.optim"
 
+    @property
+    def label(self) -> str:
+        """Its name in a picker: the class, and the zoo's marked as pytorch-optimizer's."""
+        return f"{self.torch_name} (pytorch-optimizer)" if self.zoo else self.torch_name
+
+    def available(self) -> bool:
+        """Whether its library is installed (torch's always is)."""
+        import importlib.util
+
+        return not self.zoo or importlib.util.find_spec(self.library) is not None
+
+    def require(self) -> None:
+        """ConfigError saying how to install the library when it is missing."""
+        if not self.available():
+            from playground.zoo import INSTALL
+
+            raise ConfigError("optimizer", f"{self.name} ({self.torch_name}) comes from the pytorch-optimizer package, which is not installed: {INSTALL}")
+
+    def optimizer_class(self) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self.library), self.torch_name)
+
+    def build(self, params: Any, hyper: dict[str, Any]) -> Any:
         kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in self.own(hyper).items()}
         if self.foreach:
             kwargs["foreach"] = True
-        return getattr(torch.optim, self.torch_name)(params, **kwargs)
+        optimizer = self.optimizer_class()(params, **kwargs)
+        if self.train_eval:
+            optimizer.train()  # steps are taken in train mode; evaluation switches to eval
+        return optimizer
 
     def validate(self, hyper: dict[str, Any]) -> dict[str, Any]:
         """Check a full set of values together (e.g. Nesterov needs momentum); ConfigError if wrong."""
@@ -647,12 +678,21 @@ for _spec in list(OPTIMIZERS.values()):
     if _spec.partner:
         OPTIMIZERS[_spec.name] = replace(_spec, hyper=_spec.hyper + _partner_settings(_spec))
 
+from playground import zoo  # noqa: E402  (it builds its entries with the classes above)
+
+OPTIMIZERS.update({spec.name: spec for spec in zoo.specs(Hyper, OptimizerSpec)})
+
 
 def get_optimizer(name: str) -> OptimizerSpec:
     key = name.strip().lower()
     if key in OPTIMIZERS:
         return OPTIMIZERS[key]
     raise ConfigError("optimizer", f"unknown optimizer {name!r} ({closest(key, list(OPTIMIZERS))})")
+
+
+def offered() -> list[OptimizerSpec]:
+    """The optimizers a picker offers: torch's, and the zoo's when its package is installed."""
+    return [spec for spec in OPTIMIZERS.values() if spec.available()]
 
 
 def all_hyper_names() -> set[str]:

@@ -70,13 +70,15 @@ def _resolve(
 ) -> RunConfig:
     d = scenario.defaults
     spec = get_optimizer(optimizer or d.optimizer)
+    spec.require()  # a zoo optimizer without its package: how to install it
     explicit = dict(hyper or {})
     accepted = spec.names()
     for key in explicit:
         if key not in accepted:
             raise ConfigError(key, f"{spec.name} does not take {key}; it accepts {', '.join(accepted)}")
     values = spec.defaults()
-    values.update({k: v for k, v in d.hyper.items() if k in accepted})
+    # a scenario's shared [defaults] keys; not its lr where lr is a multiplier of the optimizer's own estimate (Prodigy)
+    values.update({k: v for k, v in d.hyper.items() if k in accepted and (k != "lr" or spec.shared_lr)})
     values.update(d.per_optimizer.get(spec.name, {}))
     values.update(explicit)
     if "nesterov" in values and "nesterov" not in explicit and values["nesterov"]:
@@ -123,6 +125,7 @@ def parse_run(scenario: Scenario, text: str, steps: int | None = None) -> RunCon
     if not words:
         raise ConfigError("run", "empty; write an optimizer and its settings, e.g. 'adam lr=0.05'")
     spec = get_optimizer(words[0])
+    spec.require()
     hyper: dict[str, Any] = {}
     fields: dict[str, str] = {}
     schedule_words: list[str] = []

@@ -19,7 +19,7 @@ from textual.widgets import Input, Label, Select, Static, Switch
 from playground import limits
 from playground.formatting import setting as format_value
 from playground.losses import LOSSES
-from playground.optimizers import OPTIMIZERS, Hyper, OptimizerSpec
+from playground.optimizers import OPTIMIZERS, Hyper, OptimizerSpec, offered
 from playground.scenarios import Entry, Scenario
 from playground.schedules import SCHEDULES, ScheduleSpec
 from playground.session import SCHEDULE_PREFIX
@@ -83,7 +83,7 @@ class ControlPanel(VerticalScroll):
         yield self._heading("Scenario")
         yield _picker([(n, n) for n in names], self.scenario.name, "pick-scenario")
         yield self._heading("Optimizer")
-        yield _picker([(f"{s.torch_name}", s.name) for s in OPTIMIZERS.values()], self.config.optimizer, "pick-optimizer")
+        yield _picker([(s.label, s.name) for s in offered()], self.config.optimizer, "pick-optimizer")
         yield self._heading("Loss")
         yield _picker(self._loss_options(), self.config.loss or "surface", "pick-loss", disabled=self.scenario.kind == "surface")
         yield Static("a surface is its own loss", id="loss-note", classes="note")

@@ -43,6 +43,15 @@ STATE_NAMES = {
     "variance": "v: variance (mean of g²)",
     "row_var": "r: row_var (mean of g² per row)",
     "col_var": "c: col_var (mean of g² per column)",
+    # the zoo's (pytorch-optimizer)
+    "z": "z: z (the sequence steps are taken from)",
+    "s": "s: s (decayed sum of d·lr·g)",
+    "p0": "p0: p0 (the start)",
+    "exp_avg_slow": "m_slow: exp_avg_slow (slow mean of g)",
+    "GG": "L, R: GG (Shampoo's factors)",
+    "Q": "Q_L, Q_R: Q (their eigenvectors)",
+    "precondition_frequency": "precondition_frequency: precondition_frequency",
+    "shampoo_beta": "β: shampoo_beta",
 }
 PAD = " "
 SHOWN = 6  # the most numbers of one vector written out; longer ones show their size and norm

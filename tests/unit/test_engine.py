@@ -14,6 +14,7 @@ from playground import scenarios
 from playground.engine import Run
 from playground.errors import ConfigError
 from playground.history import Series, downsample
+from playground.optimizers import OPTIMIZERS
 from playground.settings import resolve
 
 
@@ -197,7 +198,7 @@ def assert_equals_plain_loop(name: str, hyper: dict, steps: int) -> Run:
     run = Run(s, resolve(s, optimizer=name, hyper=hyper, seed=3))
     run.step(steps)
     model, x, y = plain_model(s, 3)
-    opt = getattr(torch.optim, run.optimizer.__class__.__name__)(model.parameters(), **run.config.hyper)
+    opt = OPTIMIZERS[name].optimizer_class()(model.parameters(), **run.config.hyper)  # torch's, or the zoo package's
     losses = []
     for _ in range(steps):
         opt.zero_grad()
@@ -218,6 +219,51 @@ def test_adafactor_on_a_model_is_the_plain_torch_loop_to_the_bit():
     run = assert_equals_plain_loop("adafactor", {"lr": 0.05}, 30)
     kept = {k for state in run.optimizer.state.values() for k in state}
     assert {"row_var", "col_var", "variance"} <= kept  # both paths ran
+
+
+@pytest.mark.parametrize("name", ["lion", "prodigy", "soap", "adopt", "ademamix"])
+def test_the_zoos_optimizers_on_a_model_are_their_packages_plain_loop_to_the_bit(name):
+    lr = {"lion": 0.01, "prodigy": 1.0, "soap": 0.01, "adopt": 0.01, "ademamix": 0.01}[name]
+    assert_equals_plain_loop(name, {"lr": lr}, 25)
+
+
+def test_schedule_free_trains_in_train_mode_and_scores_its_average_in_eval_mode():
+    """Schedule-Free's plain loop: optimizer.train() before training, eval() to evaluate. The
+    engine's losses and weights are the train-mode loop's to the bit, though it scores the eval
+    point every step; its accuracies are the eval point's."""
+    s = scenarios.load("moons")
+    run = Run(s, resolve(s, optimizer="schedulefree_adamw", hyper={"lr": 0.02}, seed=3))
+    run.step(12)
+    model, x, y = plain_model(s, 3)
+    opt = OPTIMIZERS["schedulefree_adamw"].optimizer_class()(model.parameters(), **run.config.hyper)
+    opt.train()
+    losses = []
+    for _ in range(12):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        losses.append(loss.item())
+        loss.backward()
+        opt.step()
+    losses.append(F.cross_entropy(model(x), y).item())
+    assert run.history.loss.array().tolist() == losses
+    for mine, plain in zip(run.model.parameters(), model.parameters(), strict=True):
+        assert torch.equal(mine, plain)
+    with torch.no_grad():  # here the two points classify differently: the test tells them apart
+        train_mode_right = (model(x).argmax(1) == y).sum().item() / len(y)
+    opt.eval()  # the average x: what a person evaluates
+    with torch.no_grad():
+        train_right = (model(x).argmax(1) == y).sum().item() / len(y)
+        xt, yt = torch.from_numpy(run.points.test_x), torch.from_numpy(run.points.test_y)
+        test_right = (model(xt).argmax(1) == yt).sum().item() / len(yt)
+        counts, _ = run.confusion()
+        assert int(np.trace(counts)) == int((model(xt).argmax(1) == yt).sum())
+    assert run.history.accuracy.last() == train_right != train_mode_right
+    assert run.history.test_accuracy.last() == test_right
+    # scoring the eval point leaves the engine's weights at y, to the bit
+    before = [p.detach().clone() for p in run.model.parameters()]
+    run.confusion()
+    run.predict_grid(np.linspace(-1, 1, 5), np.linspace(-1, 1, 5))
+    assert all(torch.equal(a, b) for a, b in zip(before, run.model.parameters()))
 
 
 def test_full_batch_lbfgs_on_a_dataset_trains():

@@ -86,8 +86,12 @@ def test_an_absurd_learning_rate_on_a_surface_stops_the_run_and_says_why(name):
         assert "above 1 is the same as 1" in OPTIMIZERS[name].when
     else:
         assert run.diverged and run.diverged_at <= 3
-        assert re.search(r"became (inf|-inf|nan)", run.stop_reason), run.stop_reason
-        assert d["final_loss"] is None
+        if "too large" in run.stop_reason:  # pytorch-optimizer's arithmetic overflows first (Schedule-Free's lr², Prodigy's d·lr)
+            assert OPTIMIZERS[name].zoo
+            assert d["final_loss"] == run.history.loss.last()  # refused before it moved: the loss where it stands
+        else:
+            assert re.search(r"became (inf|-inf|nan)", run.stop_reason), run.stop_reason
+            assert d["final_loss"] is None
 
 
 @pytest.mark.parametrize("name", sorted(OPTIMIZERS))
@@ -103,7 +107,7 @@ def test_an_absurd_learning_rate_on_a_dataset_stops_the_run_and_says_why(name):
         return
     assert run.diverged
     # float32 weights cannot take lr = 1e300 at all, or the loss blows up
-    assert "float32" in run.stop_reason or "became" in run.stop_reason, run.stop_reason
+    assert "float32" in run.stop_reason or "became" in run.stop_reason or "overflowed inside the optimizer" in run.stop_reason, run.stop_reason
 
 
 @pytest.mark.parametrize("name", ["sgd", "adam", "rmsprop", "adagrad"])

@@ -21,8 +21,9 @@ LBFGS_STEPS = 8  # each LBFGS step is up to 20 inner iterations
 
 def test_registry_offers_every_optimizer_the_issue_names():
     assert set(OPTIMIZERS) >= EXPECTED
-    for spec in OPTIMIZERS.values():
-        assert hasattr(torch.optim, spec.torch_name)
+    for spec in OPTIMIZERS.values():  # torch's, and the zoo's from pytorch-optimizer (the test extra installs it)
+        assert spec.library in ("torch.optim", "pytorch_optimizer") and isinstance(spec.optimizer_class(), type)
+    assert {"lion", "schedulefree_adamw", "prodigy", "soap", "adopt", "ademamix"} <= {n for n, spec in OPTIMIZERS.items() if spec.zoo}
     names = {n: set(OPTIMIZERS[n].names()) for n in OPTIMIZERS}
     assert {"lr", "momentum", "dampening", "nesterov", "weight_decay"} <= names["sgd"]
     assert "amsgrad" in names["adam"]
@@ -33,8 +34,8 @@ def test_registry_offers_every_optimizer_the_issue_names():
 def test_registry_defaults_equal_torch_constructor_defaults(name):
     spec = OPTIMIZERS[name]
     for h in spec.hyper:  # a partner's settings (Muon's adamw_lr) are the partner's own (AdamW's lr)
-        owner = OPTIMIZERS[h.group].torch_name if h.group else spec.torch_name
-        params = inspect.signature(getattr(torch.optim, owner).__init__).parameters
+        owner = OPTIMIZERS[h.group] if h.group else spec
+        params = inspect.signature(owner.optimizer_class().__init__).parameters
         keyword = h.name.removeprefix(f"{h.group}_")
         assert keyword in params, f"{owner} has no keyword {keyword}"
         torch_default = params[keyword].default
@@ -47,7 +48,7 @@ def test_registry_defaults_equal_torch_constructor_defaults(name):
     shape = (1, 2) if spec.matrix_only else (2,)  # Muon takes 2-D parameters only
     p = torch.zeros(shape, requires_grad=True)
     built = spec.build([p], spec.defaults())
-    plain = getattr(torch.optim, spec.torch_name)([torch.zeros(shape, requires_grad=True)])
+    plain = spec.optimizer_class()([torch.zeros(shape, requires_grad=True)])
     for h in spec.shown(surface=True):
         assert built.param_groups[0][h.name] == plain.param_groups[0][h.name], h.name
 
@@ -74,7 +75,7 @@ def plain_loop(scenario, optimizer_name, hyper, steps, start=None, changes=None)
     f = scenario.surface.formula.torch
     point = [list(start or scenario.surface.start)]  # Muon takes 2-D parameters only: one 1×2 matrix
     p = torch.tensor(point if spec.matrix_only else point[0], dtype=torch.float64, requires_grad=True)
-    opt = getattr(torch.optim, spec.torch_name)([p], **{k: tuple(v) if isinstance(v, list) else v for k, v in spec.own(hyper).items()})
+    opt = spec.optimizer_class()([p], **{k: tuple(v) if isinstance(v, list) else v for k, v in spec.own(hyper).items()})
 
     def closure():
         opt.zero_grad()
