@@ -10,8 +10,7 @@ the plain loop that steps the two of them.
 
 from __future__ import annotations
 
-from collections import ChainMap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import torch
@@ -27,7 +26,7 @@ class Pair(torch.optim.Optimizer):
         self._steps = steps  # each one's step (playground.torch_internals.plain_step)
         self.defaults = {}
         self.param_groups = [*first.param_groups, *second.param_groups]
-        self.state = ChainMap(first.state, second.state)  # type: ignore[assignment]
+        self.state = States(first.state, second.state)  # type: ignore[assignment]
         self.firsts = len(first.param_groups)  # groups [0, firsts) are the first optimizer's
 
     def step(self, closure: Any = None) -> Any:  # type: ignore[override]
@@ -49,6 +48,27 @@ class Pair(torch.optim.Optimizer):
 
     def __repr__(self) -> str:
         return f"Pair({type(self.parts[0]).__name__}, {type(self.parts[1]).__name__})"
+
+
+class States(Mapping):
+    """Both optimizers' states, read as one. Not a ChainMap: a torch state is a defaultdict,
+    which would make an empty entry for every parameter looked up in the wrong one."""
+
+    def __init__(self, *states: Mapping[Any, Any]) -> None:
+        self.states = states
+
+    def __getitem__(self, p: Any) -> Any:
+        for state in self.states:
+            if p in state:
+                return state[p]
+        raise KeyError(p)
+
+    def __iter__(self) -> Iterator[Any]:
+        for state in self.states:
+            yield from state
+
+    def __len__(self) -> int:
+        return sum(len(state) for state in self.states)
 
 
 def split(model: nn.Sequential, name: str, torch_name: str) -> tuple[list[nn.Parameter], list[nn.Parameter]]:

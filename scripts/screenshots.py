@@ -19,17 +19,29 @@ from playground.settings import resolve
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 
 
-async def shoot(name: str, scenario: str, keys: list[str], size: tuple[int, int] = (120, 40), steps: int = 0, until: Callable[[PlaygroundApp], bool] | None = None, **config: object) -> Path | None:
-    """`until`: wait for this before the picture (a sweep to finish). With names on the command
-    line, only those pictures are made."""
+async def shoot(
+    name: str,
+    scenario: str,
+    keys: list[str],
+    size: tuple[int, int] = (120, 40),
+    steps: int = 0,
+    until: Callable[[PlaygroundApp], bool] | None = None,
+    before: Callable[[PlaygroundApp], None] | None = None,
+    **config: object,
+) -> Path | None:
+    """`before`: what a person did first (a race's lanes); `until`: wait for this before the
+    picture (a sweep to finish). With names on the command line, only those pictures are made."""
     if len(sys.argv) > 1 and name not in sys.argv[1:]:
         return None
     s = scenarios.load(scenario)
     app = PlaygroundApp(s, load_engine=False)
     async with app.run_test(size=size) as pilot:
         app.set_run(Run(s, resolve(s, **config)))  # type: ignore[arg-type]
+        if before is not None:
+            before(app)
         if steps:
-            app.session.run.step(steps)  # type: ignore[union-attr]
+            for lane in app.session.lanes:
+                lane.step(steps)
             app.main.redraw(force=True)
         for key in keys:
             await pilot.press(key)
@@ -44,6 +56,13 @@ async def shoot(name: str, scenario: str, keys: list[str], size: tuple[int, int]
     return path
 
 
+def muon_against_adamw(app: PlaygroundApp) -> None:
+    """A race: Muon (with AdamW on the rest) in lane 1, AdamW alone in lane 2; lane 1 selected."""
+    app.session.add_lane()
+    app.pick("optimizer", "adamw")
+    app.session.select_lane(0)
+
+
 async def main() -> None:
     OUT.mkdir(exist_ok=True)
     shots = [
@@ -56,6 +75,7 @@ async def main() -> None:
         shoot("small-80x24", "himmelblau", [], size=(80, 24), steps=40),
         shoot("inside-ill-conditioned", "ill_conditioned", ["g"], steps=25),
         shoot("sweep-rosenbrock", "rosenbrock", ["w"], until=lambda app: getattr(app.screen, "done", False)),
+        shoot("digits-muon-vs-adamw", "digits", [], steps=150, before=muon_against_adamw, optimizer="muon"),
     ]
     for coro in shots:
         path = await coro

@@ -107,3 +107,15 @@ def test_a_sweep_of_muon_on_a_network_varies_muons_lr_only():
     s = scenarios.load("moons")
     optimizer = sweep_result(s, resolve(s, optimizer="muon"), [])["optimizer"]
     assert "lr" not in optimizer["muon"] and optimizer["adamw"]["lr"] == 0.001
+
+
+def test_the_pairs_state_is_both_states_and_reading_it_adds_nothing():
+    """What the inside-the-optimizer panel (g) reads: Muon's momentum buffer over its matrix and
+    AdamW's moments over the rest; looking a parameter up leaves each torch state as it was."""
+    s = scenarios.load("moons")
+    run = Run(s, resolve(s, optimizer="muon"))
+    run.step(3)
+    muon, adamw = run.optimizer.parts
+    sizes = {k: len(v) for k, v in run.optimizer_state().items() if isinstance(v, list) and len(v) > 1}
+    assert sizes == {"momentum_buffer": 16 * 16, "exp_avg": 2 * 16 + 16 + 16 + 16 * 2 + 2, "exp_avg_sq": 98}
+    assert len(muon.state) == 1 and len(adamw.state) == 5
