@@ -197,8 +197,22 @@ def assert_equals_plain_loop(name: str, hyper: dict, steps: int) -> Run:
     s = scenarios.load("moons")
     run = Run(s, resolve(s, optimizer=name, hyper=hyper, seed=3))
     run.step(steps)
-    model, x, y = plain_model(s, 3)
-    opt = OPTIMIZERS[name].optimizer_class()(model.parameters(), **run.config.hyper)  # torch's, or the zoo package's
+    model, _, _, losses, _ = plain_moons_loop(run, steps)
+    assert run.history.loss.array().tolist() == losses and losses[-1] < losses[0]
+    for mine, plain in zip(run.model.parameters(), model.parameters(), strict=True):
+        assert torch.equal(mine, plain)
+    return run
+
+
+def plain_moons_loop(run: Run, steps: int) -> tuple[torch.nn.Module, torch.Tensor, torch.Tensor, list[float], torch.optim.Optimizer]:
+    """`run`'s optimizer (torch's, or the zoo package's) in a plain loop on moons (seed 3): the
+    model, its data, the losses before each step and after the last, and the optimizer. Schedule-Free trains in
+    train mode, as its package says (optimizer.train() first)."""
+    model, x, y = plain_model(run.scenario, 3)
+    spec = OPTIMIZERS[run.config.optimizer]
+    opt = spec.optimizer_class()(model.parameters(), **run.config.hyper)
+    if spec.train_eval:
+        opt.train()
     losses = []
     for _ in range(steps):
         opt.zero_grad()
@@ -207,10 +221,7 @@ def assert_equals_plain_loop(name: str, hyper: dict, steps: int) -> Run:
         loss.backward()
         opt.step()
     losses.append(F.cross_entropy(model(x), y).item())
-    assert run.history.loss.array().tolist() == losses and losses[-1] < losses[0]
-    for mine, plain in zip(run.model.parameters(), model.parameters(), strict=True):
-        assert torch.equal(mine, plain)
-    return run
+    return model, x, y, losses, opt
 
 
 def test_adafactor_on_a_model_is_the_plain_torch_loop_to_the_bit():
@@ -231,23 +242,8 @@ def test_schedule_free_trains_in_train_mode_and_scores_its_average_in_eval_mode(
     """Schedule-Free's plain loop: optimizer.train() before training, eval() to evaluate. The
     engine's losses and weights are the train-mode loop's to the bit, though it scores the eval
     point every step; its accuracies are the eval point's."""
-    s = scenarios.load("moons")
-    run = Run(s, resolve(s, optimizer="schedulefree_adamw", hyper={"lr": 0.02}, seed=3))
-    run.step(12)
-    model, x, y = plain_model(s, 3)
-    opt = OPTIMIZERS["schedulefree_adamw"].optimizer_class()(model.parameters(), **run.config.hyper)
-    opt.train()
-    losses = []
-    for _ in range(12):
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        losses.append(loss.item())
-        loss.backward()
-        opt.step()
-    losses.append(F.cross_entropy(model(x), y).item())
-    assert run.history.loss.array().tolist() == losses
-    for mine, plain in zip(run.model.parameters(), model.parameters(), strict=True):
-        assert torch.equal(mine, plain)
+    run = assert_equals_plain_loop("schedulefree_adamw", {"lr": 0.02}, 12)
+    model, x, y, _, opt = plain_moons_loop(run, 12)
     with torch.no_grad():  # here the two points classify differently: the test tells them apart
         train_mode_right = (model(x).argmax(1) == y).sum().item() / len(y)
     opt.eval()  # the average x: what a person evaluates
