@@ -34,6 +34,7 @@ textual_fixes.apply()
 
 if TYPE_CHECKING:
     from playground.engine import Run
+    from playground.lessons import Lesson
 
 
 def bindings() -> list[Binding]:
@@ -51,9 +52,13 @@ class PlaygroundApp(App[None]):
     COMMANDS = App.COMMANDS | {PlaygroundCommands}
     BINDINGS = bindings()
 
-    def __init__(self, scenario: Scenario, config: RunConfig | None = None, load_engine: bool = True) -> None:
+    def __init__(self, scenario: Scenario, config: RunConfig | None = None, load_engine: bool = True, lesson: Lesson | None = None) -> None:
         super().__init__()
         self.session = Session(scenario, config)
+        if lesson is not None:  # its first part opens once torch is there
+            from playground.lessons import Player
+
+            self.session.lesson = Player(lesson, self.session)
         self._load_engine_now = load_engine
         self._faults_told = 0  # how many of the session's faults have been notified
 
@@ -178,7 +183,15 @@ class PlaygroundApp(App[None]):
         self._done()
 
     def action_select_lane(self, index: int) -> None:
-        self.session.select_lane(index)
+        if self.session.asking:  # a lesson's open question: the digits answer it
+            self.session.answer(index + 1)
+        else:
+            self.session.select_lane(index)
+        self._done()
+
+    def action_lesson_part(self, delta: int) -> None:
+        player = self.session.lesson
+        self.session.open_part((player.index if player is not None else 0) + delta)
         self._done()
 
     def action_nudge(self, dx: int, dy: int) -> None:

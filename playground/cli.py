@@ -17,7 +17,7 @@ from playground.optimizers import OPTIMIZERS
 from playground.zoo import INSTALL
 from playground.schedules import SCHEDULES
 
-COMMANDS = ("list", "check", "run", "compare", "sweep", "explain")
+COMMANDS = ("list", "check", "run", "compare", "sweep", "explain", "lesson")
 MOMENTUM_HELP = f"momentum ({', '.join(n for n, spec in OPTIMIZERS.items() if 'momentum' in spec.names())})"
 
 
@@ -464,6 +464,53 @@ def cmd_explain(argv: list[str]) -> int:
     return 0
 
 
+def cmd_lesson(argv: list[str]) -> int:
+    p = _Parser(
+        prog="playground lesson",
+        description="Guided lessons: without NAME, list them; with it, open the app on the lesson, or play it headless with --check.",
+    )
+    p.add_argument("name", nargs="?", metavar="NAME|FILE", help="a bundled lesson's name or a lesson file")
+    p.add_argument("--check", action="store_true", help="play every part headless: exit 0 when every expect holds, 1 naming the first that does not")
+    args = p.parse_args(argv)
+    from playground import lessons
+
+    if args.name is None:
+        if args.check:
+            raise UsageError("--check: name the lesson to check")
+        rows = []
+        for path in lessons.list_lessons():
+            try:
+                lesson = lessons.load(str(path))
+                rows.append((lesson.name, lesson.title, f"{len(lesson.parts)} parts"))
+            except PlaygroundError as exc:
+                rows.append((path.stem, "invalid", str(exc)))
+        width = max((len(r[0]) for r in rows), default=4)
+        for name, title, parts in rows:
+            print(f"{name:<{width}}  {title}  ({parts})")
+        return 0
+    lesson = lessons.load(args.name)
+    if not args.check:
+        from playground.app import PlaygroundApp
+
+        PlaygroundApp(lesson.scenario, lesson=lesson).run()
+        return 0
+    from playground.session import Session
+
+    session = Session(lesson.scenario)
+    session.load_engine(background=False)
+    if session.engine_error:
+        raise UsageError(f"lesson {lesson.name}: the engine could not start: {session.engine_error}")
+    failed = lessons.check(lesson, session)
+    if session.faults:
+        raise RuntimeError(session.faults[0])
+    if failed is not None:
+        part, why = failed
+        print(f"playground: lesson {lesson.name}: part {part}: {why}", file=sys.stderr)
+        return 1
+    print(f"lesson {lesson.name}: {len(lesson.parts)} parts, every expectation holds")
+    return 0
+
+
 def _not_a_command(argv: list[str]) -> None:
     """`playground runn rosenbrock`: a mistyped command, named as one (not as extra arguments,
     nor as a scenario that does not exist)."""
@@ -502,7 +549,7 @@ def cmd_tui(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "explain": cmd_explain}.get(argv[0] if argv else "", None)
+    command = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "explain": cmd_explain, "lesson": cmd_lesson}.get(argv[0] if argv else "", None)
     try:
         if command is not None:
             return command(argv[1:])

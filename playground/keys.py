@@ -59,6 +59,12 @@ KEYS: tuple[KeyRow, ...] = (
     row("`c`", "compare: race SGD, momentum, Nesterov and Adam from the same start", Press("c", "preset", "compare"), palette="Compare: SGD vs momentum vs Nesterov vs Adam"),
     row("`a` / `x`", "add a lane (a copy of the selected one) / remove the selected lane", Press("a", "add_lane"), Press("x", "remove_lane")),
     row("`1` … `6`", "select a lane (or click its row in the scoreboard)", *(Press(str(k), f"select_lane({k - 1})") for k in range(1, 7))),
+    row(
+        "`n` / `p`",
+        "in a lesson: the next part (its settings) / the previous one (replayed from the lesson's start); `1` … `9` answer its question",
+        Press("n", "lesson_part(1)"),
+        Press("p", "lesson_part(-1)"),
+    ),
     row("`o`", "surfaces: back to the scenario's own start point", Press("o", "original_start"), palette="Original start point"),
     row(
         "arrows",

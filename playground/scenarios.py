@@ -99,6 +99,7 @@ class Scenario:
     dataset: Dataset | None = None
     model: Model | None = None
     warnings: tuple[str, ...] = ()  # things worth saying that do not stop a run
+    lesson: dict[str, Any] | None = field(default=None, compare=False)  # a [lesson] table, as read (playground.lessons checks it)
 
     def points(self) -> Points:
         """The dataset's points (generated each call; the engine keeps its own)."""
@@ -204,7 +205,7 @@ def parse(raw: bytes | str, source: str, name: str, base: Path) -> Scenario:
     except ValueError as exc:  # Python refuses to read an integer of more than 4300 digits
         raise ScenarioError(source, None, f"not valid TOML: {str(exc).split(':')[0].lower()}") from None
     _check_integers(doc, source)
-    return _Reader(source, base).scenario(doc, name)
+    return Reader(source, base).scenario(doc, name)
 
 
 def _check_integers(doc: dict[str, Any], source: str) -> None:
@@ -226,7 +227,7 @@ def _check_integers(doc: dict[str, Any], source: str) -> None:
 # ---------------------------------------------------------------- validation
 
 
-class _Reader:
+class Reader:
     def __init__(self, source: str, base: Path) -> None:
         self.source = source
         self.base = base
@@ -302,10 +303,11 @@ class _Reader:
     # -- the document
 
     def scenario(self, doc: dict[str, Any], name: str) -> Scenario:
+        tables = ["scenario", "surface", "dataset", "model", "defaults", "lesson"]  # a lesson: playground.lessons reads it
         for k in doc:
-            if k not in ("scenario", "surface", "dataset", "model", "defaults"):
+            if k not in tables:
                 what = "table" if isinstance(doc[k], dict) else "key outside any table"
-                raise self.fail(_key(k), f"unknown {what} ({closest(k, ['scenario', 'surface', 'dataset', 'model', 'defaults'])})")
+                raise self.fail(_key(k), f"unknown {what} ({closest(k, tables)})")
         head = self.table(doc, "scenario", ("name", "kind", "description"), required=True)
         title = self.get(head, "scenario", "name", str, required=True)
         if not title.strip():
@@ -331,8 +333,11 @@ class _Reader:
             (x0, x1), (y0, y1), (sx, sy) = surface.x, surface.y, surface.start
             if not (x0 <= sx <= x1 and y0 <= sy <= y1):
                 warnings.append(f"{self.source}: surface.start: ({sx:g}, {sy:g}) lies outside the plotted domain x [{x0:g}, {x1:g}], y [{y0:g}, {y1:g}]")
+        lesson = doc.get("lesson")
+        if lesson is not None and not isinstance(lesson, dict):
+            raise self.fail("lesson", f"must be a table [lesson], not {_a(_type(lesson))}")
         scenario = Scenario(
-            name, title.strip(), kind, description.strip(), self.source, defaults, surface, dataset, model, tuple(warnings)
+            name, title.strip(), kind, description.strip(), self.source, defaults, surface, dataset, model, tuple(warnings), lesson
         )
         if dataset is not None and dataset.generator == "csv":
             scenario.points()  # read the file now, so a bad CSV is reported at load time

@@ -36,6 +36,7 @@ from playground.schedules import get_schedule
 from playground.settings import RunConfig, describe, resolve
 
 if TYPE_CHECKING:
+    from playground.lessons import Player
     from playground.engine import Run
     from playground.race import Race
 
@@ -121,6 +122,8 @@ class Session:
         self._lock = threading.RLock()  # state changes from the auto-run and loading threads
         self.listeners: list[Callable[[], None]] = []  # told after each change, from any thread
         self.faults: list[str] = []  # each bug of ours met, in full: what it was and where its traceback is
+        self.lesson: Player | None = None  # a lesson being played (playground.lessons), opened once torch is there
+        self.answered: int | None = None  # the choice picked for the open part's question (1-based)
 
     # ------------------------------------------------------------ what a face reads
 
@@ -240,6 +243,8 @@ class Session:
             self.race = Race.of([run])
             self.run = run
             queued, self.queued = self.queued, []
+            if self.lesson is not None and self.lesson.index < 0:
+                self.open_part(0)
             self._replay(queued)
             self.changed(layout=True)
 
@@ -283,6 +288,9 @@ class Session:
             return
         if self.running:
             self.pause()
+        elif self.lesson is not None and self.lesson.left() > 0:  # a lesson's part: its steps, then a pause
+            part = self.lesson.index + 1
+            self.start(self.lesson.target, f"part {part}: its {self.lesson.part.run} steps are done")
         else:
             self.start()
 
@@ -331,14 +339,15 @@ class Session:
             return State(Phase.CONVERGED), "the gradient norm fell below the tolerance" if one else "every lane converged (or diverged)"
         return None, ""
 
-    def start(self) -> None:
+    def start(self, until: int | None = None, done: str = "") -> None:
         """Auto-run in a thread of its own, paced at the chosen speed, until paused, the budget
-        (the most steps of any lane) is reached, or every lane has converged or diverged."""
+        (the most steps of any lane, or step `until`) is reached, or every lane has converged or
+        diverged. `done`: what to say at the budget."""
         assert self.race is not None
         if all(lane.diverged for lane in self.race.lanes):
             self.steps(0)
             return
-        steps = max(lane.config.steps for lane in self.race.lanes)
+        steps = until if until is not None else max(lane.config.steps for lane in self.race.lanes)
         budget = steps if self.race.step_count < steps else None
         with self._lock:
             self._generation += 1
@@ -346,7 +355,7 @@ class Session:
             self.running, self.state, self.rate = True, RUNNING, None
         with self._loops_ended:
             self._loops += 1
-        job = functools.partial(self.auto_run, generation, budget)
+        job = functools.partial(self.auto_run, generation, budget, done)
         if self.runner is None:
             threading.Thread(target=job, name="auto-run", daemon=True).start()
         else:
@@ -381,13 +390,13 @@ class Session:
                 self.message = message
             self.changed()
 
-    def auto_run(self, generation: int, budget: int | None) -> None:
+    def auto_run(self, generation: int, budget: int | None, done: str = "") -> None:
         """The auto-run loop, a plain function that blocks until the run pauses or ends: `start`
         hands it to the face's `runner` (or a thread). Nothing of it needs Textual."""
         me = threading.get_ident()
         self._loop_threads.add(me)
         try:
-            self._pace(generation, budget)
+            self._pace(generation, budget, done)
         except Exception as exc:  # noqa: BLE001 - our own bug: the session pauses and says so
             if generation == self._generation:
                 self.fault(exc)
@@ -397,7 +406,7 @@ class Session:
                 self._loops -= 1
                 self._loops_ended.notify_all()
 
-    def _pace(self, generation: int, budget: int | None) -> None:
+    def _pace(self, generation: int, budget: int | None, done: str = "") -> None:
         race = self.race
         assert race is not None
         lock = self.step_lock
@@ -414,7 +423,7 @@ class Session:
             if budget is not None:
                 n = min(n, budget - race.step_count)
                 if n <= 0:
-                    self._ended(generation, PAUSED, f"reached the budget of {budget} steps; space runs on past it, until paused")
+                    self._ended(generation, PAUSED, done or f"reached the budget of {budget} steps; space runs on past it, until paused")
                     return
             t0 = time.perf_counter()
             # one step at a time, so a pause takes effect after the current step: while the UI
@@ -510,6 +519,77 @@ class Session:
         self.race = race
         self.state = PAUSED
         self._select(0, "SGD vs momentum vs Nesterov vs Adam from the same start: space runs them together")
+
+    # ------------------------------------------------------------ a lesson
+
+    @operation
+    def open_part(self, index: int) -> None:
+        """The lesson's part `index` (0-based): its settings, from the lesson's start as the
+        lesson plays it (the same every time)."""
+        player = self.lesson
+        if player is None:
+            self.say("not in a lesson: `playground lesson` lists them")
+            return
+        if not self._ready():
+            return
+        if not 0 <= index < len(player.lesson.parts):
+            self.say("the lesson's last part: p goes back" if index > 0 else "the lesson's first part: n goes on")
+            return
+        if self.running:
+            self.pause()
+        player.open(index)
+        self.answered = None
+        part = player.part
+        steps = f"space trains its {part.run} steps" if part.run else "n goes on"
+        self.say(f"part {index + 1}/{len(player.lesson.parts)}: {steps}")
+
+    @operation
+    def answer(self, choice: int) -> None:
+        """Pick answer `choice` (1-based) of the open part's question."""
+        player = self.lesson
+        if player is None or player.index < 0 or not player.part.choices:
+            return
+        if not 1 <= choice <= len(player.part.choices):
+            self.say(f"the question has {len(player.part.choices)} answers")
+            return
+        self.answered = choice
+        right = choice == player.part.answer
+        self.say("right" if right else f"not quite: the answer is {player.part.answer}")
+
+    @property
+    def asking(self) -> bool:
+        """A lesson's question is open: asked, not yet answered (the digit keys answer it)."""
+        player = self.lesson
+        return player is not None and player.index >= 0 and bool(player.part.choices) and self.answered is None
+
+    @operation
+    def lesson_lanes(self, configs: list[RunConfig], start: tuple[float, float] | None) -> None:
+        """A lesson's part from the start: one run, or a race of `configs` (lane 1 selected)."""
+        from playground.race import Race
+
+        if not self._ready():
+            return
+        if self.running:
+            self.pause()
+        with self.step_lock:
+            self.race = Race(self.scenario, configs, start, compact=True)
+        self.state = PAUSED
+        self._select(0)
+
+    @operation
+    def lesson_settings(self, config: RunConfig) -> None:
+        """A lesson's part that goes on from where the last stopped, with its settings."""
+        if not self._ready():
+            return
+        if self.racing:  # the lesson's settings are one run's: lane 1 goes on alone
+            assert self.race is not None
+            with self.step_lock:
+                while len(self.race.lanes) > 1:
+                    self.race.remove(len(self.race.lanes) - 1)
+            self._select(0)
+        if self.running:
+            self.pause()
+        self._apply(config, layout=True)
 
     @operation
     def select_lane(self, index: int) -> None:

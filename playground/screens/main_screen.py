@@ -28,6 +28,7 @@ from playground.widgets.confusion_matrix import ConfusionMatrix
 from playground.widgets.controls import ControlPanel
 from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR, Internals, InternalsPanel, arrows
 from playground.widgets.key_footer import KeyFooter
+from playground.widgets.lesson_panel import LessonPanel
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
 from playground.widgets.scoreboard import Row, Scoreboard
@@ -71,6 +72,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="main"):
             yield ControlPanel(scenarios.list_entries(), s.scenario, s.config, id="controls")
             with Vertical(id="plots"):
+                yield LessonPanel(id="lesson")
                 yield MapPlot(id="map")
                 yield ConfusionMatrix(id="confusion")
                 yield Scoreboard(id="scoreboard")
@@ -286,6 +288,7 @@ class MainScreen(Screen[None]):
     def show_status(self) -> None:
         s = self.session
         run = s.run
+        self.query_one(LessonPanel).show(s.lesson, s.answered)
         status = self.query_one(StatusLine)
         self._show_scoreboard()
         if run is None:

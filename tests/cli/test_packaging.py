@@ -18,15 +18,19 @@ def test_a_wheel_carries_every_bundled_scenario_and_finds_them_when_installed(tm
     )
     assert build.returncode == 0, build.stderr[-2000:]
     wheel = next(tmp_path.glob("playground-*.whl"))
-    want = sorted(p.name for p in (ROOT / "scenarios").glob("*.toml"))
-    assert len(want) >= 14
+    want = sorted(str(p.relative_to(ROOT / "scenarios")) for p in (ROOT / "scenarios").rglob("*.toml"))
+    assert len(want) >= 14 + 8  # the scenarios, and the lessons in scenarios/lessons/
     with zipfile.ZipFile(wheel) as z:
-        carried = sorted(Path(n).name for n in z.namelist() if n.startswith("playground/bundled_scenarios/") and n.endswith(".toml"))
+        carried = sorted(n.removeprefix("playground/bundled_scenarios/") for n in z.namelist() if n.startswith("playground/bundled_scenarios/") and n.endswith(".toml"))
         z.extractall(tmp_path / "site")
     assert carried == want
-    code = "from playground import scenarios; print(scenarios.BUNDLED_DIR); print(' '.join(sorted(e.name for e in scenarios.list_entries())))"
+    code = (
+        "from playground import scenarios, lessons; print(scenarios.BUNDLED_DIR); print(' '.join(sorted(e.name for e in scenarios.list_entries())))\n"
+        "print(' '.join(p.stem for p in lessons.list_lessons()))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env={"PYTHONPATH": str(tmp_path / "site"), "HOME": str(tmp_path)}, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    folder, names = out.stdout.splitlines()
+    folder, names, lesson_names = out.stdout.splitlines()
     assert Path(folder) == tmp_path / "site" / "playground" / "bundled_scenarios"
-    assert set(names.split()) >= {name.removesuffix(".toml") for name in want}
+    assert set(names.split()) >= {name.removesuffix(".toml") for name in want if "/" not in name}
+    assert set(lesson_names.split()) == {name.removeprefix("lessons/").removesuffix(".toml") for name in want if name.startswith("lessons/")}

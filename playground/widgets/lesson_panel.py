@@ -1,0 +1,63 @@
+"""A lesson's part above the plots: the lesson's title and `part K/N`, what the part says, its
+question with the choices (marked once answered), and once its steps are trained, the
+explanation and whether the expectation held (with the values it read)."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual.widgets import Static
+
+from playground.lessons import Player
+
+RIGHT, WRONG, ASK = Style(color="#69f0ae", bold=True), Style(color="#ff5252", bold=True), Style(color="#ffd740", bold=True)
+
+
+class LessonPanel(Static):
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__("", id=id)
+        self._shown: tuple[object, ...] | None = None
+
+    def show(self, player: Player | None, answered: int | None) -> None:
+        self.display = player is not None and player.index >= 0
+        if player is None or player.index < 0:
+            return
+        done = player.done()
+        verdict = player.check() if done else None
+        key = (player.index, answered, done, verdict, player.left())
+        if key == self._shown:
+            return
+        self._shown = key
+        self.update(render(player, answered, done, verdict))
+        lesson = player.lesson
+        self.border_title = f"{lesson.title} · part {player.index + 1}/{len(lesson.parts)}"
+        self.border_subtitle = "n next part · p previous" + (" · 1-9 answer" if player.part.choices and answered is None else "")
+
+
+def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool, str] | None) -> Text:
+    part = player.part
+    out = Text()
+    out.append(part.say + "\n")
+    if part.choices:
+        out.append("\n" + part.ask + "\n", ASK)
+        for k, choice in enumerate(part.choices, start=1):
+            mark = "  "
+            style = Style()
+            if answered is not None and k == part.answer:
+                mark, style = "✓ ", RIGHT
+            elif answered == k:
+                mark, style = "✗ ", WRONG
+            out.append(f"{mark}{k}  {choice}\n", style)
+    left = player.left()
+    if left and not done:
+        out.append(f"\nspace trains this part's {part.run} steps ({left} to go)\n", Style(dim=True))
+    if done:
+        if part.explain:
+            out.append("\n" + part.explain + "\n")
+        if part.expect is not None and verdict is not None:
+            held, shown = verdict
+            out.append(f"\nexpected {part.expect.text}: ", Style(dim=True))
+            out.append("holds" if held else "does not hold", RIGHT if held else WRONG)
+            out.append(f" ({shown})\n", Style(dim=True))
+    out.rstrip()
+    return out
