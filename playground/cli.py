@@ -66,7 +66,7 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", help="points per update; 0 = the whole training set")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="any other hyperparameter, e.g. betas=0.9,0.99 (repeatable)")
     _run_flags(p)
-    _output_flags(p, ("text", "json", "csv"), record=True)
+    _output_flags(p, ("text", "json", "csv", "python"), record=True)
     return p
 
 
@@ -208,6 +208,11 @@ def cmd_run(argv: list[str]) -> int:
         raise _config_error(exc, scenario, flags) from None
     start = _start_flag(scenario, args.start)
     _check_output(args)
+    if args.format == "python":  # the code behind the run: written, not trained
+        from playground.python_script import script
+
+        _emit(args, script(scenario, config, start))
+        return 0
 
     from playground import report
     from playground.engine import Run, warm_up

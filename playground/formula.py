@@ -59,6 +59,7 @@ class Formula:
     text: str
     code: Any = field(repr=False, compare=False)
     variables: frozenset[str] = frozenset()
+    expression: str = ""  # the checked formula as Python, constants folded: what `torch` computes
 
     @cached_property
     def torch(self) -> Callable[[Any, Any], Any]:
@@ -101,7 +102,7 @@ def compile_formula(text: str) -> Formula:
         )
     )
     ast.fix_missing_locations(lam)
-    return Formula(text=text, code=compile(lam, "<formula>", "eval"), variables=used)
+    return Formula(text=text, code=compile(lam, "<formula>", "eval"), variables=used, expression=ast.unparse(body))
 
 
 def _syntax_error(text: str, exc: SyntaxError, lead: int) -> FormulaError:
