@@ -59,7 +59,21 @@ class Formula:
     text: str
     code: Any = field(repr=False, compare=False)
     variables: frozenset[str] = frozenset()
-    expression: str = ""  # the checked formula as Python, constants folded: what `torch` computes
+    tree: ast.expr | None = field(default=None, repr=False, compare=False)  # the checked formula, constants folded
+
+    @cached_property
+    def expression(self) -> str:
+        """The checked formula as Python, constants folded: what `torch` computes (the code
+        behind a run writes it out). A long flat chain nests deep in the tree: room to unparse it."""
+        import sys
+
+        assert self.tree is not None
+        limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(limit, 20 * limits.FORMULA_LENGTH))
+        try:
+            return ast.unparse(self.tree)
+        finally:
+            sys.setrecursionlimit(limit)
 
     @cached_property
     def torch(self) -> Callable[[Any, Any], Any]:
@@ -102,7 +116,7 @@ def compile_formula(text: str) -> Formula:
         )
     )
     ast.fix_missing_locations(lam)
-    return Formula(text=text, code=compile(lam, "<formula>", "eval"), variables=used, expression=ast.unparse(body))
+    return Formula(text=text, code=compile(lam, "<formula>", "eval"), variables=used, tree=body)
 
 
 def _syntax_error(text: str, exc: SyntaxError, lead: int) -> FormulaError:
