@@ -213,7 +213,7 @@ class PlaygroundApp(App[None]):
     def action_x_axis(self) -> None:
         curve = self.main.query_one(LossCurve)
         curve.by_evaluations = not curve.by_evaluations
-        self.session.say("loss against evaluations of the loss and gradient (LBFGS: many a step; v: steps)" if curve.by_evaluations else "loss against steps")
+        self.session.say("loss against evaluations of the loss and gradient (LBFGS: many a step; t: steps)" if curve.by_evaluations else "loss against steps")
         self._done()
 
     def action_internals(self) -> None:
@@ -223,6 +223,16 @@ class PlaygroundApp(App[None]):
         instead = "" if self.main.query_one("#controls").display else " in place of the settings"
         self.session.say(f"inside the optimizer: shown{instead} (g hides it)" if panel.display else "inside the optimizer: hidden")
         self._done()
+
+    def action_code(self) -> None:
+        from playground.screens.code_screen import CodeScreen
+
+        s = self.session
+        if s.run is None:
+            s.say("no run yet: the engine is still loading")
+            self._done()
+            return
+        self.push_screen(CodeScreen(s.code_text(), f"lane {s.lane_index + 1}: " if s.racing else ""))
 
     def action_info(self) -> None:
         from playground.screens.info_screen import InfoScreen
@@ -259,7 +269,7 @@ class PlaygroundApp(App[None]):
                 pass
             self._done()
         title = f"Export all {len(s.lanes)} lanes" if s.racing else f"Export the run ({s.step_count} steps)"
-        self.push_screen(SaveScreen(title, s.export_name(), s.export_text, "a name ending in .json or .csv: the format follows it"), self._saved)
+        self.push_screen(SaveScreen(title, s.export_name(), s.export_text, "a name ending in .json or .csv (the run), or .py (its code): the format follows it"), self._saved)
 
     def action_save_scenario(self) -> None:
         """Save the scenario with the current settings and start as a TOML file that

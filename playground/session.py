@@ -786,8 +786,10 @@ class Session:
         from playground import report
 
         suffix = path.suffix.lower()
+        if suffix == ".py":
+            return self.code_text()
         if suffix not in (".json", ".csv"):
-            raise PlaygroundError(f"{path.name}: end the name in .json or .csv, the format to write")
+            raise PlaygroundError(f"{path.name}: end the name in .json, .csv or .py, the format to write")
         assert self.race is not None and self.run is not None
         with ExitStack() as held:  # a consistent picture while auto-run goes on
             for run in self.lanes:
@@ -795,6 +797,13 @@ class Session:
             if self.racing:
                 return report.race_to_json(self.race) if suffix == ".json" else report.race_to_csv(self.race)
             return report.to_json(self.run) if suffix == ".json" else report.to_csv(self.run)
+
+    def code_text(self) -> str:
+        """The code behind the selected lane's run: a plain torch script (playground.python_script)."""
+        from playground.python_script import script
+
+        assert self.run is not None
+        return script(self.scenario, self.config, self.run.start)
 
     def export_name(self) -> str:
         who = "race" if self.racing else self.config.optimizer

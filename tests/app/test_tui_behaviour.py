@@ -208,10 +208,10 @@ async def test_v_draws_the_loss_against_evaluations_so_lbfgs_races_fairly() -> N
             return sorted(float(xs.max()) for xs, _, colour, _ in curve._scene.lines if len(xs) and colour != 2)
 
         assert right_ends() == [4.0, 4.0]
-        await press(pilot, "v")
+        await press(pilot, "t")
         await wait_until(pilot, lambda: "evaluations" in curve_text().splitlines()[-1], what="the axis titled evaluations")
         assert right_ends() == [4.0, float(made)] and "loss against evaluations" in status(app)
-        await press(pilot, "v")
+        await press(pilot, "t")
         await wait_until(pilot, lambda: right_ends() == [4.0, 4.0], what="back to steps")
 
 

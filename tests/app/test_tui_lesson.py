@@ -64,3 +64,32 @@ async def test_outside_a_lesson_n_says_how_to_find_one() -> None:
         assert not main_screen(app).query_one("#lesson").display
         await press(pilot, "n")
         await eventually(pilot, lambda: "not in a lesson: `playground lesson` lists them" in status(app))
+
+
+async def test_v_shows_the_code_behind_the_selected_lane_and_e_writes_it_to_a_py_file(tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Issue 13: the code behind the run, highlighted, for the selected lane; the same text
+    written by the export to a name ending in .py."""
+    from textual.widgets import Input
+
+    from playground.screens.code_screen import CodeScreen
+    from playground.screens.save_screen import SaveScreen
+    from tui_helpers import open_app
+
+    monkeypatch.chdir(tmp_path)
+    async with open_app("moons", optimizer="adam") as (app, pilot):
+        await press(pilot, "v")
+        await eventually(pilot, lambda: isinstance(app.screen, CodeScreen))
+        code = app.screen.code
+        assert code == app.session.code_text() and "torch.optim.Adam(model.parameters(), lr=0.01" in code
+        syntax = app.screen.query_one("#code").content  # highlighted as Python, the code as it is
+        assert syntax.code == code and syntax.lexer.name == "Python"
+        lines = [str(app.screen.query_one("#code").render_line(y).text) for y in range(app.screen.query_one("#code").size.height)]
+        assert any("optimizer.zero_grad()" in line for line in lines) and any("loss.backward()" in line for line in lines)
+        await press(pilot, "escape")
+        await eventually(pilot, lambda: not isinstance(app.screen, CodeScreen))
+        await press(pilot, "e")
+        await eventually(pilot, lambda: isinstance(app.screen, SaveScreen))
+        app.screen.query_one("#save-path", Input).value = "moons.py"
+        await press(pilot, "enter")
+        await eventually(pilot, lambda: (tmp_path / "moons.py").exists())
+        assert (tmp_path / "moons.py").read_text() == code

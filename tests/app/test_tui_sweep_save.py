@@ -168,14 +168,14 @@ async def test_export_to_csv_writes_a_row_per_step(tmp_path: Path) -> None:
         app.screen.query_one("#save-path", Input).value = "moons.txt"
         await press(pilot, "enter")
         assert isinstance(app.screen, SaveScreen)
-        assert ".json or .csv" in str(app.screen.query_one("#save-message").render())
+        assert ".json, .csv or .py" in str(app.screen.query_one("#save-message").render())
         assert not (tmp_path / "moons.txt").exists()
         # a folder's name is said to be a folder, not a name without .json or .csv (issue 19)
         (tmp_path / "runs").mkdir()
         app.screen.query_one("#save-path", Input).value = "runs"
         await press(pilot, "enter")
         message = str(app.screen.query_one("#save-message").render())
-        assert "is a folder, not a file" in message and ".json or .csv" not in message
+        assert "is a folder, not a file" in message and ".json, .csv or .py" not in message
         await press(pilot, "escape")
 
 
