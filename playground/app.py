@@ -52,8 +52,9 @@ class PlaygroundApp(App[None]):
     COMMANDS = App.COMMANDS | {PlaygroundCommands}
     BINDINGS = bindings()
 
-    def __init__(self, scenario: Scenario, config: RunConfig | None = None, load_engine: bool = True, lesson: Lesson | None = None) -> None:
+    def __init__(self, scenario: Scenario, config: RunConfig | None = None, load_engine: bool = True, lesson: Lesson | None = None, present: bool = False) -> None:
         super().__init__()
+        self.present = present  # presenter mode: the main screen opens without its panel and footer
         self.session = Session(scenario, config)
         if lesson is not None:  # its first part opens once torch is there
             from playground.lessons import Player
@@ -71,7 +72,7 @@ class PlaygroundApp(App[None]):
         yield SystemCommand("Keys", "Every key of the playground and what it does (?)", self.action_help)
 
     def get_default_screen(self) -> MainScreen:
-        return MainScreen(self.session)
+        return MainScreen(self.session, self.present)
 
     @property
     def main(self) -> MainScreen:
@@ -117,6 +118,19 @@ class PlaygroundApp(App[None]):
         for text in faults[self._faults_told :]:
             self.notify(f"{text}\na bug in playground, not in your settings: r resets, the settings still work", title="internal error", severity="error", timeout=60)
         self._faults_told = len(faults)
+
+    def open_lesson(self, path: Path) -> None:
+        """The palette's Lessons: play that lesson here (a bad file is said, as any scenario's)."""
+        from playground import lessons
+        from playground.errors import PlaygroundError
+
+        try:
+            lesson = lessons.load(str(path))
+        except PlaygroundError as exc:
+            self.session.say(str(exc))
+        else:
+            self.session.open_lesson(lesson)
+        self._done()
 
     def pick(self, which: str, value: str) -> None:
         self.session.pick(which, value)

@@ -476,6 +476,7 @@ def cmd_lesson(argv: list[str]) -> int:
     )
     p.add_argument("name", nargs="?", metavar="NAME|FILE", help="a bundled lesson's name or a lesson file")
     p.add_argument("--check", action="store_true", help="play every part headless: exit 0 when every expect holds, 1 naming the first that does not")
+    p.add_argument("--present", action="store_true", help="presenter mode, for a projector: the plots and the lesson fill the screen (tab brings the settings back)")
     args = p.parse_args(argv)
     from playground import lessons
 
@@ -497,7 +498,7 @@ def cmd_lesson(argv: list[str]) -> int:
     if not args.check:
         from playground.app import PlaygroundApp
 
-        PlaygroundApp(lesson.scenario, lesson=lesson).run()
+        PlaygroundApp(lesson.scenario, lesson=lesson, present=args.present).run()
         return 0
     from playground.session import Session
 
@@ -540,6 +541,7 @@ def cmd_tui(argv: list[str]) -> int:
     p = _Parser(prog="playground", description="A terminal playground for gradient-based optimizers.", epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("scenario", nargs="?", default=None, help="a bundled scenario name or a path to a .toml file")
     p.add_argument("--version", action="version", version=f"playground {__version__}")
+    p.add_argument("--present", action="store_true", help="presenter mode, for a projector: the plots fill the screen (tab brings the settings back)")
     _not_a_command(argv)
     args = p.parse_args(argv)
     from playground import scenarios
@@ -547,7 +549,7 @@ def cmd_tui(argv: list[str]) -> int:
     scenario = scenarios.load(args.scenario or "rosenbrock")
     from playground.app import PlaygroundApp
 
-    PlaygroundApp(scenario).run()
+    PlaygroundApp(scenario, present=args.present).run()
     return 0
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from playground import keys
+from playground import keys, lessons
 from playground.losses import LOSSES
 from playground.optimizers import offered
 
@@ -21,6 +21,8 @@ def palette_commands(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
         out.append((f"Scenario: {name}", "switch scenario (starts over)", lambda n=name: app.pick("scenario", n)))
     for spec in offered():
         out.append((f"Optimizer: {spec.label}", spec.summary, lambda n=spec.name: app.pick("optimizer", n)))
+    for path in lessons.list_lessons():
+        out.append((f"Lesson: {path.stem}", lessons.title_of(path), lambda p=path: app.open_lesson(p)))
     for spec in LOSSES.get(session.scenario.kind, {}).values():
         out.append((f"Loss: {spec.torch_name}", spec.summary, lambda n=spec.name: app.pick("loss", n)))
     for title, key, action in keys.palette_commands():

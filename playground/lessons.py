@@ -188,6 +188,17 @@ def list_lessons() -> list[Path]:
     return sorted(LESSONS_DIR.glob("*.toml"))
 
 
+def title_of(path: Path) -> str:
+    """A lesson file's title, read without checking the lesson (the palette's list)."""
+    import tomllib
+
+    try:
+        title = tomllib.loads(path.read_text(encoding="utf-8")).get("lesson", {}).get("title", "")
+    except (OSError, ValueError):
+        return ""
+    return title if isinstance(title, str) else ""
+
+
 def resolve_path(ref: str) -> Path:
     """A bundled lesson's name or a file's path."""
     if ref.endswith(".toml") or "/" in ref or Path(ref).is_file():
@@ -351,13 +362,15 @@ class Player:
         while self.index < index:
             if self.index >= 0:
                 self.train()
+            # the part counts as open once its settings are in: a face drawing meanwhile (another
+            # thread) still sees the part before
+            self._apply(self.lesson.parts[self.index + 1], first=self.index < 0)
             self.index += 1
-            self._apply(self.part)
 
-    def _apply(self, part: Part) -> None:
+    def _apply(self, part: Part, first: bool) -> None:
         s = self.session
         start = part.start or (s.scenario.surface.start if s.scenario.surface is not None else None)
-        if self.index == 0 or part.fresh:
+        if first or part.fresh:
             s.lesson_lanes(list(part.configs), start)
         else:
             s.lesson_settings(part.configs[0])

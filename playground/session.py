@@ -36,7 +36,7 @@ from playground.schedules import get_schedule
 from playground.settings import RunConfig, describe, resolve
 
 if TYPE_CHECKING:
-    from playground.lessons import Player
+    from playground.lessons import Lesson, Player
     from playground.engine import Run
     from playground.race import Race
 
@@ -544,6 +544,19 @@ class Session:
         self.say(f"part {index + 1}/{len(player.lesson.parts)}: {steps}")
 
     @operation
+    def open_lesson(self, lesson: Lesson) -> None:
+        """Play `lesson` here: its scenario, then its first part."""
+        from playground.lessons import Player
+
+        self.paths[lesson.name] = lesson.scenario.source
+        self.switch_scenario(lesson.name)
+        if self.scenario.source != lesson.scenario.source:  # it could not be opened: said already
+            return
+        self.lesson = Player(lesson, self)
+        if self.race is not None:
+            self.open_part(0)
+
+    @operation
     def answer(self, choice: int) -> None:
         """Pick answer `choice` (1-based) of the open part's question."""
         player = self.lesson
@@ -740,6 +753,7 @@ class Session:
         if self.running:
             self.pause()
         self.paths.setdefault(scenario.name, scenario.source)
+        self.lesson, self.answered = None, None  # another scenario ends a lesson
         note = ""
         if self.racing:
             note = self._carry_race(scenario)

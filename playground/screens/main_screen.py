@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from textual import events, on
+from textual.binding import Binding
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
@@ -52,9 +53,13 @@ MINIMUM = (118, 255, 3)
 
 
 class MainScreen(Screen[None]):
-    def __init__(self, session: Session) -> None:
+    # presenter mode: tab brings the settings and the footer back (then it moves the focus again)
+    BINDINGS = [Binding("tab", "stop_presenting", show=False, priority=True)]
+
+    def __init__(self, session: Session, present: bool = False) -> None:
         super().__init__()
         self.session = session
+        self.presenting = present  # for a projector: the plots and a lesson's text fill the screen
         self.frames = 0  # redraws made, for the benchmark's frame rate
         self._drawn: tuple[Any, ...] | None = None
         self._layout: int | None = None
@@ -80,15 +85,32 @@ class MainScreen(Screen[None]):
             yield InternalsPanel(id="internals")
         yield Static(f"The terminal is too small: make it at least {MIN_WIDTH} x {MIN_HEIGHT}.", id="too-small")
         yield StatusLine(id="status")
-        yield KeyFooter() if KeyFooter.available() else Footer()
+        yield KeyFooter(id="footer") if KeyFooter.available() else Footer(id="footer")
 
     def on_mount(self) -> None:
         self._composed = True  # the widgets are there: sync and redraw may reach them
+        if self.presenting:
+            self._present(True)
         self._layout = self.session.layout
         self.configure_map()
         self.fit_layout(self.app.size)
         self.redraw(force=True)
         self.set_interval(FRAME_SECONDS, self._tick)
+
+    def _present(self, on: bool) -> None:
+        """Presenter mode: no settings panel and no footer; a lesson's text stands out."""
+        self.presenting = on
+        self.query_one("#footer").display = not on
+        self.query_one(LessonPanel).set_class(on, "-present")
+        self.fit_plots()
+
+    def action_stop_presenting(self) -> None:
+        if not self.presenting:  # tab as always: the next setting
+            self.focus_next()
+            return
+        self._present(False)
+        self.session.say("presenter mode off: the settings and the keys are back")
+        self.sync()
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit_layout(event.size)
@@ -124,7 +146,7 @@ class MainScreen(Screen[None]):
         w, h = self.app.size
         internals = self.query_one(InternalsPanel)
         controls = self.query_one(ControlPanel)
-        keep_controls = not (internals.display and w < NARROW_WIDTH)
+        keep_controls = not self.presenting and not (internals.display and w < NARROW_WIDTH)
         if controls.display != keep_controls:
             if not keep_controls and self.focused is not None and controls in self.focused.ancestors:
                 self.set_focus(None)

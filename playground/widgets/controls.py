@@ -7,6 +7,7 @@ whether it is valid and answers with `show_error`, so the rules live in one plac
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from rich.text import Text
@@ -76,10 +77,12 @@ class ControlPanel(VerticalScroll):
         self.short = False  # a short terminal: headings without the blank line above them
         self._made: dict[str, object] = {}  # which fields each box holds (see `_fill`)
 
-    def compose(self) -> ComposeResult:
+    def _scenario_names(self) -> list[str]:
         names = [e.name for e in self.entries]
-        if self.scenario.name not in names:
-            names.append(self.scenario.name)
+        return names if self.scenario.name in names else [*names, self.scenario.name]
+
+    def compose(self) -> ComposeResult:
+        names = self._scenario_names()
         yield self._heading("Scenario")
         yield _picker([(n, n) for n in names], self.scenario.name, "pick-scenario")
         yield self._heading("Optimizer")
@@ -121,6 +124,9 @@ class ControlPanel(VerticalScroll):
         with self.app.batch_update():
             pick = self.query_one("#pick-scenario", Select)
             with pick.prevent(Select.Changed):
+                if scenario.name not in [e.name for e in self.entries]:  # a file opened later (a lesson from the palette)
+                    self.entries = [*self.entries, Entry(scenario.name, Path(scenario.source), "user")]
+                    pick.set_options([(n, n) for n in self._scenario_names()])
                 pick.value = scenario.name
             opt = self.query_one("#pick-optimizer", Select)
             with opt.prevent(Select.Changed):

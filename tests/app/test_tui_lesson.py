@@ -22,9 +22,10 @@ async def test_a_lesson_is_played_part_by_part_with_its_question_and_its_check()
         await settled(pilot)
         box = main_screen(app).query_one("#lesson")
         assert box.display and box.border_title == "Momentum in a narrow valley · part 1/4"
+        await eventually(pilot, lambda: "space trains this part's 100 steps (100 to go)" in panel(app))
         text = panel(app)
         assert "Plain gradient descent, lr 0.018" in text and "Which way does the path zig-zag?" in text
-        assert "1  across the valley" in text and "space trains this part's 100 steps (100 to go)" in text
+        assert "1  across the valley" in text and "expected" not in text  # its check only once trained
         assert app.session.config.hyper["lr"] == 0.018 and app.session.config.hyper["momentum"] == 0.0
 
         await press(pilot, "2")  # a wrong answer, marked so, and the right one shown
@@ -93,3 +94,45 @@ async def test_v_shows_the_code_behind_the_selected_lane_and_e_writes_it_to_a_py
         await press(pilot, "enter")
         await eventually(pilot, lambda: (tmp_path / "moons.py").exists())
         assert (tmp_path / "moons.py").read_text() == code
+
+
+async def test_presenter_mode_hides_the_settings_and_the_footer_until_tab() -> None:
+    """`--present`: the plots and the lesson fill the screen, every key still works, and tab
+    brings the settings panel and the footer back; after that tab moves the focus as always."""
+    lesson = lessons.load("nesterov")
+    app = PlaygroundApp(lesson.scenario, lesson=lesson, present=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await eventually(pilot, lambda: app.session.lesson.index == 0, timeout=60, what="part 1")
+        await settled(pilot)
+        screen = main_screen(app)
+        controls, footer, box = screen.query_one("#controls"), screen.query_one("#footer"), screen.query_one("#lesson")
+        assert not controls.display and not footer.display and box.has_class("-present")
+        plots = screen.query_one("#plots")
+        assert plots.size.width >= 118  # the map and the loss curve take the whole width
+        await press(pilot, "s", "s")
+        await eventually(pilot, lambda: app.session.step_count == 2)
+        await press(pilot, "n")
+        await eventually(pilot, lambda: box.border_title.endswith("part 2/5"))
+        await press(pilot, "tab")
+        await eventually(pilot, lambda: controls.display and footer.display and not box.has_class("-present"))
+        assert "presenter mode off" in status(app)
+        before = app.focused
+        await press(pilot, "tab")
+        await eventually(pilot, lambda: app.focused is not before and controls.display)
+
+
+async def test_the_palette_lists_the_lessons_and_opens_one() -> None:
+    from tui_helpers import open_app
+
+    from playground.commands import palette_commands
+
+    async with open_app("rosenbrock") as (app, pilot):
+        commands = {title: (help_text, run) for title, help_text, run in palette_commands(app)}
+        assert commands["Lesson: momentum"][0] == "Momentum in a narrow valley"
+        assert len([t for t in commands if t.startswith("Lesson: ")]) >= 8
+        commands["Lesson: momentum"][1]()
+        await eventually(pilot, lambda: app.session.lesson is not None and app.session.lesson.index == 0)
+        await eventually(pilot, lambda: main_screen(app).query_one("#lesson").display)
+        assert app.session.scenario.name == "momentum" and app.session.config.hyper["lr"] == 0.018
+        app.pick("scenario", "beale")  # another scenario ends the lesson
+        await eventually(pilot, lambda: app.session.lesson is None and not main_screen(app).query_one("#lesson").display)
