@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from playground import scenarios
+from playground import lessons, scenarios
 from playground.app import PlaygroundApp
 from playground.engine import Run
 from playground.settings import resolve
@@ -33,8 +33,9 @@ async def shoot(
     picture (a sweep to finish). With names on the command line, only those pictures are made."""
     if len(sys.argv) > 1 and name not in sys.argv[1:]:
         return None
-    s = scenarios.load(scenario)
-    app = PlaygroundApp(s, load_engine=False)
+    lesson = lessons.load(scenario) if scenario in [p.stem for p in lessons.list_lessons()] else None
+    s = lesson.scenario if lesson is not None else scenarios.load(scenario)
+    app = PlaygroundApp(s, load_engine=False, lesson=lesson)
     async with app.run_test(size=size) as pilot:
         app.set_run(Run(s, resolve(s, **config)))  # type: ignore[arg-type]
         if before is not None:
@@ -56,6 +57,12 @@ async def shoot(
     return path
 
 
+def answered_and_trained(app: PlaygroundApp) -> None:
+    """A lesson's first part, its question answered and its steps trained."""
+    app.session.answer(1)
+    app.session.lesson.train()  # type: ignore[union-attr]
+
+
 def muon_against_adamw(app: PlaygroundApp) -> None:
     """A race: Muon (with AdamW on the rest) in lane 1, AdamW alone in lane 2; lane 1 selected."""
     app.session.add_lane()
@@ -75,6 +82,7 @@ async def main() -> None:
         shoot("small-80x24", "himmelblau", [], size=(80, 24), steps=40),
         shoot("inside-ill-conditioned", "ill_conditioned", ["g"], steps=25),
         shoot("sweep-rosenbrock", "rosenbrock", ["w"], until=lambda app: getattr(app.screen, "done", False)),
+        shoot("lesson-momentum", "momentum", [], before=answered_and_trained),
         shoot("digits-muon-vs-adamw", "digits", [], steps=150, before=muon_against_adamw, optimizer="muon"),
     ]
     for coro in shots:
