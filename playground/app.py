@@ -130,6 +130,7 @@ class PlaygroundApp(App[None]):
             self.session.say(str(exc))
         else:
             self.session.open_lesson(lesson)
+            self.main.query_one(MapPlot).focus()  # its keys (arrows, enter) to the playground
         self._done()
 
     def pick(self, which: str, value: str) -> None:
@@ -146,6 +147,11 @@ class PlaygroundApp(App[None]):
             return False
         if action == "leave_field":  # a dialog closes on its own escape
             return not dialog
+        if action in ("nudge", "choose") and self.session.asking and not dialog:
+            # a lesson's open question takes the arrows and enter, unless a field or a list has them
+            return not isinstance(self.focused, (Input, Select, OptionList))
+        if action == "choose":  # otherwise enter goes on to the focused widget
+            return False
         if action == "nudge":  # arrows move the start only while the map has the focus
             return isinstance(self.focused, MapPlot) and self.session.scenario.surface is not None and not dialog
         if action in keys.TYPED_ACTIONS:
@@ -209,7 +215,14 @@ class PlaygroundApp(App[None]):
         self._done()
 
     def action_nudge(self, dx: int, dy: int) -> None:
-        self.session.nudge(dx, dy)
+        if self.session.asking:  # up and down move between the question's choices
+            self.session.move_choice(-dy)
+        else:
+            self.session.nudge(dx, dy)
+        self._done()
+
+    def action_choose(self) -> None:
+        self.session.answer(self.session.highlighted)
         self._done()
 
     def action_original_start(self) -> None:

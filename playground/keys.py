@@ -62,9 +62,10 @@ KEYS: tuple[KeyRow, ...] = (
     row("`1` … `6`", "select a lane (or click its row in the scoreboard)", *(Press(str(k), f"select_lane({k - 1})") for k in range(1, 7))),
     row(
         "`n` / `p`",
-        "in a lesson: the next part (its settings) / the previous one (replayed from the lesson's start); `1` … `9` answer its question",
+        "in a lesson: the next part (its settings) / the previous one (replayed from the lesson's start); `1` … `9`, or the arrows and `enter`, answer its question",
         Press("n", "lesson_part(1)"),
         Press("p", "lesson_part(-1)"),
+        Press("enter", "choose"),
     ),
     row("`o`", "surfaces: back to the scenario's own start point", Press("o", "original_start"), palette="Original start point"),
     row(

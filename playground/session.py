@@ -124,6 +124,7 @@ class Session:
         self.faults: list[str] = []  # each bug of ours met, in full: what it was and where its traceback is
         self.lesson: Player | None = None  # a lesson being played (playground.lessons), opened once torch is there
         self.answered: int | None = None  # the choice picked for the open part's question (1-based)
+        self.highlighted = 1  # the choice under the arrows' cursor while the question is open
 
     # ------------------------------------------------------------ what a face reads
 
@@ -538,7 +539,7 @@ class Session:
         if self.running:
             self.pause()
         player.open(index)
-        self.answered = None
+        self.answered, self.highlighted = None, 1
         part = player.part
         steps = f"space trains its {part.run} steps" if part.run else "n goes on"
         self.say(f"part {index + 1}/{len(player.lesson.parts)}: {steps}")
@@ -568,6 +569,14 @@ class Session:
         self.answered = choice
         right = choice == player.part.answer
         self.say("right" if right else f"not quite: the answer is {player.part.answer}")
+
+    @operation
+    def move_choice(self, delta: int) -> None:
+        """The arrows, while a lesson's question is open: the cursor to the choice above or below."""
+        player = self.lesson
+        if self.asking and player is not None:
+            self.highlighted = max(1, min(len(player.part.choices), self.highlighted + delta))
+            self.changed()
 
     @property
     def asking(self) -> bool:

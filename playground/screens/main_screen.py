@@ -91,6 +91,8 @@ class MainScreen(Screen[None]):
         self._composed = True  # the widgets are there: sync and redraw may reach them
         if self.presenting:
             self._present(True)
+        if self.session.lesson is not None:  # the lesson's keys (arrows, enter) to the playground, not to a picker
+            self.query_one(MapPlot).focus()
         self._layout = self.session.layout
         self.configure_map()
         self.fit_layout(self.app.size)
@@ -310,7 +312,7 @@ class MainScreen(Screen[None]):
     def show_status(self) -> None:
         s = self.session
         run = s.run
-        self.query_one(LessonPanel).show(s.lesson, s.answered)
+        self.query_one(LessonPanel).show(s.lesson, s.answered, s.highlighted)
         status = self.query_one(StatusLine)
         self._show_scoreboard()
         if run is None:

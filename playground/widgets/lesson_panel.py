@@ -18,23 +18,23 @@ class LessonPanel(Static):
         super().__init__("", id=id)
         self._shown: tuple[object, ...] | None = None
 
-    def show(self, player: Player | None, answered: int | None) -> None:
+    def show(self, player: Player | None, answered: int | None, highlighted: int = 0) -> None:
         self.display = player is not None and player.index >= 0
         if player is None or player.index < 0:
             return
         done = player.done()
         verdict = player.check() if done else None
-        key = (player.index, answered, done, verdict, player.left())
+        key = (player.index, answered, highlighted, done, verdict, player.left())
         if key == self._shown:
             return
         self._shown = key
-        self.update(render(player, answered, done, verdict))
+        self.update(render(player, answered, done, verdict, highlighted))
         lesson = player.lesson
         self.border_title = f"{lesson.title} · part {player.index + 1}/{len(lesson.parts)}"
-        self.border_subtitle = "n next part · p previous" + (" · 1-9 answer" if player.part.choices and answered is None else "")
+        self.border_subtitle = "n next part · p previous" + (" · 1-9 or arrows and enter answer" if player.part.choices and answered is None else "")
 
 
-def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool, str] | None) -> Text:
+def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool, str] | None, highlighted: int = 0) -> Text:
     part = player.part
     out = Text()
     out.append(part.say + "\n")
@@ -43,6 +43,8 @@ def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool
         for k, choice in enumerate(part.choices, start=1):
             mark = "  "
             style = Style()
+            if answered is None and k == highlighted:  # the arrows' cursor
+                mark, style = "› ", Style(reverse=True)
             if answered is not None and k == part.answer:
                 mark, style = "✓ ", RIGHT
             elif answered == k:

@@ -136,3 +136,20 @@ async def test_the_palette_lists_the_lessons_and_opens_one() -> None:
         assert app.session.scenario.name == "momentum" and app.session.config.hyper["lr"] == 0.018
         app.pick("scenario", "beale")  # another scenario ends the lesson
         await eventually(pilot, lambda: app.session.lesson is None and not main_screen(app).query_one("#lesson").display)
+
+
+async def test_the_arrows_and_enter_answer_the_question() -> None:
+    lesson = lessons.load("learning-rate")
+    app = PlaygroundApp(lesson.scenario, lesson=lesson)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await eventually(pilot, lambda: app.session.lesson.index == 0, timeout=60, what="part 1")
+        await eventually(pilot, lambda: "› 1  still more than 8" in panel(app))
+        start = app.session.run.start
+        await press(pilot, "down", "down", "down", "up")  # the cursor stops at the last choice
+        await eventually(pilot, lambda: "› 2  about 1" in panel(app))
+        assert app.session.run.start == start  # the arrows answered; they did not move the start
+        await press(pilot, "enter")
+        await eventually(pilot, lambda: "✗ 2  about 1" in panel(app) and "✓ 1  still more than 8" in panel(app))
+        assert app.session.answered == 2
+        await press(pilot, "down")  # answered: the arrows are the map's again
+        assert app.session.answered == 2 and "›" not in panel(app)
