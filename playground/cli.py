@@ -434,14 +434,21 @@ def cmd_list(argv: list[str]) -> int:
 
 
 def cmd_check(argv: list[str]) -> int:
-    p = _Parser(prog="playground check", description="Validate scenario files (without FILE: every bundled and user scenario); exit 2 if any is bad.")
+    p = _Parser(prog="playground check", description="Validate scenario and lesson files (without FILE: every bundled and user scenario, and the bundled lessons); exit 2 if any is bad.")
     p.add_argument("files", nargs="*", metavar="FILE")
     args = p.parse_args(argv)
-    from playground import scenarios
+    from pathlib import Path
 
-    files = args.files or [str(entry.path) for entry in scenarios.list_entries()]
+    from playground import lessons, scenarios
+
+    files = args.files or [str(entry.path) for entry in scenarios.list_entries()] + [str(path) for path in lessons.list_lessons()]
     bad = 0
     for path, scenario, error in scenarios.check_files(files):
+        if scenario is not None and scenario.lesson is not None:  # a lesson: its parts too
+            try:
+                lessons.read(scenario, Path(path).stem)
+            except PlaygroundError as exc:
+                scenario, error = None, exc
         if scenario is not None:
             print(f"{path}: ok")
             for warning in scenario.warnings:

@@ -226,3 +226,14 @@ def test_check_exits_0_1_or_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     err = capsys.readouterr().err.strip()
     assert err.startswith(f"playground: error: {hostile}: lesson.part[2].expect: ") and len(err.splitlines()) == 1
     assert not canary.exists()
+
+
+def test_check_validates_a_lessons_parts_too_and_checks_the_bundled_lessons(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
+    bad = write(tmp_path, PARTS.replace("EXPECT", "los < 1"), "bad")
+    assert cli.main(["check", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"playground: error: {bad}: lesson.part[2].expect: unknown name 'los' (did you mean 'loss'?)"
+    assert cli.main(["check"]) == 0
+    out = capsys.readouterr().out
+    for name in BUNDLED:
+        assert f"lessons/{name}.toml: ok" in out
