@@ -30,7 +30,7 @@ def optimizer_help() -> str:
 EPILOG = """commands:
   playground [SCENARIO]      open the playground (SCENARIO: a bundled name or a .toml file)
   playground list            bundled and user scenarios
-  playground check [FILE...] validate scenario files (none given: every bundled and user one)
+  playground check [FILE...] validate scenario and lesson files (none given: every bundled one)
   playground run SCENARIO    train headless and print the result (see `playground run --help`)
   playground compare SCENARIO --run "sgd lr=0.01" --run "adam lr=0.05" ...
                              race up to 6 optimizers from the same start, print the scoreboard
@@ -38,6 +38,10 @@ EPILOG = """commands:
                              final loss against log-spaced learning rates
   playground explain [NAME]  how an optimizer or loss works, as the app's `i` shows it
                              (none given: the names that can be explained)
+  playground lesson [NAME]   guided lessons: none given, list them; NAME opens one in the app,
+                             --check plays it headless, --present for a projector
+  playground run SCENARIO --format python
+                             the code behind the run: a plain torch script that reproduces it
 """
 
 
