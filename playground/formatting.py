@@ -88,3 +88,8 @@ def tick_labels(values: list[float], digits: int = 3, log: bool = False) -> list
             break
     width = max((len(s) for s in labels), default=0)
     return [s.rjust(width) for s in labels]
+
+
+def hex_colour(rgb: tuple[int, int, int]) -> str:
+    """(r, g, b) as Rich and Textual write a colour: '#rrggbb'."""
+    return "#{:02x}{:02x}{:02x}".format(*rgb)

@@ -42,10 +42,6 @@ class Pair(torch.optim.Optimizer):
         for part in self.parts:
             part.zero_grad(set_to_none)
 
-    def groups_of(self, partner: bool) -> list[dict[str, Any]]:
-        """The first optimizer's groups, or (partner) the second's."""
-        return self.param_groups[self.firsts:] if partner else self.param_groups[: self.firsts]
-
     def __repr__(self) -> str:
         return f"Pair({type(self.parts[0]).__name__}, {type(self.parts[1]).__name__})"
 

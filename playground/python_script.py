@@ -37,15 +37,18 @@ def script(scenario: Scenario, config: RunConfig, start: tuple[float, float] | N
         "Written by `playground run ... --format python`: it does what the playground's run does,",
         'and its last line prints the same final loss."""',
         "",
-        "import torch",
     ]
-    after_imports = ["", "torch.set_num_threads(1)  # as the playground runs: a matrix product's last bits can depend on the threads"]
+    real = scenario.dataset is not None and scenario.dataset.generator in REAL_SETS
+    if real:
+        out.append("import numpy as np")
+    out.append("import torch")
     if scenario.kind != "surface":
         out += ["import torch.nn.functional as F", "from torch import nn"]
     if spec.zoo:
         out.append(f"import {spec.library}  # the zoo: pip install pytorch-optimizer")
-    out += after_imports
-    out.append("")
+    if real:
+        out.append(f"from sklearn.datasets import load_{scenario.dataset.generator}")  # type: ignore[union-attr]
+    out += ["", "torch.set_num_threads(1)  # as the playground runs: a matrix product's last bits can depend on the threads", ""]
     if scenario.surface is not None:
         out += _surface(scenario, config, start)
     else:
@@ -170,9 +173,6 @@ def _dataset(scenario: Scenario, config: RunConfig) -> list[str]:
     if d.generator in REAL_SETS:
         columns = f"columns {list(d.features)}" if d.features else "every column"
         lines += [
-            "import numpy as np",
-            f"from sklearn.datasets import load_{d.generator}",
-            "",
             f"# scikit-learn's {d.generator}, {columns}, split with seed {d.seed} and standardised on the training split",
             f"data = load_{d.generator}()",
             "X_all = np.asarray(data.data, dtype=np.float64)" + (f"[:, {list(d.features)!r}]" if d.features else ""),

@@ -125,7 +125,6 @@ def parse_run(scenario: Scenario, text: str, steps: int | None = None) -> RunCon
     if not words:
         raise ConfigError("run", "empty; write an optimizer and its settings, e.g. 'adam lr=0.05'")
     spec = get_optimizer(words[0])
-    spec.require()
     hyper: dict[str, Any] = {}
     fields: dict[str, str] = {}
     schedule_words: list[str] = []

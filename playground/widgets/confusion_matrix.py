@@ -12,6 +12,8 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
+from playground.formatting import hex_colour
+
 SHADE_FROM, SHADE_TO = (30, 30, 46), (0, 150, 136)  # an empty cell, the largest cell
 NAME_MAX = 14  # a class's name is cut to this on the left
 
@@ -58,7 +60,7 @@ def render(counts: np.ndarray, names: Sequence[str]) -> Text:
             colour = _mix(share)
             ink = (255, 255, 255) if share >= 0.35 or row[p] == 0 else (200, 200, 200)
             text = str(int(row[p])).rjust(cell_w - 1) + " "
-            out.append(text, Style(bgcolor=_hex(colour), color=_hex(ink), bold=t == p and row[p] > 0, dim=row[p] == 0))
+            out.append(text, Style(bgcolor=hex_colour(colour), color=hex_colour(ink), bold=t == p and row[p] > 0, dim=row[p] == 0))
         accuracy = f"{row[t] / size:>9.0%}" if size else "        –"
         out.append(accuracy + f" of {size}\n")
     out.rstrip()
@@ -68,6 +70,3 @@ def render(counts: np.ndarray, names: Sequence[str]) -> Text:
 def _mix(share: float) -> tuple[int, int, int]:
     return tuple(round(a + (b - a) * share) for a, b in zip(SHADE_FROM, SHADE_TO))  # type: ignore[return-value]
 
-
-def _hex(rgb: tuple[int, int, int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*rgb)

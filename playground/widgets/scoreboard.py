@@ -15,7 +15,7 @@ from textual import events
 from textual.message import Message
 from textual.widgets import Static
 
-from playground.formatting import num
+from playground.formatting import hex_colour, num
 
 
 @dataclass(frozen=True)
@@ -75,9 +75,9 @@ class Scoreboard(Static):
             mine = i == selected
             line = Text(no_wrap=True, overflow="ellipsis")
             line.append("▶" if mine else " ", Style(bold=True))
-            line.append("━━", Style(color=_hex(row.colour), bold=True))
+            line.append("━━", Style(color=hex_colour(row.colour), bold=True))
             line.append(f"{i + 1} ", Style(bold=mine))
-            line.append(fit_label(row.label, label_w - 1).ljust(label_w), Style(color=_hex(row.colour), bold=mine))
+            line.append(fit_label(row.label, label_w - 1).ljust(label_w), Style(color=hex_colour(row.colour), bold=mine))
             line.append(num(row.final_loss).rjust(loss_w), Style(bold=mine))
             if not reached_w:
                 if row.diverged_at is not None:
@@ -132,6 +132,3 @@ def fit_label(label: str, width: int) -> str:
             return f"{head}…{tail}"
     return label[: width - 1] + "…"
 
-
-def _hex(colour: tuple[int, int, int]) -> str:
-    return "#{:02x}{:02x}{:02x}".format(*colour)
