@@ -310,7 +310,7 @@ class PlaygroundApp(App[None]):
 
     def _saved(self, path: Path | None) -> None:
         if path is not None:
-            self.session.say(f"wrote {path}")
+            self.session.say(f"sent {path.name} to the browser as a download" if self.is_web else f"wrote {path}")
             self._done()
 
     def action_page(self, direction: int) -> None:

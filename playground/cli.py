@@ -17,7 +17,7 @@ from playground.optimizers import OPTIMIZERS
 from playground.zoo import INSTALL
 from playground.schedules import SCHEDULES
 
-COMMANDS = ("list", "check", "run", "compare", "sweep", "explain", "lesson")
+COMMANDS = ("list", "check", "run", "compare", "sweep", "explain", "lesson", "serve")
 MOMENTUM_HELP = f"momentum ({', '.join(n for n, spec in OPTIMIZERS.items() if 'momentum' in spec.names())})"
 
 
@@ -42,6 +42,9 @@ EPILOG = """commands:
                              --check plays it headless, --present for a projector
   playground run SCENARIO --format python
                              the code behind the run: a plain torch script that reproduces it
+  playground serve [SCENARIO | --lesson NAME] [--host HOST] [--port PORT] [--max-sessions N]
+                             the playground in a browser: one session per tab, at
+                             http://127.0.0.1:8000 unless told otherwise
 """
 
 
@@ -508,7 +511,9 @@ def cmd_lesson(argv: list[str]) -> int:
     lesson = lessons.load(args.name)
     if not args.check:
         from playground.app import PlaygroundApp
+        from playground.web.server import end_with_parent
 
+        end_with_parent()
         PlaygroundApp(lesson.scenario, lesson=lesson, present=args.present).run()
         return 0
     from playground.session import Session
@@ -525,6 +530,54 @@ def cmd_lesson(argv: list[str]) -> int:
         print(f"playground: lesson {lesson.name}: part {part}: {why}", file=sys.stderr)
         return 1
     print(f"lesson {lesson.name}: {len(lesson.parts)} parts, every expectation holds")
+    return 0
+
+
+def cmd_serve(argv: list[str]) -> int:
+    p = _Parser(
+        prog="playground serve",
+        description="Serve the playground to web browsers (textual-serve): each tab runs its own playground process, which ends when the tab closes; ctrl+c stops the server and every session.",
+    )
+    p.add_argument("scenario", nargs="?", default=None, help="the scenario each tab opens (default: rosenbrock)")
+    p.add_argument("--lesson", metavar="NAME", help="each tab opens this lesson instead")
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this machine only)")
+    p.add_argument("--port", default="8000", help="the port to listen on (default: 8000)")
+    p.add_argument("--max-sessions", default="4", metavar="N", help="the most tabs served at once, each its own process holding torch in memory (default: 4)")
+    args = p.parse_args(argv)
+    port = _number_flag("--port", args.port, limits.PORT)
+    sessions = _number_flag("--max-sessions", args.max_sessions, limits.SESSIONS)
+    if args.lesson is not None and args.scenario is not None:
+        raise UsageError("--lesson: a lesson brings its own scenario; give SCENARIO or --lesson, not both")
+    from pathlib import Path
+
+    from playground.web import server
+
+    if args.lesson is not None:
+        from playground import lessons
+
+        lesson = lessons.load(args.lesson)
+        path = lessons.resolve_path(args.lesson)
+        app_args, title = ["lesson", str(path.resolve())], f"playground: {lesson.title}"
+    else:
+        from playground import scenarios
+
+        scenario = scenarios.load(args.scenario or "rosenbrock")
+        ref = args.scenario or "rosenbrock"
+        app_args = [str(Path(ref).resolve()) if Path(ref).is_file() else ref]
+        title = f"playground: {scenario.name}"
+    server.check_address(args.host, port)
+    web = server.make_server(app_args, args.host, port, sessions, title)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+
+    def announce() -> None:
+        if not server.is_loopback(args.host):
+            print(f"playground: warning: --host {args.host}: anyone who can reach port {port} on this machine can run the playground here, {sessions} at a time", file=sys.stderr)
+        print(f"playground: serving {title.removeprefix('playground: ')} at http://{shown}:{port}/ (up to {sessions} sessions); ctrl+c stops it", flush=True)
+
+    import asyncio
+
+    asyncio.run(web.run(announce))
+    print("playground: stopped; every session ended", flush=True)
     return 0
 
 
@@ -559,7 +612,9 @@ def cmd_tui(argv: list[str]) -> int:
 
     scenario = scenarios.load(args.scenario or "rosenbrock")
     from playground.app import PlaygroundApp
+    from playground.web.server import end_with_parent
 
+    end_with_parent()
     PlaygroundApp(scenario, present=args.present).run()
     return 0
 
@@ -567,7 +622,7 @@ def cmd_tui(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "explain": cmd_explain, "lesson": cmd_lesson}.get(argv[0] if argv else "", None)
+    command = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "explain": cmd_explain, "lesson": cmd_lesson, "serve": cmd_serve}.get(argv[0] if argv else "", None)
     try:
         if command is not None:
             return command(argv[1:])

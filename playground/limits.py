@@ -136,6 +136,11 @@ WIDTH = Whole(1, 512)  # units in a hidden layer
 FORMULA_LENGTH = 1000  # characters
 FORMULA_DEPTH = 60  # levels of nesting
 
+# ---------------------------------------------------------------- serving in a browser
+
+PORT = Whole(1, 65535)
+SESSIONS = Whole(1, 64)  # app processes at once (`serve --max-sessions`): each holds torch in memory
+
 # ---------------------------------------------------------------- a sweep
 
 SWEEP_POINTS = Whole(1, 200)  # learning rates in one sweep

@@ -28,5 +28,5 @@ class CodeScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="code-body") as body:
             body.border_title = f"{self.lane}the code behind the run, in plain torch"
-            body.border_subtitle = "escape closes it; then e with a name ending in .py writes it"
+            body.border_subtitle = f"escape closes it; then e with a name ending in .py {'downloads' if self.app.is_web else 'writes'} it"
             yield Static(Syntax(self.code, "python", theme="monokai", line_numbers=True, word_wrap=True), id="code")

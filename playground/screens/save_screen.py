@@ -2,12 +2,16 @@
 without asking first. Used for exporting a run (`e`) and for saving the settings as a scenario
 file (`ctrl+s`).
 
+In a browser (`playground serve`) the file goes to the person, not the server: the name's last
+part is the download's name, and the text is delivered with Textual's `deliver_text`.
+
 A write that fails (a missing or read-only folder) says why and leaves the dialog open, and the
 earlier file, if any, as it was (`files.write_atomic` writes a temporary file, then renames it).
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,6 +25,9 @@ from textual.widgets import Button, Input, Label, Static
 
 from playground.errors import PlaygroundError
 from playground.files import check_target, write_atomic
+
+
+MIME_TYPES = {".json": "application/json", ".csv": "text/csv", ".toml": "application/toml", ".py": "text/x-python"}
 
 
 class SaveScreen(ModalScreen[Path | None]):
@@ -39,7 +46,7 @@ class SaveScreen(ModalScreen[Path | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="save-body"):
             yield Label(self.title_text, id="save-title")
-            yield Label("file", classes="field-label")
+            yield Label("download as" if self.app.is_web else "file", classes="field-label")
             yield Input(self.default, id="save-path", compact=True)
             yield Static(self.hint, id="save-hint", classes="note")
             yield Static("", id="save-message")
@@ -92,6 +99,9 @@ class SaveScreen(ModalScreen[Path | None]):
         if not self.query_one("#save-path", Input).value.strip():
             self._say("type a file name", error=True)
             return
+        if self.app.is_web:
+            self.download()
+            return
         path = self.path
         exists = path.exists() and not path.is_dir()
         if exists and path != self._confirmed:
@@ -110,3 +120,17 @@ class SaveScreen(ModalScreen[Path | None]):
             self._say(f"{path}: {exc.strerror or exc}", error=True)
             return
         self.dismiss(path)
+
+    def download(self) -> None:
+        """Deliver the text to the browser as a download named after the name typed."""
+        name = Path(self.query_one("#save-path", Input).value.strip()).name
+        if not name:
+            self._say("type a file name", error=True)
+            return
+        try:
+            text = self.make_text(Path(name))
+        except PlaygroundError as exc:
+            self._say(str(exc), error=True)
+            return
+        self.app.deliver_text(io.StringIO(text), save_filename=name, mime_type=MIME_TYPES.get(Path(name).suffix.lower(), "text/plain"))
+        self.dismiss(Path(name))

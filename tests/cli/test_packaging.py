@@ -24,6 +24,8 @@ def test_a_wheel_carries_every_bundled_scenario_and_finds_them_when_installed(tm
         carried = sorted(n.removeprefix("playground/bundled_scenarios/") for n in z.namelist() if n.startswith("playground/bundled_scenarios/") and n.endswith(".toml"))
         z.extractall(tmp_path / "site")
     assert carried == want
+    with zipfile.ZipFile(wheel) as z:  # the page `playground serve` serves, and its busy answer
+        assert {"playground/web/page.html", "playground/web/busy.html"} <= set(z.namelist())
     code = (
         "from playground import scenarios, lessons; print(scenarios.BUNDLED_DIR); print(' '.join(sorted(e.name for e in scenarios.list_entries())))\n"
         "print(' '.join(p.stem for p in lessons.list_lessons()))"

@@ -1,0 +1,284 @@
+"""`playground serve`: the playground in a browser, one app process per tab.
+
+textual-serve (Textualize's own package) does the hard part: its `AppService` starts the app
+with Textual's web driver and relays its frames over a websocket to xterm.js in the page. This
+module puts a server around it that a person can leave running:
+
+- at most `max_sessions` app processes at once; a tab past that gets a page saying the server
+  is busy and how many sessions run, and starts nothing;
+- a tab that closes ends its process, and ctrl+c ends every one (an app that does not quit
+  when asked is killed); an app whose server is gone ends by itself (`end_with_parent`);
+- the page is built from the request, so the address a person typed is the one its websocket
+  uses, and it fetches nothing from elsewhere: the terminal's font comes from this server.
+
+Only public API of textual-serve and aiohttp, except `_app_process` (read below).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import ipaddress
+import json
+import os
+import shlex
+import signal
+import socket
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+
+from playground.errors import PlaygroundError
+
+HERE = Path(__file__).parent
+QUIT_WAIT = 5.0  # seconds an app has to quit when its tab closes, before it is killed
+PARENT_ENV = "PLAYGROUND_SERVE_PARENT"  # the server's pid, in each app's environment
+
+
+class ServeError(PlaygroundError):
+    """A flag `serve` cannot use: a port in use, a host that is not this machine's."""
+
+
+@dataclass
+class Sessions:
+    """The app processes running, counted from the moment a tab's websocket is accepted until
+    its process is gone."""
+
+    limit: int
+    running: set = field(default_factory=set)
+
+    @property
+    def full(self) -> bool:
+        return len(self.running) >= self.limit
+
+    def busy_message(self) -> str:
+        n = len(self.running)
+        return (
+            f"{n} of {self.limit} session{'s' if self.limit != 1 else ''} {'is' if n == 1 else 'are'} running, "
+            f"the most this server takes (playground serve --max-sessions {self.limit}). "
+            "Try again when a tab closes."
+        )
+
+
+def app_command(args: list[str]) -> str:
+    """The shell command textual-serve runs for each tab: this Python's playground, `exec`ed so
+    that a session is one process, told who its server is."""
+    words = [sys.executable, "-m", "playground", *args]
+    return f"{PARENT_ENV}={os.getpid()} exec " + " ".join(shlex.quote(w) for w in words)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether every address `host` stands for is this machine's loopback."""
+    try:
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError):
+        return False
+    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
+
+
+def check_address(host: str, port: int) -> None:
+    """Refuse, before serving, a host this machine cannot listen on and a port in use."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError):
+        raise ServeError(f"--host: {host!r} is not an address or a name this machine can resolve") from None
+    for family, kind, proto, _, address in infos:
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                raise ServeError(_bind_message(host, port, exc)) from None
+
+
+def _bind_message(host: str, port: int, exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return f"--port: {port} is in use on {host}; choose another, e.g. --port {port + 1 if port < 65535 else 8000}"
+    if exc.errno == errno.EACCES:
+        return f"--port: {port} is not allowed here (ports below 1024 need root); choose another, e.g. --port 8000"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"--host: {host!r} is not an address of this machine"
+    return f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})"
+
+
+def end_with_parent() -> None:
+    """In an app started by `playground serve`: end this process if the server goes away (killed,
+    not stopped with ctrl+c), so that no app is left running with no page to draw on."""
+    parent = os.environ.pop(PARENT_ENV, None)
+    if not parent or not parent.isdigit():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            threading.Event().wait(2.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+
+
+def _app_process(service: object) -> asyncio.subprocess.Process | None:
+    """The app's process. textual-serve keeps it private (`AppService._process`, read on
+    textual-serve 1.1.3) and does not wait for it to end: its `stop()` asks the app to quit and
+    returns once the app's output stops, which a closed tab makes happen at once. This is the one
+    place that reads it, so that a session is counted, and ctrl+c returns, only when the process
+    is gone (killed if it does not quit). Without it (another release), a session ends by
+    asking its app to quit, as textual-serve itself ends one, and an app outliving its server
+    ends by itself (`end_with_parent`)."""
+    process = getattr(service, "_process", None)
+    return process if isinstance(process, asyncio.subprocess.Process) else None
+
+
+def make_server(app_args: list[str], host: str, port: int, max_sessions: int, title: str):
+    """The server, built only when serving: textual-serve and aiohttp load with it."""
+    from aiohttp import WSMsgType, web
+    from textual_serve.app_service import AppService
+    from textual_serve.server import Server
+
+    import textual_serve
+
+    static = Path(textual_serve.__file__).parent / "static"
+    page = Template((HERE / "page.html").read_text(encoding="utf-8"))
+    busy = Template((HERE / "busy.html").read_text(encoding="utf-8"))
+
+    class PlaygroundServer(Server):
+        def __init__(self) -> None:
+            super().__init__(app_command(app_args), host=host, port=port, title=title)
+            self.sessions = Sessions(max_sessions)
+            self.sockets: dict[object, web.WebSocketResponse] = {}
+
+        def web_app(self) -> web.Application:
+            app = web.Application()
+            app.add_routes(
+                [
+                    web.get("/", self.handle_index),
+                    web.get("/ws", self.handle_websocket),
+                    web.get("/download/{key}", self.handle_download),
+                    web.static("/static", static),
+                ]
+            )
+            app.on_shutdown.append(self.end_all)
+            return app
+
+        def busy_page(self) -> web.Response:
+            text = busy.substitute(message=self.sessions.busy_message())
+            return web.Response(status=503, text=text, content_type="text/html", headers={"Retry-After": "30"})
+
+        async def handle_index(self, request: web.Request) -> web.Response:
+            if self.sessions.full:
+                return self.busy_page()
+            size = request.query.get("fontsize", "16")
+            scheme = "wss" if request.secure else "ws"
+            text = page.substitute(
+                title=title,
+                websocket=f"{scheme}://{request.host}/ws",
+                font_size=int(size) if size.isdigit() and 6 <= int(size) <= 64 else 16,
+            )
+            return web.Response(text=text, content_type="text/html")
+
+        async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+            if self.sessions.full:
+                raise web.HTTPServiceUnavailable(text=f"playground: the server is busy: {self.sessions.busy_message()}")
+            websocket = web.WebSocketResponse(heartbeat=15)
+            width = _size(request.query.get("width"), 80)
+            height = _size(request.query.get("height"), 24)
+            service = AppService(
+                self.command,
+                write_bytes=websocket.send_bytes,
+                write_str=websocket.send_str,
+                close=websocket.close,
+                download_manager=self.download_manager,
+            )
+            self.sessions.running.add(service)  # counted from here: a second tab cannot slip in
+            self.sockets[service] = websocket
+            try:
+                await websocket.prepare(request)
+                await service.start(width, height)
+                await relay(websocket, service)
+            except (asyncio.CancelledError, ConnectionError):
+                pass
+            finally:
+                await self.end(service)
+                await websocket.close()
+            return websocket
+
+        async def end(self, service: AppService) -> None:
+            """Ask the app to quit; kill it if it has not within QUIT_WAIT seconds."""
+            try:
+                with contextlib.suppress(asyncio.TimeoutError, ConnectionError, RuntimeError):
+                    await asyncio.wait_for(asyncio.shield(service.stop()), QUIT_WAIT)
+                process = _app_process(service)
+                if process is not None:
+                    try:
+                        await asyncio.wait_for(asyncio.shield(process.wait()), QUIT_WAIT)
+                    except asyncio.TimeoutError:  # asked to quit, it did not: killed
+                        with contextlib.suppress(ProcessLookupError):
+                            process.kill()
+                        await process.wait()
+            finally:
+                self.sessions.running.discard(service)
+                self.sockets.pop(service, None)
+
+        async def end_all(self, app: web.Application) -> None:
+            """ctrl+c: every session ends, and its tab is told so."""
+            services = list(self.sessions.running)
+            for service in services:
+                socket_ = self.sockets.get(service)
+                if socket_ is not None:
+                    with contextlib.suppress(Exception):
+                        await socket_.close(code=1001, message=b"the server stopped")
+            await asyncio.gather(*(self.end(service) for service in services), return_exceptions=True)
+
+        async def run(self, announce) -> None:
+            runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None)
+            await runner.setup()
+            site = web.TCPSite(runner, host, port, shutdown_timeout=QUIT_WAIT + 1)
+            try:
+                await site.start()
+            except OSError as exc:
+                await runner.cleanup()
+                raise ServeError(_bind_message(host, port, exc)) from None
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, stop.set)
+            announce()
+            try:
+                await stop.wait()
+            finally:
+                await runner.cleanup()
+
+    async def relay(websocket: web.WebSocketResponse, service: AppService) -> None:
+        """What the page sends, to the app: keys and mouse (stdin), its size, focus; pings
+        answered. A message that is not one of these is ignored."""
+        async for message in websocket:
+            if message.type != WSMsgType.TEXT:
+                continue
+            try:
+                kind, data = json.loads(message.data)
+            except (ValueError, TypeError):
+                continue
+            if kind == "stdin" and isinstance(data, str):
+                await service.send_bytes(data.encode("utf-8"))
+            elif kind == "resize" and isinstance(data, dict):
+                await service.set_terminal_size(_size(data.get("width"), 80), _size(data.get("height"), 24))
+            elif kind == "ping":
+                await websocket.send_json(["pong", data])
+            elif kind == "blur":
+                await service.blur()
+            elif kind == "focus":
+                await service.focus()
+
+    return PlaygroundServer()
+
+
+def _size(value: object, default: int) -> int:
+    """A terminal's width or height from the page: a whole number of cells, within reason."""
+    try:
+        number = int(str(value))
+    except ValueError:
+        return default
+    return min(max(number, 10), 1000)

@@ -1,0 +1,181 @@
+"""`playground serve` as a browser sees it, over the websocket its page opens: a tab gets its own
+playground, keys reach it, closing the tab ends its process, a tab past --max-sessions is told
+the server is busy and starts nothing, ctrl+c ends everything, and files go to the browser."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from playground.cli import main
+from serving import START, alive, open_tab, serving, until
+
+
+def test_a_tab_gets_its_own_playground_keys_reach_it_and_closing_it_ends_its_process(tmp_path: Path) -> None:
+    with serving(cwd=tmp_path) as served:
+        page = until(lambda: _get(served.url + "/"), START, "the page")
+        assert page[0] == 200 and "textual" in page[1].lower() and "<title>playground: rosenbrock</title>" in page[1]
+        assert "googleapis" not in page[1] and "https://" not in page[1]  # nothing fetched from elsewhere
+
+        async def session() -> int:
+            async with aiohttp.ClientSession() as http:
+                tab = await open_tab(http, served)
+                await tab.wait_for_text("step 0")
+                [pid] = served.apps()  # one process for the tab, the app itself (exec'd, no shell)
+                await tab.key("s")
+                await tab.wait_for_text("step 1")
+                await tab.key("s")
+                await tab.wait_for_text("step 2")
+                await tab.ws.close()
+                return pid
+
+        pid = asyncio.run(session())
+        until(lambda: not alive(pid), 20, f"the tab's app (pid {pid}) to end after the tab closed")
+        assert served.apps() == []
+    assert served.process.returncode == 0
+
+
+def test_past_the_limit_a_tab_is_told_the_server_is_busy_and_nothing_starts(tmp_path: Path) -> None:
+    with serving("--max-sessions", "1", cwd=tmp_path) as served:
+
+        async def two_tabs() -> None:
+            async with aiohttp.ClientSession() as http:
+                first = await open_tab(http, served)
+                await first.wait_for_text("step 0")
+                async with http.get(served.url + "/") as answer:
+                    text = await answer.text()
+                    assert answer.status == 503
+                    assert "busy" in text and "1 of 1 session is running" in text and "--max-sessions 1" in text
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await http.ws_connect(f"{served.url}/ws?width=80&height=24")
+                assert refused.value.status == 503
+                assert len(served.apps()) == 1  # the second tab started nothing
+                await first.ws.close()
+
+        asyncio.run(two_tabs())
+        until(lambda: served.apps() == [], 20, "the first tab's app to end")
+        # its place is free again: the page is the playground's, not the busy one
+        until(lambda: (_get(served.url + "/") or (0,))[0] == 200, 20, "the page to be served again")
+
+
+def test_ctrl_c_ends_the_server_and_every_session(tmp_path: Path) -> None:
+    with serving(cwd=tmp_path) as served:
+
+        async def two_tabs() -> list[int]:
+            async with aiohttp.ClientSession() as http:
+                tabs = [await open_tab(http, served) for _ in range(2)]
+                for tab in tabs:
+                    await tab.wait_for_text("step 0")
+                pids = served.apps()
+                assert len(pids) == 2
+                served.process.send_signal(signal.SIGINT)
+                for tab in tabs:  # each page is told its session ended
+                    await tab.wait_for(lambda t: t.closed, "the socket to close", timeout=30)
+                return pids
+
+        pids = asyncio.run(two_tabs())
+        served.process.wait(30)
+        assert served.process.returncode == 0
+        assert not [pid for pid in pids if alive(pid)]
+        assert "every session ended" in served.stdout()
+
+
+def test_a_lesson_is_served_and_the_address_and_a_warning_are_printed(tmp_path: Path) -> None:
+    with serving("--lesson", "momentum", "--host", "0.0.0.0", cwd=tmp_path) as served:
+
+        async def one_tab() -> None:
+            async with aiohttp.ClientSession() as http:
+                tab = await open_tab(http, served)
+                await tab.wait_for_text("Momentum")  # the lesson's panel
+                await tab.ws.close()
+
+        asyncio.run(one_tab())
+        served.stop()
+        out, err = served.stdout(), served.stderr()
+    assert f"http://0.0.0.0:{served.port}/" in out
+    assert "warning: --host 0.0.0.0: anyone who can reach port" in err
+
+
+def test_files_go_to_the_browser_as_downloads_not_to_the_server(tmp_path: Path) -> None:
+    """e (export) in a browser: the run arrives as a download named as the dialog says; the
+    server's folder gets nothing."""
+    with serving(cwd=tmp_path) as served:
+
+        async def export() -> tuple[str, str]:
+            async with aiohttp.ClientSession() as http:
+                tab = await open_tab(http, served)
+                await tab.wait_for_text("step 0")
+                for _ in range(3):
+                    await tab.key("s")
+                await tab.wait_for_text("step 3")
+                await tab.key("e")
+                await tab.wait_for_text("download as")
+                await tab.key("\r")  # the name offered: rosenbrock-sgd-step3.json
+                await tab.wait_for(lambda t: any(m[0] == "deliver_file_start" for m in t.messages), "a download to start")
+                key = next(m[1] for m in tab.messages if m[0] == "deliver_file_start")
+                async with http.get(f"{served.url}/download/{key}") as answer:
+                    body = await answer.text()
+                    disposition = answer.headers["Content-Disposition"]
+                await tab.wait_for_text("sent rosenbrock-sgd-step3.json to the browser as a download")
+                await tab.ws.close()
+                return body, disposition
+
+        body, disposition = asyncio.run(export())
+    assert "attachment" in disposition and "rosenbrock-sgd-step3.json" in disposition
+    run = json.loads(body)
+    assert len(run["trajectory"]) == 4  # the start and three steps
+    assert list(tmp_path.iterdir()) == []
+
+
+def _get(url: str) -> tuple[int, str] | None:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+    except OSError:
+        return None
+
+
+@pytest.mark.parametrize(
+    ("flags", "words"),
+    [
+        (["--port", "99999"], ["--port", "99999", "1 to 65535"]),
+        (["--port", "0"], ["--port", "0"]),
+        (["--port", "http"], ["--port", "'http'"]),
+        (["--max-sessions", "0"], ["--max-sessions", "0"]),
+        (["--max-sessions", "many"], ["--max-sessions", "many"]),
+        (["--host", "no such host!"], ["--host", "no such host!"]),
+        (["--lesson", "nosuch"], ["nosuch", "no such lesson"]),
+        (["nosuch"], ["nosuch", "no such scenario"]),
+        (["moons", "--lesson", "momentum"], ["--lesson", "not both"]),
+    ],
+)
+def test_bad_flags_exit_2_with_one_line_naming_them(flags: list[str], words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", *flags]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and err.startswith("playground: error:")
+    for word in words:
+        assert word in err
+
+
+def test_a_port_in_use_is_refused_before_serving(capsys: pytest.CaptureFixture[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        t0 = time.monotonic()
+        assert main(["serve", "--port", str(port)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.strip() == f"playground: error: --port: {port} is in use on 127.0.0.1; choose another, e.g. --port {port + 1}"
+    assert time.monotonic() - t0 < 30
