@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -91,9 +92,18 @@ class PlaygroundApp(App[None]):
         self.session.listeners.append(changed)
         # the auto-run loop in a worker of the app's own (a thread: it steps torch)
         self.session.runner = lambda job: self.run_worker(job, name="auto-run", group="auto-run", thread=True, exit_on_error=False)
+        if self.is_web:  # Textual's web driver starts an app blurred, its footer empty; the page
+            # (web/page.html) gives the terminal the focus as soon as it draws: so does the app
+            self.call_after_refresh(self.post_message, events.AppFocus())
         if self._load_engine_now:
             # after the first frame is out, so the first frame does not wait for torch
             self.set_timer(0.05, self.session.load_engine)
+
+    def watch_app_focus(self, focus: bool) -> None:
+        """In a browser a key gives the app the focus back without a word to the footer, which
+        hid its keys when the page's terminal lost the focus: shown again."""
+        if focus and self.screen_stack:
+            self.screen.refresh_bindings()
 
     def on_unmount(self) -> None:
         self.session.pause()

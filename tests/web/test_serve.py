@@ -28,6 +28,7 @@ def test_a_tab_gets_its_own_playground_keys_reach_it_and_closing_it_ends_its_pro
             async with aiohttp.ClientSession() as http:
                 tab = await open_tab(http, served)
                 await tab.wait_for_text("step 0")
+                await tab.wait_for_text("palette")  # the footer shows its keys, though the web driver starts an app blurred
                 [pid] = served.apps()  # one process for the tab, the app itself (exec'd, no shell)
                 await tab.key("s")
                 await tab.wait_for_text("step 1")
