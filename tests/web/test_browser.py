@@ -78,11 +78,26 @@ def test_the_page_shows_the_playground_and_a_key_pressed_in_it_takes_a_step(tmp_
             page.keyboard.press("s")
             shows("step 2", since)
 
+            # the mouse: a click on the map starts the run over from there (the map's middle, near (0, 1))
+            box = page.locator(".xterm-screen").bounding_box()
+            since = len(drawn)
+            page.mouse.click(box["x"] + box["width"] * 0.63, box["y"] + box["height"] * 0.3)
+            shows("the run starts over from here", since)
+            since = len(drawn)
+            page.keyboard.press("s")
+            shows("step 1", since)
+            page.keyboard.press("s")
+            shows("step 2", since)
+
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             png = ARTIFACTS / "serve-browser.png"
             page.screenshot(path=str(png))
             assert png.stat().st_size > 20_000  # a drawn page, not an empty one
             (ARTIFACTS / "serve-browser.txt").write_text(f"page opened to step 0 drawn: {first_frame:.2f} s\n")
             assert re.search(r"step 2\b", ANSI.sub("", "".join(drawn)))
+            since = len(drawn)  # the palette opens over it, and closes
+            page.keyboard.press("Control+p")
+            shows("Search for commands", since)
+            page.keyboard.press("Escape")
         finally:
             browser.close()
