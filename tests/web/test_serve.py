@@ -9,6 +9,7 @@ import json
 import signal
 import socket
 import time
+import tomllib
 from pathlib import Path
 
 import aiohttp
@@ -88,6 +89,23 @@ def test_ctrl_c_ends_the_server_and_every_session(tmp_path: Path) -> None:
         assert "every session ended" in served.stdout()
 
 
+def test_an_app_whose_server_was_killed_ends_by_itself(tmp_path: Path) -> None:
+    """kill -9 of the server gives its apps no word: each notices its server is gone and ends."""
+    with serving(cwd=tmp_path) as served:
+
+        async def one_tab() -> int:
+            async with aiohttp.ClientSession() as http:
+                tab = await open_tab(http, served)
+                await tab.wait_for_text("step 0")
+                [pid] = served.apps()
+                served.process.kill()
+                served.process.wait(10)
+                return pid
+
+        pid = asyncio.run(one_tab())
+        until(lambda: not alive(pid), 20, f"the app (pid {pid}) to end after its server was killed")
+
+
 def test_a_lesson_is_served_and_the_address_and_a_warning_are_printed(tmp_path: Path) -> None:
     with serving("--lesson", "momentum", "--host", "0.0.0.0", cwd=tmp_path) as served:
 
@@ -105,33 +123,53 @@ def test_a_lesson_is_served_and_the_address_and_a_warning_are_printed(tmp_path: 
 
 
 def test_files_go_to_the_browser_as_downloads_not_to_the_server(tmp_path: Path) -> None:
-    """e (export) in a browser: the run arrives as a download named as the dialog says; the
-    server's folder gets nothing."""
+    """In a browser, export (e), the code behind the run (e to a .py name) and save as a scenario
+    (ctrl+s) arrive as downloads named as the dialog says; the server's folder gets nothing."""
     with serving(cwd=tmp_path) as served:
 
-        async def export() -> tuple[str, str]:
+        async def downloads() -> dict[str, tuple[str, str]]:
+            got: dict[str, tuple[str, str]] = {}
             async with aiohttp.ClientSession() as http:
                 tab = await open_tab(http, served)
                 await tab.wait_for_text("step 0")
                 for _ in range(3):
                     await tab.key("s")
                 await tab.wait_for_text("step 3")
+
+                async def download(keys: list[str], name: str) -> None:
+                    seen = len([m for m in tab.messages if m[0] == "deliver_file_start"])
+                    for key in keys:
+                        await tab.key(key)
+                        if key in ("e", "\x13"):
+                            await tab.wait_for_text("download as")
+                    await tab.wait_for(lambda t: len([m for m in t.messages if m[0] == "deliver_file_start"]) > seen, f"the download of {name}")
+                    key = [m[1] for m in tab.messages if m[0] == "deliver_file_start"][-1]
+                    async with http.get(f"{served.url}/download/{key}") as answer:
+                        got[name] = (await answer.text(), answer.headers["Content-Disposition"])
+                    await tab.wait_for_text(f"sent {name} to the browser as a download")
+
+                await download(["e", "\r"], "rosenbrock-sgd-step3.json")  # the name offered
+                # the same dialog, its name ending in .py: the code behind the run. A key at a
+                # time, each once the field has redrawn, as a person types
                 await tab.key("e")
                 await tab.wait_for_text("download as")
-                await tab.key("\r")  # the name offered: rosenbrock-sgd-step3.json
-                await tab.wait_for(lambda t: any(m[0] == "deliver_file_start" for m in t.messages), "a download to start")
-                key = next(m[1] for m in tab.messages if m[0] == "deliver_file_start")
-                async with http.get(f"{served.url}/download/{key}") as answer:
-                    body = await answer.text()
-                    disposition = answer.headers["Content-Disposition"]
-                await tab.wait_for_text("sent rosenbrock-sgd-step3.json to the browser as a download")
+                for key in ["\x7f"] * 4 + ["p", "y"]:  # backspace over "json"
+                    await tab.key(key)
+                    await tab.wait_for(lambda t: t.screen.strip() != "", "the field to redraw")
+                await download(["\r"], "rosenbrock-sgd-step3.py")
+                await download(["\x13", "\r"], "rosenbrock-sgd.toml")
                 await tab.ws.close()
-                return body, disposition
+            return got
 
-        body, disposition = asyncio.run(export())
+        got = asyncio.run(downloads())
+    text, disposition = got["rosenbrock-sgd-step3.json"]
     assert "attachment" in disposition and "rosenbrock-sgd-step3.json" in disposition
-    run = json.loads(body)
-    assert len(run["trajectory"]) == 4  # the start and three steps
+    assert len(json.loads(text)["trajectory"]) == 4  # the start and three steps
+    code, _ = got["rosenbrock-sgd-step3.py"]
+    assert "import torch" in code and "SGD" in code
+    compile(code, "run.py", "exec")
+    scenario = tomllib.loads(got["rosenbrock-sgd.toml"][0])
+    assert scenario["defaults"]["optimizer"] == "sgd"
     assert list(tmp_path.iterdir()) == []
 
 
