@@ -44,6 +44,7 @@ HEAT = [
 CLASS_DIM = [(72, 38, 30), (24, 52, 86), (36, 72, 40), (84, 70, 20), (64, 40, 80), (30, 74, 74), (90, 50, 60), (60, 60, 60), (80, 60, 30), (40, 40, 90)]
 CLASS_BRIGHT = [(255, 138, 101), (100, 181, 246), (129, 199, 132), (255, 213, 79), (186, 104, 200), (77, 208, 225), (240, 98, 146), (200, 200, 200), (255, 171, 64), (121, 134, 203)]
 BRAILLE = 0x2800
+HALF_BLOCK = "\u2580"  # ▀: a map cell's upper half in the foreground colour, its lower half in the background
 _PLAIN = Style()
 
 
@@ -142,9 +143,11 @@ class MapPlot(PlotextPlot):
         self.ylim = (0.0, 1.0)
         self._background: Background | None = None
         self._palette: list[tuple[int, int, int]] = HEAT
+        self._colours: list[tuple[int, int, int]] = HEAT  # the palette, then its contour shades
         self._version: object = None
         self._grid_cache: tuple[object, np.ndarray] | None = None
         self._styles: list[Style] = []
+        self._halves: dict[tuple[int, int], Style] = {}
         self._marks: list[Mark] = []
         self._lines: list[Line] = []
         self._area: Area | None = None  # where the last build put the plot area
@@ -158,7 +161,9 @@ class MapPlot(PlotextPlot):
         self.xlim, self.ylim = xlim, ylim
         self._background = background
         self._palette = palette
-        self._styles = [Style(bgcolor=Color.from_rgb(*c)) for c in palette]
+        self._colours = palette + [contour_colour(c) for c in palette]
+        self._styles = [Style(bgcolor=Color.from_rgb(*c)) for c in self._colours]
+        self._halves = {}
         self._grid_cache = None
         self._rows = None
         self._version = object()
@@ -222,14 +227,21 @@ class MapPlot(PlotextPlot):
             self.post_message(self.Clicked(*point))
 
     def _grid(self, cols: int, rows: int) -> np.ndarray | None:
+        """The map's palette indices, two samples per cell (2·rows, cols): each cell's upper and
+        lower half, a quarter of a row above and below the cell's centre (a cell's centre is
+        where a marker of its value goes)."""
         if self._background is None or cols < 2 or rows < 2:
             return None
         key = (cols, rows, self._version)
         if self._grid_cache is not None and self._grid_cache[0] == key:
             return self._grid_cache[1]
-        xs = np.linspace(*self.xlim, cols)
-        ys = np.linspace(self.ylim[1], self.ylim[0], rows)
+        (x0, x1), (y0, y1) = self.xlim, self.ylim
+        xs = np.linspace(x0, x1, cols)
+        centres = np.arange(rows, dtype=float)
+        halves = np.stack([centres - 0.25, centres + 0.25], axis=1).ravel()
+        ys = y1 - (y1 - y0) * halves / (rows - 1)
         grid = np.clip(self._background(xs, ys), 0, len(self._palette) - 1).astype(int)
+        grid = grid + len(self._palette) * contours(grid)
         self._grid_cache = (key, grid)
         return grid
 
@@ -334,9 +346,9 @@ class MapPlot(PlotextPlot):
         plt.yticks(*_ticks(*self.ylim, area.rows))
         return build_matrix(self, width, height)
 
-    def _row_cache(self, area: Area) -> tuple[list[list[tuple[int, int, int]]], dict[tuple[int, str, str], Strip]]:
-        """Per plot row, its map colours as runs (start, stop, palette index), and a cache of the
-        rows that nothing is drawn on."""
+    def _row_cache(self, area: Area) -> tuple[list[list[tuple[int, int, int, int]]], dict[tuple[int, str, str], Strip]]:
+        """Per plot row, its map colours as runs (start, stop, upper half's palette index, lower
+        half's), and a cache of the rows that nothing is drawn on."""
         key = (area.cols, area.rows, self._version, self.xlim, self.ylim)
         if self._rows is not None and self._rows[0] == key:
             return self._rows[1], self._rows[2]
@@ -344,11 +356,11 @@ class MapPlot(PlotextPlot):
         runs = []
         for r in range(area.rows):
             if grid is None:
-                runs.append([(0, area.cols, -1)])
+                runs.append([(0, area.cols, -1, -1)])
                 continue
-            row = grid[r]
-            cuts = (np.flatnonzero(np.diff(row)) + 1).tolist()
-            runs.append([(a, b, int(row[a])) for a, b in zip([0, *cuts], [*cuts, area.cols])])
+            upper, lower = grid[2 * r], grid[2 * r + 1]
+            cuts = (np.flatnonzero((np.diff(upper) != 0) | (np.diff(lower) != 0)) + 1).tolist()
+            runs.append([(a, b, int(upper[a]), int(lower[a])) for a, b in zip([0, *cuts], [*cuts, area.cols])])
         self._rows = (key, runs, {})
         return runs, self._rows[2]
 
@@ -387,13 +399,14 @@ class MapPlot(PlotextPlot):
             strips.append(self._row(r, runs[r], prefix, suffix, drawn, width))
         return strips
 
-    def _row(self, r: int, runs: list[tuple[int, int, int]], prefix: str, suffix: str, cells: dict[int, tuple[str, Style]], width: int) -> Strip:
-        """Plot row r: `cells` (column -> glyph, foreground style) over the map colours."""
+    def _row(self, r: int, runs: list[tuple[int, int, int, int]], prefix: str, suffix: str, cells: dict[int, tuple[str, Style]], width: int) -> Strip:
+        """Plot row r: the map in half blocks (▀: the upper half's colour over the lower's), and
+        `cells` (column -> glyph, foreground style) over the colour of the cell's upper half."""
         segs = [Segment(prefix)]
         cols = sorted(cells)
         k = 0
-        for a, b, colour in runs:
-            bg = self._styles[colour] if colour >= 0 else _PLAIN
+        for a, b, upper, lower in runs:
+            fill, glyph_bg, char = (self._half(upper, lower), self._styles[upper], HALF_BLOCK) if upper >= 0 else (_PLAIN, _PLAIN, " ")
             pos = a
             while k < len(cols) and cols[k] < b:
                 c = cols[k]
@@ -401,14 +414,38 @@ class MapPlot(PlotextPlot):
                 if c < a:
                     continue
                 if c > pos:
-                    segs.append(Segment(" " * (c - pos), bg))
+                    segs.append(Segment(char * (c - pos), fill))
                 glyph, style = cells[c]
-                segs.append(Segment(glyph, bg + style))
+                segs.append(Segment(glyph, glyph_bg + style))
                 pos = c + 1
             if pos < b:
-                segs.append(Segment(" " * (b - pos), bg))
+                segs.append(Segment(char * (b - pos), fill))
         segs.append(Segment(suffix))
         return Strip(segs, width)
+
+    def _half(self, upper: int, lower: int) -> Style:
+        """The style of a half-block cell: the upper half's colour on the lower half's."""
+        style = self._halves.get((upper, lower))
+        if style is None:
+            style = self._halves[(upper, lower)] = Style(color=Color.from_rgb(*self._colours[upper]), bgcolor=Color.from_rgb(*self._colours[lower]))
+        return style
+
+
+def contours(levels: np.ndarray) -> np.ndarray:
+    """Where a map's level changes: the samples (of a grid of palette indices) with a lower
+    level beside them, across or down. Drawn in a lighter shade, they trace the level
+    boundaries as contour lines one sample thick, on the higher level's side."""
+    edge = np.zeros(levels.shape, dtype=bool)
+    edge[:, :-1] |= levels[:, :-1] > levels[:, 1:]
+    edge[:, 1:] |= levels[:, 1:] > levels[:, :-1]
+    edge[:-1, :] |= levels[:-1, :] > levels[1:, :]
+    edge[1:, :] |= levels[1:, :] > levels[:-1, :]
+    return edge
+
+
+def contour_colour(colour: tuple[int, int, int], towards_white: float = 0.25) -> tuple[int, int, int]:
+    """A level's colour on its contour line: lighter, so the line reads against both levels."""
+    return tuple(round(c + (255 - c) * towards_white) for c in colour)  # type: ignore[return-value]
 
 
 _FG: dict[tuple[object, bool], Style] = {}

@@ -1,0 +1,89 @@
+"""The map as a person reads it: two colour samples per character cell (half blocks), the level
+boundaries traced as lighter contour lines, and the path drawn over the colours."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from textual.app import App, ComposeResult
+from tui_helpers import main_screen, open_app, settled
+
+from playground.widgets.map_plot import HALF_BLOCK, HEAT, Mark, MapPlot, contour_colour, contours
+
+
+class OneMap(App[None]):
+    def compose(self) -> ComposeResult:
+        yield MapPlot(id="map")
+
+
+def cells(plot: MapPlot) -> list[list[tuple[str, tuple | None, tuple | None]]]:
+    """Every cell of the plot area: (character, foreground rgb, background rgb)."""
+    area = plot._area
+    assert area is not None
+    rows = []
+    for strip in plot._frame()[area.top:area.bottom]:
+        row = []
+        for segment in strip:
+            style = segment.style
+            fg = style.color.get_truecolor() if style and style.color else None
+            bg = style.bgcolor.get_truecolor() if style and style.bgcolor else None
+            row += [(ch, tuple(fg) if fg else None, tuple(bg) if bg else None) for ch in segment.text]
+        rows.append(row[area.left:area.right])
+    return rows
+
+
+async def test_a_map_has_two_samples_a_cell_and_its_level_boundary_lies_between_halves() -> None:
+    """A surface whose level steps at y = 0 on [-1, 1]²: with an odd number of rows, the row
+    through y = 0 is split, its upper half one level and its lower half the next."""
+    app = OneMap()
+    async with app.run_test(size=(60, 22)) as pilot:
+        plot = app.query_one(MapPlot)
+        plot.configure((-1.0, 1.0), (-1.0, 1.0), lambda xs, ys: np.where(ys[:, None] > 0, 3, 8) + 0 * xs[None, :], HEAT)
+        plot.show([], [])
+        await pilot.pause()
+        grid = cells(plot)
+        area = plot._area
+        assert area.rows % 2 == 1, "the test wants a row centred on y = 0"
+        assert all(ch == HALF_BLOCK for row in grid for ch, _, _ in row)  # every cell of the map
+        middle = grid[area.rows // 2]
+        # upper half above 0 (level 3), lower half below (level 8, on the contour: lighter)
+        assert {(fg, bg) for _, fg, bg in middle} == {(HEAT[3], contour_colour(HEAT[8]))}
+        assert {(fg, bg) for _, fg, bg in grid[0]} == {(HEAT[3], HEAT[3])}
+        assert {(fg, bg) for _, fg, bg in grid[-1]} == {(HEAT[8], HEAT[8])}
+
+
+def test_contours_trace_the_higher_side_of_each_level_boundary() -> None:
+    levels = np.array([[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 2, 2]])
+    assert contours(levels).astype(int).tolist() == [[0, 0, 1, 0], [0, 0, 1, 0], [1, 1, 1, 1]]
+    assert not contours(np.full((3, 3), 4)).any()
+
+
+async def test_a_marker_and_the_path_stand_over_the_map_colours() -> None:
+    app = OneMap()
+    async with app.run_test(size=(60, 21)) as pilot:
+        plot = app.query_one(MapPlot)
+        plot.configure((-1.0, 1.0), (-1.0, 1.0), lambda xs, ys: np.zeros((len(ys), len(xs)), dtype=int) + 5, HEAT)
+        plot.show([([-0.8, 0.8], [-0.5, -0.5], (255, 255, 255))], [Mark(0.0, 0.5, "●", (255, 0, 0))])
+        await pilot.pause()
+        grid = cells(plot)
+        area = plot._area
+        # the marker: in the cell of (0, 0.5), on the map's colour
+        row = area.rows - 1 - int(0.5 + 0.75 * (area.rows - 1))  # as plotext rounds: half up, from the bottom
+        col = int(0.5 + 0.5 * (area.cols - 1))
+        assert grid[row][col] == ("●", (255, 0, 0), HEAT[5])
+        # the path: braille dots in its colour, on the map's colour, along y = -0.5
+        path = area.rows - 1 - int(0.5 + 0.25 * (area.rows - 1))
+        dots = [c for c in grid[path] if 0x2800 < ord(c[0]) <= 0x28FF]
+        assert len(dots) > area.cols // 2
+        assert {(fg, bg) for _, fg, bg in dots} == {((255, 255, 255), HEAT[5])}
+        assert sum(ch == HALF_BLOCK for r in grid for ch, _, _ in r) > 0.9 * area.rows * area.cols
+
+
+@pytest.mark.parametrize(("name", "size"), [("rosenbrock", (80, 24)), ("moons", (120, 40))])
+async def test_half_blocks_fill_the_bundled_maps(name: str, size: tuple[int, int]) -> None:
+    async with open_app(name, size=size) as (app, pilot):
+        app.session.steps(30)
+        await settled(pilot)
+        grid = cells(main_screen(app).query_one(MapPlot))
+        share = sum(ch == HALF_BLOCK for row in grid for ch, _, _ in row) / sum(len(row) for row in grid)
+        assert share > 0.6, share
