@@ -30,6 +30,7 @@ from playground.widgets.map_plot import (
     _Cells,
     build_matrix,
     fg_style,
+    inside_frame,
     nice_ticks,
     one_per_row,
     repaint_rows,
@@ -196,6 +197,7 @@ class LossCurve(PlotextPlot):
         events = [float(x) for x in at(mine, np.array([step for step in self._events[-20:] if 0 <= step < n], dtype=np.int64))]
         key.append(tuple(round(step / last * (2 * cols - 1)) for step in events))
         xticks = sorted({int(round(t)) for t in nice_ticks(0, last, 5)})
+        xticks = [int(t) for t in inside_frame(xticks, [str(t) for t in xticks], 0.0, float(last), cols)[0]]
         key.append(tuple(xticks))
         key.append(tuple(round(t / last * (cols - 1)) for t in xticks))
         return _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events, legend, note, average is not None)

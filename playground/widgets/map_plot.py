@@ -342,7 +342,7 @@ class MapPlot(PlotextPlot):
         area = self._area
         if area is None or (area.width, area.height) != (width, height):  # a guess until laid out
             area = Area(width, height, 6, width - 1, 1, height - 2)
-        plt.xticks(*_ticks(*self.xlim, area.cols // 4))
+        plt.xticks(*inside_frame(*_ticks(*self.xlim, area.cols // 4), *self.xlim, area.cols))
         plt.yticks(*_ticks(*self.ylim, area.rows))
         return build_matrix(self, width, height)
 
@@ -501,6 +501,14 @@ def onto_cells(values: np.ndarray, lo: float, span: float, cells: int, dots: int
 def rows_of(ticks: list[float], lo: float, hi: float, rows: int) -> list[int]:
     """The row (or column) of `rows` on which plotext puts each tick."""
     return [round((t - lo) / (hi - lo) * (rows - 1)) if rows > 1 and hi > lo else 0 for t in ticks]
+
+
+def inside_frame(ticks: list[float], labels: list[str], lo: float, hi: float, cols: int) -> tuple[list[float], list[str]]:
+    """The x ticks whose label, centred under its tick, ends inside the plot's `cols` columns.
+    plotext moves a label that would cross the frame's right edge to the left, away from its
+    tick, where it reads as another value: such a tick is better left unlabelled, and out."""
+    keep = [(t, label) for t, label, col in zip(ticks, labels, rows_of(ticks, lo, hi, cols)) if col + (len(label) - 1) // 2 <= cols - 1]
+    return [t for t, _ in keep], [label for _, label in keep]
 
 
 def one_per_row(ticks: list[float], lo: float, hi: float, rows: int) -> list[float]:

@@ -3,11 +3,15 @@ boundaries traced as lighter contour lines, and the path drawn over the colours.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 from tui_helpers import main_screen, open_app, settled
 
+from playground import scenarios
+from playground.screens.main_screen import surface_background
 from playground.widgets.map_plot import HALF_BLOCK, HEAT, Mark, MapPlot, contour_colour, contours
 
 
@@ -87,3 +91,67 @@ async def test_half_blocks_fill_the_bundled_maps(name: str, size: tuple[int, int
         grid = cells(main_screen(app).query_one(MapPlot))
         share = sum(ch == HALF_BLOCK for row in grid for ch, _, _ in row) / sum(len(row) for row in grid)
         assert share > 0.6, share
+
+
+def _axes(lines: list[str]) -> tuple[int, int, int, int, dict[int, float], dict[int, float]]:
+    """The plot frame (top, bottom, left, right: the rows and columns of its corners) and where
+    its ticks stand: x value by column (from the labels under ┬) and y value by row (┤)."""
+    top = next(i for i, line in enumerate(lines) if "┐" in line)
+    bottom = next(i for i, line in enumerate(lines) if "┘" in line)
+    left, right = lines[bottom].index("└"), lines[bottom].index("┘")
+    xs: dict[int, float] = {}
+    labels = lines[bottom + 1]
+    for m in re.finditer(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?", labels):
+        centre = (m.start() + m.end() - 1) / 2
+        ticks = [c for c in range(left, right + 1) if lines[bottom][c] == "┬"]
+        tick = min(ticks, key=lambda c: abs(c - centre))
+        assert abs(tick - centre) <= 1, f"x label {m.group()!r} stands {abs(tick - centre)} columns from its tick"
+        xs[tick] = float(m.group())
+    ys: dict[int, float] = {}
+    for r in range(top, bottom + 1):
+        if lines[r][left] == "┤":
+            ys[r] = float(lines[r][:left].strip())
+    return top, bottom, left, right, xs, ys
+
+
+def _read(ticks: dict[int, float], at: int) -> float:
+    """The value at a column (or row) by the axis's ticks, linearly."""
+    (c0, v0), (c1, v1) = sorted(ticks.items())[0], sorted(ticks.items())[-1]
+    return v0 + (v1 - v0) * (at - c0) / (c1 - c0)
+
+
+SURFACES = [path.stem for path in sorted(scenarios.BUNDLED_DIR.glob("*.toml")) if scenarios.load_file(path).surface is not None]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 60)])
+async def test_a_point_drawn_at_x_y_reads_as_x_y_on_the_axes_of_every_surface(size: tuple[int, int]) -> None:
+    """Every bundled surface, at three sizes: the frame's edges are the domain's, each x label
+    stands under its tick, and a marker at the start (and at each minimum) reads back from the
+    rendered screen as its coordinates, to within a cell; nothing stands right of the frame."""
+    app = OneMap()
+    async with app.run_test(size=size) as pilot:
+        plot = app.query_one(MapPlot)
+        for name in SURFACES:
+            scenario = scenarios.load(name)
+            surface = scenario.surface
+            points = [surface.start, *surface.minima]
+            plot.configure(surface.x, surface.y, surface_background(scenario), HEAT)
+            plot.show([], [Mark(x, y, "@", (255, 255, 255)) for x, y in points])
+            await pilot.pause()
+            lines = ["".join(segment.text for segment in strip) for strip in plot._frame()]
+            top, bottom, left, right, xs, ys = _axes(lines)
+            assert len(xs) >= 2 and len(ys) >= 2, (name, size)
+            # the frame's edges are the domain's: the first and last plot column and row
+            (x0, x1), (y0, y1) = surface.x, surface.y
+            assert _read(xs, left + 1) == pytest.approx(x0, abs=(x1 - x0) / (right - left)), (name, size)
+            assert _read(xs, right - 1) == pytest.approx(x1, abs=(x1 - x0) / (right - left)), (name, size)
+            assert _read(ys, top + 1) == pytest.approx(y1, abs=(y1 - y0) / (bottom - top)), (name, size)
+            assert _read(ys, bottom - 1) == pytest.approx(y0, abs=(y1 - y0) / (bottom - top)), (name, size)
+            drawn = [(r, c) for r, line in enumerate(lines) for c, ch in enumerate(line) if ch == "@"]
+            inside = [(x, y) for x, y in points if x0 <= x <= x1 and y0 <= y <= y1]
+            assert 1 <= len(drawn) <= len(inside), (name, size)  # points in one cell share it
+            for x, y in inside:  # each point has its @ within a cell of where the axes say it is
+                cell_x, cell_y = (x1 - x0) / (right - left - 2), (y1 - y0) / (bottom - top - 2)
+                assert any(abs(_read(xs, c) - x) <= cell_x * 1.01 and abs(_read(ys, r) - y) <= cell_y * 1.01 for r, c in drawn), (name, size, (x, y))
+            for line in lines[top:bottom + 1]:
+                assert not re.search(r"[\u2801-\u28ff@]", line[right + 1:]), (name, size, line)
