@@ -264,9 +264,9 @@ class MainScreen(Screen[None]):
         curve.border_title = "loss"
         racing = session.racing
         if racing:  # the scoreboard is the legend of both plots
-            curve.border_subtitle = "each lane's loss in its colour (scoreboard)"
+            curve.caption("each lane's loss in its colour (scoreboard)", s)
         else:
-            curve.border_subtitle = "orange: loss  cyan: accuracy (right axis)" if s.kind == "classification" else "vertical lines: a setting changed"
+            curve.caption("orange: loss  cyan: accuracy (right axis)" if s.kind == "classification" else "vertical lines: a setting changed", s)
         # a dataset of more than two columns has no plane to draw: the confusion matrix takes the map's place
         tabular = s.surface is None and self._points().features > 2
         confusion = self.query_one(ConfusionMatrix)

@@ -58,7 +58,10 @@ class _Scene:
 class LossCurve(PlotextPlot):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
-        self.log_scale = False
+        self.scale_choice: bool | None = None  # the person's (l): log or linear; None: automatic
+        self._auto_log = False  # the automatic choice: log when the loss spans more than three decades
+        self._caption = ""  # what the lines mean, under the plot after the scale
+        self._subject: object = None  # the scenario the scale choice was made for
         self.by_evaluations = False  # x: the evaluations of the loss and gradient, not the steps
         self._evaluations: list[Any] = []  # per series, the history's Evaluations (or None)
         self._average: Any = None  # ASGD's average (playground.history.Average) of the last series
@@ -71,6 +74,31 @@ class LossCurve(PlotextPlot):
         self._scene: _Scene | None = None
         self._drawn: object = None
         self._strips: tuple[object, list[Strip]] | None = None
+
+    @property
+    def log_scale(self) -> bool:
+        """Whether the loss is drawn on a log scale: the person's choice (`l`), else by itself
+        when the loss drawn spans more than three decades (a race, Rosenbrock, Beale)."""
+        return self.scale_choice if self.scale_choice is not None else self._auto_log
+
+    @log_scale.setter
+    def log_scale(self, value: bool) -> None:
+        self.scale_choice = value
+        self._say_scale()
+
+    def caption(self, text: str, subject: object) -> None:
+        """What the lines mean, said under the plot after the scale; a new `subject` (another
+        scenario) lets the scale choose itself again."""
+        if subject is not self._subject:
+            self._subject, self.scale_choice = subject, None
+        self._caption = text
+        self._say_scale()
+
+    def _say_scale(self) -> None:
+        scale = "log scale" if self.log_scale else "linear scale"
+        text = f"{scale}{' (auto)' if self.scale_choice is None else ''} · {self._caption}" if self._caption else scale
+        if self.border_subtitle != text:
+            self.border_subtitle = text
 
     def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False, lr: Any = None, evaluations: Any = None, average: Any = None) -> bool:
         """The history to plot: arrays, or history columns (playground.history.Series), which
@@ -98,6 +126,7 @@ class LossCurve(PlotextPlot):
         self._events = events
         self._lr = lr
         scene = self._make_scene(self.size.width, self.size.height)
+        self._say_scale()
         if scene.key == self._drawn or hold:
             return False
         before, self._scene, self._strips = self._strips, scene, None
@@ -127,6 +156,7 @@ class LossCurve(PlotextPlot):
             return ev.at(idx) if ev is not None else np.asarray(idx, dtype=np.float64)
 
         mine = len(series) - 1  # the lr and the events are the last series' (the selected lane's)
+        self._auto_log = spans_decades([loss for loss, _ in series], 3)
         not_positive = False  # a log scale cannot draw a loss <= 0: say so rather than draw nothing
 
         def points(column: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -299,6 +329,20 @@ def _style(colour: Any) -> Any:
             style = _COLOUR_STYLE[colour] = fg_style(colour)
         return style
     return None
+
+
+def spans_decades(columns: list[Any], decades: float) -> bool:
+    """Whether the positive finite values of the loss columns span more than `decades` decades."""
+    lo, hi = math.inf, 0.0
+    for column in columns:
+        if not len(column):
+            continue
+        _, vals = _thin(column, 400)  # min and max per stretch: the extremes are kept
+        with np.errstate(all="ignore"):
+            vals = vals[np.isfinite(vals) & (vals > 0)]
+        if len(vals):
+            lo, hi = min(lo, float(vals.min())), max(hi, float(vals.max()))
+    return hi > 0 and lo < math.inf and hi > lo * 10.0**decades
 
 
 def _legend(row: list[str], legend: str, area: Area, left: str = "") -> Strip:

@@ -8,10 +8,11 @@ import re
 import numpy as np
 import pytest
 from textual.app import App, ComposeResult
-from tui_helpers import main_screen, open_app, settled
+from tui_helpers import main_screen, open_app, press, settled
 
 from playground import scenarios
 from playground.screens.main_screen import surface_background
+from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import HALF_BLOCK, HEAT, Mark, MapPlot, contour_colour, contours
 
 
@@ -155,3 +156,28 @@ async def test_a_point_drawn_at_x_y_reads_as_x_y_on_the_axes_of_every_surface(si
                 assert any(abs(_read(xs, c) - x) <= cell_x * 1.01 and abs(_read(ys, r) - y) <= cell_y * 1.01 for r, c in drawn), (name, size, (x, y))
             for line in lines[top:bottom + 1]:
                 assert not re.search(r"[\u2801-\u28ff@]", line[right + 1:]), (name, size, line)
+
+
+async def test_the_loss_curve_takes_a_log_scale_by_itself_when_the_loss_spans_decades_and_l_sticks() -> None:
+    async with open_app("rosenbrock", size=(120, 40)) as (app, pilot):
+        curve = main_screen(app).query_one(LossCurve)
+        await settled(pilot)
+        assert not curve.log_scale and str(curve.border_subtitle).startswith("linear scale (auto) · ")
+        loss = app.session.run.history.loss
+        app.session.steps(300)  # momentum climbs to about 250, then down to about 0.01
+        values = loss.array()
+        assert values.max() / values.min() > 1e3
+        app.main.sync()
+        await settled(pilot)
+        assert curve.log_scale and str(curve.border_subtitle).startswith("log scale (auto) · ")
+        assert "1e" in "".join(segment.text for strip in curve._frame() for segment in strip)  # decade labels
+        await press(pilot, "l")  # the person's choice: linear, and it sticks
+        assert not curve.log_scale and str(curve.border_subtitle).startswith("linear scale · ")
+        app.session.steps(100)
+        app.main.sync()
+        await settled(pilot)
+        assert not curve.log_scale
+        app.session.pick("scenario", "beale")  # another scenario: the scale chooses itself again
+        app.main.sync()
+        await settled(pilot)
+        assert curve.scale_choice is None and str(curve.border_subtitle).startswith("linear scale (auto)")

@@ -59,8 +59,12 @@ async def test_divergence_pauses_says_so_and_r_recovers() -> None:
         assert shown_step(app) == 1 and math.isfinite(run.history.loss.last())
         render_plots(app)
 
-        # again by doubling the lr, with the loss curve on a log scale
-        await press(pilot, "r", "l", *["right_square_bracket"] * 7)  # 0.001 * 2**7 = 0.128
+        # again by doubling the lr, with the loss curve on a log scale: the person's choice (l
+        # twice above: log by itself, then linear, then log) sticks through r
+        await press(pilot, "r")
+        await settled(pilot)
+        assert main_screen(app).query_one(LossCurve).log_scale
+        await press(pilot, *["right_square_bracket"] * 7)  # 0.001 * 2**7 = 0.128
         assert app.session.run.lr == 0.128
         await press(pilot, "space")
         await wait_until(pilot, lambda: not app.session.running, timeout=10, what="the run to diverge")
