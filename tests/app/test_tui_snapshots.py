@@ -61,3 +61,19 @@ def test_help_screen(snap_compare) -> None:  # noqa: ANN001
 def test_small_terminal_80x24(snap_compare) -> None:  # noqa: ANN001
     app, run_before = prepared("rosenbrock", steps=50)
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_moons_at_80x24(snap_compare) -> None:  # noqa: ANN001
+    app, run_before = prepared("moons", steps=100)
+    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_beale_at_200x60(snap_compare) -> None:  # noqa: ANN001
+    """A large terminal: the half-block map with its contours, on Beale's log levels."""
+    app, run_before = prepared("beale", steps=200)
+    assert snap_compare(app, run_before=run_before, terminal_size=(200, 60))
+
+
+def test_spiral_at_200x60(snap_compare) -> None:  # noqa: ANN001
+    app, run_before = prepared("spiral", steps=200)
+    assert snap_compare(app, run_before=run_before, terminal_size=(200, 60))
