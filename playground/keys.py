@@ -48,7 +48,7 @@ KEYS: tuple[KeyRow, ...] = (
         Press("minus", "speed(-1)", "slower"),
         Press("plus,equals_sign", "speed(1)", "faster", "+"),
     ),
-    row("`l`", "log scale for the loss curve, or back to linear", Press("l", "log", "log"), palette="Toggle log scale"),
+    row("`l`", "the loss curve's scale: log or linear (by itself it turns log when the loss spans more than three decades; your choice sticks until the scenario changes; the scale is named under the plot)", Press("l", "log", "log"), palette="Toggle log scale"),
     row(
         "`t`",
         "the loss curve's x-axis: steps, or evaluations of the loss and gradient (fair to LBFGS, whose step evaluates many times)",

@@ -1,7 +1,15 @@
-"""Render the README's screenshots: `python scripts/screenshots.py` writes screenshots/*.svg.
+"""Render the README's screenshots: `python scripts/screenshots.py [NAME...]` writes
+screenshots/NAME.svg and, drawn from it by Chromium, screenshots/NAME.png (the README shows the PNGs).
 
 Each view is driven through Textual's pilot with a run built in this process (fixed seeds), so
 the pictures are the same every time they are made.
+
+Pictures that show what a terminal shows: Textual's SVG puts each run of cells in a text element
+stretched to its cells' width (`textLength`), but without `xml:space="preserve"` a renderer
+drops a run's leading spaces and stretches the rest over their place, so tick labels slid off
+their ticks; the SVGs here carry it. The PNGs come from Debian's Chromium (through Playwright,
+as the browser test drives it), which honours `textLength`, so braille, whatever font draws it,
+keeps to its cells. Without Chromium or Playwright only the SVGs are written.
 """
 
 from __future__ import annotations
@@ -54,7 +62,38 @@ async def shoot(
         await pilot.pause(0.2)
         path = OUT / f"{name}.svg"
         app.save_screenshot(str(path))
+    svg = path.read_text(encoding="utf-8")
+    if 'xml:space="preserve"' not in svg:
+        path.write_text(svg.replace("<svg ", '<svg xml:space="preserve" ', 1), encoding="utf-8")
     return path
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def pngs(svgs: list[Path]) -> None:
+    """Each SVG drawn by Chromium at its own size, to a PNG beside it."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        print("scripts/screenshots.py: no Playwright (pip install playwright): SVGs only", file=sys.stderr)
+        return
+    if not CHROMIUM.exists():
+        print(f"scripts/screenshots.py: no Chromium at {CHROMIUM} (apt-get install chromium): SVGs only", file=sys.stderr)
+        return
+    import re
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
+        for svg in svgs:
+            width, height = (float(v) for v in re.search(r'viewBox="0 0 ([0-9.]+) ([0-9.]+)"', svg.read_text(encoding="utf-8")).groups())
+            page = browser.new_page(viewport={"width": round(width), "height": round(height)})
+            page.goto(svg.resolve().as_uri())
+            page.screenshot(path=str(svg.with_suffix(".png")))
+            page.close()
+            print(svg.with_suffix(".png"))
+        browser.close()
 
 
 def answered_and_trained(app: PlaygroundApp) -> None:
@@ -70,11 +109,11 @@ def muon_against_adamw(app: PlaygroundApp) -> None:
     app.session.select_lane(0)
 
 
-async def main() -> None:
+async def main() -> list[Path]:
     OUT.mkdir(exist_ok=True)
     shots = [
         shoot("rosenbrock-nesterov", "rosenbrock", [], steps=150),
-        shoot("beale-adam", "beale", ["l"], steps=300),
+        shoot("beale-adam", "beale", [], steps=300),
         shoot("moons", "moons", [], steps=200),
         shoot("sine", "sine", [], steps=600),
         shoot("help", "rosenbrock", ["question_mark"]),
@@ -85,11 +124,14 @@ async def main() -> None:
         shoot("lesson-momentum", "momentum", [], before=answered_and_trained),
         shoot("digits-muon-vs-adamw", "digits", [], steps=150, before=muon_against_adamw, optimizer="muon"),
     ]
+    made = []
     for coro in shots:
         path = await coro
         if path is not None:
             print(path)
+            made.append(path)
+    return made
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    pngs(asyncio.run(main()))

@@ -49,7 +49,8 @@ def draw(plt: Any, rows: int, rates: list[float], points: list[SweepPoint], lr_n
         lo, hi = math.log10(rates[0]), math.log10(rates[-1])
         if hi - lo < 1e-9:
             lo, hi = lo - 0.5, hi + 0.5
-        plt.xlim(lo, hi)
+        pad = 0.04 * (hi - lo)  # room at each end: the end labels stand centred under their ticks, the end runs' markers inside the frame
+        plt.xlim(lo - pad, hi + pad)
         ticks = decade_ticks(lo, hi)
         plt.xticks([t for t, _ in ticks], [label for _, label in ticks])
         if lr_now > 0 and lo <= math.log10(lr_now) <= hi:

@@ -131,7 +131,7 @@ async def test_resizing_while_running() -> None:
         for size, tiny in (((80, 24), False), ((200, 60), False), ((40, 12), True), ((120, 40), False)):
             n = app.session.run.step_count
             await resize(pilot, *size)
-            await wait_until(pilot, lambda: app.size == size and app.session.run.step_count > n, what=f"running on at {size}")
+            await wait_until(pilot, lambda: app.size == size and app.session.run.step_count > n and too_small.display == tiny, what=f"running on at {size}")
             assert app.size == size
             assert too_small.display == tiny and main.display != tiny, size
             assert app.session.running and app.session.run.step_count > n, size
