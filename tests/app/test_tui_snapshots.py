@@ -8,6 +8,7 @@ the report.
 
 from __future__ import annotations
 
+import pytest
 from tui_helpers import main_screen, screen_ready
 
 from playground import scenarios
@@ -63,17 +64,8 @@ def test_small_terminal_80x24(snap_compare) -> None:  # noqa: ANN001
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
 
 
-def test_moons_at_80x24(snap_compare) -> None:  # noqa: ANN001
-    app, run_before = prepared("moons", steps=100)
-    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
-
-
-def test_beale_at_200x60(snap_compare) -> None:  # noqa: ANN001
-    """A large terminal: the half-block map with its contours, on Beale's log levels."""
-    app, run_before = prepared("beale", steps=200)
-    assert snap_compare(app, run_before=run_before, terminal_size=(200, 60))
-
-
-def test_spiral_at_200x60(snap_compare) -> None:  # noqa: ANN001
-    app, run_before = prepared("spiral", steps=200)
-    assert snap_compare(app, run_before=run_before, terminal_size=(200, 60))
+@pytest.mark.parametrize(("name", "steps", "size"), [("moons", 100, (80, 24)), ("beale", 200, (200, 60)), ("spiral", 200, (200, 60))])
+def test_half_block_maps_at_small_and_large_sizes(snap_compare, name: str, steps: int, size: tuple[int, int]) -> None:  # noqa: ANN001
+    """A dataset at 80x24; a surface on log levels (Beale) and a dataset at 200x60."""
+    app, run_before = prepared(name, steps=steps)
+    assert snap_compare(app, run_before=run_before, terminal_size=size)
