@@ -27,12 +27,23 @@ ROOT = Path(__file__).resolve().parent.parent
 PLAYGROUND = shutil.which("playground") or str(Path(sys.executable).parent / "playground")
 SGD = ["--optimizer", "sgd", "--lr", "1e-4", "--momentum", "0", "--no-nesterov"]
 
+# The loop a person writes from torch's documentation: zero_grad, forward, backward, step, defaults.
 BARE_SURFACE = """import sys, torch
 torch.set_default_dtype(torch.float64)
 p = torch.tensor([-1.5, 2.0], requires_grad=True)
 o = torch.optim.SGD([p], lr=1e-4)
 for i in range(int(sys.argv[1])):
     o.zero_grad(); l = (1 - p[0])**2 + 100*(p[1] - p[0]**2)**2; l.backward(); o.step()
+"""
+
+# The fastest plain loop on torch's public API only: one thread, foreach, grads set to None, one unbind.
+FAST_SURFACE = """import sys, torch
+torch.set_num_threads(1)
+torch.set_default_dtype(torch.float64)
+p = torch.tensor([-1.5, 2.0], requires_grad=True)
+o = torch.optim.SGD([p], lr=1e-4, foreach=True)
+for i in range(int(sys.argv[1])):
+    p.grad = None; x, y = p.unbind(); l = (1 - x)**2 + 100*(y - x**2)**2; l.backward(); o.step()
 """
 
 
@@ -51,20 +62,23 @@ def peak_mb(cmd: list[str]) -> float:
 
 
 def engine_overhead(rounds: int, plain: bool = False) -> dict[str, float]:
-    """`plain`: with PLAYGROUND_PLAIN_TORCH=1, the engine on torch's public API only (what it
-    falls back to on a torch it was not written for)."""
+    """The engine's step against both plain loops (the documentation's and the fastest public
+    one), each the difference of a 20,000- and a 2,000-step process, so start-up cancels out.
+    `plain`: with PLAYGROUND_PLAIN_TORCH=1, the engine on torch's public API only (what it falls
+    back to on a torch it was not written for)."""
     env = dict(os.environ, PLAYGROUND_PLAIN_TORCH="1") if plain else None
-    bare = Path(tempfile.mkdtemp()) / "bare.py"
-    bare.write_text(BARE_SURFACE)
-    ratios, overhead = [], []
-    for _ in range(rounds):
-        a20 = wall([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "20000"], env)
-        b20 = wall([sys.executable, str(bare), "20000"])
-        a2 = wall([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "2000"], env)
-        b2 = wall([sys.executable, str(bare), "2000"])
-        ratios.append((a20 - a2) / (b20 - b2))
-        overhead.append(((a20 - a2) - (b20 - b2)) / 18000 * 1e6)
-    return {"ratio": statistics.median(ratios), "us_per_step": statistics.median(overhead)}
+    folder = Path(tempfile.mkdtemp())
+    (folder / "docs.py").write_text(BARE_SURFACE)
+    (folder / "fast.py").write_text(FAST_SURFACE)
+    docs, fast, overhead = [], [], []
+    for _ in range(rounds):  # in turns: the machine's speed drifts between them
+        a = wall([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "20000"], env) - wall([PLAYGROUND, "run", "rosenbrock", *SGD, "--steps", "2000"], env)
+        d = wall([sys.executable, str(folder / "docs.py"), "20000"]) - wall([sys.executable, str(folder / "docs.py"), "2000"])
+        f = wall([sys.executable, str(folder / "fast.py"), "20000"]) - wall([sys.executable, str(folder / "fast.py"), "2000"])
+        docs.append(a / d)
+        fast.append(a / f)
+        overhead.append((a - f) / 18000 * 1e6)
+    return {"docs": statistics.median(docs), "fast": statistics.median(fast), "us_per_step": statistics.median(overhead)}
 
 
 # ------------------------------------------------------------------ 2. live training and redraw
@@ -405,6 +419,18 @@ def step_ratio(name: str, rounds: int, batch_size: int | None = None, steps: int
 # ------------------------------------------------------------------ report
 
 
+def torch_version() -> str:
+    from importlib.metadata import version
+
+    return version("torch")
+
+
+def textual_version() -> str:
+    from importlib.metadata import version
+
+    return version("textual")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--full", action="store_true", help="memory at 1,000,000 steps (default 200,000)")
@@ -414,15 +440,18 @@ def main() -> int:
     steps = 1_000_000 if args.full else 200_000
 
     rows: list[tuple[str, str, str, bool]] = []
+    print(f"torch {torch_version()}, Textual {textual_version()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
 
     def row(name: str, figure: str, target: str, ok: bool) -> None:
         rows.append((name, figure, target, ok))
         print(f"{'met    ' if ok else 'NOT met'}  {name}: {figure} (target {target})", flush=True)
 
     e = engine_overhead(args.rounds)
-    row("engine step vs bare torch loop (20k minus 2k steps, whole processes)", f"{e['ratio']:.2f}x, {e['us_per_step']:+.0f} us/step", "<= 1.05x", e["ratio"] <= 1.05)
+    row("engine step (fast path) vs the fastest public torch loop (20k minus 2k steps, whole processes)", f"{e['fast']:.2f}x, {e['us_per_step']:+.0f} us/step", "<= 0.95x", e["fast"] <= 0.95)
+    row("the same vs the documentation's loop (zero_grad, backward, step, defaults)", f"{e['docs']:.2f}x", "reported", True)
     p = engine_overhead(args.rounds, plain=True)
-    row("the same on torch's public API only (PLAYGROUND_PLAIN_TORCH=1)", f"{p['ratio']:.2f}x, {p['us_per_step']:+.0f} us/step", "<= 1.5x", p["ratio"] <= 1.5)
+    row("engine step on torch's public API only (PLAYGROUND_PLAIN_TORCH=1) vs the fastest public loop", f"{p['fast']:.2f}x, {p['us_per_step']:+.0f} us/step", "<= 1.10x", p["fast"] <= 1.10)
+    row("the same vs the documentation's loop", f"{p['docs']:.2f}x", "reported", True)
     lives, bares = [], []
     for _ in range(args.rounds):  # in turns: the machine's speed drifts between them
         bares.append(bare_rate_in_process())
@@ -459,6 +488,11 @@ def main() -> int:
             f"Measured {datetime.date.today().isoformat()} on {os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()}),",
             f"by `python benchmarks/run.py{' --full' if args.full else ''}`: medians of {args.rounds} rounds, each figure against its baseline in the same run.",
             f"Load average when it ended: {os.getloadavg()[0]:.1f} (on a busy machine the ratios and the frame rate suffer).",
+            f"torch {torch_version()}, Textual {textual_version()}.",
+            "",
+            "Two plain loops are the baselines of the engine's step: the one a person writes from torch's",
+            "documentation (`zero_grad`, forward, `backward`, `step`, defaults), and the fastest that uses only",
+            "torch's public API (one thread, `foreach=True`, `p.grad = None`, one `unbind`).",
             "",
             "| figure | measured | target | |",
             "|---|---|---|---|",
