@@ -431,13 +431,18 @@ def cmd_list(argv: list[str]) -> int:
     for entry in scenarios.list_entries():
         try:
             s = scenarios.load_file(entry.path)
-            rows.append((entry.name, s.kind, s.description + ("" if entry.origin == "bundled" else f"  [user: {entry.path}]")))
+            rows.append((entry.name, f"{s.kind:<14}  {s.description}" + ("" if entry.origin == "bundled" else f"  [user: {entry.path}]")))
         except PlaygroundError as exc:
-            rows.append((entry.name, "invalid", str(exc)))
-    width = max((len(r[0]) for r in rows), default=4)
-    for name, kind, desc in rows:
-        print(f"{name:<{width}}  {kind:<14}  {desc}")
+            rows.append((entry.name, f"{'invalid':<14}  {exc}"))
+    _print_named(rows)
     return 0
+
+
+def _print_named(rows: list[tuple[str, str]]) -> None:
+    """A listing: each row's name in a column as wide as the longest, then the rest."""
+    width = max((len(name) for name, _ in rows), default=4)
+    for name, rest in rows:
+        print(f"{name:<{width}}  {rest}")
 
 
 def cmd_check(argv: list[str]) -> int:
@@ -501,12 +506,10 @@ def cmd_lesson(argv: list[str]) -> int:
         for path in lessons.list_lessons():
             try:
                 lesson = lessons.load(str(path))
-                rows.append((lesson.name, lesson.title, f"{len(lesson.parts)} parts"))
+                rows.append((lesson.name, f"{lesson.title}  ({len(lesson.parts)} parts)"))
             except PlaygroundError as exc:
-                rows.append((path.stem, "invalid", str(exc)))
-        width = max((len(r[0]) for r in rows), default=4)
-        for name, title, parts in rows:
-            print(f"{name:<{width}}  {title}  ({parts})")
+                rows.append((path.stem, f"invalid  ({exc})"))
+        _print_named(rows)
         return 0
     lesson = lessons.load(args.name)
     if not args.check:
@@ -561,16 +564,16 @@ def cmd_serve(argv: list[str]) -> int:
     else:
         from playground import scenarios
 
-        scenario = scenarios.load(args.scenario or "rosenbrock")
         ref = args.scenario or "rosenbrock"
+        scenario = scenarios.load(ref)
         app_args = [str(Path(ref).resolve()) if Path(ref).is_file() else ref]
         title = f"playground: {scenario.name}"
-    server.check_address(args.host, port)
+    loopback = server.loopback_only(args.host)
     web = server.make_server(app_args, args.host, port, sessions, title)
     shown = f"[{args.host}]" if ":" in args.host else args.host
 
     def announce() -> None:
-        if not server.is_loopback(args.host):
+        if not loopback:
             print(f"playground: warning: --host {args.host}: anyone who can reach port {port} on this machine can run the playground here, {sessions} at a time", file=sys.stderr)
         print(f"playground: serving {title.removeprefix('playground: ')} at http://{shown}:{port}/ (up to {sessions} sessions); ctrl+c stops it", flush=True)
 

@@ -27,6 +27,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -44,11 +45,11 @@ class ServeError(PlaygroundError):
 
 @dataclass
 class Sessions:
-    """The app processes running, counted from the moment a tab's websocket is accepted until
-    its process is gone."""
+    """The app processes running, each with its tab's websocket, counted from the moment the
+    websocket is accepted until the process is gone."""
 
     limit: int
-    running: set = field(default_factory=set)
+    running: dict = field(default_factory=dict)
 
     @property
     def full(self) -> bool:
@@ -70,28 +71,16 @@ def app_command(args: list[str]) -> str:
     return f"{PARENT_ENV}={os.getpid()} exec " + " ".join(shlex.quote(w) for w in words)
 
 
-def is_loopback(host: str) -> bool:
-    """Whether every address `host` stands for is this machine's loopback."""
+def loopback_only(host: str) -> bool:
+    """Whether every address `host` stands for is this machine's loopback; ServeError when it
+    stands for none (checked before serving, so that a bad --host is said in one line at once).
+    Whether the server can listen there (a port in use, an address of another machine) is found
+    when it binds, and said the same way (`_bind_message`)."""
     try:
-        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError):
-        return False
-    return bool(infos) and all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
-
-
-def check_address(host: str, port: int) -> None:
-    """Refuse, before serving, a host this machine cannot listen on and a port in use."""
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError):
         raise ServeError(f"--host: {host!r} is not an address or a name this machine can resolve") from None
-    for family, kind, proto, _, address in infos:
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
-            try:
-                probe.bind(address)
-            except OSError as exc:
-                raise ServeError(_bind_message(host, port, exc)) from None
+    return all(ipaddress.ip_address(info[4][0].split("%")[0]).is_loopback for info in infos)
 
 
 def _bind_message(host: str, port: int, exc: OSError) -> str:
@@ -113,7 +102,7 @@ def end_with_parent() -> None:
 
     def watch() -> None:
         while os.getppid() == int(parent):
-            threading.Event().wait(2.0)
+            time.sleep(2.0)
         os._exit(0)
 
     threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
@@ -126,7 +115,9 @@ def _app_process(service: object) -> asyncio.subprocess.Process | None:
     place that reads it, so that a session is counted, and ctrl+c returns, only when the process
     is gone (killed if it does not quit). Without it (another release), a session ends by
     asking its app to quit, as textual-serve itself ends one, and an app outliving its server
-    ends by itself (`end_with_parent`)."""
+    ends by itself (`end_with_parent`); PLAYGROUND_PLAIN_SERVE=1 takes that way on any release."""
+    if os.environ.get("PLAYGROUND_PLAIN_SERVE", "") == "1":  # the public way only (tested)
+        return None
     process = getattr(service, "_process", None)
     return process if isinstance(process, asyncio.subprocess.Process) else None
 
@@ -147,7 +138,6 @@ def make_server(app_args: list[str], host: str, port: int, max_sessions: int, ti
         def __init__(self) -> None:
             super().__init__(app_command(app_args), host=host, port=port, title=title)
             self.sessions = Sessions(max_sessions)
-            self.sockets: dict[object, web.WebSocketResponse] = {}
 
         def web_app(self) -> web.Application:
             app = web.Application()
@@ -191,8 +181,7 @@ def make_server(app_args: list[str], host: str, port: int, max_sessions: int, ti
                 close=websocket.close,
                 download_manager=self.download_manager,
             )
-            self.sessions.running.add(service)  # counted from here: a second tab cannot slip in
-            self.sockets[service] = websocket
+            self.sessions.running[service] = websocket  # counted from here: a second tab cannot slip in
             try:
                 await websocket.prepare(request)
                 await service.start(width, height)
@@ -218,23 +207,20 @@ def make_server(app_args: list[str], host: str, port: int, max_sessions: int, ti
                             process.kill()
                         await process.wait()
             finally:
-                self.sessions.running.discard(service)
-                self.sockets.pop(service, None)
+                self.sessions.running.pop(service, None)
 
         async def end_all(self, app: web.Application) -> None:
             """ctrl+c: every session ends, and its tab is told so."""
-            services = list(self.sessions.running)
-            for service in services:
-                socket_ = self.sockets.get(service)
-                if socket_ is not None:
-                    with contextlib.suppress(Exception):
-                        await socket_.close(code=1001, message=b"the server stopped")
-            await asyncio.gather(*(self.end(service) for service in services), return_exceptions=True)
+            running = list(self.sessions.running.items())
+            for _, websocket in running:
+                with contextlib.suppress(Exception):
+                    await websocket.close(code=1001, message=b"the server stopped")
+            await asyncio.gather(*(self.end(service) for service, _ in running), return_exceptions=True)
 
         async def run(self, announce) -> None:
-            runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None)
+            runner = web.AppRunner(self.web_app(), handle_signals=False, access_log=None, shutdown_timeout=QUIT_WAIT + 1)
             await runner.setup()
-            site = web.TCPSite(runner, host, port, shutdown_timeout=QUIT_WAIT + 1)
+            site = web.TCPSite(runner, host, port)
             try:
                 await site.start()
             except OSError as exc:

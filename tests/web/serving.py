@@ -100,13 +100,14 @@ class Served:
 
 
 @contextmanager
-def serving(*args: str, cwd: Path) -> Iterator[Served]:
+def serving(*args: str, cwd: Path, env: dict[str, str] | None = None) -> Iterator[Served]:
+    """`playground serve ARGS` on a free port, in `cwd`, with `env` added to the environment."""
     port = free_port()
     logs = Path(tempfile.mkdtemp(prefix="serve-"))  # files, not pipes: a full pipe would stall the server
     out, err = (logs / "stdout").open("w+"), (logs / "stderr").open("w+")
     process = subprocess.Popen(
         [sys.executable, "-m", "playground", "serve", "--port", str(port), *args],
-        cwd=cwd, stdout=out, stderr=err, text=True, start_new_session=True,
+        cwd=cwd, stdout=out, stderr=err, text=True, start_new_session=True, env={**os.environ, **(env or {})},
     )
     served = Served(process, port, cwd, logs)
 

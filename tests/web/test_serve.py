@@ -89,6 +89,30 @@ def test_ctrl_c_ends_the_server_and_every_session(tmp_path: Path) -> None:
         assert "every session ended" in served.stdout()
 
 
+def test_the_public_way_ends_sessions_too(tmp_path: Path) -> None:
+    """PLAYGROUND_PLAIN_SERVE=1: without textual-serve's private process (another release), a
+    closed tab's app still ends (asked to quit), and so does every session on ctrl+c."""
+    with serving(cwd=tmp_path, env={"PLAYGROUND_PLAIN_SERVE": "1"}) as served:
+
+        async def tabs() -> list[int]:
+            async with aiohttp.ClientSession() as http:
+                first, second = await open_tab(http, served), await open_tab(http, served)
+                for tab in (first, second):
+                    await tab.wait_for_text("step 0")
+                pids = served.apps()
+                assert len(pids) == 2
+                await first.ws.close()
+                until(lambda: len(served.apps()) == 1, 20, "the closed tab's app to end")
+                served.process.send_signal(signal.SIGINT)
+                await second.wait_for(lambda t: t.closed, "the socket to close", timeout=30)
+                return pids
+
+        pids = asyncio.run(tabs())
+        served.process.wait(30)
+        assert served.process.returncode == 0
+        until(lambda: not [pid for pid in pids if alive(pid)], 20, "every app to end")
+
+
 def test_an_app_whose_server_was_killed_ends_by_itself(tmp_path: Path) -> None:
     """kill -9 of the server gives its apps no word: each notices its server is gone and ends."""
     with serving(cwd=tmp_path) as served:
