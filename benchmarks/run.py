@@ -456,16 +456,17 @@ def served(rounds: int) -> dict[str, float]:
                 t = time.perf_counter()
                 ws = await http.ws_connect(f"http://127.0.0.1:{port}/ws?width=120&height=40")
                 await ws.send_str(json.dumps(["resize", {"width": 120, "height": 40}]))
-                drawn = ""
-                while "step 0" not in ansi.sub("", drawn):
-                    message = await asyncio.wait_for(ws.receive(), 30)
-                    drawn += message.data.decode("utf-8", "replace") if isinstance(message.data, bytes) else ""
+
+                async def drawn(text: str) -> None:
+                    frames = ""
+                    while text not in ansi.sub("", frames):
+                        message = await asyncio.wait_for(ws.receive(), 30)
+                        frames += message.data.decode("utf-8", "replace") if isinstance(message.data, bytes) else ""
+
+                await drawn("step 0")
                 first = time.perf_counter() - t
                 await ws.send_str(json.dumps(["stdin", "s"]))
-                drawn = ""
-                while "step 1" not in ansi.sub("", drawn):  # torch loaded: the session at its working size
-                    message = await asyncio.wait_for(ws.receive(), 30)
-                    drawn += message.data.decode("utf-8", "replace") if isinstance(message.data, bytes) else ""
+                await drawn("step 1")  # torch loaded: the session at its working size
                 [pid] = [int(p) for p in subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True, text=True).stdout.split()]
                 sizes = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines() if line.startswith(("Rss:", "Pss:"))}
                 await ws.close()

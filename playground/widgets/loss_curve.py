@@ -156,13 +156,14 @@ class LossCurve(PlotextPlot):
             return ev.at(idx) if ev is not None else np.asarray(idx, dtype=np.float64)
 
         mine = len(series) - 1  # the lr and the events are the last series' (the selected lane's)
-        self._auto_log = spans_decades([loss for loss, _ in series], 3)
+        # each loss column thinned (min and max per stretch: the extremes, and log10 of them, kept)
+        columns = [_thin(loss, max(20, 2 * cols)) for loss, _ in series]
+        self._auto_log = spans_decades([vals for _, vals in columns], 3)
         not_positive = False  # a log scale cannot draw a loss <= 0: say so rather than draw nothing
 
-        def points(column: Any) -> tuple[np.ndarray, np.ndarray]:
-            """A loss column thinned (min and max per stretch: log10 keeps them), as drawn."""
+        def points(idx: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            """A thinned loss column as drawn: log10 of it on a log scale."""
             nonlocal not_positive
-            idx, vals = _thin(column, max(20, 2 * cols))
             if self.log_scale:
                 not_positive = not_positive or bool(np.any(vals <= 0))
                 with np.errstate(all="ignore"):
@@ -172,12 +173,12 @@ class LossCurve(PlotextPlot):
             return idx, vals
 
         thinned = []
-        for i, (loss, colour) in enumerate(series):
-            idx, vals = points(loss)
+        for i, ((_, colour), column) in enumerate(zip(series, columns)):
+            idx, vals = points(*column)
             thinned.append((at(i, idx), vals, colour))
         average = self._average if self._average is not None and len(self._average.loss) else None
         if average is not None:  # beside the loss it averages, in its rows, under it
-            idx, vals = points(average.loss)
+            idx, vals = points(*_thin(average.loss, max(20, 2 * cols)))
             thinned.insert(0, (at(mine, idx + average.start), vals, AVERAGE))
         n = max((len(loss) for loss, _ in series), default=0)
         last = max(max((float(at(i, np.array([len(loss) - 1]))[0]) for i, (loss, _) in enumerate(series) if len(loss)), default=0.0), 1.0)
@@ -331,18 +332,16 @@ def _style(colour: Any) -> Any:
     return None
 
 
-def spans_decades(columns: list[Any], decades: float) -> bool:
-    """Whether the positive finite values of the loss columns span more than `decades` decades."""
-    lo, hi = math.inf, 0.0
-    for column in columns:
-        if not len(column):
-            continue
-        _, vals = _thin(column, 400)  # min and max per stretch: the extremes are kept
-        with np.errstate(all="ignore"):
-            vals = vals[np.isfinite(vals) & (vals > 0)]
-        if len(vals):
-            lo, hi = min(lo, float(vals.min())), max(hi, float(vals.max()))
-    return hi > 0 and lo < math.inf and hi > lo * 10.0**decades
+def spans_decades(columns: list[np.ndarray], decades: float) -> bool:
+    """Whether the positive finite values of the (thinned) loss columns span more than `decades`
+    decades."""
+    with np.errstate(all="ignore"):
+        positive = [vals[np.isfinite(vals) & (vals > 0)] for vals in columns]
+    positive = [vals for vals in positive if len(vals)]
+    if not positive:
+        return False
+    lo, hi = min(float(vals.min()) for vals in positive), max(float(vals.max()) for vals in positive)
+    return hi > lo * 10.0**decades
 
 
 def _legend(row: list[str], legend: str, area: Area, left: str = "") -> Strip:
