@@ -401,12 +401,14 @@ class MapPlot(PlotextPlot):
 
     def _row(self, r: int, runs: list[tuple[int, int, int, int]], prefix: str, suffix: str, cells: dict[int, tuple[str, Style]], width: int) -> Strip:
         """Plot row r: the map in half blocks (▀: the upper half's colour over the lower's), and
-        `cells` (column -> glyph, foreground style) over the colour of the cell's upper half."""
+        `cells` (column -> glyph, foreground style) over the level colour of the cell's upper half."""
         segs = [Segment(prefix)]
         cols = sorted(cells)
         k = 0
         for a, b, upper, lower in runs:
-            fill, glyph_bg, char = (self._half(upper, lower), self._styles[upper], HALF_BLOCK) if upper >= 0 else (_PLAIN, _PLAIN, " ")
+            # a glyph stands on its cell's level colour, never on a contour's lighter shade, where
+            # a light path or marker would fade
+            fill, glyph_bg, char = (self._half(upper, lower), self._styles[upper % len(self._palette)], HALF_BLOCK) if upper >= 0 else (_PLAIN, _PLAIN, " ")
             pos = a
             while k < len(cols) and cols[k] < b:
                 c = cols[k]

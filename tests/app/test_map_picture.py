@@ -84,6 +84,22 @@ async def test_a_marker_and_the_path_stand_over_the_map_colours() -> None:
         assert sum(ch == HALF_BLOCK for r in grid for ch, _, _ in r) > 0.9 * area.rows * area.cols
 
 
+async def test_a_marker_on_a_contour_stands_on_its_level_colour_not_the_lighter_line() -> None:
+    app = OneMap()
+    async with app.run_test(size=(60, 21)) as pilot:
+        plot = app.query_one(MapPlot)
+        plot.configure((-1.0, 1.0), (-1.0, 1.0), lambda xs, ys: np.where(xs[None, :] > 0, 8, 3) + 0 * ys[:, None], HEAT)
+        plot.show([], [])
+        await pilot.pause()
+        area = plot._area
+        xs = np.linspace(-1.0, 1.0, area.cols)
+        edge = int(np.argmax(xs > 0))  # the first column right of 0: on the contour, both halves
+        assert cells(plot)[0][edge] == (HALF_BLOCK, contour_colour(HEAT[8]), contour_colour(HEAT[8]))
+        plot.show([], [Mark(float(xs[edge]), 1.0, "●", (255, 0, 0))])
+        await pilot.pause()
+        assert cells(plot)[0][edge] == ("●", (255, 0, 0), HEAT[8])
+
+
 @pytest.mark.parametrize(("name", "size"), [("rosenbrock", (80, 24)), ("moons", (120, 40))])
 async def test_half_blocks_fill_the_bundled_maps(name: str, size: tuple[int, int]) -> None:
     async with open_app(name, size=size) as (app, pilot):
