@@ -17,7 +17,7 @@ from playground.optimizers import OPTIMIZERS
 from playground.zoo import INSTALL
 from playground.schedules import SCHEDULES
 
-COMMANDS = ("list", "check", "run", "compare", "sweep", "explain", "lesson", "serve")
+COMMANDS = ("list", "check", "run", "compare", "sweep", "landscape", "explain", "lesson", "serve")
 MOMENTUM_HELP = f"momentum ({', '.join(n for n, spec in OPTIMIZERS.items() if 'momentum' in spec.names())})"
 
 
@@ -36,6 +36,9 @@ EPILOG = """commands:
                              race up to 6 optimizers from the same start, print the scoreboard
   playground sweep SCENARIO --optimizer sgd --lr-min 1e-5 --lr-max 1 --points 11
                              final loss against log-spaced learning rates
+  playground landscape SCENARIO [--directions pca|random] [--grid N] [--span F]
+                             a dataset's loss on a plane through the trained weights,
+                             with the trajectory projected onto it
   playground explain [NAME]  how an optimizer or loss works, as the app's `i` shows it
                              (none given: the names that can be explained)
   playground lesson [NAME]   guided lessons: none given, list them; NAME opens one in the app,
@@ -62,6 +65,14 @@ def _run_parser() -> argparse.ArgumentParser:
         prog="playground run",
         description="Train one scenario headless and print the loss, trajectory and accuracy.",
     )
+    _run_arguments(p)
+    p.add_argument("--sharpness", metavar="K", help="every K steps, the largest eigenvalue of the training loss's Hessian (power iteration on Hessian-vector products), as `sharpness` in the JSON")
+    _output_flags(p, ("text", "json", "csv", "python"), record=True)
+    return p
+
+
+def _run_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags that say what to train: `run`'s, and `landscape`'s before its own."""
     p.add_argument("scenario", help="a bundled scenario name or a path to a .toml file")
     p.add_argument("--optimizer", help=optimizer_help())
     p.add_argument("--lr", help="learning rate, e.g. 0.001 or 1e-3")
@@ -73,8 +84,6 @@ def _run_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", help="points per update; 0 = the whole training set")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="any other hyperparameter, e.g. betas=0.9,0.99 (repeatable)")
     _run_flags(p)
-    _output_flags(p, ("text", "json", "csv", "python"), record=True)
-    return p
 
 
 def _run_flags(p: argparse.ArgumentParser) -> None:
@@ -190,8 +199,8 @@ def _hyper_flags(args: argparse.Namespace, optimizer: str) -> tuple[dict[str, An
     return values, flags
 
 
-def cmd_run(argv: list[str]) -> int:
-    args = _run_parser().parse_args(argv)
+def _what_to_train(args: argparse.Namespace) -> tuple[Any, Any, tuple[float, float] | None]:
+    """The scenario, the run's settings and the start that `run`'s flags give, each checked."""
     from playground import scenarios
     from playground.settings import resolve
 
@@ -213,7 +222,13 @@ def cmd_run(argv: list[str]) -> int:
         config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=seed, batch_size=batch, steps=steps, schedule=args.schedule, clip=clip)
     except ConfigError as exc:
         raise _config_error(exc, scenario, flags) from None
-    start = _start_flag(scenario, args.start)
+    return scenario, config, _start_flag(scenario, args.start)
+
+
+def cmd_run(argv: list[str]) -> int:
+    args = _run_parser().parse_args(argv)
+    sharpness = _number_flag("--sharpness", args.sharpness, limits.SHARPNESS_EVERY)
+    scenario, config, start = _what_to_train(args)
     _check_output(args)
     if args.format == "python":  # the code behind the run: written, not trained
         from playground.python_script import script
@@ -229,8 +244,66 @@ def cmd_run(argv: list[str]) -> int:
     run = Run(scenario, config, start, full_history=args.format != "text" or bool(args.record))
     if caveat := run.caveat():
         print(f"playground: warning: {caveat}", file=sys.stderr)
+    measured = None
+    if sharpness is not None:
+        from playground.sharpness import Sharpness
+
+        measured = Sharpness(run)
+    _train([run], config.steps, args, measured, sharpness or 0)
+    values = measured.values if measured is not None else None
+    _emit(args, report.to_json(run, values) if args.format == "json" else report.to_text(run, values) if args.format == "text" else report.to_csv(run))
+    return 0
+
+
+# ------------------------------------------------------------------ landscape
+
+
+def _landscape_parser() -> argparse.ArgumentParser:
+    from playground import landscape
+
+    p = _Parser(
+        prog="playground landscape",
+        description="Train a dataset's network as `run` does, then print the training loss on a plane through the final weights, loss(w + a*d1 + b*d2) on a grid, with the trajectory projected onto it.",
+    )
+    _run_arguments(p)
+    p.add_argument("--directions", choices=landscape.DIRECTIONS, default="pca", help="pca: the trajectory's two principal directions (default); random: two seeded random directions, filter-normalised (Li et al. 2018)")
+    p.add_argument("--grid", default=str(landscape.GRID), metavar="N", help=f"cells a side, odd, so that the final weights are the centre (default {landscape.GRID})")
+    p.add_argument("--span", default=str(landscape.SPAN), metavar="F", help=f"the grid runs from -F to F along each direction, in units of its norm (default {landscape.SPAN:g})")
+    _output_flags(p, ("text", "json"), record=False)
+    return p
+
+
+def cmd_landscape(argv: list[str]) -> int:
+    args = _landscape_parser().parse_args(argv)
+    grid = _number_flag("--grid", args.grid, limits.LANDSCAPE_GRID)
+    if grid % 2 == 0:
+        raise UsageError(f"--grid: {grid} is even; take an odd number, so that the final weights are the centre cell")
+    span = _number_flag("--span", args.span, limits.LANDSCAPE_SPAN)
+    scenario, config, start = _what_to_train(args)
+    if scenario.kind == "surface":
+        raise UsageError(f"landscape: {scenario.name} is a surface, which the map already shows whole; a landscape is for a dataset's network")
+    _check_output(args)
+    from playground import report
+    from playground.engine import Run, warm_up
+    from playground.landscape import Trail, landscape
+
+    warm_up()
+    run = Run(scenario, config, start)
+    weights = sum(p.numel() for _, p in run.named_parameters())
+    need = (config.steps + 1) * weights * 4
+    if need > limits.LANDSCAPE_BYTES:
+        raise UsageError(f"--steps: a landscape keeps the weights of every step: {config.steps + 1:,} × {weights:,} weights need {need / 1e9:.1f} GB, over {limits.LANDSCAPE_BYTES / 1e9:g} GB; take fewer steps")
+    if caveat := run.caveat():
+        print(f"playground: warning: {caveat}", file=sys.stderr)
+    run.trail = Trail()
+    run.reset()
     _train([run], config.steps, args)
-    _emit(args, {"json": report.to_json, "csv": report.to_csv, "text": report.to_text}[args.format](run))
+    try:
+        found = landscape(run, args.directions, grid, span)  # type: ignore[arg-type]
+    except ConfigError as exc:
+        raise UsageError(f"--directions: {args.directions}: {exc.message}") from None
+    assert found is not None
+    _emit(args, report.landscape_to_json(run, found) if args.format == "json" else report.landscape_to_text(run, found))
     return 0
 
 
@@ -266,8 +339,9 @@ def _schedule_fields() -> dict[str, str]:
 RECORD_EVERY = 256  # steps between two writes of --record: what a crash can lose
 
 
-def _train(lanes: list[Any], steps: int, args: argparse.Namespace) -> None:
-    """Step every lane `steps` times in lockstep, writing --record as it goes."""
+def _train(lanes: list[Any], steps: int, args: argparse.Namespace, measured: Any = None, every: int = 0) -> None:
+    """Step every lane `steps` times in lockstep, writing --record as it goes; `measured`
+    (a Sharpness, one lane) measures every `every` steps, from step 0."""
     recorder = None
     if getattr(args, "record", None):
         from playground.recording import Recorder
@@ -280,9 +354,13 @@ def _train(lanes: list[Any], steps: int, args: argparse.Namespace) -> None:
             if recorder is not None:
                 for i, lane in enumerate(lanes):
                     recorder.write(lane, tag(i))
+            if measured is not None and done % every == 0 and lanes[0].diverged_at is None:
+                measured.measure()
             if done >= steps or all(lane.diverged_at is not None for lane in lanes):
                 break
             chunk = min(RECORD_EVERY if recorder is not None else steps, steps - done)
+            if measured is not None:
+                chunk = min(chunk, every - done % every)
             for lane in lanes:
                 lane.step(chunk)
             done += chunk
@@ -625,7 +703,7 @@ def cmd_tui(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    command = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "explain": cmd_explain, "lesson": cmd_lesson, "serve": cmd_serve}.get(argv[0] if argv else "", None)
+    command = {"list": cmd_list, "check": cmd_check, "run": cmd_run, "compare": cmd_compare, "sweep": cmd_sweep, "landscape": cmd_landscape, "explain": cmd_explain, "lesson": cmd_lesson, "serve": cmd_serve}.get(argv[0] if argv else "", None)
     try:
         if command is not None:
             return command(argv[1:])

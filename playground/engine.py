@@ -76,6 +76,8 @@ class Run:
         self.start = start or (scenario.surface.start if scenario.surface else None)
         self.elapsed = 0.0  # seconds spent inside step()
         self._quadratic: bool | None = None  # surfaces: found by curvature() on first use
+        # datasets: given a Trail (landscape.py), each history row also records the weights there
+        self.trail: Any = None
         self._tensors()
         self.reset()
 
@@ -104,6 +106,8 @@ class Run:
             self.diverged_at: int | None = None
             self.stop_reason: str | None = None
             self.elapsed = 0.0
+            if self.trail is not None:
+                self.trail.clear()
             if kind == "surface":
                 assert self.start is not None
                 self._p = torch.tensor(self.start, dtype=torch.float64, requires_grad=True)
@@ -491,6 +495,8 @@ class Run:
         h.loss.append(value)
         h.grad_norm.append(norm)
         h.lr.append(self.lr)
+        if self.trail is not None:
+            self.trail.add(len(h.loss) - 1, self.weights())
         if not (math.isfinite(value) and math.isfinite(norm)):
             self._stop(self._why_not_finite(value, norm))
 
@@ -611,6 +617,35 @@ class Run:
             with torch.no_grad():
                 loss = self._loss_fn(self._forward(self._x), self._y)
         h.loss.set_last(loss.item())
+
+    # ------------------------------------------------------------ for looking inside
+
+    def weights(self) -> torch.Tensor:
+        """Datasets: every parameter, flattened and joined in the model's order (a copy)."""
+        with torch.no_grad():
+            return torch.cat([p.detach().reshape(-1) for p in self._params])
+
+    @property
+    def parameters(self) -> list[torch.Tensor]:
+        """The tensors the optimizer updates (surfaces: the point), themselves, not copies."""
+        return list(self._params)
+
+    def named_parameters(self) -> list[tuple[str, torch.Tensor]]:
+        """Datasets: the model's parameters by name, detached (the tensors themselves)."""
+        return [(name, p.detach()) for name, p in self.model.named_parameters()]
+
+    def loss_at(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Datasets: the training loss (the whole training set) with the model's parameters
+        replaced by `params`; pure, so torch.func.vmap can batch it over many parameter sets."""
+        return self._loss_fn(torch.func.functional_call(self.model, params, (self._x,)), self._y)
+
+    def training_loss(self) -> torch.Tensor:
+        """The loss at the current parameters with its graph (the whole training set; surfaces:
+        the formula): what the sharpness differentiates twice."""
+        if self.scenario.kind == "surface":
+            x, y = self._p.view(2).unbind()
+            return self._f(x, y)
+        return self._loss_fn(self._forward(self._x), self._y)
 
     # ------------------------------------------------------------ for drawing
 

@@ -146,3 +146,11 @@ SESSIONS = Whole(1, 64)  # app processes at once (`serve --max-sessions`): each 
 SWEEP_POINTS = Whole(1, 200)  # learning rates in one sweep
 SWEEP_STEPS = Whole(1, 100_000)  # steps at each rate in the app's sweep screen: a sweep is many runs
 LEARNING_RATE = Number(0.0, low_open=True)
+MOMENTUM = Number(0.0, 1.0, high_open=True)  # a phase diagram's momentum axis: heavy ball converges only below 1
+
+# ---------------------------------------------------------------- looking inside a network
+
+LANDSCAPE_GRID = Whole(3, 201)  # cells a side of a landscape (odd: the weights are the centre)
+LANDSCAPE_SPAN = Number(0.0, 1e6, low_open=True)  # the grid's half width, in units of the directions' norms
+LANDSCAPE_BYTES = 1_000_000_000  # the weights of every step that `playground landscape` keeps for pca
+SHARPNESS_EVERY = Whole(1, STEPS.high)  # steps between two measurements of the sharpness

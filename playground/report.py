@@ -6,7 +6,10 @@ import json
 import math
 from typing import Any
 
+import numpy as np
+
 from playground.engine import Run
+from playground.landscape import Landscape
 from playground.formatting import precise as _fmt
 from playground.optimizers import get_optimizer
 from playground.race import Race
@@ -39,8 +42,9 @@ def optimizer_object(name: str, hyper: dict[str, Any], surface: bool, leave_out:
     return {"name": name, **own}
 
 
-def result(run: Run) -> dict[str, Any]:
-    """The `run --format json` object: keys in the documented order; non-finite numbers as null."""
+def result(run: Run, sharpness: list[tuple[int, float]] | None = None) -> dict[str, Any]:
+    """The `run --format json` object: keys in the documented order; non-finite numbers as null.
+    `sharpness` (run --sharpness K): (step, value) pairs, added as the last key."""
     h = run.history
     out: dict[str, Any] = {
         "scenario": run.scenario.name,
@@ -71,6 +75,8 @@ def result(run: Run) -> dict[str, Any]:
     out["evaluations"] = h.evaluations.tolist(len(h.loss))
     out["average"] = _average(h.average)
     out["seconds"] = round(run.elapsed, 6)
+    if sharpness is not None:
+        out["sharpness"] = [[step, _num(value)] for step, value in sharpness]
     return out
 
 
@@ -84,8 +90,8 @@ def _average(average: Any) -> dict[str, Any] | None:
     return out
 
 
-def to_json(run: Run) -> str:
-    return json.dumps(result(run), allow_nan=False) + "\n"
+def to_json(run: Run, sharpness: list[tuple[int, float]] | None = None) -> str:
+    return json.dumps(result(run, sharpness), allow_nan=False) + "\n"
 
 
 def csv_columns(run: Run) -> list[str]:
@@ -115,7 +121,7 @@ def _cell(v: float) -> str:
     return repr(v) if math.isfinite(v) else ""
 
 
-def to_text(run: Run) -> str:
+def to_text(run: Run, sharpness: list[tuple[int, float]] | None = None) -> str:
     h = run.history
     s = run.scenario
     cfg = run.config
@@ -145,6 +151,11 @@ def to_text(run: Run) -> str:
     if h.test_accuracy is not None:
         lines.append(f"test acc.    {h.test_accuracy.last():.1%} on {len(run.points.test_x)} test points")  # type: ignore[union-attr]
     lines.append(f"grad norm    {_fmt(h.grad_norm.last())}" + ("  (converged)" if run.converged else ""))
+    if sharpness:
+        step, value = sharpness[-1]
+        lr = h.lr.last()
+        edge = f" against 2/lr = {_fmt(2 / lr)}" if lr > 0 else ""
+        lines.append(f"sharpness    {_fmt(value)} at step {step}{edge} (largest {_fmt(max((v for _, v in sharpness if math.isfinite(v)), default=math.nan))}, {len(sharpness)} measured)")
     if run.diverged:
         lines.append(f"stopped      at step {run.diverged_at}: {run.stop_reason}")
     return "\n".join(lines) + "\n"
@@ -239,4 +250,64 @@ def sweep_to_text(scenario: Scenario, config: RunConfig, points: list[SweepPoint
     if good:
         best = min(good, key=lambda p: p.final_loss)
         lines.append(f"lowest final loss {_fmt(best.final_loss)} at lr {best.lr:.3g}")
+    return "\n".join(lines) + "\n"
+
+
+# ------------------------------------------------------------------ landscapes
+
+
+def landscape_result(run: Run, found: Landscape) -> dict[str, Any]:
+    """The `landscape --format json` object: loss[i][j] at (alpha[i], beta[j]); null where not finite."""
+    return {
+        "scenario": run.scenario.name,
+        "directions": found.directions,
+        "grid": found.grid,
+        "span": found.span,
+        "alpha": found.alpha,
+        "beta": found.beta,
+        "loss": [_clean(row) for row in found.loss.tolist()],
+        "trajectory": [[_num(a), _num(b)] for a, b in found.trajectory.tolist()],
+        "final_loss": _num(found.final_loss),
+        "explained_variance": list(found.explained_variance) if found.explained_variance is not None else None,
+    }
+
+
+def landscape_to_json(run: Run, found: Landscape) -> str:
+    return json.dumps(landscape_result(run, found), allow_nan=False) + "\n"
+
+
+SHADES = " .:-=+*#%@"  # low to high loss
+
+
+def landscape_to_text(run: Run, found: Landscape) -> str:
+    """The grid as characters, darker for higher loss on a log scale, the trajectory as o, the
+    final weights as X; beta across, alpha down."""
+    loss = found.loss
+    finite = loss[np.isfinite(loss) & (loss > 0)]
+    lo, hi = (math.log10(finite.min()), math.log10(finite.max())) if finite.size else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+    n = found.grid
+
+    def shade(v: float) -> str:
+        if not math.isfinite(v):
+            return "!"  # diverged there
+        if v <= 0:
+            return SHADES[0]
+        return SHADES[min(len(SHADES) - 1, max(0, int((math.log10(v) - lo) / span * len(SHADES))))]
+
+    rows = [[shade(v) for v in row] for row in loss.tolist()]
+    step = 2 * found.span / (n - 1)
+    for a, b in found.trajectory.tolist():
+        i, j = round(a / step) + n // 2, round(b / step) + n // 2
+        if 0 <= i < n and 0 <= j < n:
+            rows[i][j] = "o"
+    rows[n // 2][n // 2] = "X"
+    cfg = run.config
+    shares = f", explaining {found.explained_variance[0]:.0%} and {found.explained_variance[1]:.0%} of the path's variance" if found.explained_variance else ""
+    lines = [
+        f"{run.scenario.name}: {cfg.optimizer}, {run.history.steps} steps; loss on the plane of {found.directions} directions{shares}",
+        f"alpha down, beta across, each from {-found.span:g} to {found.span:g}; shade: loss from {_fmt(10**lo)} (' ') to {_fmt(10**hi)} ('@', log scale); o: the path, X: the final weights, !: not finite",
+    ]
+    lines += ["  " + " ".join(row) for row in rows]
+    lines.append(f"final loss {_fmt(found.final_loss)}; lowest on the plane {_fmt(float(finite.min())) if finite.size else 'none'}")
     return "\n".join(lines) + "\n"
