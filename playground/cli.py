@@ -434,13 +434,16 @@ def cmd_compare(argv: list[str]) -> int:
 def _sweep_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog="playground sweep",
-        description="Run one scenario at log-spaced learning rates and show the final loss (and divergence) against lr.",
+        description="Run one scenario at log-spaced learning rates and show the final loss (and divergence) against lr; with --momentum-points, at linearly spaced momenta as well: a phase diagram.",
     )
     p.add_argument("scenario", help="a bundled scenario name or a path to a .toml file")
     p.add_argument("--optimizer", help="the optimizer (default: the scenario's): " + optimizer_help())
     p.add_argument("--lr-min", default="1e-5", help="the first learning rate (default 1e-5)")
     p.add_argument("--lr-max", default="1", help="the last learning rate (default 1)")
     p.add_argument("--points", default="11", help="how many learning rates (default 11)")
+    p.add_argument("--momentum-min", metavar="F", help="a second axis: the first momentum (default 0 once the axis is asked for)")
+    p.add_argument("--momentum-max", metavar="F", help="the last momentum, below 1 (default 0.99)")
+    p.add_argument("--momentum-points", metavar="M", help="how many momenta, spaced evenly: every learning rate is run at each")
     p.add_argument("--steps", help="updates at each learning rate (default: the scenario's)")
     p.add_argument("--momentum", help=MOMENTUM_HELP)
     p.add_argument("--nesterov", action=argparse.BooleanOptionalAction, default=None, help="Nesterov momentum (sgd)")
@@ -448,18 +451,50 @@ def _sweep_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", help="seed for the model's initial weights and the minibatch order")
     p.add_argument("--batch-size", help="points per update; 0 = the whole training set")
     p.add_argument("--param", action="append", default=[], metavar="NAME=VALUE", help="any other hyperparameter (repeatable)")
+    p.add_argument("--workers", metavar="N", help=f"processes that run the cells at once (default: one per core, {_cores()} here); 1 runs them all in this one")
     _run_flags(p)
     _output_flags(p, ("text", "json"), record=False)
     return p
+
+
+def _cores() -> int:
+    from playground.sweep import cores
+
+    return cores()
+
+
+def _momentum_axis(args: argparse.Namespace, given_hyper: dict[str, Any], hyper: dict[str, Any], optimizer: str) -> list[float] | None:
+    """The momenta of a phase diagram's second axis, or None when no --momentum-* flag is given.
+    `given_hyper`: the hyperparameters the flags set; `hyper`: all of them, resolved."""
+    from playground.optimizers import get_optimizer
+    from playground.sweep import momenta
+
+    given = [flag for flag, value in (("--momentum-min", args.momentum_min), ("--momentum-max", args.momentum_max), ("--momentum-points", args.momentum_points)) if value is not None]
+    if not given:
+        return None
+    flag = given[0]
+    if "momentum" not in get_optimizer(optimizer).names():
+        raise UsageError(f"{flag}: {optimizer} has no momentum to sweep")
+    if "momentum" in given_hyper:
+        raise UsageError(f"{flag}: the sweep sets the momentum; leave out --momentum")
+    if args.momentum_points is None:
+        raise UsageError(f"{flag}: give --momentum-points M too: how many momenta to run")
+    low = _number_flag("--momentum-min", args.momentum_min or "0", limits.MOMENTUM)
+    high = _number_flag("--momentum-max", args.momentum_max or "0.99", limits.MOMENTUM)
+    count = _number_flag("--momentum-points", args.momentum_points, limits.SWEEP_POINTS)
+    if low > high:  # type: ignore[operator]
+        raise UsageError(f"--momentum-min: {low:g} is above --momentum-max {high:g}")
+    if low == 0 and hyper.get("nesterov", False):
+        raise UsageError("--momentum-min: Nesterov momentum needs a momentum above 0; add --no-nesterov or start above 0")
+    return momenta(low, high, count)  # type: ignore[arg-type]
 
 
 def cmd_sweep(argv: list[str]) -> int:
     args = _sweep_parser().parse_args(argv)
     args.lr = None  # the sweep sets it
     from playground import scenarios
-    from playground.optimizers import get_optimizer
     from playground.settings import resolve
-    from playground.sweep import learning_rates, sweep
+    from playground.sweep import cells, learning_rates, sweep
 
     scenario = scenarios.load(args.scenario)
     optimizer = _optimizer_flag(args.optimizer if args.optimizer is not None else scenario.defaults.optimizer)
@@ -471,6 +506,7 @@ def cmd_sweep(argv: list[str]) -> int:
     points = _number_flag("--points", args.points, limits.SWEEP_POINTS)
     if lr_min > lr_max:  # type: ignore[operator]
         raise UsageError(f"--lr-min: {lr_min:g} is above --lr-max {lr_max:g}")
+    workers = _number_flag("--workers", args.workers, limits.WORKERS) or _cores()
     steps = _number_flag("--steps", args.steps, limits.STEPS)
     clip = _number_flag("--clip", args.clip, limits.CLIP)
     if args.schedule is not None:
@@ -480,6 +516,7 @@ def cmd_sweep(argv: list[str]) -> int:
         config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=_number_flag("--seed", args.seed, limits.SEED), batch_size=_number_flag("--batch-size", args.batch_size, limits.BATCH_SIZE), steps=steps, schedule=args.schedule, clip=clip)
     except ConfigError as exc:
         raise _config_error(exc, scenario, flags) from None
+    moms = _momentum_axis(args, hyper, config.hyper, optimizer)
     start = _start_flag(scenario, args.start)
     _check_output(args)
 
@@ -488,13 +525,17 @@ def cmd_sweep(argv: list[str]) -> int:
 
     warm_up()
     rates = learning_rates(lr_min, lr_max, points)  # type: ignore[arg-type]
+    grid = cells(rates, moms)
+    order = {cell: i for i, cell in enumerate(grid)}
     results = []
-    for point in sweep(scenario, config, rates, start):
+    shown = args.format == "text" and not args.output and sys.stderr.isatty()
+    for point in sweep(scenario, config, rates, start, moms=moms, workers=workers):
         results.append(point)
-        if args.format == "text" and not args.output and sys.stderr.isatty():
-            print(f"\r{len(results)}/{len(rates)} learning rates", end="", file=sys.stderr, flush=True)
-    if args.format == "text" and not args.output and sys.stderr.isatty():
+        if shown:
+            print(f"\r{len(results)}/{len(grid)} {'cells' if moms else 'learning rates'}", end="", file=sys.stderr, flush=True)
+    if shown:
         print("\r" + " " * 30 + "\r", end="", file=sys.stderr)
+    results.sort(key=lambda p: order[(p.lr, p.momentum)])
     text = report.sweep_to_json(scenario, config, results) if args.format == "json" else report.sweep_to_text(scenario, config, results)
     _emit(args, text)
     return 0

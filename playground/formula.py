@@ -61,6 +61,11 @@ class Formula:
     variables: frozenset[str] = frozenset()
     tree: ast.expr | None = field(default=None, repr=False, compare=False)  # the checked formula, constants folded
 
+    def __reduce__(self) -> tuple[Any, tuple[str]]:
+        """Pickled as its text and compiled (and checked) again: a sweep's worker processes get the
+        scenario this way, as code objects do not pickle."""
+        return compile_formula, (self.text,)
+
     @cached_property
     def expression(self) -> str:
         """The checked formula as Python, constants folded: what `torch` computes (the code

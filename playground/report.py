@@ -212,13 +212,20 @@ def race_to_text(race: Race) -> str:
 
 
 def sweep_result(scenario: Scenario, config: RunConfig, points: list[SweepPoint]) -> dict[str, Any]:
-    """The `sweep --format json` object. The optimizer's settings leave out lr, which varies."""
+    """The `sweep --format json` object. The optimizer's settings leave out lr, which varies, and
+    momentum too in a phase diagram, whose points then carry it beside lr."""
+    two = any(p.momentum is not None for p in points)
+
+    def point(p: SweepPoint) -> dict[str, Any]:
+        axes = {"lr": p.lr, "momentum": p.momentum} if two else {"lr": p.lr}
+        return {**axes, "final_loss": _num(p.final_loss), "diverged": p.diverged, "diverged_at": p.diverged_at}
+
     return {
         "scenario": scenario.name,
         "kind": scenario.kind,
-        "optimizer": optimizer_object(config.optimizer, config.hyper, scenario.kind == "surface", leave_out=("lr",)),
+        "optimizer": optimizer_object(config.optimizer, config.hyper, scenario.kind == "surface", leave_out=("lr", "momentum") if two else ("lr",)),
         "steps": config.steps,
-        "points": [{"lr": p.lr, "final_loss": _num(p.final_loss), "diverged": p.diverged, "diverged_at": p.diverged_at} for p in points],
+        "points": [point(p) for p in points],
     }
 
 
@@ -231,7 +238,9 @@ BAR = 40
 
 def sweep_to_text(scenario: Scenario, config: RunConfig, points: list[SweepPoint]) -> str:
     """A table with a bar per learning rate: the bar's length is the final loss on a log scale
-    (shorter is better); a diverged run shows a row of x."""
+    (shorter is better); a diverged run shows a row of x. A phase diagram: a grid of shades."""
+    if any(p.momentum is not None for p in points):
+        return phase_to_text(scenario, config, points)
     finite = [p.final_loss for p in points if not p.diverged and math.isfinite(p.final_loss) and p.final_loss > 0]
     lo = math.log10(min(finite)) if finite else 0.0
     hi = math.log10(max(finite)) if finite else 1.0
@@ -250,6 +259,39 @@ def sweep_to_text(scenario: Scenario, config: RunConfig, points: list[SweepPoint
     if good:
         best = min(good, key=lambda p: p.final_loss)
         lines.append(f"lowest final loss {_fmt(best.final_loss)} at lr {best.lr:.3g}")
+    return "\n".join(lines) + "\n"
+
+
+def phase_to_text(scenario: Scenario, config: RunConfig, points: list[SweepPoint]) -> str:
+    """A phase diagram in characters: momentum up, lr across; each cell a shade of its final loss
+    (log scale, darker is higher), x where it diverged."""
+    rates = sorted({p.lr for p in points})
+    moms = sorted({p.momentum for p in points if p.momentum is not None}, reverse=True)
+    at = {(p.lr, p.momentum): p for p in points}
+    finite = [p.final_loss for p in points if not p.diverged and math.isfinite(p.final_loss) and p.final_loss > 0]
+    lo, hi = (math.log10(min(finite)), math.log10(max(finite))) if finite else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+
+    def shade(p: SweepPoint | None) -> str:
+        if p is None:
+            return "?"
+        if p.diverged or not math.isfinite(p.final_loss):
+            return "x"
+        if p.final_loss <= 0:
+            return SHADES[0]
+        return SHADES[min(len(SHADES) - 1, max(0, int((math.log10(p.final_loss) - lo) / span * len(SHADES))))]
+
+    hyper = ", ".join(f"{k}={_fmt(v)}" for k, v in config.hyper.items() if k not in ("lr", "momentum"))
+    lines = [
+        f"{scenario.name}: {config.optimizer} ({hyper}), {config.steps} steps at each (lr, momentum)",
+        f"momentum down the side, lr across ({rates[0]:.3g} to {rates[-1]:.3g}, log scale); shade: final loss from {_fmt(10**lo)} (' ') to {_fmt(10**hi)} ('@'), x: diverged",
+    ]
+    lines += [f"m {m:<6.3g} " + " ".join(shade(at.get((lr, m))) for lr in rates) for m in moms]
+    good = [p for p in points if not p.diverged and math.isfinite(p.final_loss)]
+    if good:
+        best = min(good, key=lambda p: p.final_loss)
+        lines.append(f"lowest final loss {_fmt(best.final_loss)} at lr {best.lr:.3g}, momentum {best.momentum:.3g}")
+    lines.append(f"{sum(p.diverged for p in points)} of {len(points)} cells diverged")
     return "\n".join(lines) + "\n"
 
 

@@ -1,14 +1,22 @@
-"""A learning-rate sweep: the same scenario and optimizer at log-spaced learning rates, and where
-each ends. No UI here: `playground sweep` and the TUI's sweep screen both use it.
+"""A sweep: the same scenario and optimizer at log-spaced learning rates, and optionally at
+linearly spaced momenta too (a phase diagram: which (lr, momentum) pairs converge), and where each
+cell ends. No UI here: `playground sweep` and the TUI's sweep screen both use it.
 
-torch is imported only by `sweep` itself: the sweep screen reads its limits and learning rates
-on the UI thread, which must not wait for torch while the app is still loading it."""
+The cells are independent runs, so a large sweep spreads them over processes, one per core:
+forked from the command line (one thread, torch already imported, as torch's DataLoader does),
+from a forkserver in the app (forking a process that runs threads is unsafe), whose server
+imports torch once. Cancelling sets an event each worker reads between two chunks of steps.
+
+torch is imported only by the functions that run cells: the sweep screen reads its limits and
+learning rates on the UI thread, which must not wait for torch while the app is still loading it."""
 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
 from playground import limits
 from playground.errors import ConfigError
@@ -19,6 +27,9 @@ from playground.settings import RunConfig
 # overflowed: the sweep's budget is often too short for a slow blow-up to reach infinity.
 BLOW_UP = 1e3
 CHUNK = 25  # steps between two looks at `cancelled`: a dataset step can take milliseconds
+# Below this many steps in all a sweep runs in this process: starting the pool's server costs
+# about as much as this many steps on a surface (it imports torch).
+POOL_FROM = 20_000
 
 
 @dataclass(frozen=True)
@@ -28,6 +39,7 @@ class SweepPoint:
     diverged: bool
     diverged_at: int | None
     steps: int
+    momentum: float | None = None  # a phase diagram's second axis; None in a sweep of lr alone
 
 
 def learning_rates(lr_min: float, lr_max: float, points: int) -> list[float]:
@@ -44,20 +56,103 @@ def learning_rates(lr_min: float, lr_max: float, points: int) -> list[float]:
     return rates
 
 
-def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tuple[float, float] | None = None, cancelled: Callable[[], bool] = lambda: False) -> Iterator[SweepPoint]:
-    """Run `config` at each rate for config.steps steps; yields each point as it is done."""
+def momenta(m_min: float, m_max: float, points: int) -> list[float]:
+    """`points` momenta spaced evenly from m_min to m_max (both exact)."""
+    for name, limit, v in (("momentum_min", limits.MOMENTUM, m_min), ("momentum_max", limits.MOMENTUM, m_max), ("momentum_points", limits.SWEEP_POINTS, points)):
+        limits.setting(name, limit, v)
+    if m_min > m_max:
+        raise ConfigError("momentum_min", f"{m_min:g} is above momentum_max {m_max:g}")
+    if points == 1:
+        return [float(m_min)]
+    values = [m_min + (m_max - m_min) * i / (points - 1) for i in range(points)]
+    values[0], values[-1] = float(m_min), float(m_max)
+    return values
+
+
+def cells(rates: list[float], moms: list[float] | None = None) -> list[tuple[float, float | None]]:
+    """The sweep's (lr, momentum) cells in lr-major order (momentum None: the config's own)."""
+    return [(lr, m) for lr in rates for m in (moms if moms is not None else [None])]
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def run_cell(scenario: Scenario, config: RunConfig, lr: float, momentum: float | None, start: tuple[float, float] | None, cancelled: Callable[[], bool] = lambda: False) -> SweepPoint | None:
+    """One cell: `config` at this lr (and momentum) for config.steps steps. None when cancelled."""
     from playground.engine import Run
 
-    for lr in rates:
+    hyper = {**config.hyper, "lr": lr} if momentum is None else {**config.hyper, "lr": lr, "momentum": momentum}
+    run = Run(scenario, replace(config, hyper=hyper), start, full_history=False)
+    done = 0
+    while done < config.steps:
+        if cancelled():
+            return None
+        made = run.step(min(CHUNK, config.steps - done))
+        if not made:
+            break
+        done += made
+    first, last = run.history.loss[0], run.history.loss.last()
+    blew_up = math.isfinite(last) and math.isfinite(first) and last > BLOW_UP * max(abs(first), 1e-12)
+    return SweepPoint(lr, last, run.diverged or blew_up, run.diverged_at, run.step_count, momentum)
+
+
+def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tuple[float, float] | None = None, cancelled: Callable[[], bool] = lambda: False, moms: list[float] | None = None, workers: int = 1) -> Iterator[SweepPoint]:
+    """Run `config` at each cell for config.steps steps; yields each point as it is done. With one
+    worker (or a small sweep) in lr-major order, here; with more, in the order they finish, from a
+    pool of that many processes (sort by `cells()` for the grid's order)."""
+    grid = cells(rates, moms)
+    if workers > 1 and len(grid) > 1 and len(grid) * config.steps >= POOL_FROM:
+        yield from _pooled(scenario, config, grid, start, cancelled, min(workers, len(grid)))
+        return
+    for lr, m in grid:
         if cancelled():
             return
-        run = Run(scenario, replace(config, hyper={**config.hyper, "lr": lr}), start, full_history=False)
-        done = 0
-        while done < config.steps and not cancelled():
-            made = run.step(min(CHUNK, config.steps - done))
-            if not made:
-                break
-            done += made
-        first, last = run.history.loss[0], run.history.loss.last()
-        blew_up = math.isfinite(last) and math.isfinite(first) and last > BLOW_UP * max(abs(first), 1e-12)
-        yield SweepPoint(lr, last, run.diverged or blew_up, run.diverged_at, run.step_count)
+        point = run_cell(scenario, config, lr, m, start, cancelled)
+        if point is None:
+            return
+        yield point
+
+
+_STOP: Any = None  # a worker's copy of the pool's cancel event
+
+
+def _worker_start(stop: Any) -> None:
+    global _STOP
+    _STOP = stop
+
+
+def _worker_cell(scenario: Scenario, config: RunConfig, lr: float, momentum: float | None, start: tuple[float, float] | None) -> SweepPoint | None:
+    return run_cell(scenario, config, lr, momentum, start, _STOP.is_set)
+
+
+def _pooled(scenario: Scenario, config: RunConfig, grid: list[tuple[float, float | None]], start: tuple[float, float] | None, cancelled: Callable[[], bool], workers: int) -> Iterator[SweepPoint]:
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    import threading
+
+    if threading.active_count() == 1:  # the command line: fork, as torch's DataLoader does; torch is already in
+        context = multiprocessing.get_context("fork")
+    else:  # the app, whose threads a fork would copy mid-flight: a fresh server forks the workers
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["playground.engine"])
+    stop = context.Event()
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(stop,))
+    try:
+        pending = {pool.submit(_worker_cell, scenario, config, lr, m, start) for lr, m in grid}
+        while pending:
+            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+            if cancelled():
+                return
+            for future in done:
+                point = future.result()  # a worker's exception (a bug of ours) is raised here
+                if point is not None:
+                    yield point
+    finally:
+        stop.set()
+        pool.shutdown(wait=True, cancel_futures=True)
