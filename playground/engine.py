@@ -26,6 +26,7 @@ from playground.datasets import Points
 from playground.errors import ConfigError
 from playground.formatting import change as _fmt
 from playground.history import History
+from playground.landscape import TRAIL_BYTES, Trail
 from playground.losses import get_loss
 from playground.optimizers import RPROP_LR, get_optimizer
 from playground.scenarios import Scenario
@@ -76,8 +77,9 @@ class Run:
         self.start = start or (scenario.surface.start if scenario.surface else None)
         self.elapsed = 0.0  # seconds spent inside step()
         self._quadratic: bool | None = None  # surfaces: found by curvature() on first use
-        # datasets: given a Trail (landscape.py), each history row also records the weights there
-        self.trail: Any = None
+        # datasets: given a Trail (landscape.py), each history row also records the weights there;
+        # the app's runs (compact) keep an even sample of their path for the landscape view
+        self.trail: Trail | None = Trail(max_bytes=TRAIL_BYTES) if compact and scenario.kind != "surface" else None
         self._tensors()
         self.reset()
 
@@ -495,8 +497,9 @@ class Run:
         h.loss.append(value)
         h.grad_norm.append(norm)
         h.lr.append(self.lr)
-        if self.trail is not None:
-            self.trail.add(len(h.loss) - 1, self.weights())
+        trail = self.trail
+        if trail is not None and trail.wants(len(h.loss) - 1):
+            trail.add(len(h.loss) - 1, self.weights())
         if not (math.isfinite(value) and math.isfinite(norm)):
             self._stop(self._why_not_finite(value, norm))
 

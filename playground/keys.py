@@ -83,6 +83,12 @@ KEYS: tuple[KeyRow, ...] = (
         Press("g", "internals"),
         palette="Inside the optimizer: gradient, state, curvature",
     ),
+    row(
+        "`m`",
+        "datasets: the map, then the loss landscape around the weights (the loss on a plane through them, the path projected onto it) on the path's two principal directions, then on two random filter-normalised ones, then the map again; computed when shown and paused",
+        Press("m", "landscape"),
+        palette="Loss landscape around the weights",
+    ),
     row("`w`", "learning-rate sweep: final loss against lr for the current settings", Press("w", "sweep"), palette="Learning-rate sweep"),
     row("`e`", "export the run, or every lane of a race, to a JSON or CSV file", Press("e", "export"), palette="Export the run (JSON or CSV)"),
     row("`ctrl+s`", "save the current settings as a scenario file that `playground FILE` reopens", Press("ctrl+s", "save_scenario"), palette="Save the settings as a scenario file", where=MAIN),

@@ -13,7 +13,7 @@ bit and its loss is the run's own. No UI here."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -26,16 +26,19 @@ if TYPE_CHECKING:
 
 DIRECTIONS = ("pca", "random")
 GRID = 41  # cells a side, odd so that the current weights are a cell
+TRAIL_BYTES = 4_000_000  # the weights an app's run keeps for its landscape, per lane
 SPAN = 1.0  # the grid's half width, in units of the directions' norms
 
 
 class Trail:
-    """The weights at history rows, flattened float32 copies. `cap` bounds how many are kept: when
-    it is passed, every other one goes and later rows are kept at twice the spacing, so a long run
-    keeps an even sample of its whole path (None: every row, as `playground landscape` needs)."""
+    """The weights at history rows, flattened float32 copies. `cap` bounds how many are kept (or
+    `max_bytes` does, for the model's size): when it is passed, every other one goes and later rows
+    are kept at twice the spacing, so a long run keeps an even sample of its whole path. Neither:
+    every row, as `playground landscape` needs."""
 
-    def __init__(self, cap: int | None = None) -> None:
+    def __init__(self, cap: int | None = None, max_bytes: int | None = None) -> None:
         self.cap = cap
+        self.max_bytes = max_bytes
         self.clear()
 
     def clear(self) -> None:
@@ -43,9 +46,15 @@ class Trail:
         self.weights: list[torch.Tensor] = []
         self._spacing = 1
 
+    def wants(self, row: int) -> bool:
+        """Whether row `row` is one to keep (the run copies its weights only then)."""
+        return row % self._spacing == 0
+
     def add(self, row: int, weights: torch.Tensor) -> None:
-        if row % self._spacing:
+        if not self.wants(row):
             return
+        if self.cap is None and self.max_bytes is not None:
+            self.cap = max(16, self.max_bytes // (weights.element_size() * weights.numel()))
         self.rows.append(row)
         self.weights.append(weights)
         if self.cap is not None and len(self.rows) > self.cap:
@@ -64,6 +73,22 @@ class Landscape:
     rows: list[int]  # the history row of each trajectory point
     final_loss: float  # the loss at the current weights: the centre cell
     explained_variance: tuple[float, float] | None  # pca: the share of the trail's variance along d1, d2
+    step: int = 0  # the run's step at the centre
+    d1: list[torch.Tensor] = field(default_factory=list, repr=False)
+    d2: list[torch.Tensor] = field(default_factory=list, repr=False)
+    centre: torch.Tensor | None = field(default=None, repr=False)  # the weights at (0, 0), flattened
+
+    def onto(self, run: Run) -> np.ndarray:
+        """Another run's trail (a lane of the same race) projected onto this plane, relative to its
+        centre: (points, 2), the run's current weights last."""
+        assert self.centre is not None
+        with run.lock:
+            weights = list(run.trail.weights) if run.trail is not None else []
+            rows = list(run.trail.rows) if run.trail is not None else []
+            if not rows or rows[-1] != len(run.history.loss) - 1:
+                weights.append(run.weights())
+            points = (torch.stack(weights).double() - self.centre.double()).numpy()
+        return project(points, self.d1, self.d2)
 
     @property
     def grid(self) -> int:
@@ -154,9 +179,10 @@ def project(points: np.ndarray, d1: list[torch.Tensor], d2: list[torch.Tensor]) 
     return coords.T
 
 
-def landscape(run: Run, directions: str = "pca", grid: int = GRID, span: float = SPAN, progress: Callable[[float], None] = lambda done: None, cancelled: Callable[[], bool] = lambda: False) -> Landscape | None:
+def landscape(run: Run, directions: str = "pca", grid: int = GRID, span: float | None = SPAN, progress: Callable[[float], None] = lambda done: None, cancelled: Callable[[], bool] = lambda: False) -> Landscape | None:
     """The landscape around `run`'s current weights (a dataset's run with a Trail for pca). None
-    when cancelled."""
+    when cancelled. `span` None: wide enough for the trajectory (a quarter more than its farthest
+    point; 1 when it has not moved)."""
     if directions not in DIRECTIONS:
         raise ConfigError("directions", f"{directions!r} is not one of {', '.join(DIRECTIONS)}")
     with run.lock:
@@ -175,9 +201,12 @@ def landscape(run: Run, directions: str = "pca", grid: int = GRID, span: float =
             d1, d2, shares = pca_directions(run, points)
         else:
             d1, d2 = random_directions(run, run.config.seed)
+        trajectory = project(points, d1, d2)  # the last point is the centre: exactly (0, 0)
+        if span is None:
+            farthest = float(np.abs(trajectory).max()) if np.isfinite(trajectory).all() else 0.0
+            span = 1.25 * farthest if farthest > 0 else SPAN
         alpha, beta = coefficients(grid, span), coefficients(grid, span)
         loss = grid_losses(run, d1, d2, alpha, beta, progress, cancelled)
     if loss is None:
         return None
-    trajectory = project(points, d1, d2)  # the last point is the centre: exactly (0, 0)
-    return Landscape(directions, span, alpha, beta, loss, trajectory, rows, final_loss, shares)
+    return Landscape(directions, span, alpha, beta, loss, trajectory, rows, final_loss, shares, last_row, d1, d2, centre)

@@ -30,6 +30,7 @@ import numpy as np
 
 from playground import limits, scenarios
 from playground.errors import ConfigError, PlaygroundError, report_internal
+from playground.landscape_view import LandscapeView
 from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
 from playground.schedules import get_schedule
@@ -125,6 +126,7 @@ class Session:
         self.lesson: Player | None = None  # a lesson being played (playground.lessons), opened once torch is there
         self.answered: int | None = None  # the choice picked for the open part's question (1-based)
         self.highlighted = 1  # the choice under the arrows' cursor while the question is open
+        self.landscape = LandscapeView()  # the main view's landscape (m): mode, plane, progress
 
     # ------------------------------------------------------------ what a face reads
 
@@ -780,6 +782,7 @@ class Session:
             self.config = self.run.config if self.run is not None else config
         self.scenario = scenario
         self.state = PAUSED
+        self.landscape.reset()
         self.message = f"{scenario.title}: {scenario.description}{note}"
         self.changed(layout=True)
 
@@ -801,6 +804,34 @@ class Session:
         self.run = self.race.lanes[index]
         self.config = self.run.config
         return f" · the {len(self.lanes)} lanes race here, each at this scenario's lr"
+
+    # ------------------------------------------------------------ the landscape view
+
+    @operation
+    def toggle_landscape(self) -> None:
+        """m: the map, then the landscape on pca directions, then on random ones, then the map."""
+        if self.scenario.surface is not None:
+            self.say("a surface's map already is its whole landscape: m shows a network's, on a dataset")
+            return
+        if not self._ready():
+            return
+        mode = self.landscape.next_mode()
+        lanes = " (every lane's path on the selected lane's plane)" if self.racing else ""
+        self.say({
+            "pca": f"loss landscape around the weights, on the path's two principal directions{lanes}; m: random directions",
+            "random": f"loss landscape on two random filter-normalised directions (Li et al. 2018){lanes}; m: back to the map",
+            "map": "the map again; m: the loss landscape",
+        }[mode])
+
+    def compute_landscape(self, cancelled: Callable[[], bool] = lambda: False) -> None:
+        """Compute the selected lane's plane (a face's worker thread: it takes a moment)."""
+        run = self.run
+        if run is None:
+            return
+        try:
+            self.landscape.compute(run, lambda: cancelled() or self.run is not run, self.changed)
+        except Exception as exc:  # noqa: BLE001 - our bug: said, and the session stays usable
+            self.fault(exc)
 
     # ------------------------------------------------------------ files
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from textual import events, on
+from textual import events, on, work
 from textual.binding import Binding
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer, Select, Static
+from textual.worker import get_current_worker
 
 from playground import limits, scenarios
 from playground.datasets import Points
@@ -71,6 +72,7 @@ class MainScreen(Screen[None]):
         self._composed = False
         self._fitted_lanes = 0  # the lanes the layout was last fitted to (fit_plots)
         self._map_plot: MapPlot | None = None  # found once composed (its size is in the redraw key)
+        self._plane_shown: object = None  # (mode, plane) the map was last configured for
 
     def compose(self) -> ComposeResult:
         s = self.session
@@ -214,17 +216,31 @@ class MainScreen(Screen[None]):
             self.configure_map()
         elif panel.config is not s.config:
             panel.rebuild(s.scenario, s.config)
+        if self._plane_key() != self._plane_shown:
+            self.configure_map()
         self.show_status()
 
     def _tick(self) -> None:
         self.sync()
+        s = self.session
+        if s.landscape.wanted(s.run, s.running):
+            self._compute_landscape()
         self.redraw()
+
+    @work(thread=True, exclusive=True, group="landscape", exit_on_error=False)
+    def _compute_landscape(self) -> None:
+        worker = get_current_worker()
+        self.session.compute_landscape(lambda: worker.is_cancelled)
+
+    def _plane_key(self) -> object:
+        view = self.session.landscape
+        return (view.mode, id(view.found), view.progress is not None, view.error) if view.shown else None
 
     def _key(self) -> tuple[object, ...]:
         s = self.session
         run = s.run
         # the map's size too: the arrows of the optimizer's insides are drawn for its shape
-        return (s.version, run.history.steps if run is not None else 0, s.step_count, len(s.lanes), id(run), s.running, self._map_size())
+        return (s.version, run.history.steps if run is not None else 0, s.step_count, len(s.lanes), id(run), s.running, self._map_size(), self._plane_key(), s.landscape.progress)
 
     def _map_size(self) -> object:
         plot = self._map_plot
@@ -267,9 +283,14 @@ class MainScreen(Screen[None]):
             curve.caption("each lane's loss in its colour (scoreboard)", s)
         else:
             curve.caption("orange: loss  cyan: accuracy (right axis)" if s.kind == "classification" else "vertical lines: a setting changed", s)
+        self._plane_shown = self._plane_key()
+        confusion = self.query_one(ConfusionMatrix)
+        if s.surface is None and session.landscape.shown:
+            plot.display, confusion.display = True, False
+            self._configure_landscape(plot)
+            return
         # a dataset of more than two columns has no plane to draw: the confusion matrix takes the map's place
         tabular = s.surface is None and self._points().features > 2
-        confusion = self.query_one(ConfusionMatrix)
         plot.display, confusion.display = not tabular, tabular
         if s.surface is not None:
             plot.configure(s.surface.x, s.surface.y, surface_background(s), HEAT)
@@ -292,6 +313,22 @@ class MainScreen(Screen[None]):
         else:
             plot.configure(xlim, ylim, None, HEAT)
             plot.border_subtitle = "● data  lines: each lane's fit, in its colour" if racing else "● data  line: the model's fit"
+
+    def _configure_landscape(self, plot: MapPlot) -> None:
+        """The map area as the loss landscape: the plane's losses as colours (log scale), its
+        coefficients along d1 across and d2 up, the current weights at the centre."""
+        view, s = self.session.landscape, self.session.scenario
+        found = view.found
+        if found is None:
+            plot.configure((-1.0, 1.0), (-1.0, 1.0), None, HEAT)
+            plot.border_title = f"{s.title} · loss landscape"
+            plot.border_subtitle = landscape_subtitle(view, False)
+            return
+        span = found.span
+        plot.configure((-span, span), (-span, span), plane_background(found), HEAT)
+        shares = f" ({found.explained_variance[0]:.0%} + {found.explained_variance[1]:.0%} of the path)" if found.explained_variance else ""
+        plot.border_title = f"{s.title} · loss landscape at step {found.step} · {found.directions} directions{shares}"
+        plot.border_subtitle = landscape_subtitle(view, not view.current(self.session.run))
 
     def _points(self) -> Points:
         """The dataset's points: the run's, or (before torch is loaded) made here with numpy."""
@@ -396,7 +433,9 @@ class MainScreen(Screen[None]):
         curve_first, self._curve_first = self._curve_first, not self._curve_first
         drawn = draw_curve(False) if curve_first else False
         hold = session.running and drawn
-        if s.surface is not None:
+        if s.surface is None and session.landscape.shown:
+            drawn = self._draw_landscape(plot, order, colour, one, hold) or drawn
+        elif s.surface is not None:
             sx, sy = run.start or s.surface.start
             lines: list[Any] = []
             nows: list[Mark] = []
@@ -433,6 +472,26 @@ class MainScreen(Screen[None]):
         if not curve_first:
             draw_curve(session.running and drawn)
 
+    def _draw_landscape(self, plot: MapPlot, order: list[int], colour: list[tuple[int, int, int]], one: bool, hold: bool) -> bool:
+        """Each lane's path projected onto the selected lane's plane, in its colour (a single
+        run's in the path's white); the start and the weights now (the centre)."""
+        view, session = self.session.landscape, self.session
+        found = view.found
+        subtitle = landscape_subtitle(view, found is not None and not view.current(session.run))
+        if plot.border_subtitle != subtitle:
+            plot.border_subtitle = subtitle
+        if found is None:
+            return plot.show([], [])
+        lines: list[Any] = []
+        for i in order:
+            lane = session.lanes[i]
+            path = found.trajectory if i == session.lane_index or one else found.onto(lane)
+            path = path[:: max(1, len(path) // PATH_POINTS)] if len(path) > PATH_POINTS else path
+            lines.append((path[:, 0], path[:, 1], PATH if one else colour[i]))
+        first = found.trajectory[0]
+        marks = [Mark(float(first[0]), float(first[1]), "○", START), Mark(0.0, 0.0, "●", NOW)]
+        return plot.show(lines, marks, version=id(found), hold=hold)
+
 
 def field_value(session: Session, name: str) -> Any:
     """The value in force of settings field `name`."""
@@ -442,6 +501,41 @@ def field_value(session: Session, name: str) -> Any:
     if name in limits.RUN:  # the run's own settings
         return getattr(c, name)
     return c.hyper.get(name)
+
+
+def landscape_subtitle(view: Any, moved_on: bool) -> str:
+    """The landscape's legend, or how far its computation is."""
+    if view.progress is not None:
+        done = int(view.progress * 20)
+        return f"computing the landscape {'█' * done}{'░' * (20 - done)} {view.progress:.0%}"
+    if view.error:
+        return f"no landscape: {view.error}"
+    if moved_on:
+        return "the run has moved on: this plane is from the step above, computed again when paused"
+    return "○ start  ● the weights now (centre)  colour: training loss (log)  m: next view"
+
+
+def plane_background(found: Any):  # noqa: ANN201
+    """(xs, ys) -> palette indices of the plane's loss at the nearest grid cell, on a log scale
+    (a diverged cell at the top)."""
+    loss = np.asarray(found.loss, dtype=float)
+    finite = np.isfinite(loss) & (loss > 0)
+    levels = len(HEAT)
+    if finite.any():
+        logs = np.log10(np.where(finite, loss, np.nan))
+        lo, hi = float(np.nanmin(logs)), float(np.nanpercentile(logs, 99))
+    else:
+        logs, lo, hi = np.zeros_like(loss), 0.0, 1.0
+    scaled = np.where(finite, (logs - lo) / max(hi - lo, 1e-12), 1.0)
+    indices = np.clip((scaled * (levels - 1)).round(), 0, levels - 1).astype(int)
+    n, span = len(found.alpha), found.span
+
+    def background(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        i = np.clip(np.round((np.asarray(xs) + span) / (2 * span) * (n - 1)), 0, n - 1).astype(int)
+        j = np.clip(np.round((np.asarray(ys) + span) / (2 * span) * (n - 1)), 0, n - 1).astype(int)
+        return indices[i[None, :], j[:, None]]  # rows: y (beta), columns: x (alpha)
+
+    return background
 
 
 def minima(s: Scenario) -> list[Mark]:
