@@ -293,7 +293,8 @@ class PlaygroundApp(App[None]):
             s.pause("paused for the sweep; space goes on")
             self._done()
         start = s.run.start if s.run is not None else None
-        self.push_screen(SweepScreen(s.scenario, s.config, start, ready=lambda: s.run is not None or s.engine_error is not None))
+        curvature = s.run.curvature() if s.run is not None else None
+        self.push_screen(SweepScreen(s.scenario, s.config, start, ready=lambda: s.run is not None or s.engine_error is not None, curvature=curvature))
 
     def action_export(self) -> None:
         """Write the run (or every lane of a race) to a JSON or CSV file."""

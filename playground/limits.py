@@ -147,6 +147,7 @@ SWEEP_POINTS = Whole(1, 200)  # learning rates in one sweep
 SWEEP_STEPS = Whole(1, 100_000)  # steps at each rate in the app's sweep screen: a sweep is many runs
 LEARNING_RATE = Number(0.0, low_open=True)
 WORKERS = Whole(1, 256)  # processes that run a sweep's cells at once
+MOMENTA = Whole(0, SWEEP_POINTS.high)  # the app's sweep: momenta at each rate; 0 sweeps lr alone
 MOMENTUM = Number(0.0, 1.0, high_open=True)  # a phase diagram's momentum axis: heavy ball converges only below 1
 
 # ---------------------------------------------------------------- looking inside a network

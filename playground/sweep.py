@@ -118,6 +118,27 @@ def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tupl
         yield point
 
 
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker, which the forkserver needs, with a real standard
+    error: it hands the tracker sys.stderr's file descriptor, and under Textual sys.stderr is a
+    capture without one ("bad value(s) in fds_to_keep"). Once running, it is not started again."""
+    import sys
+    from multiprocessing import resource_tracker
+
+    try:
+        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        usable = False
+    if usable or sys.__stderr__ is None:
+        resource_tracker.ensure_running()
+        return
+    captured, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        resource_tracker.ensure_running()
+    finally:
+        sys.stderr = captured
+
+
 _STOP: Any = None  # a worker's copy of the pool's cancel event
 
 
@@ -141,6 +162,7 @@ def _pooled(scenario: Scenario, config: RunConfig, grid: list[tuple[float, float
     else:  # the app, whose threads a fork would copy mid-flight: a fresh server forks the workers
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["playground.engine"])
+        _start_resource_tracker()
     stop = context.Event()
     pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(stop,))
     try:

@@ -1,9 +1,14 @@
-"""The learning-rate sweep screen (`w`): the current settings at log-spaced learning rates, each
-run for a number of steps from the current start, and the final loss plotted against lr.
+"""The sweep screen (`w`): the current settings at log-spaced learning rates, each run for a
+number of steps from the current start, and the final loss plotted against lr. A number in the
+`momenta` field adds a second axis: every rate at that many momenta, and the plot becomes a phase
+diagram, a heat map of the final loss over (lr, momentum) with the diverged cells in red, the
+current settings marked, and on a quadratic surface with plain heavy ball, the exact edge of
+convergence and the best pair.
 
-The sweep runs in a thread worker that appends each finished point to a list; a timer redraws
-from that list a few times a second, so keys are never kept waiting. Escape cancels the sweep
-(between two steps of a run) and closes the screen; enter in a field starts it again.
+The sweep runs in a thread worker that appends each finished point to a list (a large one runs
+its cells on every core, in worker processes); a timer redraws from that list a few times a
+second, so keys are never kept waiting. Escape cancels the sweep (between two chunks of steps)
+and closes the screen; enter in a field starts it again.
 """
 
 from __future__ import annotations
@@ -26,21 +31,25 @@ from playground import limits
 from playground.errors import ConfigError
 from playground.formatting import short as _fmt
 from playground.settings import RunConfig, describe
-from playground.widgets.sweep_plot import SweepPlot
+from playground.widgets.map_plot import Mark
+from playground.widgets.sweep_plot import BEST_COLOUR, EDGE, NOW_COLOUR, PhaseMap, SweepPlot, heavy_ball_edge
 
 if TYPE_CHECKING:
+    from playground.engine import Curvature
     from playground.scenarios import Scenario
     from playground.sweep import SweepPoint
 
 DEFAULT_POINTS = 20
+BAR = 20  # the progress bar's cells
 
 
 class SweepScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape", "close", "cancel and close", priority=True)]
 
-    def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, ready: Callable[[], bool] = lambda: True) -> None:
+    def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, ready: Callable[[], bool] = lambda: True, curvature: Curvature | None = None) -> None:
         """`ready` says whether torch is loaded: until then the sweep waits (a worker thread that
-        waited for the import would hold up quitting, which waits for every worker)."""
+        waited for the import would hold up quitting, which waits for every worker). `curvature`:
+        the surface's at the start, for heavy ball's exact edge where the surface is quadratic."""
         super().__init__()
         self.scenario = scenario
         self.ready = ready
@@ -52,8 +61,12 @@ class SweepScreen(ModalScreen[None]):
         self.lr_min, self.lr_max = lr / 100, lr * 10
         self.count = DEFAULT_POINTS
         self.steps = max(limits.SWEEP_STEPS.low, min(config.steps, limits.SWEEP_STEPS.high))
+        self.curvature = curvature
+        self.momentum_now = config.hyper.get("momentum")
+        self.m_min, self.m_max, self.m_count = 0.0, 0.99, 0  # no momentum axis until asked for
         self.points: list[SweepPoint] = []
         self.rates: list[float] = []
+        self.moms: list[float] | None = None
         self.done = False
         self.error = ""
         self._drawn = -1
@@ -67,15 +80,20 @@ class SweepScreen(ModalScreen[None]):
                     ("lr_max", "lr max", _fmt(self.lr_max)),
                     ("points", "points", str(self.count)),
                     ("steps", "steps each", str(self.steps)),
+                    ("momenta", "momenta", str(self.m_count)),
+                    ("m_min", "m min", _fmt(self.m_min)),
+                    ("m_max", "m max", _fmt(self.m_max)),
                 ):
                     with Vertical(classes="sweep-field"):
                         yield Label(label, classes="field-label")
                         yield Input(value, id=f"sweep-{name}", compact=True, select_on_focus=False)
                 yield Button("run", id="sweep-run", compact=True)
             yield SweepPlot(self.lr_now, id="sweep-plot")
+            yield PhaseMap(id="sweep-phase")
             yield Static("", id="sweep-status")
 
     def on_mount(self) -> None:
+        self.query_one(PhaseMap).display = False
         self.set_interval(0.1, self._tick)
         self.run_sweep()
 
@@ -88,13 +106,16 @@ class SweepScreen(ModalScreen[None]):
             from playground.sweep import learning_rates
 
             rates = learning_rates(self.lr_min, self.lr_max, self.count)
+            moms = self._momenta()
         except ConfigError as exc:
-            self.error = f"{exc.field}: {exc.message}"
+            self.error = f"{exc.field.replace('_', ' ')}: {exc.message}"
             self._show_status()
             return
         self.error = ""
         self.workers.cancel_group(self, "sweep")
-        self.rates, self.points, self.done, self._drawn = rates, [], False, -1
+        self.rates, self.moms, self.points, self.done, self._drawn = rates, moms, [], False, -1
+        self.query_one(SweepPlot).display = moms is None
+        self.query_one(PhaseMap).display = moms is not None
         self._waiting = (rates, replace(self.config, steps=self.steps))
         self._start_when_ready()
         self._redraw()
@@ -112,15 +133,30 @@ class SweepScreen(ModalScreen[None]):
         self.lr_min, self.lr_max = read("lr_min", limits.LEARNING_RATE), read("lr_max", limits.LEARNING_RATE)
         self.count = read("points", limits.SWEEP_POINTS)
         self.steps = read("steps", limits.SWEEP_STEPS)
+        self.m_count = read("momenta", limits.MOMENTA)
+        self.m_min, self.m_max = read("m_min", limits.MOMENTUM), read("m_max", limits.MOMENTUM)
+
+    def _momenta(self) -> list[float] | None:
+        """The momentum axis, or None for a sweep of lr alone (momenta 0)."""
+        if not self.m_count:
+            return None
+        from playground.optimizers import get_optimizer
+        from playground.sweep import momenta
+
+        if "momentum" not in get_optimizer(self.config.optimizer).names():
+            raise ConfigError("momenta", f"{self.config.optimizer} has no momentum to sweep; 0 sweeps lr alone")
+        if self.m_min == 0 and self.config.hyper.get("nesterov"):
+            raise ConfigError("m_min", "Nesterov momentum needs a momentum above 0: start above 0, or switch Nesterov off")
+        return momenta(self.m_min, self.m_max, self.m_count)
 
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def _sweep(self, rates: list[float], config: RunConfig) -> None:
-        from playground.sweep import sweep
+        from playground.sweep import cores, sweep
 
         worker = get_current_worker()
         points = self.points
         try:
-            for point in sweep(self.scenario, config, rates, self.start, cancelled=lambda: worker.is_cancelled):
+            for point in sweep(self.scenario, config, rates, self.start, cancelled=lambda: worker.is_cancelled, moms=self.moms, workers=cores()):
                 if worker.is_cancelled:
                     return
                 points.append(point)
@@ -160,12 +196,49 @@ class SweepScreen(ModalScreen[None]):
     def _redraw(self) -> None:
         points = list(self.points)
         self._drawn = len(points)
-        self.query_one(SweepPlot).show(self.rates, points)
+        if self.moms is None:
+            self.query_one(SweepPlot).show(self.rates, sorted(points, key=lambda p: p.lr))
+        elif self.rates:
+            self._draw_phase(points)
         self._show_status()
+
+    def _draw_phase(self, points: list[SweepPoint]) -> None:
+        """The heat map, the current settings (●), and on a quadratic surface with plain heavy
+        ball its exact edge (white) and its best pair (★)."""
+        assert self.moms is not None
+        plot = self.query_one(PhaseMap)
+        lines: list[Any] = []
+        marks: list[Mark] = []
+        edge = self._edge()
+        legend = "red: diverged  grey: to run  colour: final loss (log)  ● your settings"
+        if edge is not None:
+            lines.append((*heavy_ball_edge(edge.high, self.moms), EDGE))
+            legend += "  white: edge lr·λ = 2(1+m)"
+            if edge.best_lr is not None and edge.best_momentum is not None:
+                marks.append(Mark(math.log10(edge.best_lr), edge.best_momentum, "★", BEST_COLOUR))
+                legend += "  ★ best"
+        if self.lr_now > 0 and self.momentum_now is not None:
+            marks.append(Mark(math.log10(self.lr_now), float(self.momentum_now), "●", NOW_COLOUR))
+        plot.border_title = "final loss over (lr, momentum): lr across (log scale), momentum up"
+        plot.border_subtitle = legend
+        plot.show_phase(self.rates, self.moms, points, lines, marks)
+
+    def _edge(self) -> Curvature | None:
+        """The curvature, where heavy ball's edge holds exactly: a quadratic surface, SGD with
+        momentum and no Nesterov, dampening or weight decay, and a constant lr."""
+        c, h = self.curvature, self.config.hyper
+        if c is None or not c.quadratic or c.high <= 0 or self.config.optimizer != "sgd":
+            return None
+        if h.get("nesterov") or h.get("dampening") or h.get("weight_decay") or self.config.schedule != "constant":
+            return None
+        return c
 
     def _show_status(self) -> None:
         points = self.points
-        parts = [f"{len(points)} / {len(self.rates)} points"]
+        cells = len(self.rates) * (len(self.moms) if self.moms else 1)
+        done = int(BAR * len(points) / cells) if cells else 0
+        bar = f"{'█' * done}{'░' * (BAR - done)} " if self.moms else ""
+        parts = [f"{bar}{len(points)} / {cells} {'cells' if self.moms else 'points'}"]
         if self.done:
             parts[0] += " · done"
         elif self._waiting is not None:
@@ -175,10 +248,11 @@ class SweepScreen(ModalScreen[None]):
         good = [p for p in points if not p.diverged and math.isfinite(p.final_loss)]
         if good:
             best = min(good, key=lambda p: p.final_loss)
-            parts.append(f"lowest final loss {_fmt(best.final_loss)} at lr {best.lr:.3g}")
+            at = f", momentum {best.momentum:.3g}" if best.momentum is not None else ""
+            parts.append(f"lowest final loss {_fmt(best.final_loss)} at lr {best.lr:.3g}{at}")
         diverged = [p for p in points if p.diverged or not math.isfinite(p.final_loss)]
         if diverged:
-            parts.append(f"{len(diverged)} diverged (x), from lr {min(p.lr for p in diverged):.3g}")
+            parts.append(f"{len(diverged)} diverged ({'red' if self.moms else 'x'}), from lr {min(p.lr for p in diverged):.3g}")
         running = self.rates and not self.done and not self.error
         parts.append("enter: sweep again · " + ("escape: cancel and close" if running else "escape: close"))
         line = Text("  ·  ".join(parts))

@@ -342,9 +342,14 @@ class MapPlot(PlotextPlot):
         area = self._area
         if area is None or (area.width, area.height) != (width, height):  # a guess until laid out
             area = Area(width, height, 6, width - 1, 1, height - 2)
-        plt.xticks(*inside_frame(*_ticks(*self.xlim, area.cols // 4), *self.xlim, area.cols))
+        plt.xticks(*inside_frame(*self.x_ticks(area.cols), *self.xlim, area.cols))
         plt.yticks(*_ticks(*self.ylim, area.rows))
         return build_matrix(self, width, height)
+
+    def x_ticks(self, cols: int) -> tuple[list[float], list[str]]:
+        """The x axis's tick values and labels for a plot area `cols` wide (a subclass whose x
+        holds log10 of its values labels them with the values)."""
+        return _ticks(*self.xlim, cols // 4)
 
     def _row_cache(self, area: Area) -> tuple[list[list[tuple[int, int, int, int]]], dict[tuple[int, str, str], Strip]]:
         """Per plot row, its map colours as runs (start, stop, upper half's palette index, lower

@@ -13,8 +13,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
+
+from playground.widgets.map_plot import HEAT, MapPlot, Mark, inside_frame, rows_of
 
 if TYPE_CHECKING:
     from playground.sweep import SweepPoint
@@ -117,3 +120,92 @@ def decade_ticks(lo: float, hi: float) -> list[tuple[float, str]]:
         return [(float(d), f"{10.0**d:g}") for d in decades[::step]]
     n = 4
     return [(lo + (hi - lo) * i / n, f"{10 ** (lo + (hi - lo) * i / n):.2g}") for i in range(n + 1)]
+
+
+# ------------------------------------------------------------------ the phase diagram
+
+MISSING = (70, 70, 70)  # a cell not yet run
+DIVERGED = (150, 30, 40)  # a cell that diverged
+EDGE = (255, 255, 255)  # heavy ball's exact edge on a quadratic
+NOW_COLOUR = (255, 82, 82)
+BEST_COLOUR = (255, 234, 0)
+
+
+class PhaseMap(MapPlot):
+    """The sweep's second axis as a heat map: lr across (log scale), momentum up, each cell the
+    final loss of its run (log scale), red where it diverged, grey until it has run."""
+
+    def x_ticks(self, cols: int) -> tuple[list[float], list[str]]:
+        lo, hi = self.xlim
+        ticks = decade_ticks(lo, hi)
+        values, labels = [t for t, _ in ticks], [label for _, label in ticks]
+        used: set[int] = set()
+        keep = []
+        for value, label, col in zip(values, labels, rows_of(values, lo, hi, cols)):
+            if all(abs(col - other) > len(label) for other in used):
+                used.add(col)
+                keep.append((value, label))
+        return inside_frame([v for v, _ in keep], [label for _, label in keep], lo, hi, cols)
+
+    def show_phase(self, rates: list[float], moms: list[float], points: list[SweepPoint], lines: list[Any], marks: list[Mark]) -> None:
+        """Colour the cells from `points` (any order, some still missing) and draw `lines` (in
+        log10 lr, momentum) and `marks` over them."""
+        lo, hi = _log_range(rates)
+        m_lo, m_hi = _range(moms)
+        if (self.xlim, self.ylim) != ((lo, hi), (m_lo, m_hi)):
+            self.configure((lo, hi), (m_lo, m_hi), None, [*HEAT, MISSING, DIVERGED])
+        self._background = phase_background(rates, moms, points)
+        self.show(lines, marks, version=(len(points), tuple(rates), tuple(moms)))
+
+
+def _log_range(rates: list[float]) -> tuple[float, float]:
+    lo, hi = math.log10(rates[0]), math.log10(rates[-1])
+    if hi - lo < 1e-9:
+        return lo - 0.5, hi + 0.5
+    pad = 0.5 * (hi - lo) / max(len(rates) - 1, 1)  # half a cell beyond the first and last rate
+    return lo - pad, hi + pad
+
+
+def _range(moms: list[float]) -> tuple[float, float]:
+    if len(moms) < 2 or moms[-1] - moms[0] < 1e-12:
+        return moms[0] - 0.05, moms[0] + 0.05
+    pad = 0.5 * (moms[-1] - moms[0]) / (len(moms) - 1)
+    return moms[0] - pad, moms[-1] + pad
+
+
+def phase_background(rates: list[float], moms: list[float], points: list[SweepPoint]) -> Any:
+    """(xs in log10 lr, ys in momentum) -> the palette index of the nearest cell: HEAT by final
+    loss on a log scale, then MISSING, then DIVERGED."""
+    levels = len(HEAT)
+    index = np.full((len(rates), len(moms)), levels, dtype=int)  # missing
+    at = {(p.lr, p.momentum): p for p in points}
+    good = [p.final_loss for p in points if not p.diverged and math.isfinite(p.final_loss) and p.final_loss > 0]
+    lo, hi = (math.log10(min(good)), math.log10(max(good))) if good else (0.0, 1.0)
+    for i, lr in enumerate(rates):
+        for j, m in enumerate(moms):
+            p = at.get((lr, m))
+            if p is None:
+                continue
+            if p.diverged or not math.isfinite(p.final_loss):
+                index[i, j] = levels + 1
+            else:
+                share = 0.0 if p.final_loss <= 0 or hi <= lo else (math.log10(p.final_loss) - lo) / (hi - lo)
+                index[i, j] = min(levels - 1, max(0, round(share * (levels - 1))))
+    logs = np.log10(np.asarray(rates, dtype=float))
+    moms_arr = np.asarray(moms, dtype=float)
+
+    def background(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        i = np.abs(np.asarray(xs)[:, None] - logs[None, :]).argmin(axis=1)
+        j = np.abs(np.asarray(ys)[:, None] - moms_arr[None, :]).argmin(axis=1)
+        return index[i[None, :], j[:, None]]
+
+    return background
+
+
+def heavy_ball_edge(largest: float, moms: list[float]) -> tuple[list[float], list[float]]:
+    """Heavy ball's edge on a quadratic whose largest Hessian eigenvalue is `largest`: it converges
+    for 0 < lr·λ < 2(1 + m) (Goh, "Why Momentum Really Works", 2017), so the edge is
+    lr = 2(1 + m)/largest; as (log10 lr, m) points across the momentum axis."""
+    m_lo, m_hi = _range(moms)
+    ms = np.linspace(m_lo, m_hi, 50)
+    return [math.log10(2 * (1 + m) / largest) for m in ms], ms.tolist()

@@ -106,6 +106,7 @@ async def test_escape_cancels_a_sweep_under_way_and_closes_the_screen(monkeypatc
         return step(self, min(n, 50))  # short slices: the sweep checks for cancelling between them
 
     monkeypatch.setattr(playground.engine.Run, "step", counted)
+    monkeypatch.setattr("playground.sweep.POOL_FROM", 10**12)  # in this process, where the steps are counted
     async with open_app("rosenbrock") as (app, pilot):
         await press(pilot, "w")
         screen = app.screen
