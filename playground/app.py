@@ -253,6 +253,10 @@ class PlaygroundApp(App[None]):
         self.session.say("loss against evaluations of the loss and gradient (LBFGS: many a step; t: steps)" if curve.by_evaluations else "loss against steps")
         self._done()
 
+    def action_sharpness(self) -> None:
+        self.session.toggle_sharpness()
+        self._done()
+
     def action_landscape(self) -> None:
         self.session.toggle_landscape()
         self._done()

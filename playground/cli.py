@@ -244,13 +244,13 @@ def cmd_run(argv: list[str]) -> int:
     run = Run(scenario, config, start, full_history=args.format != "text" or bool(args.record))
     if caveat := run.caveat():
         print(f"playground: warning: {caveat}", file=sys.stderr)
-    measured = None
     if sharpness is not None:
         from playground.sharpness import Sharpness
 
-        measured = Sharpness(run)
-    _train([run], config.steps, args, measured, sharpness or 0)
-    values = measured.values if measured is not None else None
+        run.sharpness = Sharpness(run, sharpness)
+        run.sharpness.measure()  # step 0; the run measures the rest as it steps
+    _train([run], config.steps, args)
+    values = run.sharpness.values if run.sharpness is not None else None
     _emit(args, report.to_json(run, values) if args.format == "json" else report.to_text(run, values) if args.format == "text" else report.to_csv(run))
     return 0
 
@@ -339,9 +339,8 @@ def _schedule_fields() -> dict[str, str]:
 RECORD_EVERY = 256  # steps between two writes of --record: what a crash can lose
 
 
-def _train(lanes: list[Any], steps: int, args: argparse.Namespace, measured: Any = None, every: int = 0) -> None:
-    """Step every lane `steps` times in lockstep, writing --record as it goes; `measured`
-    (a Sharpness, one lane) measures every `every` steps, from step 0."""
+def _train(lanes: list[Any], steps: int, args: argparse.Namespace) -> None:
+    """Step every lane `steps` times in lockstep, writing --record as it goes."""
     recorder = None
     if getattr(args, "record", None):
         from playground.recording import Recorder
@@ -354,13 +353,10 @@ def _train(lanes: list[Any], steps: int, args: argparse.Namespace, measured: Any
             if recorder is not None:
                 for i, lane in enumerate(lanes):
                     recorder.write(lane, tag(i))
-            if measured is not None and done % every == 0 and lanes[0].diverged_at is None:
-                measured.measure()
             if done >= steps or all(lane.diverged_at is not None for lane in lanes):
                 break
             chunk = min(RECORD_EVERY if recorder is not None else steps, steps - done)
-            if measured is not None:
-                chunk = min(chunk, every - done % every)
+
             for lane in lanes:
                 lane.step(chunk)
             done += chunk

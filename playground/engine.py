@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -32,6 +32,9 @@ from playground.optimizers import RPROP_LR, get_optimizer
 from playground.scenarios import Scenario
 from playground.schedules import get_schedule
 from playground.settings import RunConfig
+
+if TYPE_CHECKING:
+    from playground.sharpness import Sharpness
 
 # The models here are tiny: one thread is fastest, and several threads slow to a crawl when
 # another process holds a core (seen: 10-50 times slower on a busy 2-core machine).
@@ -80,6 +83,8 @@ class Run:
         # datasets: given a Trail (landscape.py), each history row also records the weights there;
         # the app's runs (compact) keep an even sample of their path for the landscape view
         self.trail: Trail | None = Trail(max_bytes=TRAIL_BYTES) if compact and scenario.kind != "surface" else None
+        # given a Sharpness (sharpness.py), measured at step 0 and every `sharpness.every` steps
+        self.sharpness: Sharpness | None = None
         self._tensors()
         self.reset()
 
@@ -110,6 +115,7 @@ class Run:
             self.elapsed = 0.0
             if self.trail is not None:
                 self.trail.clear()
+            restart = self.sharpness is not None
             if kind == "surface":
                 assert self.start is not None
                 self._p = torch.tensor(self.start, dtype=torch.float64, requires_grad=True)
@@ -127,6 +133,8 @@ class Run:
                 self._cursor = 0
             self._configure(self.config)
             self._evaluate()
+            if restart:
+                self.sharpness.restart()  # type: ignore[union-attr]
 
     def _configure(self, config: RunConfig) -> None:
         """Build the optimizer and loss function for `config` (fresh optimizer state)."""
@@ -262,7 +270,23 @@ class Run:
     # ------------------------------------------------------------ stepping
 
     def step(self, n: int = 1) -> int:
-        """Make up to n updates; fewer if the run diverges. Returns how many were made."""
+        """Make up to n updates; fewer if the run diverges. Returns how many were made. With a
+        Sharpness, it is measured after each update that reaches a multiple of its `every`."""
+        sharp = self.sharpness
+        if sharp is None:
+            return self._advance(n)
+        done = 0
+        while done < n:
+            chunk = min(n - done, sharp.every - self.step_count % sharp.every)
+            made = self._advance(chunk)
+            done += made
+            if made and self.step_count % sharp.every == 0 and self.diverged_at is None:
+                sharp.measure()
+            if made < chunk:
+                break
+        return done
+
+    def _advance(self, n: int) -> int:
         if n <= 0:
             return 0
         with self.lock:

@@ -89,6 +89,12 @@ KEYS: tuple[KeyRow, ...] = (
         Press("m", "landscape"),
         palette="Loss landscape around the weights",
     ),
+    row(
+        "`h`",
+        "sharpness: every 10 steps the largest eigenvalue of the loss's Hessian, drawn in the loss panel against 2/lr (full-batch gradient descent rises to that edge and hovers there); again: off",
+        Press("h", "sharpness"),
+        palette="Sharpness against 2/lr",
+    ),
     row("`w`", "learning-rate sweep: final loss against lr for the current settings", Press("w", "sweep"), palette="Learning-rate sweep"),
     row("`e`", "export the run, or every lane of a race, to a JSON or CSV file", Press("e", "export"), palette="Export the run (JSON or CSV)"),
     row("`ctrl+s`", "save the current settings as a scenario file that `playground FILE` reopens", Press("ctrl+s", "save_scenario"), palette="Save the settings as a scenario file", where=MAIN),

@@ -39,6 +39,7 @@ NAMES = {
     "y": ("the point's y", ("surface",)),
     "distance": ("the point's distance to the nearest known minimum", ("surface",)),
     "diverged": ("whether the run stopped on a non-finite number", ("surface", "classification", "regression")),
+    "sharpness": ("the largest eigenvalue of the loss's Hessian now (a lesson that reads it shows it in the loss panel)", ("surface", "classification", "regression")),
     "best": ("in a race, the number of the lane with the lowest loss", ("surface", "classification", "regression")),
 }
 _COMPARE = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
@@ -357,6 +358,17 @@ class Player:
             # thread) still sees the part before
             self._apply(self.lesson.parts[self.index + 1], first=self.index < 0)
             self.index += 1
+        if any(part.expect is not None and "sharpness" in part.expect.names for part in self.lesson.parts):
+            self._measure_sharpness()
+
+    def _measure_sharpness(self) -> None:
+        """A lesson about the sharpness shows it: every lane measures it, as `h` turns on."""
+        from playground.sharpness import EVERY, Sharpness
+
+        for lane in self.session.lanes:
+            if lane.sharpness is None:
+                lane.sharpness = Sharpness(lane, EVERY)
+                lane.sharpness.measure()
 
     def _apply(self, part: Part, first: bool) -> None:
         s = self.session
@@ -393,6 +405,11 @@ class Player:
             "diverged": run.diverged,
             "accuracy": h.accuracy.last() if h.accuracy is not None and len(h.accuracy) else None,
         }
+        if self.part.expect is not None and "sharpness" in self.part.expect.names:
+            from playground.sharpness import Sharpness
+
+            value = Sharpness(run).measure()  # now, from a fresh start: not the last reading's
+            out["sharpness"] = value if math.isfinite(value) else None
         surface = s.scenario.surface
         if surface is not None:
             x, y = run.point

@@ -823,6 +823,26 @@ class Session:
             "map": "the map again; m: the loss landscape",
         }[mode])
 
+    @operation
+    def toggle_sharpness(self) -> None:
+        """h: measure every lane's sharpness every few steps (the loss panel draws it against
+        2/lr), or stop measuring it."""
+        from playground.sharpness import EVERY, Sharpness
+
+        if not self._ready():
+            return
+        on = all(lane.sharpness is None for lane in self.lanes)
+        with self.step_lock:
+            for lane in self.lanes:
+                lane.sharpness = Sharpness(lane, EVERY) if on else None
+                if lane.sharpness is not None:
+                    lane.sharpness.measure()
+        if on:
+            where = "the Hessian's largest eigenvalue" if self.scenario.surface is not None else "the training loss's Hessian's largest eigenvalue, by power iteration"
+            self.say(f"sharpness every {EVERY} steps ({where}): red in the loss panel, against 2/lr in white; h: off")
+        else:
+            self.say("sharpness: off")
+
     def compute_landscape(self, cancelled: Callable[[], bool] = lambda: False) -> None:
         """Compute the selected lane's plane (a face's worker thread: it takes a moment)."""
         run = self.run

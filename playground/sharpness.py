@@ -24,14 +24,25 @@ TOLERANCE = 1e-5  # relative change of the estimate between two products that en
 ITERATIONS = 100  # products at most per measurement
 
 
-class Sharpness:
-    """A run's sharpness, measured when asked: `values` holds (step, sharpness) pairs."""
+EVERY = 10  # the app's spacing of measurements, in steps
 
-    def __init__(self, run: Run) -> None:
+
+class Sharpness:
+    """A run's sharpness: `values` holds (step, sharpness) pairs. Given to a run (run.sharpness),
+    it is measured at step 0 and every `every` steps; measure() also measures when asked."""
+
+    def __init__(self, run: Run, every: int = EVERY) -> None:
         self.run = run
+        self.every = every
         self.values: list[tuple[int, float]] = []
         self._vector: list[torch.Tensor] | None = None
         self.products = 0  # Hessian-vector products made, for the cost
+
+    def restart(self) -> None:
+        """The run went back to step 0: forget, and measure there."""
+        self.values = []
+        self._vector = None
+        self.measure()
 
     def measure(self) -> float:
         run = self.run

@@ -279,10 +279,7 @@ class MainScreen(Screen[None]):
         plot.border_title = s.title
         curve.border_title = "loss"
         racing = session.racing
-        if racing:  # the scoreboard is the legend of both plots
-            curve.caption("each lane's loss in its colour (scoreboard)", s)
-        else:
-            curve.caption("orange: loss  cyan: accuracy (right axis)" if s.kind == "classification" else "vertical lines: a setting changed", s)
+        curve.caption(self._curve_caption(), s)
         self._plane_shown = self._plane_key()
         confusion = self.query_one(ConfusionMatrix)
         if s.surface is None and session.landscape.shown:
@@ -313,6 +310,15 @@ class MainScreen(Screen[None]):
         else:
             plot.configure(xlim, ylim, None, HEAT)
             plot.border_subtitle = "● data  lines: each lane's fit, in its colour" if racing else "● data  line: the model's fit"
+
+    def _curve_caption(self) -> str:
+        session = self.session
+        if session.racing:  # the scoreboard is the legend of both plots
+            return "each lane's loss in its colour (scoreboard)"
+        run = session.run
+        if run is not None and run.sharpness is not None:
+            return "orange: loss  red: sharpness, white: 2/lr (right axis)"
+        return "orange: loss  cyan: accuracy (right axis)" if session.scenario.kind == "classification" else "vertical lines: a setting changed"
 
     def _configure_landscape(self, plot: MapPlot) -> None:
         """The map area as the loss landscape: the plane's losses as colours (log scale), its
@@ -427,7 +433,9 @@ class MainScreen(Screen[None]):
 
         def draw_curve(hold: bool) -> bool:
             if one:  # history columns: the curve thins them without copying a long run
-                return curve.show(h.loss, h.accuracy, events, hold=hold, lr=h.lr, evaluations=h.evaluations, average=h.average)
+                sharp = list(run.sharpness.values) if run.sharpness is not None else None
+                curve.caption(self._curve_caption(), s)
+                return curve.show(h.loss, h.accuracy, events, hold=hold, lr=h.lr, evaluations=h.evaluations, average=h.average, sharpness=sharp)
             return curve.show_lanes([(lanes[i].history.loss, colour[i]) for i in order], events, hold=hold, lr=h.lr, evaluations=[lanes[i].history.evaluations for i in order])
 
         curve_first, self._curve_first = self._curve_first, not self._curve_first

@@ -39,7 +39,8 @@ from playground.widgets.map_plot import (
 )
 
 LOSS, ACCURACY, EVENT, LR, AVERAGE = 3, 6, 5, 2, 4  # ANSI colours: orange (the theme's yellow), cyan, magenta, green, blue
-_COLOUR_STYLE: dict[Any, Any] = {c: fg_style(c) for c in (LOSS, ACCURACY, EVENT, LR, AVERAGE)}
+SHARPNESS, EDGE = 1, 7  # red: the sharpness; white: 2/lr, the edge of stability
+_COLOUR_STYLE: dict[Any, Any] = {c: fg_style(c) for c in (LOSS, ACCURACY, EVENT, LR, AVERAGE, SHARPNESS, EDGE)}
 AVERAGE_LEGEND = "━ ASGD's average"
 
 
@@ -47,8 +48,8 @@ class _Scene:
     """What a frame shows, thinned for a plot area of a given size; `key` is equal for two
     scenes that look the same."""
 
-    def __init__(self, key: tuple[Any, ...], lines: list[tuple[np.ndarray, np.ndarray, Any, str]], xlim: tuple[float, float], ylim: tuple[float, float], yticks: tuple[list[float], list[str]], rticks: tuple[list[float], list[str]] | None, xticks: list[int], events: list[int], legend: str = "", note: str = "", averaged: bool = False) -> None:
-        self.key, self.lines, self.xlim, self.ylim = key, lines, xlim, ylim
+    def __init__(self, key: tuple[Any, ...], lines: list[tuple[np.ndarray, np.ndarray, Any, str]], xlim: tuple[float, float], ylim: tuple[float, float], yticks: tuple[list[float], list[str]], rticks: tuple[list[float], list[str]] | None, xticks: list[int], events: list[int], legend: str = "", note: str = "", averaged: bool = False, rlim: tuple[float, float] = (0.0, 1.0)) -> None:
+        self.key, self.lines, self.xlim, self.ylim, self.rlim = key, lines, xlim, ylim, rlim
         self.yticks, self.rticks, self.xticks, self.events = yticks, rticks, xticks, events
         self.legend = legend  # the learning rate's, under the plot
         self.averaged = averaged  # ASGD's average is drawn: its name goes under the plot too
@@ -67,6 +68,7 @@ class LossCurve(PlotextPlot):
         self._average: Any = None  # ASGD's average (playground.history.Average) of the last series
         self._loss = np.empty(0)
         self._accuracy: np.ndarray | None = None
+        self._sharpness: list[tuple[int, float]] | None = None
         self._events: list[int] = []
         self._lr: Any = None  # the history's lr column (playground.history.Stepwise) or an array
         self._lanes: list[tuple[Any, tuple[int, int, int]]] | None = None  # a race: (loss, colour) per lane
@@ -100,13 +102,15 @@ class LossCurve(PlotextPlot):
         if self.border_subtitle != text:
             self.border_subtitle = text
 
-    def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False, lr: Any = None, evaluations: Any = None, average: Any = None) -> bool:
+    def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False, lr: Any = None, evaluations: Any = None, average: Any = None, sharpness: list[tuple[int, float]] | None = None) -> bool:
         """The history to plot: arrays, or history columns (playground.history.Series), which
         are thinned without copying a long run. The widget is drawn again only if it looks
         different, and not now if `hold` (a later `show` draws it). Returns whether it will be
-        drawn again."""
+        drawn again. `sharpness`: (step, value) pairs, drawn on the right axis in accuracy's
+        place, with 2/lr beside them."""
         self._loss = loss
         self._accuracy = accuracy
+        self._sharpness = sharpness
         self._lanes = None
         self._evaluations = [evaluations]
         self._average = average
@@ -120,6 +124,7 @@ class LossCurve(PlotextPlot):
         self._average = None
         self._loss = lanes[-1][0] if lanes else np.empty(0)
         self._accuracy = None
+        self._sharpness = None
         return self._update(events, lr, hold)
 
     def _update(self, events: list[int], lr: Any, hold: bool) -> bool:
@@ -214,8 +219,12 @@ class LossCurve(PlotextPlot):
         note = "loss ≤ 0 is not drawn on a log scale (l: linear)" if not_positive else ""
         key.append(note)
         rticks = None
+        rlim = (0.0, 1.0)
         acc = self._accuracy
-        if acc is not None and len(acc):
+        sharp = self._sharpness
+        if sharp:
+            rlim, rticks = self._sharpness_lines(sharp, lines, key, at, mine, last, cols, rows)
+        elif acc is not None and len(acc):
             aidx, avals = _thin(acc, 2 * cols)
             aidx = at(0, aidx)
             u = aidx / last * (2 * cols - 1)
@@ -231,7 +240,34 @@ class LossCurve(PlotextPlot):
         xticks = [int(t) for t in inside_frame(xticks, [str(t) for t in xticks], 0.0, float(last), cols)[0]]
         key.append(tuple(xticks))
         key.append(tuple(round(t / last * (cols - 1)) for t in xticks))
-        return _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events, legend, note, average is not None)
+        return _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events, legend, note, average is not None, rlim)
+
+    def _sharpness_lines(self, sharp: list[tuple[int, float]], lines: list[Any], key: list[Any], at: Any, mine: int, last: float, cols: int, rows: int) -> tuple[tuple[float, float], tuple[list[float], list[str]]]:
+        """The sharpness (red) and 2/lr (white) on the right axis, from 0 to a little above the
+        larger of them: with full-batch gradient descent the first rises to the second and
+        hovers there (the edge of stability)."""
+        steps = np.array([step for step, _ in sharp], dtype=np.int64)
+        values = np.array([value for _, value in sharp], dtype=float)
+        series = [(at(mine, steps), values, SHARPNESS)]
+        if self._lr is not None and len(self._lr):
+            idx, rates = _thin(self._lr, 2 * cols)
+            with np.errstate(all="ignore"):
+                edge = np.where(rates > 0, 2.0 / rates, np.nan)
+            series.insert(0, (at(mine, idx), edge, EDGE))
+        finite = [v[np.isfinite(v)] for _, v, _ in series]
+        top = max((float(v.max()) for v in finite if len(v)), default=1.0)
+        top = top * 1.1 if top > 0 else 1.0
+        for xs, vals, colour in series:
+            keep_finite = np.isfinite(vals)
+            xs, vals = xs[keep_finite], np.clip(vals[keep_finite], 0.0, top)
+            u = xs / last * (2 * cols - 1)
+            v = (top - vals) / top * (4 * rows - 1)
+            keep = thin_polyline(u, v)
+            lines.append((xs[keep], vals[keep], colour, "right"))
+            key += [colour, np.rint(u[keep]).astype(np.int32).tobytes(), np.rint(v[keep]).astype(np.int32).tobytes()]
+        ticks = one_per_row(nice_ticks(0.0, top, 4), 0.0, top, rows)
+        key.append(tuple(ticks))
+        return (0.0, top), (ticks, tick_labels(ticks))
 
     # ------------------------------------------------------------ rendering
 
@@ -295,7 +331,7 @@ class LossCurve(PlotextPlot):
         if scene.yticks[0]:
             plt.yticks(*scene.yticks)
         if scene.rticks is not None:
-            plt.ylim(0, 1, yside="right")
+            plt.ylim(*scene.rlim, yside="right")
             plt.yticks(*scene.rticks, yside="right")
         plt.xticks(scene.xticks, [str(t) for t in scene.xticks])
         return build_matrix(self, width, height)

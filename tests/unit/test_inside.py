@@ -179,3 +179,17 @@ def test_measuring_the_sharpness_leaves_the_run_as_a_plain_loop_would_have_it():
     assert torch.equal(measured.weights(), plain.weights())
     assert [step for step, _ in sharp.values] == [0, 10, 20, 30, 40, 50]
     assert all(math.isfinite(v) and v > 0 for _, v in sharp.values)
+
+
+def test_a_run_with_a_sharpness_measures_every_k_steps_whatever_its_chunks_and_again_after_reset():
+    s = scenarios.load("ill_conditioned")
+    run = Run(s, resolve(s))
+    run.sharpness = Sharpness(run, every=10)
+    run.sharpness.measure()
+    for _ in range(5):
+        run.step(7)
+    assert [step for step, _ in run.sharpness.values] == [0, 10, 20, 30]
+    run.reset()
+    assert [step for step, _ in run.sharpness.values] == [0]
+    run.step(25)
+    assert [step for step, _ in run.sharpness.values] == [0, 10, 20]

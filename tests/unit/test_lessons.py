@@ -12,7 +12,7 @@ from playground import cli, lessons
 from playground.errors import ScenarioError
 from playground.session import Session
 
-BUNDLED = ["training-loop", "learning-rate", "momentum", "nesterov", "adam", "losses", "saddle", "local-minima"]
+BUNDLED = ["training-loop", "learning-rate", "momentum", "nesterov", "adam", "losses", "saddle", "local-minima", "edge-of-stability"]
 
 BOWL = """[scenario]
 name = "narrow bowl"
@@ -209,7 +209,9 @@ def test_lesson_lists_the_bundled_lessons(capsys: pytest.CaptureFixture[str]):
     out = capsys.readouterr().out
     for name in BUNDLED:
         assert name in out
-    assert "momentum       Momentum in a narrow valley  (4 parts)" in out
+    rows = out.splitlines()
+    assert "momentum" + " " * (len(max(BUNDLED, key=len)) - len("momentum") + 2) + "Momentum in a narrow valley  (4 parts)" in rows
+    assert len({len(row) - len(row.split("  ", 1)[1].lstrip()) for row in rows}) == 1  # the titles in one column
 
 
 def test_check_exits_0_1_or_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]):
