@@ -35,17 +35,19 @@ async def shoot(
     steps: int = 0,
     until: Callable[[PlaygroundApp], bool] | None = None,
     before: Callable[[PlaygroundApp], None] | None = None,
+    after: Callable[[PlaygroundApp], None] | None = None,
     **config: object,
 ) -> Path | None:
-    """`before`: what a person did first (a race's lanes); `until`: wait for this before the
-    picture (a sweep to finish). With names on the command line, only those pictures are made."""
+    """`before`: what a person did first (a race's lanes); `after`: what they did after the keys
+    (fields filled in); `until`: wait for this before the picture (a sweep to finish). With names
+    on the command line, only those pictures are made."""
     if len(sys.argv) > 1 and name not in sys.argv[1:]:
         return None
     lesson = lessons.load(scenario) if scenario in [p.stem for p in lessons.list_lessons()] else None
     s = lesson.scenario if lesson is not None else scenarios.load(scenario)
     app = PlaygroundApp(s, load_engine=False, lesson=lesson)
     async with app.run_test(size=size) as pilot:
-        app.set_run(Run(s, resolve(s, **config)))  # type: ignore[arg-type]
+        app.set_run(Run(s, resolve(s, **config), compact=True))  # type: ignore[arg-type]  # as the app builds it
         if before is not None:
             before(app)
         if steps:
@@ -54,6 +56,8 @@ async def shoot(
             app.main.redraw(force=True)
         for key in keys:
             await pilot.press(key)
+        if after is not None:
+            after(app)
         for _ in range(1200):
             if until is None or until(app):
                 break
@@ -109,6 +113,25 @@ def muon_against_adamw(app: PlaygroundApp) -> None:
     app.session.select_lane(0)
 
 
+def sharpness_on(app: PlaygroundApp) -> None:
+    app.session.toggle_sharpness()
+
+
+def phase_fields(app: PlaygroundApp) -> None:
+    """The sweep screen's fields for a phase diagram over (lr, momentum), and run."""
+    from textual.widgets import Input
+
+    screen = app.screen
+    for name, value in {"lr_min": "0.001", "lr_max": "0.1", "points": "24", "steps": "300", "momenta": "16", "m_min": "0", "m_max": "0.95"}.items():
+        screen.query_one(f"#sweep-{name}", Input).value = value
+    screen.run_sweep()  # type: ignore[attr-defined]
+
+
+def plane_ready(app: PlaygroundApp) -> bool:
+    view = app.session.landscape
+    return view.found is not None and view.progress is None
+
+
 async def main() -> list[Path]:
     OUT.mkdir(exist_ok=True)
     shots = [
@@ -123,6 +146,9 @@ async def main() -> list[Path]:
         shoot("sweep-rosenbrock", "rosenbrock", ["w"], until=lambda app: getattr(app.screen, "done", False)),
         shoot("lesson-momentum", "momentum", [], before=answered_and_trained),
         shoot("digits-muon-vs-adamw", "digits", [], steps=150, before=muon_against_adamw, optimizer="muon"),
+        shoot("landscape-moons", "moons", ["m"], steps=150, until=plane_ready),
+        shoot("phase-ill-conditioned", "ill_conditioned", ["w"], after=phase_fields, until=lambda app: getattr(app.screen, "done", False)),
+        shoot("sharpness-sine", "sine", [], steps=400, before=sharpness_on, optimizer="sgd", hyper={"lr": 0.1, "momentum": 0.0, "nesterov": False}),
     ]
     made = []
     for coro in shots:
