@@ -416,6 +416,71 @@ def step_ratio(name: str, rounds: int, batch_size: int | None = None, steps: int
     return statistics.median(ratios)
 
 
+# ------------------------------------------------------------------ inside real training
+
+
+def landscape_grid(rounds: int) -> dict[str, float]:
+    """The landscape's 41x41 grid on moons' default model after 100 steps, in this process on one
+    thread (pca and random directions, median of `rounds` each), against one forward pass."""
+    from playground import scenarios
+    from playground.engine import Run, warm_up
+    from playground.landscape import Trail, landscape
+    from playground.settings import resolve
+
+    warm_up()
+    s = scenarios.load("moons")
+    run = Run(s, resolve(s, steps=100))
+    run.trail = Trail()
+    run.reset()
+    run.step(100)
+    times = []
+    for _ in range(rounds):
+        for directions in ("pca", "random"):
+            t = time.perf_counter()
+            landscape(run, directions, 41)
+            times.append(time.perf_counter() - t)
+    return {"seconds": statistics.median(times), "slowest": max(times)}
+
+
+def sharpness_cost(rounds: int, steps: int = 2000) -> dict[str, float]:
+    """Training moons (its defaults) with the sharpness measured every 10 steps, against the same
+    run without: the added cost per step."""
+    from playground import scenarios
+    from playground.engine import Run, warm_up
+    from playground.settings import resolve
+    from playground.sharpness import Sharpness
+
+    warm_up()
+    s = scenarios.load("moons")
+    config = resolve(s, steps=steps)
+    added, products = [], 0.0
+    for _ in range(rounds):  # in turns: the machine's speed drifts between them
+        plain = Run(s, config)
+        t = time.perf_counter()
+        plain.step(steps)
+        bare = time.perf_counter() - t
+        measured = Run(s, config)
+        measured.sharpness = Sharpness(measured, 10)
+        t = time.perf_counter()
+        measured.sharpness.measure()
+        measured.step(steps)
+        added.append((time.perf_counter() - t) / bare - 1)
+        products = measured.sharpness.products / len(measured.sharpness.values)
+    return {"added": statistics.median(added), "products": products}
+
+
+def phase_diagram(rounds: int) -> dict[str, float]:
+    """`playground sweep` of 20 learning rates x 20 momenta, 500 steps each, on ill_conditioned:
+    every core against one process (whole processes, start-up included)."""
+    cmd = [PLAYGROUND, "sweep", "ill_conditioned", "--optimizer", "sgd", "--no-nesterov", "--lr-min", "0.001", "--lr-max", "0.05", "--points", "20",
+           "--momentum-min", "0", "--momentum-max", "0.95", "--momentum-points", "20", "--steps", "500", "--format", "json"]
+    one, every = [], []
+    for _ in range(rounds):
+        one.append(wall([*cmd, "--workers", "1"]))
+        every.append(wall(cmd))
+    return {"one_s": statistics.median(one), "every_s": statistics.median(every), "speedup": statistics.median(o / e for o, e in zip(one, every))}
+
+
 # ------------------------------------------------------------------ lessons and serving
 
 
@@ -543,6 +608,13 @@ def main() -> int:
     # each step also measures the whole training set's loss (the curve's) and the test accuracy: on
     # batches of 32 of 1,347 points that forward pass is most of the step, so this has no target
     row("digits step on batches of 32 (its default) vs bare loop; each step also scores all 1,347 points", f"{batches:.2f}x", "reported", True)
+
+    lg = landscape_grid(args.rounds)
+    row("landscape: 41x41 grid on moons' default model, one core (pca and random)", f"{lg['seconds']:.2f} s (slowest {lg['slowest']:.2f} s)", "<= 2 s", lg["seconds"] <= 2)
+    sh = sharpness_cost(args.rounds)
+    row("sharpness every 10 steps on moons: added cost per step", f"+{sh['added']:.0%} ({sh['products']:.1f} Hessian-vector products a measurement)", "<= +50%", sh["added"] <= 0.5)
+    ph = phase_diagram(args.rounds)
+    row(f"phase diagram 20x20, 500 steps each, on ill_conditioned: all {os.cpu_count()} cores vs one process", f"{ph['speedup']:.2f}x faster ({ph['every_s']:.1f} s vs {ph['one_s']:.1f} s)", ">= 1.7x on 2 cores", ph["speedup"] >= 1.7)
 
     ls = lessons_checked()
     row(f"every bundled lesson's --check ({ls['lessons']}), one after another", f"{ls['seconds']:.1f} s", "<= 60 s", ls["seconds"] <= 60)
