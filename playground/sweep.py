@@ -44,28 +44,28 @@ class SweepPoint:
 
 def learning_rates(lr_min: float, lr_max: float, points: int) -> list[float]:
     """`points` learning rates spaced evenly on a log scale, the first lr_min and the last lr_max."""
-    for name, limit, v in (("lr_min", limits.LEARNING_RATE, lr_min), ("lr_max", limits.LEARNING_RATE, lr_max), ("points", limits.SWEEP_POINTS, points)):
-        limits.setting(name, limit, v)
-    if lr_min > lr_max:
-        raise ConfigError("lr_min", f"{lr_min:g} is above lr_max {lr_max:g}")
-    if points == 1:
-        return [float(lr_min)]
-    lo, hi = math.log(lr_min), math.log(lr_max)
-    rates = [math.exp(lo + (hi - lo) * i / (points - 1)) for i in range(points)]
-    rates[0], rates[-1] = float(lr_min), float(lr_max)  # exact ends, not exp(log(x))
-    return rates
+    return _spaced("lr", limits.LEARNING_RATE, lr_min, lr_max, points, log=True)
 
 
 def momenta(m_min: float, m_max: float, points: int) -> list[float]:
     """`points` momenta spaced evenly from m_min to m_max (both exact)."""
-    for name, limit, v in (("momentum_min", limits.MOMENTUM, m_min), ("momentum_max", limits.MOMENTUM, m_max), ("momentum_points", limits.SWEEP_POINTS, points)):
-        limits.setting(name, limit, v)
-    if m_min > m_max:
-        raise ConfigError("momentum_min", f"{m_min:g} is above momentum_max {m_max:g}")
+    return _spaced("momentum", limits.MOMENTUM, m_min, m_max, points, log=False)
+
+
+def _spaced(name: str, limit: limits.Number, low: float, high: float, points: int, log: bool) -> list[float]:
+    """An axis of the sweep: `points` values from `low` to `high`, both exact, evenly spaced (on
+    a log scale if `log`), each checked against `limit` under the fields' names (lr_min, ...)."""
+    for field, each, v in ((f"{name}_min", limit, low), (f"{name}_max", limit, high), ("points" if name == "lr" else f"{name}_points", limits.SWEEP_POINTS, points)):
+        limits.setting(field, each, v)
+    if low > high:
+        raise ConfigError(f"{name}_min", f"{low:g} is above {name}_max {high:g}")
     if points == 1:
-        return [float(m_min)]
-    values = [m_min + (m_max - m_min) * i / (points - 1) for i in range(points)]
-    values[0], values[-1] = float(m_min), float(m_max)
+        return [float(low)]
+    lo, hi = (math.log(low), math.log(high)) if log else (low, high)
+    values = [lo + (hi - lo) * i / (points - 1) for i in range(points)]
+    if log:
+        values = [math.exp(v) for v in values]
+    values[0], values[-1] = float(low), float(high)  # exact ends, not exp(log(x))
     return values
 
 

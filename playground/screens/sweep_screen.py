@@ -69,7 +69,7 @@ class SweepScreen(ModalScreen[None]):
         self.moms: list[float] | None = None
         self.done = False
         self.error = ""
-        self._drawn = -1
+        self._drawn: tuple[int, bool] = (-1, False)  # (points, done) as last drawn
 
     def compose(self) -> ComposeResult:
         with Vertical(id="sweep-body"):
@@ -113,7 +113,7 @@ class SweepScreen(ModalScreen[None]):
             return
         self.error = ""
         self.workers.cancel_group(self, "sweep")
-        self.rates, self.moms, self.points, self.done, self._drawn = rates, moms, [], False, -1
+        self.rates, self.moms, self.points, self.done, self._drawn = rates, moms, [], False, (-1, False)
         self.query_one(SweepPlot).display = moms is None
         self.query_one(PhaseMap).display = moms is not None
         self._waiting = (rates, replace(self.config, steps=self.steps))
@@ -190,12 +190,12 @@ class SweepScreen(ModalScreen[None]):
             self._start_when_ready()
             if self._waiting is None:
                 self._show_status()
-        if len(self.points) != self._drawn or self.error:
+        if (len(self.points), self.done) != self._drawn or self.error:  # the last point may come a tick before `done`
             self._redraw()
 
     def _redraw(self) -> None:
         points = list(self.points)
-        self._drawn = len(points)
+        self._drawn = (len(points), self.done)
         if self.moms is None:
             self.query_one(SweepPlot).show(self.rates, sorted(points, key=lambda p: p.lr))
         elif self.rates:

@@ -3,9 +3,8 @@ in worker processes, drawn as a heat map with heavy ball's exact edge on a quadr
 
 from __future__ import annotations
 
-from textual.widgets import Input
 from test_map_picture import cells
-from tui_helpers import eventually, main_screen, open_app, press, screen_ready, wait_until
+from tui_helpers import eventually, main_screen, open_app, press, screen_ready, set_fields, sweep_status, wait_until
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -13,17 +12,6 @@ from playground.engine import Run
 from playground.screens.sweep_screen import SweepScreen
 from playground.settings import resolve
 from playground.widgets.sweep_plot import DIVERGED, PhaseMap, SweepPlot
-
-
-async def set_fields(pilot, screen, **values: str) -> None:  # noqa: ANN001
-    for name, value in values.items():
-        screen.query_one(f"#sweep-{name}", Input).value = value
-    screen.query_one("#sweep-steps", Input).focus()
-    await press(pilot, "enter")
-
-
-def sweep_status(screen) -> str:  # noqa: ANN001
-    return str(screen.query_one("#sweep-status").render())
 
 
 PHASE = {"lr_min": "0.001", "lr_max": "0.1", "points": "12", "steps": "300", "momenta": "8", "m_min": "0", "m_max": "0.9"}

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import Input, Select
-from tui_helpers import eventually, main_screen, open_app, press, status, type_into, wait_still, wait_stopped, wait_until
+from tui_helpers import eventually, main_screen, open_app, press, set_fields, status, sweep_status, type_into, wait_still, wait_stopped, wait_until
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -24,17 +24,6 @@ from playground.sweep import learning_rates
 @pytest.fixture(autouse=True)
 def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # the dialogs' default names are in the current folder
-
-
-async def set_fields(pilot, screen, **values: str) -> None:  # noqa: ANN001
-    for name, value in values.items():
-        screen.query_one(f"#sweep-{name}", Input).value = value
-    screen.query_one("#sweep-steps", Input).focus()
-    await press(pilot, "enter")
-
-
-def sweep_status(screen) -> str:  # noqa: ANN001
-    return str(screen.query_one("#sweep-status").render())
 
 
 async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks_divergence() -> None:

@@ -218,3 +218,18 @@ async def key_latency(pilot: Pilot, key: str, done: Callable[[], bool], timeout:
             raise AssertionError(f"{key!r} had no effect after {timeout} s")
         await asyncio.sleep(0.002)
     return time.perf_counter() - t0
+
+
+async def set_fields(pilot: Pilot, screen: Any, **values: str) -> None:
+    """The sweep screen's fields set to `values` (by name: lr_min, points, momenta, ...), then
+    enter, which sweeps again."""
+    from textual.widgets import Input
+
+    for name, value in values.items():
+        screen.query_one(f"#sweep-{name}", Input).value = value
+    screen.query_one("#sweep-steps", Input).focus()
+    await press(pilot, "enter")
+
+
+def sweep_status(screen: Any) -> str:
+    return str(screen.query_one("#sweep-status").render())

@@ -9,28 +9,7 @@ import math
 
 import pytest
 
-from playground.cli import main
-
-
-def strict(text: str):
-    def refuse(name):
-        raise ValueError(f"non-standard JSON constant {name}")
-
-    return json.loads(text, parse_constant=refuse)
-
-
-def cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_error(capsys, *argv) -> str:
-    code, out, err = cli(capsys, *argv)
-    assert code == 2 and out == "", (argv, out, err)
-    lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("playground: error: "), err
-    return lines[0]
+from cli_helpers import cli, one_error, strict
 
 
 def test_compare_json_lanes_equal_single_runs(capsys):

@@ -6,21 +6,7 @@ import json
 
 import pytest
 
-from playground.cli import main
-
-
-def cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_error(capsys, *argv) -> str:
-    code, out, err = cli(capsys, *argv)
-    assert code == 2 and out == "", (argv, out, err)
-    lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("playground: error: "), err
-    return lines[0]
+from cli_helpers import cli, one_error
 
 
 KEYS = ["scenario", "directions", "grid", "span", "alpha", "beta", "loss", "trajectory", "final_loss", "explained_variance"]

@@ -10,25 +10,11 @@ import threading
 import pytest
 
 from playground import scenarios, sweep as sweep_module
-from playground.cli import main
+from cli_helpers import cli, one_error
 from playground.settings import resolve
 from playground.sweep import cells, learning_rates, momenta, sweep
 
 PHASE = ["sweep", "ill_conditioned", "--optimizer", "sgd", "--no-nesterov", "--lr-min", "0.001", "--lr-max", "0.1", "--points", "9", "--momentum-min", "0", "--momentum-max", "0.95", "--momentum-points", "6", "--steps", "300"]
-
-
-def cli(capsys, *argv):
-    code = main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_error(capsys, *argv) -> str:
-    code, out, err = cli(capsys, *argv)
-    assert code == 2 and out == "", (argv, out, err)
-    lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("playground: error: "), err
-    return lines[0]
 
 
 def test_phase_diagram_json_is_lr_major_with_momentum_beside_lr(capsys):
