@@ -230,6 +230,7 @@ steps = 10000000
 """
 
 BARE_RATE = BARE_SURFACE.replace("for i in", "import time\nt = time.perf_counter()\nfor i in") + "print(int(sys.argv[1]) / (time.perf_counter() - t))\n"
+FAST_RATE = FAST_SURFACE.replace("for i in", "import time\nt = time.perf_counter()\nfor i in") + "print(int(sys.argv[1]) / (time.perf_counter() - t))\n"
 
 
 def tmux_screen(sock: str) -> str:
@@ -237,22 +238,24 @@ def tmux_screen(sock: str) -> str:
 
 
 def live_in_a_terminal(rounds: int, seconds: float = 4.0) -> dict[str, float]:
-    """The whole program in a real terminal (tmux, 120x40): auto-run at top speed, over a bare
-    loop's process measured just before and just after (these machines' speed drifts)."""
+    """The whole program in a real terminal (tmux, 120x40): auto-run at top speed, over the
+    plain loops' processes (the documentation's and the fastest public one) measured just before
+    and just after (these machines' speed drifts)."""
     folder = Path(tempfile.mkdtemp())
     (folder / "slow.toml").write_text(SLOW_SCENARIO)
     (folder / "bare.py").write_text(BARE_RATE)
+    (folder / "fast.py").write_text(FAST_RATE)
 
-    def bare() -> float:
-        return float(subprocess.run([sys.executable, str(folder / "bare.py"), "3000"], capture_output=True, text=True, check=True).stdout)
+    def bare(loop: str = "bare") -> float:
+        return float(subprocess.run([sys.executable, str(folder / f"{loop}.py"), "3000"], capture_output=True, text=True, check=True).stdout)
 
     def steps(screen: str) -> int | None:
         found = re.findall(r"\bstep (\d+)\b", screen)
         return int(found[-1]) if found else None
 
-    ratios, rates = [], []
+    ratios, fast_ratios, rates = [], [], []
     for i in range(rounds):
-        before = bare()
+        before, fast_before = bare(), bare("fast")
         sock = f"bench-live-{os.getpid()}-{i}"
         keys = ["tmux", "-L", sock, "send-keys", "-t", "live"]
         subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-s", "live", "-x", "120", "-y", "40", f"{PLAYGROUND} {folder / 'slow.toml'}"], check=True)
@@ -272,32 +275,43 @@ def live_in_a_terminal(rounds: int, seconds: float = 4.0) -> dict[str, float]:
             made = steps(tmux_screen(sock)) or 0
         finally:
             subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
-        after = bare()
+        after, fast_after = bare(), bare("fast")
         rates.append(made / dt)
         ratios.append(made / dt / ((before + after) / 2))
-    return {"ratio": statistics.median(ratios), "steps_per_s": statistics.median(rates)}
+        fast_ratios.append(made / dt / ((fast_before + fast_after) / 2))
+    return {"ratio": statistics.median(ratios), "fast_ratio": statistics.median(fast_ratios), "steps_per_s": statistics.median(rates)}
 
 
 # ------------------------------------------------------------------ 3. start-up
 
 
 def startup(rounds: int) -> dict[str, float]:
-    firsts, imports = [], []
+    """Launch to the first frame with `step 0` (tmux, 120x40), and `s` pressed as soon as it shows
+    to `step 1` on screen (the step waits for torch, which loads behind the first frame); each
+    over `python -c 'import torch'` measured in the same round."""
+    firsts, stepped, imports = [], [], []
     for i in range(rounds):
         sock = f"bench-{os.getpid()}-{i}"
         t0 = time.perf_counter()
-        subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-x", "120", "-y", "40", f"{PLAYGROUND} rosenbrock"], check=True)
-        first = float("inf")
+        subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-s", "first", "-x", "120", "-y", "40", f"{PLAYGROUND} rosenbrock"], check=True)
+        first = step = float("inf")
         while time.perf_counter() - t0 < 30:
             if re.search(r"\bstep 0\b", tmux_screen(sock)):
                 first = time.perf_counter() - t0
+                subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "first", "s"], check=True)
                 break
-            time.sleep(0.02)
+            time.sleep(0.01)
+        while time.perf_counter() - t0 < 30:
+            if re.search(r"\bstep 1\b", tmux_screen(sock)):
+                step = time.perf_counter() - t0
+                break
+            time.sleep(0.01)
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
         firsts.append(first)
+        stepped.append(step)
         imports.append(wall([sys.executable, "-c", "import torch"]))
     first, imp = statistics.median(firsts), statistics.median(imports)
-    return {"first_frame_s": first, "import_torch_s": imp, "ratio": first / imp}
+    return {"first_frame_s": first, "import_torch_s": imp, "ratio": first / imp, "step_s": statistics.median(stepped), "step_ratio": statistics.median(stepped) / imp}
 
 
 # ------------------------------------------------------------------ 4. memory
@@ -589,16 +603,18 @@ def main() -> int:
     row("live auto-run at max speed, 120x40 (pilot), vs bare loop steps/s in the same process", f"{live_ratio:.2f}x ({live_rate:.0f} vs {statistics.median(bares):.0f}/s)", ">= 0.5x", live_ratio >= 0.5)
     row("redraws per second while auto-running", f"{fps:.1f}", ">= 15", fps >= 15)
     lt = live_in_a_terminal(args.rounds)
-    row("the same in a real terminal (tmux 120x40, whole program), vs a bare loop's process", f"{lt['ratio']:.2f}x ({lt['steps_per_s']:.0f}/s)", ">= 0.5x", lt["ratio"] >= 0.5)
+    row("the same in a real terminal (tmux 120x40, whole program), vs the fastest public loop's process", f"{lt['fast_ratio']:.2f}x ({lt['steps_per_s']:.0f}/s)", ">= 0.7x", lt["fast_ratio"] >= 0.7)
+    row("the same vs the documentation's loop's process", f"{lt['ratio']:.2f}x", "reported", True)
     pz = asyncio.run(pause_latency())
     row("space pauses auto-run at max speed: pause to the end of the last step (median of 7)", f"{pz['ms']:.1f} ms (slowest {pz['max_ms']:.0f} ms)", "<= 100 ms", pz["ms"] <= 100)
     rd = asyncio.run(redraw(10_000))
     row("full redraw of all plots, 120x40, half-block maps, 10,000-step history (plotext builds both)", f"{rd['ms']:.1f} ms ({rd['unchanged_ms']:.1f} ms when nothing moved)", "<= 15 ms", rd["ms"] <= 15)
     st = startup(args.rounds)
-    row("launch to first frame with `step 0`, vs `python -c 'import torch'`", f"{st['ratio']:.2f}x ({st['first_frame_s']:.2f} s vs {st['import_torch_s']:.2f} s)", "<= 0.5x", st["ratio"] <= 0.5)
+    row("launch to first frame with `step 0`, vs `python -c 'import torch'`", f"{st['ratio']:.2f}x ({st['first_frame_s']:.2f} s vs {st['import_torch_s']:.2f} s)", "<= 0.30x", st["ratio"] <= 0.30)
+    row("`s` pressed as soon as the first frame shows: `step 1` on screen, from launch, vs `import torch`", f"{st['step_ratio']:.2f}x ({st['step_s']:.2f} s)", "<= 1.2x", st["step_ratio"] <= 1.2)
     mem = memory(steps)
-    row(f"peak memory, headless run of {steps:,} steps over 2,000", f"+{mem['headless_mb']:.1f} MB", "<= 30 MB", mem["headless_mb"] <= 30)
-    row(f"peak memory, TUI run of {steps:,} steps over the same run at 2,000", f"+{mem['tui_mb']:.1f} MB", "<= 30 MB", mem["tui_mb"] <= 30)
+    row(f"peak memory, headless run of {steps:,} steps over 2,000", f"+{mem['headless_mb']:.1f} MB", "<= 20 MB", mem["headless_mb"] <= 20)
+    row(f"peak memory, TUI run of {steps:,} steps over the same run at 2,000", f"+{mem['tui_mb']:.1f} MB", "<= 20 MB", mem["tui_mb"] <= 20)
     ds = datasets(args.rounds)
     row("decision-boundary grid for one frame (80x24 cells, moons)", f"{ds['grid_ms']:.2f} ms", "<= 2 ms", ds["grid_ms"] <= 2)
     row("moons step (default model) vs bare torch loop", f"{ds['step_ratio']:.2f}x", "<= 1.2x", ds["step_ratio"] <= 1.2)

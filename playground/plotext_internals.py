@@ -14,7 +14,6 @@ never with PLAYGROUND_PLAIN_PLOTEXT=1 in the environment: then everything goes t
 from __future__ import annotations
 
 import os
-from importlib import metadata
 from typing import Any
 
 WRITTEN_FOR = ("5.3.",)  # plotext releases whose internals this was read from
@@ -23,10 +22,11 @@ Cells = tuple[list[list[str]], list[list[Any]], tuple[int, int, int, int, int, i
 
 
 def _version() -> str:
-    try:
-        return metadata.version("plotext")
-    except metadata.PackageNotFoundError:
-        return ""
+    """plotext's own `__version__` (its package metadata would cost importlib.metadata and zipfile,
+    25 ms of the first frame)."""
+    import plotext
+
+    return str(getattr(plotext, "__version__", ""))
 
 
 _VERSION = _version()
