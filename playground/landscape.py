@@ -77,18 +77,30 @@ class Landscape:
     d1: list[torch.Tensor] = field(default_factory=list, repr=False)
     d2: list[torch.Tensor] = field(default_factory=list, repr=False)
     centre: torch.Tensor | None = field(default=None, repr=False)  # the weights at (0, 0), flattened
+    _projected: dict[int, tuple[object, np.ndarray]] = field(default_factory=dict, repr=False, compare=False)  # onto()'s, by run
 
     def onto(self, run: Run) -> np.ndarray:
         """Another run's trail (a lane of the same race) projected onto this plane, relative to its
-        centre: (points, 2), the run's current weights last."""
+        centre: (points, 2), the run's current weights last. The trail's projection is kept until
+        the trail changes: drawn every frame while the lanes run, only the newest point is new."""
         assert self.centre is not None
         with run.lock:
-            weights = list(run.trail.weights) if run.trail is not None else []
-            rows = list(run.trail.rows) if run.trail is not None else []
-            if not rows or rows[-1] != len(run.history.loss) - 1:
-                weights.append(run.weights())
-            points = (torch.stack(weights).double() - self.centre.double()).numpy()
-        return project(points, self.d1, self.d2)
+            trail = run.trail
+            weights = list(trail.weights) if trail is not None else []
+            rows = list(trail.rows) if trail is not None else []
+            now = None if rows and rows[-1] == len(run.history.loss) - 1 else run.weights()
+        key = (id(run), id(trail), len(rows), rows[-1] if rows else None)
+        cached = self._projected.get(id(run))
+        if cached is None or cached[0] != key:
+            path = self._relative(weights) if weights else np.empty((0, 2))
+            self._projected[id(run)] = cached = (key, path)
+        if now is None:
+            return cached[1]
+        return np.concatenate([cached[1], self._relative([now])])
+
+    def _relative(self, weights: list[torch.Tensor]) -> np.ndarray:
+        assert self.centre is not None
+        return project((torch.stack(weights).double() - self.centre.double()).numpy(), self.d1, self.d2)
 
     @property
     def grid(self) -> int:

@@ -193,3 +193,18 @@ def test_a_run_with_a_sharpness_measures_every_k_steps_whatever_its_chunks_and_a
     assert [step for step, _ in run.sharpness.values] == [0]
     run.step(25)
     assert [step for step, _ in run.sharpness.values] == [0, 10, 20]
+
+
+def test_another_lanes_path_on_the_plane_is_its_trail_projected_and_follows_it():
+    s = scenarios.load("moons")
+    one, two = (Run(s, resolve(s, hyper=h), compact=True) for h in ({"lr": 0.1}, {"lr": 0.05}))
+    one.step(40)
+    two.step(40)
+    found = landscape(one, "pca", grid=3)
+    path = found.onto(two)
+    expected = found._relative(two.trail.weights)  # noqa: SLF001 - the projection itself
+    assert np.array_equal(path, expected) and len(path) == len(two.trail.rows) == 41
+    assert np.array_equal(found.onto(one), found.trajectory)  # its own lane: the trajectory
+    two.step(3)
+    moved = found.onto(two)
+    assert len(moved) == 44 and np.allclose(moved[:41], path)
