@@ -230,6 +230,9 @@ def cmd_run(argv: list[str]) -> int:
     sharpness = _number_flag("--sharpness", args.sharpness, limits.SHARPNESS_EVERY)
     scenario, config, start = _what_to_train(args)
     _check_output(args)
+    if sharpness is not None and args.format in ("csv", "python"):
+        print(f"playground: warning: --sharpness: measured for --format json and text only, not for {args.format}", file=sys.stderr)
+        sharpness = None
     if args.format == "python":  # the code behind the run: written, not trained
         from playground.python_script import script
 

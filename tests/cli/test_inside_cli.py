@@ -81,3 +81,9 @@ def test_run_sharpness_text_against_two_over_lr(capsys):
     line = next(row for row in out.splitlines() if row.startswith("sharpness"))
     assert "at step 30 against 2/lr = 4" in line and "3 measured" in line
     assert "--sharpness" in one_error(capsys, "run", "moons", "--sharpness", "0")
+
+
+def test_run_sharpness_with_csv_says_it_is_not_measured_there(capsys):
+    code, out, err = cli(capsys, "run", "ill_conditioned", "--steps", "5", "--sharpness", "2", "--format", "csv")
+    assert code == 0 and out.splitlines()[0].startswith("step,loss")
+    assert "--sharpness: measured for --format json and text only, not for csv" in err
