@@ -248,10 +248,7 @@ def cmd_run(argv: list[str]) -> int:
     if caveat := run.caveat():
         print(f"playground: warning: {caveat}", file=sys.stderr)
     if sharpness is not None:
-        from playground.sharpness import Sharpness
-
-        run.sharpness = Sharpness(run, sharpness)
-        run.sharpness.measure()  # step 0; the run measures the rest as it steps
+        run.watch_sharpness(sharpness)  # step 0; the run measures the rest as it steps
     _train([run], config.steps, args)
     values = run.sharpness.values if run.sharpness is not None else None
     _emit(args, report.to_json(run, values) if args.format == "json" else report.to_text(run, values) if args.format == "text" else report.to_csv(run))
@@ -359,7 +356,6 @@ def _train(lanes: list[Any], steps: int, args: argparse.Namespace) -> None:
             if done >= steps or all(lane.diverged_at is not None for lane in lanes):
                 break
             chunk = min(RECORD_EVERY if recorder is not None else steps, steps - done)
-
             for lane in lanes:
                 lane.step(chunk)
             done += chunk
@@ -465,27 +461,25 @@ def _cores() -> int:
 def _momentum_axis(args: argparse.Namespace, given_hyper: dict[str, Any], hyper: dict[str, Any], optimizer: str) -> list[float] | None:
     """The momenta of a phase diagram's second axis, or None when no --momentum-* flag is given.
     `given_hyper`: the hyperparameters the flags set; `hyper`: all of them, resolved."""
-    from playground.optimizers import get_optimizer
-    from playground.sweep import momenta
+    from playground.sweep import momentum_axis
 
-    given = [flag for flag, value in (("--momentum-min", args.momentum_min), ("--momentum-max", args.momentum_max), ("--momentum-points", args.momentum_points)) if value is not None]
+    flags = {"momentum_min": "--momentum-min", "momentum_max": "--momentum-max", "momentum_points": "--momentum-points"}
+    given = [flag for name, flag in flags.items() if getattr(args, name) is not None]
     if not given:
         return None
-    flag = given[0]
-    if "momentum" not in get_optimizer(optimizer).names():
-        raise UsageError(f"{flag}: {optimizer} has no momentum to sweep")
     if "momentum" in given_hyper:
-        raise UsageError(f"{flag}: the sweep sets the momentum; leave out --momentum")
+        raise UsageError(f"{given[0]}: the sweep sets the momentum; leave out --momentum")
     if args.momentum_points is None:
-        raise UsageError(f"{flag}: give --momentum-points M too: how many momenta to run")
+        raise UsageError(f"{given[0]}: give --momentum-points M too: how many momenta to run")
     low = _number_flag("--momentum-min", args.momentum_min or "0", limits.MOMENTUM)
     high = _number_flag("--momentum-max", args.momentum_max or "0.99", limits.MOMENTUM)
     count = _number_flag("--momentum-points", args.momentum_points, limits.SWEEP_POINTS)
     if low > high:  # type: ignore[operator]
         raise UsageError(f"--momentum-min: {low:g} is above --momentum-max {high:g}")
-    if low == 0 and hyper.get("nesterov", False):
-        raise UsageError("--momentum-min: Nesterov momentum needs a momentum above 0; add --no-nesterov or start above 0")
-    return momenta(low, high, count)  # type: ignore[arg-type]
+    try:
+        return momentum_axis(optimizer, hyper, low, high, count)  # type: ignore[arg-type]
+    except ConfigError as exc:
+        raise UsageError(f"{flags.get(exc.field, given[0])}: {exc.message}") from None
 
 
 def cmd_sweep(argv: list[str]) -> int:

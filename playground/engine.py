@@ -647,6 +647,16 @@ class Run:
 
     # ------------------------------------------------------------ for looking inside
 
+    def watch_sharpness(self, every: int | None) -> None:
+        """Measure the sharpness now and then every `every` steps as the run steps (None: stop)."""
+        if every is None:
+            self.sharpness = None
+            return
+        from playground.sharpness import Sharpness
+
+        self.sharpness = Sharpness(self, every)
+        self.sharpness.measure()
+
     def weights(self) -> torch.Tensor:
         """Datasets: every parameter, flattened and joined in the model's order (a copy)."""
         with torch.no_grad():

@@ -84,12 +84,8 @@ class Landscape:
         centre: (points, 2), the run's current weights last. The trail's projection is kept until
         the trail changes: drawn every frame while the lanes run, only the newest point is new."""
         assert self.centre is not None
-        with run.lock:
-            trail = run.trail
-            weights = list(trail.weights) if trail is not None else []
-            rows = list(trail.rows) if trail is not None else []
-            now = None if rows and rows[-1] == len(run.history.loss) - 1 else run.weights()
-        key = (id(run), id(trail), len(rows), rows[-1] if rows else None)
+        rows, weights, now = _path(run)
+        key = (id(run), id(run.trail), len(rows), rows[-1] if rows else None)
         cached = self._projected.get(id(run))
         if cached is None or cached[0] != key:
             path = self._relative(weights) if weights else np.empty((0, 2))
@@ -105,6 +101,17 @@ class Landscape:
     @property
     def grid(self) -> int:
         return len(self.alpha)
+
+
+def _path(run: Run) -> tuple[list[int], list[torch.Tensor], torch.Tensor | None]:
+    """The run's trail as its rows and weights, and the current weights where the trail does not
+    end at the current row (None where it does), read together under the run's lock."""
+    with run.lock:
+        trail = run.trail
+        rows = list(trail.rows) if trail is not None else []
+        weights = list(trail.weights) if trail is not None else []
+        now = None if rows and rows[-1] == len(run.history.loss) - 1 else run.weights()
+    return rows, weights, now
 
 
 def coefficients(grid: int, span: float) -> list[float]:
@@ -175,8 +182,7 @@ def grid_losses(run: Run, d1: list[torch.Tensor], d2: list[torch.Tensor], alpha:
         for i, a in enumerate(alpha):
             if cancelled():
                 return None
-            row = [{name: w + a * u for (name, w), u in zip(named, d1, strict=True)}]
-            base = row[0]
+            base = {name: w + a * u for (name, w), u in zip(named, d1, strict=True)}
             values = [loss_at({name: base[name] + b * v for (name, _), v in zip(named, d2, strict=True)}) for b in beta]
             out[i] = torch.stack(values).double().numpy()
             progress((i + 1) / len(alpha))
@@ -197,14 +203,12 @@ def landscape(run: Run, directions: str = "pca", grid: int = GRID, span: float |
     point; 1 when it has not moved)."""
     if directions not in DIRECTIONS:
         raise ConfigError("directions", f"{directions!r} is not one of {', '.join(DIRECTIONS)}")
-    with run.lock:
+    with run.lock:  # the whole computation: the weights must not move under it
         centre = run.weights()
-        trail = run.trail
-        rows = list(trail.rows) if trail is not None else []
-        weights = list(trail.weights) if trail is not None else []
         last_row = len(run.history.loss) - 1
         final_loss = run.history.loss.last()
-        if not rows or rows[-1] != last_row:
+        rows, weights, now = _path(run)
+        if now is not None:  # the path ends at the centre
             rows.append(last_row)
             weights.append(centre)
         points = (torch.stack(weights).double() - centre.double()).numpy()

@@ -363,12 +363,11 @@ class Player:
 
     def _measure_sharpness(self) -> None:
         """A lesson about the sharpness shows it: every lane measures it, as `h` turns on."""
-        from playground.sharpness import EVERY, Sharpness
+        from playground.sharpness import EVERY
 
         for lane in self.session.lanes:
             if lane.sharpness is None:
-                lane.sharpness = Sharpness(lane, EVERY)
-                lane.sharpness.measure()
+                lane.watch_sharpness(EVERY)
 
     def _apply(self, part: Part, first: bool) -> None:
         s = self.session

@@ -6,8 +6,6 @@ import json
 import math
 from typing import Any
 
-import numpy as np
-
 from playground.engine import Run
 from playground.landscape import Landscape
 from playground.formatting import precise as _fmt
@@ -268,23 +266,17 @@ def phase_to_text(scenario: Scenario, config: RunConfig, points: list[SweepPoint
     rates = sorted({p.lr for p in points})
     moms = sorted({p.momentum for p in points if p.momentum is not None}, reverse=True)
     at = {(p.lr, p.momentum): p for p in points}
-    finite = [p.final_loss for p in points if not p.diverged and math.isfinite(p.final_loss) and p.final_loss > 0]
-    lo, hi = (math.log10(min(finite)), math.log10(max(finite))) if finite else (0.0, 1.0)
-    span = (hi - lo) or 1.0
+    shades = Shades([p.final_loss for p in points if not p.diverged])
 
     def shade(p: SweepPoint | None) -> str:
         if p is None:
             return "?"
-        if p.diverged or not math.isfinite(p.final_loss):
-            return "x"
-        if p.final_loss <= 0:
-            return SHADES[0]
-        return SHADES[min(len(SHADES) - 1, max(0, int((math.log10(p.final_loss) - lo) / span * len(SHADES))))]
+        return "x" if p.diverged or not math.isfinite(p.final_loss) else shades.of(p.final_loss)
 
     hyper = ", ".join(f"{k}={_fmt(v)}" for k, v in config.hyper.items() if k not in ("lr", "momentum"))
     lines = [
         f"{scenario.name}: {config.optimizer} ({hyper}), {config.steps} steps at each (lr, momentum)",
-        f"momentum down the side, lr across ({rates[0]:.3g} to {rates[-1]:.3g}, log scale); shade: final loss from {_fmt(10**lo)} (' ') to {_fmt(10**hi)} ('@'), x: diverged",
+        f"momentum down the side, lr across ({rates[0]:.3g} to {rates[-1]:.3g}, log scale); shade: final loss from {_fmt(shades.low)} (' ') to {_fmt(shades.high)} ('@'), x: diverged",
     ]
     lines += [f"m {m:<6.3g} " + " ".join(shade(at.get((lr, m))) for lr in rates) for m in moms]
     good = [p for p in points if not p.diverged and math.isfinite(p.final_loss)]
@@ -321,23 +313,30 @@ def landscape_to_json(run: Run, found: Landscape) -> str:
 SHADES = " .:-=+*#%@"  # low to high loss
 
 
+class Shades:
+    """Characters for values on a log scale, from the lowest positive finite one of `values`
+    (' ') to the highest ('@'); a value of 0 or below takes the lowest."""
+
+    def __init__(self, values: list[float]) -> None:
+        shown = [v for v in values if math.isfinite(v) and v > 0]
+        self.any = bool(shown)
+        self.low, self.high = (min(shown), max(shown)) if shown else (1.0, 10.0)
+        self._lo = math.log10(self.low)
+        self._span = (math.log10(self.high) - self._lo) or 1.0
+
+    def of(self, v: float) -> str:
+        if v <= 0:
+            return SHADES[0]
+        return SHADES[min(len(SHADES) - 1, max(0, int((math.log10(v) - self._lo) / self._span * len(SHADES))))]
+
+
 def landscape_to_text(run: Run, found: Landscape) -> str:
     """The grid as characters, darker for higher loss on a log scale, the trajectory as o, the
     final weights as X; beta across, alpha down."""
-    loss = found.loss
-    finite = loss[np.isfinite(loss) & (loss > 0)]
-    lo, hi = (math.log10(finite.min()), math.log10(finite.max())) if finite.size else (0.0, 1.0)
-    span = (hi - lo) or 1.0
+    values = found.loss.tolist()
+    shades = Shades([v for row in values for v in row])
     n = found.grid
-
-    def shade(v: float) -> str:
-        if not math.isfinite(v):
-            return "!"  # diverged there
-        if v <= 0:
-            return SHADES[0]
-        return SHADES[min(len(SHADES) - 1, max(0, int((math.log10(v) - lo) / span * len(SHADES))))]
-
-    rows = [[shade(v) for v in row] for row in loss.tolist()]
+    rows = [[shades.of(v) if math.isfinite(v) else "!" for v in row] for row in values]  # !: diverged there
     step = 2 * found.span / (n - 1)
     for a, b in found.trajectory.tolist():
         i, j = round(a / step) + n // 2, round(b / step) + n // 2
@@ -348,8 +347,8 @@ def landscape_to_text(run: Run, found: Landscape) -> str:
     shares = f", explaining {found.explained_variance[0]:.0%} and {found.explained_variance[1]:.0%} of the path's variance" if found.explained_variance else ""
     lines = [
         f"{run.scenario.name}: {cfg.optimizer}, {run.history.steps} steps; loss on the plane of {found.directions} directions{shares}",
-        f"alpha down, beta across, each from {-found.span:g} to {found.span:g}; shade: loss from {_fmt(10**lo)} (' ') to {_fmt(10**hi)} ('@', log scale); o: the path, X: the final weights, !: not finite",
+        f"alpha down, beta across, each from {-found.span:g} to {found.span:g}; shade: loss from {_fmt(shades.low)} (' ') to {_fmt(shades.high)} ('@', log scale); o: the path, X: the final weights, !: not finite",
     ]
     lines += ["  " + " ".join(row) for row in rows]
-    lines.append(f"final loss {_fmt(found.final_loss)}; lowest on the plane {_fmt(float(finite.min())) if finite.size else 'none'}")
+    lines.append(f"final loss {_fmt(found.final_loss)}; lowest on the plane {_fmt(shades.low) if shades.any else 'none'}")
     return "\n".join(lines) + "\n"

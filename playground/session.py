@@ -827,16 +827,14 @@ class Session:
     def toggle_sharpness(self) -> None:
         """h: measure every lane's sharpness every few steps (the loss panel draws it against
         2/lr), or stop measuring it."""
-        from playground.sharpness import EVERY, Sharpness
+        from playground.sharpness import EVERY
 
         if not self._ready():
             return
         on = all(lane.sharpness is None for lane in self.lanes)
         with self.step_lock:
             for lane in self.lanes:
-                lane.sharpness = Sharpness(lane, EVERY) if on else None
-                if lane.sharpness is not None:
-                    lane.sharpness.measure()
+                lane.watch_sharpness(EVERY if on else None)
         if on:
             where = "the Hessian's largest eigenvalue" if self.scenario.surface is not None else "the training loss's Hessian's largest eigenvalue, by power iteration"
             self.say(f"sharpness every {EVERY} steps ({where}): red in the loss panel, against 2/lr in white; h: off")

@@ -52,6 +52,18 @@ def momenta(m_min: float, m_max: float, points: int) -> list[float]:
     return _spaced("momentum", limits.MOMENTUM, m_min, m_max, points, log=False)
 
 
+def momentum_axis(optimizer: str, hyper: dict[str, Any], m_min: float, m_max: float, points: int) -> list[float]:
+    """A phase diagram's momenta for `optimizer` with its other settings `hyper`: refused where it
+    has no momentum, or where Nesterov would meet a momentum of 0 (torch refuses that pair)."""
+    from playground.optimizers import get_optimizer
+
+    if "momentum" not in get_optimizer(optimizer).names():
+        raise ConfigError("momentum_points", f"{optimizer} has no momentum to sweep; sweep lr alone")
+    if m_min == 0 and hyper.get("nesterov"):
+        raise ConfigError("momentum_min", "Nesterov momentum needs a momentum above 0: start above 0, or switch Nesterov off")
+    return momenta(m_min, m_max, points)
+
+
 def _spaced(name: str, limit: limits.Number, low: float, high: float, points: int, log: bool) -> list[float]:
     """An axis of the sweep: `points` values from `low` to `high`, both exact, evenly spaced (on
     a log scale if `log`), each checked against `limit` under the fields' names (lr_min, ...)."""
@@ -153,9 +165,8 @@ def _worker_cell(scenario: Scenario, config: RunConfig, lr: float, momentum: flo
 
 def _pooled(scenario: Scenario, config: RunConfig, grid: list[tuple[float, float | None]], start: tuple[float, float] | None, cancelled: Callable[[], bool], workers: int) -> Iterator[SweepPoint]:
     import multiprocessing
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-
     import threading
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     if threading.active_count() == 1:  # the command line: fork, as torch's DataLoader does; torch is already in
         context = multiprocessing.get_context("fork")

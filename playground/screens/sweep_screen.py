@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 DEFAULT_POINTS = 20
 BAR = 20  # the progress bar's cells
+FIELDS = {"momentum_points": "momenta", "momentum_min": "m min", "momentum_max": "m max"}  # an axis's setting by the field that shows it
 
 
 class SweepScreen(ModalScreen[None]):
@@ -108,7 +109,7 @@ class SweepScreen(ModalScreen[None]):
             rates = learning_rates(self.lr_min, self.lr_max, self.count)
             moms = self._momenta()
         except ConfigError as exc:
-            self.error = f"{exc.field.replace('_', ' ')}: {exc.message}"
+            self.error = f"{FIELDS.get(exc.field, exc.field.replace('_', ' '))}: {exc.message}"
             self._show_status()
             return
         self.error = ""
@@ -140,14 +141,9 @@ class SweepScreen(ModalScreen[None]):
         """The momentum axis, or None for a sweep of lr alone (momenta 0)."""
         if not self.m_count:
             return None
-        from playground.optimizers import get_optimizer
-        from playground.sweep import momenta
+        from playground.sweep import momentum_axis
 
-        if "momentum" not in get_optimizer(self.config.optimizer).names():
-            raise ConfigError("momenta", f"{self.config.optimizer} has no momentum to sweep; 0 sweeps lr alone")
-        if self.m_min == 0 and self.config.hyper.get("nesterov"):
-            raise ConfigError("m_min", "Nesterov momentum needs a momentum above 0: start above 0, or switch Nesterov off")
-        return momenta(self.m_min, self.m_max, self.m_count)
+        return momentum_axis(self.config.optimizer, self.config.hyper, self.m_min, self.m_max, self.m_count)
 
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def _sweep(self, rates: list[float], config: RunConfig) -> None:
