@@ -1,7 +1,8 @@
 """The playground App: a Session on the main screen, its keys, and the dialogs.
 
-The first frame shows without torch: the scenario is read and the surface drawn with numpy
-while the session imports torch and builds the run in a thread; keys pressed meanwhile are kept
+The first frame shows without torch and without the settings' widgets: the scenario is read and
+the surface drawn with numpy; once that frame is out (Textual's Ready) the settings panel fills
+and the session imports torch and builds the run in a thread; keys pressed meanwhile are kept
 and done once it is ready. Auto-run trains in the session's thread; the main screen redraws
 from the run's history about 20 times a second, so input never waits for training.
 """
@@ -95,9 +96,14 @@ class PlaygroundApp(App[None]):
         if self.is_web:  # Textual's web driver starts an app blurred, its footer empty; the page
             # (web/page.html) gives the terminal the focus as soon as it draws: so does the app
             self.call_after_refresh(self.post_message, events.AppFocus())
+
+    async def on_ready(self) -> None:
+        """The first frame is out (Textual's Ready): torch loads now, in the session's thread,
+        and the settings panel fills. Either, started sooner, delays the first frame: torch's
+        import holds the interpreter, the panel's widgets took a third of the frame's time."""
         if self._load_engine_now:
-            # after the first frame is out, so the first frame does not wait for torch
-            self.set_timer(0.05, self.session.load_engine)
+            self.session.load_engine()
+        await self.main.query_one(ControlPanel).fill()
 
     def watch_app_focus(self, focus: bool) -> None:
         """In a browser a key gives the app the focus back without a word to the footer, which

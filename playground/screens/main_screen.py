@@ -56,6 +56,8 @@ MINIMUM = (118, 255, 3)
 class MainScreen(Screen[None]):
     # presenter mode: tab brings the settings and the footer back (then it moves the focus again)
     BINDINGS = [Binding("tab", "stop_presenting", show=False, priority=True)]
+    # the focus starts on the settings' first field, once they are there (ControlPanel.fill)
+    AUTO_FOCUS = "#controls *"
 
     def __init__(self, session: Session, present: bool = False) -> None:
         super().__init__()
@@ -96,6 +98,7 @@ class MainScreen(Screen[None]):
         if self.session.lesson is not None:  # the lesson's keys (arrows, enter) to the playground, not to a picker
             self.query_one(MapPlot).focus()
         self._layout = self.session.layout
+        self.query_one(ControlPanel).rebuild(self.session.scenario, self.session.config)  # as it is now, for its fill
         self.configure_map()
         self.fit_layout(self.app.size)
         self.redraw(force=True)

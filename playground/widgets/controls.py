@@ -76,12 +76,26 @@ class ControlPanel(VerticalScroll):
         self.can_focus = False
         self.short = False  # a short terminal: headings without the blank line above them
         self._made: dict[str, object] = {}  # which fields each box holds (see `_fill`)
+        self.filled = False  # the fields are mounted (`fill`, just after the first frame)
 
     def _scenario_names(self) -> list[str]:
         names = [e.name for e in self.entries]
         return names if self.scenario.name in names else [*names, self.scenario.name]
 
-    def compose(self) -> ComposeResult:
+    async def fill(self) -> None:
+        """Mount the settings. The App calls this as soon as the first frame is out: the panel's
+        dozens of widgets were a third of the time to it (about 0.1 s), and the plots and the
+        status line need none of them. Until then the panel is an empty frame holding its place,
+        and what it is told (`rebuild`, `show_value`, ...) waits in `scenario` and `config`."""
+        if self.filled:
+            return
+        await self.mount_all(list(self._contents()))
+        self.filled = True
+        self.rebuild(self.scenario, self.config)
+        if self.screen.focused is None and self.display:  # where the focus starts, as before
+            self.query_one("#pick-scenario", Select).focus()
+
+    def _contents(self) -> ComposeResult:
         names = self._scenario_names()
         yield self._heading("Scenario")
         yield _picker([(n, n) for n in names], self.scenario.name, "pick-scenario")
@@ -96,9 +110,6 @@ class ControlPanel(VerticalScroll):
         yield Static("", id="schedule-note", classes="note")
         yield Vertical(id="schedule-fields")
         yield Vertical(id="run-fields")
-
-    def on_mount(self) -> None:
-        self.rebuild(self.scenario, self.config)
 
     def _heading(self, text: str) -> Label:
         return Label(text, classes="heading -short" if self.short else "heading")
@@ -121,6 +132,8 @@ class ControlPanel(VerticalScroll):
         optimizer, schedule or kind of scenario); otherwise they take the new values in place:
         mounting the fields again cost 0.1-0.2 s, on every lane picked in a race."""
         self.scenario, self.config = scenario, config
+        if not self.filled:  # `fill` shows them
+            return
         with self.app.batch_update():
             pick = self.query_one("#pick-scenario", Select)
             with pick.prevent(Select.Changed):
@@ -161,6 +174,8 @@ class ControlPanel(VerticalScroll):
     def show_schedule(self, config: RunConfig) -> None:
         """The schedule picker and the chosen schedule's parameters, as fields."""
         self.config = config
+        if not self.filled:
+            return
         spec = SCHEDULES[config.schedule]
         pick = self.query_one("#pick-schedule", Select)
         with pick.prevent(Select.Changed):
@@ -244,7 +259,9 @@ class ControlPanel(VerticalScroll):
     @on(Select.Changed)
     def _picked(self, event: Select.Changed) -> None:
         event.stop()
-        if event.value is Select.NULL or event.select.id is None:
+        if event.value is Select.NULL or event.select.id is None or event.value != event.select.value:
+            # a picker says its value as it mounts: when that message comes, the session may
+            # have moved on (a key, a lane) and the picker with it; not a person's pick
             return
         self.post_message(self.Picked(event.select.id.removeprefix("pick-"), str(event.value)))
 

@@ -41,6 +41,14 @@ def board_lines(app) -> list[str]:  # noqa: ANN001
     return board_text(app).splitlines()[1:]
 
 
+async def start_race(pilot) -> None:  # noqa: ANN001
+    """c: the race, its scoreboard laid out (the screen lays out a frame after the key)."""
+    await press(pilot, "c")
+    board = main_screen(pilot.app).query_one(Scoreboard)
+    lanes = len(pilot.app.session.race.lanes)
+    await wait_until(pilot, lambda: board.size.height >= lanes, what=f"the scoreboard laid out with its {lanes} lanes")
+
+
 def cells(widget) -> list[list[tuple[str, tuple[int, int, int] | None]]]:  # noqa: ANN001
     """What the widget shows, cell by cell: (character, foreground colour)."""
     out = []
@@ -67,7 +75,7 @@ async def test_c_races_sgd_momentum_nesterov_and_adam_with_a_scoreboard_and_colo
     async with open_app("rosenbrock") as (app, pilot):
         board = main_screen(app).query_one(Scoreboard)
         assert not board.display and not app.session.racing  # one run: no scoreboard
-        await press(pilot, "c")
+        await start_race(pilot)
         assert app.session.racing and len(app.session.race.lanes) == 4
         labels = app.session.race.labels()
         assert len(set(labels)) == 4
@@ -102,7 +110,7 @@ async def test_c_races_sgd_momentum_nesterov_and_adam_with_a_scoreboard_and_colo
 
 async def test_space_s_and_r_act_on_every_lane_in_lockstep() -> None:
     async with open_app("rosenbrock", steps=100_000) as (app, pilot):
-        await press(pilot, "c")
+        await start_race(pilot)
         race = app.session.race
         start_loss = race.lanes[0].history.loss[0]
         await press(pilot, "space")
@@ -189,7 +197,7 @@ async def test_lanes_with_the_same_optimizer_show_their_own_values_in_the_panel(
     from textual.widgets import Switch
 
     async with open_app("rosenbrock") as (app, pilot):
-        await press(pilot, "c")
+        await start_race(pilot)
         screen = main_screen(app)
 
         def shown() -> tuple[str, bool, bool]:
@@ -223,7 +231,7 @@ async def test_lanes_with_the_same_optimizer_show_their_own_values_in_the_panel(
 
 async def test_clicking_a_scoreboard_row_selects_that_lane() -> None:
     async with open_app("rosenbrock") as (app, pilot):
-        await press(pilot, "c")
+        await start_race(pilot)
         board = main_screen(app).query_one(Scoreboard)
         # the border is a line, the header another: the third lane is the content's fourth line
         await pilot.click(Scoreboard, offset=(board.styles.gutter.left + 4, board.styles.gutter.top + 3))
@@ -236,7 +244,7 @@ async def test_clicking_a_scoreboard_row_selects_that_lane() -> None:
 
 async def test_a_race_on_a_dataset_maps_the_selected_lanes_predictions() -> None:
     async with open_app("moons") as (app, pilot):
-        await press(pilot, "c")
+        await start_race(pilot)
         app.session.race.step(60)
         app.main.redraw(force=True)
         await settled(pilot)
@@ -377,7 +385,7 @@ async def test_the_loss_curve_draws_the_learning_rate_when_it_changes() -> None:
 
 async def test_switching_scenario_keeps_the_race() -> None:
     async with open_app("rosenbrock") as (app, pilot):
-        await press(pilot, "c")
+        await start_race(pilot)
         def kinds() -> list[tuple[str, object, object]]:
             return [(lane.config.optimizer, lane.config.hyper.get("momentum"), lane.config.hyper.get("nesterov")) for lane in app.session.race.lanes]
 
@@ -422,7 +430,7 @@ async def test_a_race_at_80x24_gives_the_map_room_and_tells_every_lane_apart() -
 
     async with open_app("rosenbrock", size=(80, 24)) as (app, pilot):
         screen = main_screen(app)
-        await press(pilot, "c")
+        await start_race(pilot)
         await wait_until(pilot, lambda: screen.query_one(Scoreboard).display, what="the scoreboard")
         await pilot.pause()
         plot = screen.query_one(MapPlot)
@@ -446,7 +454,7 @@ async def test_g_in_a_narrow_race_shows_the_insides_in_place_of_the_settings() -
 
     async with open_app("rosenbrock", size=(80, 24)) as (app, pilot):
         screen = main_screen(app)
-        await press(pilot, "c")
+        await start_race(pilot)
         await press(pilot, "g")
         await wait_until(pilot, lambda: not screen.query_one(ControlPanel).display, what="the settings panel to make room")
         await pilot.pause()
@@ -477,7 +485,7 @@ async def test_a_race_at_step_0_shows_the_start_and_no_stray_dot(size: tuple[int
     """Issue 19, polish: a stray `⡀` stood above the `○` on the race map at step 0 (each lane's
     one-point path, drawn in braille a row off from the marker of the same point)."""
     async with open_app("rosenbrock", size=size) as (app, pilot):
-        await press(pilot, "c")
+        await start_race(pilot)
         plot = main_screen(app).query_one(MapPlot)
         await wait_until(pilot, lambda: app.session.racing and bool(glyph_at(plot, "○")), what="the race's start")
         await settled(pilot)

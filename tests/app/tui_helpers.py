@@ -36,8 +36,15 @@ async def open_app(name: str, size: tuple[int, int] = (120, 40), **config: Any):
     app = PlaygroundApp(scenario, load_engine=False)
     async with app.run_test(size=size) as pilot:
         app.set_run(Run(scenario, resolve(scenario, **config)))
-        await pilot.pause()
+        await settings_filled(pilot)
         yield app, pilot
+
+
+async def settings_filled(pilot: Pilot) -> None:
+    """The settings panel fills just after the first frame (`ControlPanel.fill`): wait for it,
+    laid out (a click finds its fields)."""
+    panel = main_screen(pilot.app).query_one("#controls")
+    await wait_until(pilot, lambda: panel.filled and all(f.size.width for f in panel.query(".field")), what="the settings panel to fill")
 
 
 def main_screen(app: PlaygroundApp):  # noqa: ANN201
@@ -110,10 +117,11 @@ async def app_ended(app: PlaygroundApp, timeout: float = 30.0) -> None:
 
 
 async def screen_ready(pilot: Pilot) -> None:
-    """Until the main screen's widgets are there: a snapshot's `run_before` begins as the app
-    starts, before the default screen has composed."""
+    """Until the main screen's widgets are there, the settings too: a snapshot's `run_before`
+    begins as the app starts, before the default screen has composed."""
     app = pilot.app
     await wait_until(pilot, lambda: bool(app.screen_stack) and bool(app.screen_stack[0].query("#map")), what="the main screen")
+    await settings_filled(pilot)
 
 
 async def resize(pilot: Pilot, width: int, height: int) -> None:
