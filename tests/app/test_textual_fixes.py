@@ -19,11 +19,18 @@ from playground.widgets.key_footer import KeyFooter
 def test_the_shortcuts_apply_only_to_the_textual_they_were_read_from(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PLAYGROUND_PLAIN_TEXTUAL", raising=False)
     assert textual_fixes.active() and textual_fixes.footer_key_class() is not None
-    monkeypatch.setattr(textual, "__version__", "9.0.0")
+    monkeypatch.setattr(textual_fixes, "_VERSION", "9.0.0")
     assert not textual_fixes.active() and textual_fixes.footer_key_class() is None
-    monkeypatch.setattr(textual, "__version__", "8.2.8")
+    monkeypatch.setattr(textual_fixes, "_VERSION", "8.2.8")
     monkeypatch.setenv("PLAYGROUND_PLAIN_TEXTUAL", "1")
     assert not textual_fixes.active()
+
+
+def test_the_version_read_without_importlib_metadata_is_textuals_own(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    assert textual_fixes._version() == textual.__version__
+    # installed some other way (no dist-info folder beside it): Textual's own answer
+    monkeypatch.setattr(textual, "__file__", str(tmp_path / "textual" / "__init__.py"))
+    assert textual_fixes._version() == textual.__version__
 
 
 def test_with_plain_textual_no_guard_is_applied() -> None:
