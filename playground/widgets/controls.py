@@ -7,6 +7,7 @@ whether it is valid and answers with `show_error`, so the rules live in one plac
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -92,11 +93,18 @@ class ControlPanel(VerticalScroll):
         await self.mount_all(list(self._contents()))
         self.filled = True
         self.rebuild(self.scenario, self.config)
+        self.update_nesterov()  # now, in the same layout as the mount
         if self.screen.focused is None and self.display:  # where the focus starts, as before
             self.query_one("#pick-scenario", Select).focus()
 
     def _contents(self) -> ComposeResult:
+        """The panel's widgets, each box of fields already filled: mounted at once, they cost one
+        layout of the screen (a box filled after the mount cost one more layout each)."""
         names = self._scenario_names()
+        boxes = {}
+        for box_id, fields, make, _ in self._field_sets(self.scenario, self.config):
+            self._made[box_id] = fields
+            boxes[box_id] = Vertical(*make(), id=box_id.removeprefix("#"))
         yield self._heading("Scenario")
         yield _picker([(n, n) for n in names], self.scenario.name, "pick-scenario")
         yield self._heading("Optimizer")
@@ -104,12 +112,26 @@ class ControlPanel(VerticalScroll):
         yield self._heading("Loss")
         yield _picker(self._loss_options(), self.config.loss or "surface", "pick-loss", disabled=self.scenario.kind == "surface")
         yield Static("a surface is its own loss", id="loss-note", classes="note")
-        yield Vertical(id="hyper")
+        yield boxes["#hyper"]
         yield self._heading("Learning-rate schedule")
         yield _picker([(name, name) for name in SCHEDULES], self.config.schedule, "pick-schedule")
         yield Static("", id="schedule-note", classes="note")
-        yield Vertical(id="schedule-fields")
-        yield Vertical(id="run-fields")
+        yield boxes["#schedule-fields"]
+        yield boxes["#run-fields"]
+
+    def _field_sets(self, scenario: Scenario, config: RunConfig) -> list[tuple[str, object, Callable[[], list[Any]], dict[str, Any]]]:
+        """The three boxes of fields, each as (its id, which fields it holds: made anew when that
+        changes, how to make them, their values)."""
+        spec = OPTIMIZERS[config.optimizer]
+        surface = scenario.kind == "surface"
+        shown = spec.shown(surface)  # a partner's settings (Muon's AdamW) only on a network
+        names = self._run_names(scenario)
+        schedule = SCHEDULES[config.schedule]
+        return [
+            ("#hyper", (spec.name, surface), lambda: self._hyper_fields(spec, config, shown), {h.name: config.hyper.get(h.name) for h in shown}),
+            ("#run-fields", tuple(names), lambda: self._run_fields(scenario, config), {n: getattr(config, n) for n in names}),
+            ("#schedule-fields", schedule.name, lambda: self._schedule_fields(schedule, config), {SCHEDULE_PREFIX + p.name: config.schedule_params.get(p.name, p.default) for p in schedule.params}),
+        ]
 
     def _heading(self, text: str) -> Label:
         return Label(text, classes="heading -short" if self.short else "heading")
@@ -150,13 +172,9 @@ class ControlPanel(VerticalScroll):
                 loss.disabled = scenario.kind == "surface"
                 loss.value = config.loss or "surface"
             self.query_one("#loss-note").display = scenario.kind == "surface"
-            spec = OPTIMIZERS[config.optimizer]
-            surface = scenario.kind == "surface"
-            shown = spec.shown(surface)  # a partner's settings (Muon's AdamW) only on a network
-            self._fill("#hyper", (spec.name, surface), lambda: self._hyper_fields(spec, config, shown), {h.name: config.hyper.get(h.name) for h in shown})
-            names = self._run_names(scenario)
-            self._fill("#run-fields", tuple(names), lambda: self._run_fields(scenario, config), {n: getattr(config, n) for n in names})
-            self.show_schedule(config)
+            for box in self._field_sets(scenario, config):
+                self._fill(*box)
+            self._show_schedule_pick(config)
         self.call_after_refresh(self.update_nesterov)
 
     def _fill(self, box_id: str, fields: object, make: Any, values: dict[str, Any]) -> None:
@@ -171,18 +189,14 @@ class ControlPanel(VerticalScroll):
         box.remove_children()
         box.mount_all(make())
 
-    def show_schedule(self, config: RunConfig) -> None:
-        """The schedule picker and the chosen schedule's parameters, as fields."""
-        self.config = config
-        if not self.filled:
-            return
+    def _show_schedule_pick(self, config: RunConfig) -> None:
+        """The schedule picker and what the chosen schedule does (its fields are a box of
+        `_field_sets`)."""
         spec = SCHEDULES[config.schedule]
         pick = self.query_one("#pick-schedule", Select)
         with pick.prevent(Select.Changed):
             pick.value = spec.name
         show_text(self.query_one("#schedule-note", Static), spec.summary)
-        values = {SCHEDULE_PREFIX + p.name: config.schedule_params.get(p.name, p.default) for p in spec.params}
-        self._fill("#schedule-fields", spec.name, lambda: self._schedule_fields(spec, config), values)
 
     def _schedule_fields(self, spec: ScheduleSpec, config: RunConfig) -> list[Any]:
         return [self._field(SCHEDULE_PREFIX + p.name, p, config.schedule_params.get(p.name, p.default), f"{p.name} (0 = the step budget)" if p.name == spec.budget_param else p.name) for p in spec.params]
