@@ -288,30 +288,34 @@ def live_in_a_terminal(rounds: int, seconds: float = 4.0) -> dict[str, float]:
 def startup(rounds: int) -> dict[str, float]:
     """Launch to the first frame with `step 0` (tmux, 120x40), and `s` pressed as soon as it shows
     to `step 1` on screen (the step waits for torch, which loads behind the first frame); each
-    over `python -c 'import torch'` measured in the same round."""
-    firsts, stepped, imports = [], [], []
+    over `python -c 'import torch'` measured in the same round. Also when the settings panel's
+    fields are on screen: they mount as soon as the first frame is out."""
+    firsts, stepped, panels, imports = [], [], [], []
     for i in range(rounds):
         sock = f"bench-{os.getpid()}-{i}"
         t0 = time.perf_counter()
         subprocess.run(["tmux", "-L", sock, "new-session", "-d", "-s", "first", "-x", "120", "-y", "40", f"{PLAYGROUND} rosenbrock"], check=True)
-        first = step = float("inf")
+        first = step = panel = float("inf")
         while time.perf_counter() - t0 < 30:
             if re.search(r"\bstep 0\b", tmux_screen(sock)):
                 first = time.perf_counter() - t0
                 subprocess.run(["tmux", "-L", sock, "send-keys", "-t", "first", "s"], check=True)
                 break
             time.sleep(0.01)
-        while time.perf_counter() - t0 < 30:
-            if re.search(r"\bstep 1\b", tmux_screen(sock)):
+        while time.perf_counter() - t0 < 30 and (step == float("inf") or panel == float("inf")):
+            screen = tmux_screen(sock)
+            if panel == float("inf") and "hyperparameters" in screen:  # the settings panel's fields are in
+                panel = time.perf_counter() - t0
+            if step == float("inf") and re.search(r"\bstep 1\b", screen):
                 step = time.perf_counter() - t0
-                break
             time.sleep(0.01)
         subprocess.run(["tmux", "-L", sock, "kill-server"], capture_output=True)
         firsts.append(first)
         stepped.append(step)
+        panels.append(panel)
         imports.append(wall([sys.executable, "-c", "import torch"]))
     first, imp = statistics.median(firsts), statistics.median(imports)
-    return {"first_frame_s": first, "import_torch_s": imp, "ratio": first / imp, "step_s": statistics.median(stepped), "step_ratio": statistics.median(stepped) / imp}
+    return {"first_frame_s": first, "import_torch_s": imp, "ratio": first / imp, "step_s": statistics.median(stepped), "step_ratio": statistics.median(stepped) / imp, "panel_s": statistics.median(panels)}
 
 
 # ------------------------------------------------------------------ 4. memory
@@ -609,8 +613,9 @@ def main() -> int:
     row("space pauses auto-run at max speed: pause to the end of the last step (median of 7)", f"{pz['ms']:.1f} ms (slowest {pz['max_ms']:.0f} ms)", "<= 100 ms", pz["ms"] <= 100)
     rd = asyncio.run(redraw(10_000))
     row("full redraw of all plots, 120x40, half-block maps, 10,000-step history (plotext builds both)", f"{rd['ms']:.1f} ms ({rd['unchanged_ms']:.1f} ms when nothing moved)", "<= 15 ms", rd["ms"] <= 15)
-    st = startup(args.rounds)
+    st = startup(max(7, args.rounds))  # a couple of seconds a round, and the noisiest figure
     row("launch to first frame with `step 0`, vs `python -c 'import torch'`", f"{st['ratio']:.2f}x ({st['first_frame_s']:.2f} s vs {st['import_torch_s']:.2f} s)", "<= 0.30x", st["ratio"] <= 0.30)
+    row("the settings panel's fields on screen too (they mount just after the first frame), from launch", f"{st['panel_s']:.2f} s", "reported", True)
     row("`s` pressed as soon as the first frame shows: `step 1` on screen, from launch, vs `import torch`", f"{st['step_ratio']:.2f}x ({st['step_s']:.2f} s)", "<= 1.2x", st["step_ratio"] <= 1.2)
     mem = memory(steps)
     row(f"peak memory, headless run of {steps:,} steps over 2,000", f"+{mem['headless_mb']:.1f} MB", "<= 20 MB", mem["headless_mb"] <= 20)
