@@ -437,6 +437,39 @@ async def test_keys_pressed_while_torch_loads_are_kept(monkeypatch: pytest.Monke
         assert shown_step(app) == n + 1
 
 
+async def test_the_first_frame_comes_before_the_settings_widgets_and_torch_after_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: the first frame is the plots, the status line and the panel's empty frame; the
+    settings' widgets mount once it is out (Textual's Ready), and torch starts loading once they
+    are there, so neither slows the first frame nor do they take turns at the interpreter."""
+    from playground.session import Session
+    from playground.widgets.controls import ControlPanel
+
+    gate = hold_loading(monkeypatch)
+    order: list[str] = []
+    real_fill, real_load = ControlPanel.fill, Session.load_engine
+
+    async def fill(panel: ControlPanel) -> None:
+        order.append(f"fill: {len(panel.children)} widgets in the panel, step {shown_step(panel.app)} shown, engine {'loading' if 'load' in order else 'not started'}")
+        await real_fill(panel)
+
+    def load_engine(session: Session, background: bool = True) -> None:
+        order.append("load")
+        real_load(session, background)
+
+    monkeypatch.setattr(ControlPanel, "fill", fill)
+    monkeypatch.setattr(Session, "load_engine", load_engine)
+    app = PlaygroundApp(scenarios.load("rosenbrock"))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: "load" in order, what="torch to start loading")
+        assert order == ["fill: 0 widgets in the panel, step 0 shown, engine not started", "load"]
+        panel = main_screen(app).query_one(ControlPanel)
+        assert panel.filled and main_screen(app).query_one("#field-lr", Input).value == "0.001"
+        assert app.focused is main_screen(app).query_one("#pick-scenario", Select)  # where the focus always started
+        await press(pilot, "s")  # queued until torch is there, as before
+        gate.set()
+        await wait_until(pilot, lambda: app.session.run is not None and shown_step(app) == 1, what="the queued step")
+
+
 async def test_the_footer_dims_the_keys_a_field_takes_and_keeps_its_keys_otherwise() -> None:
     async with open_app("rosenbrock") as (app, pilot):
         screen = main_screen(app)
