@@ -247,8 +247,9 @@ nesterov = false
 steps = 10000000
 """
 
-BARE_RATE = BARE_SURFACE.replace("for i in", "import time\nt = time.perf_counter()\nfor i in") + "print(int(sys.argv[1]) / (time.perf_counter() - t))\n"
-FAST_RATE = FAST_SURFACE.replace("for i in", "import time\nt = time.perf_counter()\nfor i in") + "print(int(sys.argv[1]) / (time.perf_counter() - t))\n"
+# the same loops saying their steps per second rather than their seconds
+BARE_RATE = BARE_SURFACE.replace("print(time.perf_counter() - t)", "print(int(sys.argv[1]) / (time.perf_counter() - t))")
+FAST_RATE = FAST_SURFACE.replace("print(time.perf_counter() - t)", "print(int(sys.argv[1]) / (time.perf_counter() - t))")
 
 
 def tmux_screen(sock: str) -> str:
