@@ -694,7 +694,7 @@ def main() -> int:
             "# Benchmarks",
             "",
             f"Measured {datetime.date.today().isoformat()} on {os.cpu_count()} cores ({platform.machine()}, Python {platform.python_version()}),",
-            f"by `python benchmarks/run.py{' --full' if args.full else ''}`: medians of {args.rounds} rounds, each figure against its baseline in the same run.",
+            f"by `python benchmarks/run.py{' --full' if args.full else ''}`: medians of {args.rounds} rounds (the engine's step {max(5, args.rounds)}, the start-up {max(7, args.rounds)}), each figure against its baseline in the same run.",
             f"Load average when it ended: {os.getloadavg()[0]:.1f} (on a busy machine the ratios and the frame rate suffer).",
             f"torch {torch_version()}, Textual {textual_version()}.",
             "",
