@@ -1,8 +1,8 @@
 """The playground App: a Session on the main screen, its keys, and the dialogs.
 
 The first frame shows without torch and without the settings' widgets: the scenario is read and
-the surface drawn with numpy; once that frame is out (Textual's Ready) the settings panel fills
-and the session imports torch and builds the run in a thread; keys pressed meanwhile are kept
+the surface drawn with numpy; once that frame is out (Textual's Ready) the settings panel fills,
+then the session imports torch and builds the run in a thread; keys pressed meanwhile are kept
 and done once it is ready. Auto-run trains in the session's thread; the main screen redraws
 from the run's history about 20 times a second, so input never waits for training.
 """
