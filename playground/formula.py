@@ -100,6 +100,8 @@ def compile_formula(text: str) -> Formula:
     for i, ch in enumerate(text):
         if ch == "^":
             raise FormulaError("'^' is not a power here: write x**2 instead of x^2", i + 1)
+        if ch == "#":
+            raise FormulaError("'#' would start a comment: a formula holds none", i + 1)
         if not (32 <= ord(ch) < 127):
             raise FormulaError(f"unexpected character {ch!r}", i + 1)
     lead = len(text) - len(text.lstrip())

@@ -29,10 +29,18 @@ LOSS_CODE = {
 }
 
 
+def quoted(text: str) -> str:
+    """Text from a file (a scenario's name, a formula) as it may stand inside a docstring or a
+    comment of the script: escaped as a Python literal's inside is (backslashes, newlines, control
+    characters), double quotes escaped too, so it can neither end the docstring nor the comment's
+    line. One rule for every such text: the script runs nothing a shared file wrote."""
+    return repr(str(text))[1:-1].replace('"', '\\"')
+
+
 def script(scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None) -> str:
     spec = get_optimizer(config.optimizer)
     out = [
-        f'"""{scenario.title}: {config.optimizer} for {config.steps} steps, in plain torch.',
+        f'"""{quoted(scenario.title)}: {config.optimizer} for {config.steps} steps, in plain torch.',
         "",
         "Written by `playground run ... --format python`: it does what the playground's run does,",
         'and its last line prints the same final loss."""',
@@ -143,7 +151,7 @@ def _surface(scenario: Scenario, config: RunConfig, start: tuple[float, float] |
     shape = f"[{point!r}]" if spec.matrix_only else repr(point)
     lines += [
         "def f(x, y):",
-        f'    """The surface: {surface.formula.text}"""',
+        f'    """The surface: {quoted(surface.formula.text)}"""',
         f"    return {surface.formula.expression}",
         "",
         "",
@@ -190,7 +198,7 @@ def _dataset(scenario: Scenario, config: RunConfig) -> list[str]:
         xs = [[float(v) for v in row] for row in pts.train_x]
         ys = [int(v) for v in pts.train_y] if classification else [float(v) for v in pts.train_y]
         lines += [
-            f"# the training points of {scenario.name} ({d.generator}, seed {d.seed}), as the playground made them",
+            f"# the training points of {quoted(scenario.name)} ({d.generator}, seed {d.seed}), as the playground made them",
             f"X = torch.tensor({xs!r}, dtype=torch.float32)",
             f"Y = torch.tensor({ys!r}, dtype=torch.{'int64' if classification else 'float32'})" + ("" if classification else ".unsqueeze(1)"),
             "",

@@ -77,3 +77,54 @@ def test_the_script_reads_as_the_documentation_teaches_the_loop():
     text = script(s, resolve(s, optimizer="adam", steps=10))
     for line in ("optimizer.zero_grad()", "loss.backward()", "optimizer.step()", "torch.manual_seed(0)", "torch.optim.Adam(model.parameters(), lr=0.01, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=False)"):
         assert line in text, line
+
+
+HOSTILE_TEXTS = [
+    'x"""; __import__("os").system("touch PWNED") #',
+    "'''; __import__('os').system('touch PWNED') #",
+    'ends in a backslash \\',
+    'quote " and \\" and \\\\" and """',
+    "two\nlines\n__import__('os').system('touch PWNED')",
+    "carriage\rreturn and\x0bvertical tab\x0cform feed",
+    "non-ASCII: λ, 😀, \u2028line separator, \u202eright-to-left",
+    "# a comment",
+]
+
+
+def tstr(text: str) -> str:
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("text", HOSTILE_TEXTS)
+@pytest.mark.parametrize("kind", ["surface", "dataset"])
+def test_hostile_names_and_descriptions_stay_data_in_the_script(text: str, kind: str, tmp_path, monkeypatch):
+    """A shared scenario's name, description and file name go into the script as text it cannot
+    leave: the script compiles, does nothing but train (no PWNED file) and prints the run's loss."""
+    monkeypatch.chdir(tmp_path)
+    body = (
+        '[surface]\nformula = "(1 - x)**2 + 100*(y - x**2)**2"\nx = [-2.0, 2.0]\ny = [-1.0, 3.0]\nstart = [-1.5, 2.0]\n'
+        if kind == "surface"
+        else '[dataset]\ngenerator = "moons"\nsamples = 40\n\n[model]\nhidden = [4]\n'
+    )
+    kind_line = "surface" if kind == "surface" else "classification"
+    toml = f"[scenario]\nname = {tstr(text)}\nkind = \"{kind_line}\"\ndescription = {tstr(text)}\n\n{body}"
+    s = scenarios.parse(toml, source=text, name=text, base=tmp_path)
+    config = resolve(s, optimizer="adam", steps=5)
+    run = Run(s, config)
+    run.step(5)
+    got = final_loss_of(script(s, config, run.start))
+    assert not (tmp_path / "PWNED").exists()
+    assert abs(got - run.history.loss.last()) <= 1e-9 * max(abs(run.history.loss.last()), 1e-300)
+
+
+def test_a_formula_holds_no_comment():
+    """A `#` in a formula would be a comment to Python, text that the checked tree drops and a
+    docstring could end in: the checker refuses it at its column."""
+    from playground.errors import FormulaError
+    from playground.formula import compile_formula
+
+    with pytest.raises(FormulaError, match="comment") as caught:
+        compile_formula('x**2 #"""; __import__("os").system("id")')
+    assert caught.value.column == 6
