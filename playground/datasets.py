@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import math
-import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 
 from playground import limits
 from playground.errors import ScenarioError, closest
+from playground.files import ReadRefused, read_regular
 
 
 @dataclass(frozen=True)
@@ -263,20 +263,19 @@ def _real_points(name: str, features: tuple[int, ...], test_fraction: float, rng
     )
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def read_csv(path: Path, kind: str, source: str) -> tuple[np.ndarray, np.ndarray]:
     """Columns x, y, label (classification) or x, y (regression: y is the target)."""
     field = "dataset.path"
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a folder, a pipe, /dev/zero: never read them
-            raise ScenarioError(source, field, f"CSV file {str(path)!r} is not a regular file")
-        if info.st_size > limits.CSV_BYTES:
-            raise ScenarioError(source, field, f"CSV file {str(path)!r} is {info.st_size} bytes; at most {limits.CSV_BYTES} are read")
-        with path.open("rb") as fh:
-            raw = fh.read(limits.CSV_BYTES + 1)  # bounded, even if the file grows meanwhile
+        raw = read_regular(path, limits.CSV_BYTES)
         if len(raw) > limits.CSV_BYTES:
             raise ScenarioError(source, field, f"CSV file {str(path)!r} is over {limits.CSV_BYTES} bytes; at most {limits.CSV_BYTES} are read")
         text = raw.decode("utf-8").removeprefix("\ufeff")
+    except ReadRefused as exc:
+        raise ScenarioError(source, field, f"CSV file {str(path)!r} {exc}") from None
     except FileNotFoundError:
         raise ScenarioError(source, field, f"CSV file {str(path)!r} does not exist") from None
     except UnicodeDecodeError as exc:
@@ -317,6 +316,8 @@ def read_csv(path: Path, kind: str, source: str) -> tuple[np.ndarray, np.ndarray
                 raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {_shown(cell)} is not a number") from None
             if not math.isfinite(v):
                 raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {_shown(cell)} is not a finite number")
+            if abs(v) > FLOAT32_MAX:  # finite here, infinite once the model reads it in float32
+                raise ScenarioError(source, field, f"{path.name}: row {r}, column {name}: {_shown(cell)} is beyond float32, which the model trains in (at most {FLOAT32_MAX:.4g} in size)")
             if name == "label" and (v != int(v) or not 0 <= v < limits.CLASSES.high):
                 raise ScenarioError(source, field, f"{path.name}: row {r}, column label: {_shown(cell)} is not a class number 0..{limits.CLASSES.high - 1}")
             values[k, j] = v

@@ -1,8 +1,10 @@
-"""Writing files without losing anything: atomic replace, and no silent overwrite."""
+"""Reading and writing files given by path: a read never blocks or reads past its limit; a write
+loses nothing (atomic replace, no silent overwrite)."""
 
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -11,6 +13,42 @@ from playground.errors import PlaygroundError
 
 class WriteError(PlaygroundError):
     """A file that could not be written; the earlier file, if any, is untouched."""
+
+
+class ReadRefused(PlaygroundError):
+    """A file given by path that is not read: not a regular file (`size` None), or of `size`
+    bytes, over its limit. The message completes "FILE ...": "is not a regular file"."""
+
+    def __init__(self, message: str, size: int | None = None) -> None:
+        super().__init__(message)
+        self.size = size
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of `path`, a regular file of at most `limit` bytes. A folder, a FIFO or a device
+    is refused unread; the file is opened without blocking and read only as far as its size
+    says, so a special file that looks regular and tells no size (/proc/kmsg, which blocks on a
+    read and gives up the kernel's messages) reads as empty instead of hanging. OSError for a file
+    that cannot be opened."""
+    if not stat.S_ISREG(path.stat().st_mode):  # checked before opening: opening a device can act
+        raise ReadRefused("is not a regular file")
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    try:
+        info = os.fstat(fd)  # the file opened, whatever the name points to now
+        if not stat.S_ISREG(info.st_mode):
+            raise ReadRefused("is not a regular file")
+        if info.st_size > limit:
+            raise ReadRefused(f"is {info.st_size} bytes; at most {limit} are read", info.st_size)
+        chunks, left = [], min(info.st_size, limit + 1)  # one more: a file that grew meanwhile
+        while left > 0:
+            chunk = os.read(fd, left)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
 
 
 def check_target(target: Path, force: bool) -> Path:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from playground import scenarios
+from playground import limits, scenarios
 from playground.errors import ConfigError, ScenarioError, closest
 from playground.scenarios import Reader, Scenario
 from playground.settings import RunConfig, parse_run, resolve
@@ -73,7 +73,8 @@ def compile_expect(text: str, kind: str, minima: bool) -> Condition:
     except SyntaxError as exc:
         raise ValueError(f"{text.strip()!r} is not a condition (column {exc.offset or 0}: {exc.msg})") from None
     names: list[str] = []
-    _check(tree, names, kind, minima)
+    if _check(tree, names, kind, minima) != "bool":
+        raise ValueError(f"{text.strip()!r} is not a condition: compare a value with a number, such as 'loss < 0.01'")
     return Condition(text.strip(), tree, tuple(dict.fromkeys(names)))
 
 
@@ -96,8 +97,13 @@ def _check(node: ast.expr, names: list[str], kind: str, minima: bool) -> str:
         for op in node.ops:
             if type(op) not in _COMPARE:
                 raise ValueError(f"unknown comparison ({_ALLOWED} are allowed)")
-        for side in (node.left, *node.comparators):
-            _check(side, names, kind, minima)
+        sides = [(side, _check(side, names, kind, minima)) for side in (node.left, *node.comparators)]
+        ordered = any(type(op) not in (ast.Eq, ast.NotEq) for op in node.ops)
+        if len({what for _, what in sides}) > 1:
+            shown = ", ".join(f"'{ast.unparse(side)}' ({'true or false' if what == 'bool' else 'a number'})" for side, what in sides)
+            raise ValueError(f"'{ast.unparse(node)}' compares unlike things: {shown}")
+        if ordered and sides[0][1] == "bool":
+            raise ValueError(f"'{ast.unparse(node)}' orders true and false: < <= > >= compare numbers")
         return "bool"
     if isinstance(node, ast.Constant) and isinstance(node.value, bool):
         return "bool"
@@ -249,6 +255,8 @@ def _part(r: Reader, scenario: Scenario, raw: dict[str, Any], where: str, before
         raise r.fail(f"{where}.run", f"{run} steps; a part trains 0 to {RUN_STEPS}")
     settings = r.get(t, where, "set", dict, {})
     lanes = r.get(t, where, "lanes", list, [])
+    if len(lanes) > limits.LANES:
+        raise r.fail(f"{where}.lanes", f"{len(lanes)} lanes; a race takes 1 to {limits.LANES}")
     if settings and lanes:
         raise r.fail(f"{where}.lanes", "a part has set or lanes, not both (a lane's text holds its settings)")
     start = None

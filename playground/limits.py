@@ -34,9 +34,9 @@ class Whole:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise LimitError(f"{_quote(value)} is not a whole number")
+            raise LimitError(f"{quote(value)} is not a whole number")
         if not self.low <= value <= self.high:
-            raise LimitError(f"{value} is out of range: it must be from {self.low} to {self.high}")
+            raise LimitError(f"{quote(value)} is out of range: it must be from {self.low} to {self.high}")
         return value
 
     def parse(self, text: str) -> int:
@@ -75,8 +75,11 @@ class Number:
 
     def check(self, value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise LimitError(f"{_quote(value)} is not a number")
-        value = float(value)
+            raise LimitError(f"{quote(value)} is not a number")
+        try:
+            value = float(value)
+        except OverflowError:  # a whole number beyond any float: 1 and 400 zeros
+            raise LimitError(f"a number this large is out of range: it must be {self.bounds()}") from None
         if not math.isfinite(value):
             raise LimitError(f"{value} is not a finite number")
         too_low = self.low is not None and (value <= self.low if self.low_open else value < self.low)
@@ -90,13 +93,16 @@ class Number:
         try:
             value = float(raw)
         except ValueError:
-            raise LimitError(f"{raw!r} is not a number") from None
+            raise LimitError(f"{quote(raw)} is not a number") from None
         if not math.isfinite(value):
-            raise LimitError(f"{raw!r} is not a finite number")
+            raise LimitError(f"{quote(raw)} is not a finite number")
         return self.check(value)
 
 
-def _quote(value: Any) -> str:
+def quote(value: Any) -> str:
+    """A value as a message quotes it: repr, cut to 40 characters (a 400-digit number too)."""
+    if isinstance(value, int) and value.bit_length() > 128:
+        return f"{str(value)[:37]}..." if value.bit_length() < 14000 else "a number this large"
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 

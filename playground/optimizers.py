@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, replace
 from typing import Any
 
+from playground import limits
 from playground.errors import ConfigError, closest
 
 
@@ -117,7 +118,11 @@ class Hyper:
         return i == 0 and self.first_optional and _is_none(value)
 
     def _in_range(self, v: float) -> float:
-        if not math.isfinite(v):
+        try:
+            finite = math.isfinite(v)
+        except OverflowError:  # a whole number beyond any float: 1 and 400 zeros
+            raise ValueError(f"a number this large is out of range: it must be {self.bounds()}") from None
+        if not finite:
             raise ValueError(f"{v} is not a finite number")
         too_low = self.low is not None and (v <= self.low if self.low_open else v < self.low)
         too_high = self.high is not None and (v >= self.high if self.high_open else v > self.high)
@@ -142,16 +147,19 @@ def _number(text: str) -> float:
     try:
         value = float(text.strip())
     except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a number") from None
+        raise ValueError(f"{limits.quote(text.strip())} is not a number") from None
     if not math.isfinite(value):
-        raise ValueError(f"{text.strip()!r} is not a finite number")
+        raise ValueError(f"{limits.quote(text.strip())} is not a finite number")
     return value
 
 
 def _as_float(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"{value!r} is not a number")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ValueError("a number this large is not a finite number") from None
     if not math.isfinite(value):
         raise ValueError(f"{value} is not a finite number")
     return value

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from typing import Any
 from playground import limits
 from playground.datasets import FIXED_CLASSES, GENERATORS, REAL_SETS, REAL_TEST_FRACTION, Points, make_points, resolve_features
 from playground.errors import ConfigError, FormulaError, PlaygroundError, ScenarioError, closest
+from playground.files import ReadRefused, read_regular
 from playground.formula import Formula, compile_formula
 from playground.losses import DEFAULT_LOSS, get_loss
 from playground.optimizers import OPTIMIZERS, all_hyper_names, get_optimizer
@@ -171,17 +171,14 @@ def load(ref: str) -> Scenario:
 def load_file(path: Path, source: str | None = None) -> Scenario:
     source = source or str(path)
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):  # a folder, a pipe, /dev/zero: never read them
-            raise ScenarioError(source, None, "not a regular file")
-        if info.st_size > limits.FILE_BYTES:
-            raise ScenarioError(source, None, f"the file is {info.st_size} bytes; a scenario is at most {limits.FILE_BYTES}")
-        with path.open("rb") as fh:
-            raw = fh.read(limits.FILE_BYTES + 1)  # bounded, even if the file grows meanwhile
-        if len(raw) > limits.FILE_BYTES:
-            raise ScenarioError(source, None, f"the file is over {limits.FILE_BYTES} bytes; a scenario is at most {limits.FILE_BYTES}")
+        raw = read_regular(path, limits.FILE_BYTES)
+    except ReadRefused as exc:
+        said = "not a regular file" if exc.size is None else f"the file is {exc.size} bytes; a scenario is at most {limits.FILE_BYTES}"
+        raise ScenarioError(source, None, said) from None
     except OSError as exc:
         raise ScenarioError(source, None, f"cannot read the file ({exc.strerror or exc.__class__.__name__})") from None
+    if len(raw) > limits.FILE_BYTES:
+        raise ScenarioError(source, None, f"the file is over {limits.FILE_BYTES} bytes; a scenario is at most {limits.FILE_BYTES}")
     return parse(raw, source=source, name=path.stem, base=path.parent)
 
 

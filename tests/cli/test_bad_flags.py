@@ -21,6 +21,7 @@ from playground.cli import main
 CORPUS = Path(__file__).resolve().parents[1] / "corpus" / "bad_scenarios"
 NO_MOMENTUM = str(CORPUS / "start_outside_domain.toml")  # a surface with no [defaults]: momentum 0
 
+HUGE = "0" * 400
 # (arguments after `playground run`, fragments the one line must contain)
 RUN = [
     # --lr: negative, zero, NaN, inf, wrong type, underflow to zero
@@ -112,6 +113,16 @@ RUN = [
     (["rosenbrock", "--optimizer", "lbfgs", "--param", "max_eval=nan"], ["--param max_eval", "nan"]),
     (["rosenbrock", "--optimizer", "lbfgs", "--param", "history_size=100000000000000000000"], ["--param history_size"]),
     (["rosenbrock", "--optimizer", "lbfgs", "--param", "line_search_fn=wolfe"], ["--param line_search_fn", "strong_wolfe"]),
+    # a whole number beyond any float (1 and 400 zeros) in every place that takes one
+    (["rosenbrock", "--optimizer", "lbfgs", "--param", f"max_iter=1{HUGE}"], ["--param max_iter", "out of range"]),
+    (["rosenbrock", "--optimizer", "lbfgs", "--param", f"tolerance_grad=1{HUGE}"], ["--param tolerance_grad"]),
+    (["rosenbrock", "--optimizer", "adam", "--param", f"betas=1{HUGE},0.9"], ["--param betas"]),
+    (["rosenbrock", "--schedule", f"step step_size=1{HUGE}"], ["--schedule", "step_size", "out of range"]),
+    (["rosenbrock", "--schedule", f"step step_size=2 gamma=1{HUGE}"], ["--schedule", "gamma"]),
+    (["rosenbrock", "--steps", f"1{HUGE}"], ["--steps", "out of range"]),
+    (["rosenbrock", "--lr", f"1{HUGE}"], ["--lr", "finite"]),
+    (["rosenbrock", "--clip", f"1{HUGE}"], ["--clip"]),
+    (["moons", "--batch-size", f"1{HUGE}"], ["--batch-size", "out of range"]),
     # argparse's own errors, and --output
     (["rosenbrock", "--bogus"], ["--bogus"]),
     (["rosenbrock", "extra"], ["extra"]),
@@ -181,3 +192,21 @@ def test_a_sample_in_a_real_process_gives_no_traceback(tmp_path):
     for i, proc in zip(SAMPLE, procs, strict=True):
         err = "\n".join(ln for ln in proc.stderr.splitlines() if not ln.startswith("playground: warning: "))
         _one_line(proc.returncode, proc.stdout, err, RUN[i][1])
+
+
+def test_a_huge_whole_number_in_a_race_or_a_lesson_lane_names_its_field(capsys, tmp_path, monkeypatch):
+    """1 and 400 zeros is beyond any float: `compare --run` and a lesson's lane name the setting in
+    one line (it was an internal error, exit 70, from math.isfinite on the int)."""
+    monkeypatch.chdir(tmp_path)
+    code = main(["compare", "rosenbrock", "--run", f"lbfgs max_iter=1{HUGE}", "--steps", "2"])
+    out, err = capsys.readouterr()
+    _one_line(code, out, err, ["--run", "max_iter", "out of range"])
+    lesson = tmp_path / "lesson.toml"
+    lesson.write_text(
+        '[scenario]\nname = "l"\nkind = "surface"\n\n[surface]\nformula = "x**2 + y**2"\nx = [-1.0, 1.0]\n'
+        'y = [-1.0, 1.0]\nstart = [0.5, 0.5]\n\n[lesson]\ntitle = "t"\n\n[[lesson.part]]\nsay = "race"\n'
+        f'lanes = ["lbfgs max_iter=1{HUGE}", "sgd"]\n'
+    )
+    code = main(["check", str(lesson)])
+    out, err = capsys.readouterr()
+    _one_line(code, out, err, ["lesson.part[1].lanes[1]", "max_iter", "out of range"])

@@ -129,3 +129,27 @@ def test_a_new_file_gets_the_umasks_mode_and_a_replaced_one_keeps_its_own(tmp_pa
         assert made.stat().st_mode & 0o777 == 0o600 and made.read_text() == "[]"
     finally:
         os.umask(old)
+
+
+def test_a_read_never_blocks_on_a_special_file(tmp_path: Path) -> None:
+    """A FIFO is refused unread (opening it would wait for a writer); a file that looks regular
+    but tells no size, as /proc's do (/proc/kmsg blocks on a read), reads as empty at once."""
+    import threading
+
+    from playground.files import ReadRefused, read_regular
+
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    with pytest.raises(ReadRefused, match="not a regular file"):
+        read_regular(fifo, 1000)
+    special = Path("/proc/kmsg") if os.access("/proc/kmsg", os.R_OK) else Path("/proc/self/status")
+    done: list[bytes] = []
+    reader = threading.Thread(target=lambda: done.append(read_regular(special, 1000)), daemon=True)
+    reader.start()
+    reader.join(timeout=10)
+    assert done == [b""], f"reading {special} did not come back"
+    (tmp_path / "big").write_bytes(b"x" * 2000)
+    with pytest.raises(ReadRefused, match="is 2000 bytes; at most 1000"):
+        read_regular(tmp_path / "big", 1000)
+    (tmp_path / "small").write_bytes(b"abc")
+    assert read_regular(tmp_path / "small", 1000) == b"abc"

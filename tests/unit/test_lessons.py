@@ -76,6 +76,13 @@ def test_a_condition_reads_its_names_and_combines_comparisons():
         ("accuracy > 0.9", "accuracy (the training accuracy (0 to 1)) is not there in a surface scenario"),
         ("loss in (1, 2)", "unknown comparison"),
         ("loss < 1 and 2", "'2' is not a condition"),
+        # a value is not a condition: it passed on its truthiness
+        ("loss", "'loss' is not a condition"),
+        ("1", "'1' is not a condition"),
+        ("-x", "is not a condition"),
+        ("diverged < loss", "compares unlike things"),
+        ("loss == diverged", "compares unlike things"),
+        ("diverged < true", "orders true and false"),
         ("", "is empty"),
     ],
 )
@@ -83,6 +90,16 @@ def test_anything_outside_the_whitelist_is_refused_saying_what(text: str, says: 
     with pytest.raises(ValueError, match=None) as err:
         lessons.compile_expect(text, "surface", minima=True)
     assert says in str(err.value)
+
+
+def test_a_condition_may_still_compare_true_and_false():
+    assert lessons.compile_expect("diverged == false", "surface", minima=True).holds({"diverged": False})
+    assert lessons.compile_expect("diverged", "surface", minima=True).holds({"diverged": True})
+
+
+def test_six_lanes_pass_a_seventh_is_refused(tmp_path: Path):
+    six = PARTS.replace("EXPECT", "loss < 1").replace('"sgd lr=0.005", ', '"sgd lr=0.005", ' * 5)
+    assert len(lessons.load(str(write(tmp_path, six))).parts[2].configs) == 6
 
 
 def test_distance_needs_known_minima():
@@ -141,6 +158,8 @@ def test_a_lesson_file_reads_into_parts_with_their_settings(tmp_path: Path):
         (('"sgd lr=0.005"', '"sgdd lr=0.005"'), "lesson.part[3].lanes[1]", "unknown optimizer 'sgdd'"),
         (('"best == 2"', '"best == 2"\nset = { lr = 0.1 }'), "lesson.part[3].lanes", "set or lanes, not both"),
         (('expect = "distance > 0.5', 'expect = "best == 1 and distance > 0.5'), "lesson.part[1].expect", "best names a race's lane"),
+        (('expect = "loss < 1"', 'expect = "loss"'), "lesson.part[2].expect", "'loss' is not a condition"),
+        (('"sgd lr=0.005", ', '"sgd lr=0.005", ' * 6), "lesson.part[3].lanes", "7 lanes; a race takes 1 to 6"),
     ],
 )
 def test_a_bad_lesson_names_the_file_and_the_field(tmp_path: Path, change: tuple[str, str], field: str, says: str):
