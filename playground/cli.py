@@ -285,7 +285,7 @@ def cmd_landscape(argv: list[str]) -> int:
     _check_output(args)
     from playground import report
     from playground.engine import Run, warm_up
-    from playground.landscape import Trail, landscape
+    from playground.landscape import Diverged, Trail, landscape
 
     warm_up()
     run = Run(scenario, config, start)
@@ -300,6 +300,9 @@ def cmd_landscape(argv: list[str]) -> int:
     _train([run], config.steps, args)
     try:
         found = landscape(run, args.directions, grid, span)  # type: ignore[arg-type]
+    except Diverged as exc:
+        print(f"playground: landscape {scenario.name}: {exc.message}", file=sys.stderr)
+        return 1
     except ConfigError as exc:
         raise UsageError(f"--directions: {args.directions}: {exc.message}") from None
     assert found is not None

@@ -25,6 +25,19 @@ if TYPE_CHECKING:
     from playground.engine import Run
 
 DIRECTIONS = ("pca", "random")
+
+
+class Diverged(ConfigError):
+    """A run that diverged has weights that are not finite (or a loss that is not): no plane
+    around them exists to draw."""
+
+    def __init__(self, run: Run, largest: float | None = None) -> None:
+        if largest is None:
+            why = f" ({run.stop_reason})" if run.stop_reason else ""
+            said = f"the run diverged at step {run.diverged_at}{why}: there is no landscape around weights that are not finite"
+        else:
+            said = f"the run diverged: its weights reached {largest:.3g}, so large that directions scaled to them are not finite numbers: there is no landscape around them"
+        super().__init__("run", said)
 GRID = 41  # cells a side, odd so that the current weights are a cell
 TRAIL_BYTES = 4_000_000  # the weights an app's run keeps for its landscape, per lane
 SPAN = 1.0  # the grid's half width, in units of the directions' norms
@@ -205,6 +218,8 @@ def landscape(run: Run, directions: str = "pca", grid: int = GRID, span: float |
         raise ConfigError("directions", f"{directions!r} is not one of {', '.join(DIRECTIONS)}")
     with run.lock:  # the whole computation: the weights must not move under it
         centre = run.weights()
+        if run.diverged or not bool(torch.isfinite(centre).all()):  # LAPACK would fail on it, and say so on stdout
+            raise Diverged(run)
         last_row = len(run.history.loss) - 1
         final_loss = run.history.loss.last()
         rows, weights, now = _path(run)
@@ -217,6 +232,8 @@ def landscape(run: Run, directions: str = "pca", grid: int = GRID, span: float |
             d1, d2, shares = pca_directions(run, points)
         else:
             d1, d2 = random_directions(run, run.config.seed)
+        if not all(bool(torch.isfinite(d).all()) for d in (*d1, *d2)):  # norms of huge weights overflow float32
+            raise Diverged(run, float(centre.abs().max()))
         trajectory = project(points, d1, d2)  # the last point is the centre: exactly (0, 0)
         if span is None:
             farthest = float(np.abs(trajectory).max()) if np.isfinite(trajectory).all() else 0.0

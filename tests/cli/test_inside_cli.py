@@ -87,3 +87,22 @@ def test_run_sharpness_with_csv_says_it_is_not_measured_there(capsys):
     code, out, err = cli(capsys, "run", "ill_conditioned", "--steps", "5", "--sharpness", "2", "--format", "csv")
     assert code == 0 and out.splitlines()[0].startswith("step,loss")
     assert "--sharpness: measured for --format json and text only, not for csv" in err
+
+
+def test_a_landscape_after_the_run_diverged_says_so_with_nothing_on_stdout(capsys):
+    """No plane exists around weights that are not finite, or so large that directions scaled to
+    them overflow: exit 1 and one line saying the run diverged (it was an internal error, exit
+    70, with LAPACK's DLASCL complaints written to the process's stdout)."""
+    import subprocess
+    import sys
+
+    for lr in ("1e38", "1e30"):  # the loss became inf; the weights reached about 1e30
+        for directions in ("random", "pca") if lr == "1e38" else ("random",):
+            proc = subprocess.run(
+                [sys.executable, "-m", "playground", "landscape", "moons", "--lr", lr, "--steps", "50", "--grid", "5", "--directions", directions],
+                capture_output=True, text=True, timeout=120,
+            )
+            assert proc.returncode == 1, (lr, directions, proc.stdout, proc.stderr)
+            assert proc.stdout == ""
+            lines = proc.stderr.splitlines()
+            assert len(lines) == 1 and lines[0].startswith("playground: landscape moons: the run diverged"), proc.stderr
