@@ -7,6 +7,7 @@ input of any kind ends with exit status 2 and one line on stderr, never a traceb
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, NoReturn
 
@@ -130,14 +131,17 @@ def _check_output(args: argparse.Namespace) -> None:
     """Refuse, before any training, to write where it cannot or must not."""
     from pathlib import Path
 
+    from playground.files import WriteError, check_writable
+
     for flag, path in (("--output", args.output), ("--record", getattr(args, "record", None))):
         if not path:
             continue
-        if Path(path).exists() and not args.force:
+        if os.path.lexists(path) and not os.path.isdir(path) and not args.force:
             raise UsageError(f"{flag}: {path} exists; add --force to replace it")
-        folder = Path(path).parent
-        if not folder.is_dir():
-            raise UsageError(f"{flag}: the folder {str(folder)!r} does not exist")
+        try:
+            check_writable(Path(path), args.force)
+        except WriteError as exc:
+            raise UsageError(f"{flag}: {exc}") from None
     if args.output and getattr(args, "record", None) and Path(args.output).resolve() == Path(args.record).resolve():
         raise UsageError("--record: the same file as --output; give each its own")
 

@@ -52,16 +52,43 @@ def read_regular(path: Path, limit: int) -> bytes:
 
 
 def check_target(target: Path, force: bool) -> Path:
-    """Refuse, with the reason, a target that is a folder, lies in a missing folder, or exists
-    (unless `force`); return the folder it goes in."""
-    if target.is_dir():
+    """Refuse, with the reason, a target that is a folder, lies in a missing folder, exists
+    (unless `force`) or is anything but a regular file: a FIFO, a device (/dev/full, /dev/null) or
+    a symlink is never replaced, force or not. Return the folder it goes in."""
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        info = None
+    except OSError as exc:
+        raise WriteError(f"{target}: cannot be looked at ({exc.strerror or exc})") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
         raise WriteError(f"{target}: is a folder, not a file")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise WriteError(f"{target}: is {_kind(info.st_mode)}, not a regular file; only a regular file is replaced")
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.is_dir():
         raise WriteError(f"{target}: the folder {str(folder)!r} does not exist")
-    if target.exists() and not force:
+    if info is not None and not force:
         raise WriteError(f"{target}: the file exists; use --force to replace it")
     return folder
+
+
+def check_writable(target: Path, force: bool) -> Path:
+    """check_target, and the folder tried with a file made and removed at once: a read-only or
+    immutable folder is found before any work, not after it. Return the folder."""
+    folder = check_target(target, force)
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:
+        raise WriteError(f"{target}: cannot write in {str(folder)!r} ({exc.strerror or exc})") from None
+    os.close(fd)
+    os.unlink(probe)
+    return folder
+
+
+def _kind(mode: int) -> str:
+    kinds = [(stat.S_ISLNK, "a symlink"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"), (stat.S_ISSOCK, "a socket")]
+    return next((name for test, name in kinds if test(mode)), "a special file")
 
 
 def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
@@ -76,7 +103,7 @@ def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
         raise WriteError(f"{target}: cannot write here ({exc.strerror or exc})") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            os.fchmod(fh.fileno(), _mode_for(target))  # mkstemp makes it private (0600)
+            os.fchmod(fh.fileno(), mode_for(target))  # mkstemp makes it private (0600)
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
@@ -93,7 +120,7 @@ def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
     return target
 
 
-def _mode_for(target: Path) -> int:
+def mode_for(target: Path) -> int:
     """The mode a new file gets from the person's umask (0644 under 022), as any editor's
     would; a file being replaced keeps its own."""
     try:

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO
 
 from playground.engine import Run
-from playground.files import WriteError, check_target
+from playground.files import WriteError, check_target, mode_for
 
 
 class Recorder:
@@ -36,6 +36,7 @@ class Recorder:
             if target.exists():  # with force: replaced when the record is complete
                 fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
                 self._tmp = Path(tmp)
+                os.fchmod(fd, mode_for(target))  # mkstemp makes it private (0600): keep the replaced file's
                 return os.fdopen(fd, "w", encoding="utf-8")
             return open(target, "x", encoding="utf-8")
         except FileExistsError:

@@ -9,6 +9,7 @@ is fast); a sample also runs as a real process, where a traceback would show on 
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -210,3 +211,31 @@ def test_a_huge_whole_number_in_a_race_or_a_lesson_lane_names_its_field(capsys, 
     code = main(["check", str(lesson)])
     out, err = capsys.readouterr()
     _one_line(code, out, err, ["lesson.part[1].lanes[1]", "max_iter", "out of range"])
+
+
+def test_a_target_that_cannot_be_written_is_refused_before_training(capsys, tmp_path, monkeypatch, read_only_folder):
+    """--output or --record onto a FIFO or a device, even with --force, into a folder that
+    refuses files, or a folder itself: exit 2 in one line before the first step (100,000 steps
+    would take half a minute: a refusal after training lost them)."""
+    from playground.engine import Run
+
+    def never(*args, **kwargs):
+        raise AssertionError("trained before refusing the target")
+
+    monkeypatch.setattr(Run, "step", never)
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "pipe")
+    cases = [
+        (["--output", "pipe", "--force"], ["--output", "pipe", "is a FIFO"]),
+        (["--record", "pipe", "--force"], ["--record", "pipe", "is a FIFO"]),
+        (["--output", str(read_only_folder / "out.json")], ["--output", "cannot write in"]),
+        (["--record", str(read_only_folder / "out.jsonl"), "--force"], ["--record", "cannot write in"]),
+        (["--output", str(tmp_path), "--force"], ["--output", "is a folder"]),
+    ]
+    if Path("/dev/full").exists():
+        cases.append((["--output", "/dev/full", "--force"], ["--output", "/dev/full", "is a device"]))
+    for flags, fragments in cases:
+        code = main(["run", "moons", "--steps", "100000", "--format", "json", *flags])
+        out, err = capsys.readouterr()
+        _one_line(code, out, err, fragments)
+    assert stat.S_ISFIFO(os.lstat(tmp_path / "pipe").st_mode)

@@ -153,3 +153,54 @@ def test_a_read_never_blocks_on_a_special_file(tmp_path: Path) -> None:
         read_regular(tmp_path / "big", 1000)
     (tmp_path / "small").write_bytes(b"abc")
     assert read_regular(tmp_path / "small", 1000) == b"abc"
+
+
+@pytest.mark.parametrize("kind", ["fifo", "symlink", "device"])
+def test_only_a_regular_file_is_ever_replaced_force_or_not(tmp_path: Path, kind: str) -> None:
+    """A FIFO, a symlink or a device (/dev/full) given as the file to write is refused in one
+    sentence and left as it was: --force replaces a regular file, nothing else."""
+    if kind == "fifo":
+        target = tmp_path / "pipe.json"
+        os.mkfifo(target)
+    elif kind == "symlink":
+        (tmp_path / "real.json").write_text("kept")
+        target = tmp_path / "link.json"
+        target.symlink_to(tmp_path / "real.json")
+    else:
+        target = Path("/dev/full")
+        if not target.exists():
+            pytest.skip("no /dev/full")
+    before = os.lstat(target)
+    with pytest.raises(WriteError, match=f"is a {'device' if kind == 'device' else kind.upper() if kind == 'fifo' else kind}, not a regular file"):
+        write_atomic(target, "new", force=True)
+    with pytest.raises(WriteError, match="not a regular file"):
+        Recorder(target, force=True)
+    after = os.lstat(target)
+    assert (after.st_mode, after.st_ino, after.st_rdev) == (before.st_mode, before.st_ino, before.st_rdev)
+    if kind == "symlink":
+        assert (tmp_path / "real.json").read_text() == "kept"
+
+
+def test_a_folder_that_refuses_files_is_found_before_any_work(read_only_folder: Path) -> None:
+    from playground.files import check_writable
+
+    with pytest.raises(WriteError, match=r"cannot write in .*\((Permission denied|Operation not permitted)\)"):
+        check_writable(read_only_folder / "new.json", force=False)
+    assert os.listdir(read_only_folder) == ["run.json"]
+
+
+def test_a_forced_record_keeps_the_replaced_files_mode(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "steps.jsonl"
+        target.write_text("old\n")
+        target.chmod(0o644)
+        rec = Recorder(target, force=True)
+        rec.write(_run(3))
+        rec.close()
+        assert target.stat().st_mode & 0o777 == 0o644  # mkstemp's 0600 until now
+        fresh = Recorder(tmp_path / "new.jsonl")
+        fresh.close()
+        assert (tmp_path / "new.jsonl").stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
