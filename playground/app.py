@@ -134,7 +134,7 @@ class PlaygroundApp(App[None]):
         its traceback. The session has paused; r and every setting still work."""
         faults = self.session.faults
         for text in faults[self._faults_told :]:
-            self.notify(f"{text}\na bug in playground, not in your settings: r resets, the settings still work", title="internal error", severity="error", timeout=60)
+            self.notify(f"{text}\na bug in playground, not in your settings: r resets, the settings still work", title="internal error", severity="error", timeout=60, markup=False)
         self._faults_told = len(faults)
 
     def open_lesson(self, path: Path) -> None:

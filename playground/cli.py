@@ -13,6 +13,7 @@ from typing import Any, NoReturn
 
 from playground import __version__, limits
 from playground.errors import ConfigError, InternalError, PlaygroundError
+from playground.formatting import printable
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
 from playground.zoo import INSTALL
@@ -123,7 +124,7 @@ def _start_flag(scenario: Any, text: str | None) -> tuple[float, float] | None:
     x, y = (_number_flag("--start", part) for part in parts)
     (x0, x1), (y0, y1) = scenario.surface.x, scenario.surface.y
     if not (x0 <= x <= x1 and y0 <= y <= y1):  # type: ignore[operator]
-        print(f"playground: warning: --start: ({x:g}, {y:g}) is outside the plotted domain", file=sys.stderr)
+        _warn(f"--start: ({x:g}, {y:g}) is outside the plotted domain")
     return x, y  # type: ignore[return-value]
 
 
@@ -144,6 +145,11 @@ def _check_output(args: argparse.Namespace) -> None:
             raise UsageError(f"{flag}: {exc}") from None
     if args.output and getattr(args, "record", None) and Path(args.output).resolve() == Path(args.record).resolve():
         raise UsageError("--record: the same file as --output; give each its own")
+
+
+def _warn(text: str) -> None:
+    """A warning on stderr, in one line, its file-provided text made printable."""
+    print(printable(f"playground: warning: {text}", lines=False), file=sys.stderr)
 
 
 def _emit(args: argparse.Namespace, text: str) -> None:
@@ -210,7 +216,7 @@ def _what_to_train(args: argparse.Namespace) -> tuple[Any, Any, tuple[float, flo
 
     scenario = scenarios.load(args.scenario)
     for warning in scenario.warnings:
-        print(f"playground: warning: {warning}", file=sys.stderr)
+        _warn(f"{warning}")
     optimizer = _optimizer_flag(args.optimizer if args.optimizer is not None else scenario.defaults.optimizer)
     if args.loss is not None and not args.loss.strip():
         raise UsageError("--loss: the value is empty; give a loss name (see `playground run --help`)")
@@ -235,7 +241,7 @@ def cmd_run(argv: list[str]) -> int:
     scenario, config, start = _what_to_train(args)
     _check_output(args)
     if sharpness is not None and args.format in ("csv", "python"):
-        print(f"playground: warning: --sharpness: measured for --format json and text only, not for {args.format}", file=sys.stderr)
+        _warn(f"--sharpness: measured for --format json and text only, not for {args.format}")
         sharpness = None
     if args.format == "python":  # the code behind the run: written, not trained
         from playground.python_script import script
@@ -250,7 +256,7 @@ def cmd_run(argv: list[str]) -> int:
     # text prints a summary only, so it keeps no history; a record needs every row
     run = Run(scenario, config, start, full_history=args.format != "text" or bool(args.record))
     if caveat := run.caveat():
-        print(f"playground: warning: {caveat}", file=sys.stderr)
+        _warn(f"{caveat}")
     if sharpness is not None:
         run.watch_sharpness(sharpness)  # step 0; the run measures the rest as it steps
     _train([run], config.steps, args)
@@ -298,14 +304,14 @@ def cmd_landscape(argv: list[str]) -> int:
     if need > limits.LANDSCAPE_BYTES:
         raise UsageError(f"--steps: a landscape keeps the weights of every step: {config.steps + 1:,} × {weights:,} weights need {need / 1e9:.1f} GB, over {limits.LANDSCAPE_BYTES / 1e9:g} GB; take fewer steps")
     if caveat := run.caveat():
-        print(f"playground: warning: {caveat}", file=sys.stderr)
+        _warn(f"{caveat}")
     run.trail = Trail()
     run.reset()
     _train([run], config.steps, args)
     try:
         found = landscape(run, args.directions, grid, span)  # type: ignore[arg-type]
     except Diverged as exc:
-        print(f"playground: landscape {scenario.name}: {exc.message}", file=sys.stderr)
+        print(printable(f"playground: landscape {scenario.name}: {exc.message}", lines=False), file=sys.stderr)
         return 1
     except ConfigError as exc:
         raise UsageError(f"--directions: {args.directions}: {exc.message}") from None
@@ -400,7 +406,7 @@ def cmd_compare(argv: list[str]) -> int:
 
     scenario = scenarios.load(args.scenario)
     for warning in scenario.warnings:
-        print(f"playground: warning: {warning}", file=sys.stderr)
+        _warn(f"{warning}")
     texts = [*(PRESET if args.preset else ()), *args.run]
     if not texts:
         raise UsageError("--run: give at least one, e.g. --run 'sgd lr=0.01' --run 'adam lr=0.05' (or --preset)")
@@ -423,7 +429,7 @@ def cmd_compare(argv: list[str]) -> int:
     race = Race(scenario, configs, start)
     for number, lane in enumerate(race.lanes, 1):
         if caveat := lane.caveat():
-            print(f"playground: warning: lane {number}: {caveat}", file=sys.stderr)
+            _warn(f"lane {number}: {caveat}")
     args.lanes = True  # every --record line names its lane
     _train(race.lanes, configs[0].steps, args)
     _emit(args, {"json": report.race_to_json, "csv": report.race_to_csv, "text": report.race_to_text}[args.format](race))
@@ -561,7 +567,7 @@ def _print_named(rows: list[tuple[str, str]]) -> None:
     """A listing: each row's name in a column as wide as the longest, then the rest."""
     width = max((len(name) for name, _ in rows), default=4)
     for name, rest in rows:
-        print(f"{name:<{width}}  {rest}")
+        print(printable(f"{name:<{width}}  {rest}"))
 
 
 def cmd_check(argv: list[str]) -> int:
@@ -581,12 +587,12 @@ def cmd_check(argv: list[str]) -> int:
             except PlaygroundError as exc:
                 scenario, error = None, exc
         if scenario is not None:
-            print(f"{path}: ok")
+            print(printable(f"{path}: ok", lines=False))
             for warning in scenario.warnings:
-                print(f"playground: warning: {warning}", file=sys.stderr)
+                print(printable(f"playground: warning: {warning}", lines=False), file=sys.stderr)
         else:
             bad += 1
-            print(f"playground: error: {error}", file=sys.stderr)
+            print(printable(f"playground: error: {error}", lines=False), file=sys.stderr)
     return 2 if bad else 0
 
 
@@ -636,8 +642,7 @@ def cmd_lesson(argv: list[str]) -> int:
         from playground.web.server import end_with_parent
 
         end_with_parent()
-        PlaygroundApp(lesson.scenario, lesson=lesson, present=args.present).run()
-        return 0
+        return _ran(PlaygroundApp(lesson.scenario, lesson=lesson, present=args.present))
     from playground.session import Session
 
     session = Session(lesson.scenario)
@@ -649,7 +654,7 @@ def cmd_lesson(argv: list[str]) -> int:
         raise RuntimeError(session.faults[0])
     if failed is not None:
         part, why = failed
-        print(f"playground: lesson {lesson.name}: part {part}: {why}", file=sys.stderr)
+        print(printable(f"playground: lesson {lesson.name}: part {part}: {why}", lines=False), file=sys.stderr)
         return 1
     print(f"lesson {lesson.name}: {len(lesson.parts)} parts, every expectation holds")
     return 0
@@ -693,7 +698,7 @@ def cmd_serve(argv: list[str]) -> int:
 
     def announce() -> None:
         if not loopback:
-            print(f"playground: warning: --host {args.host}: anyone who can reach port {port} on this machine can run the playground here, {sessions} at a time", file=sys.stderr)
+            _warn(f"--host {args.host}: anyone who can reach port {port} on this machine can run the playground here, {sessions} at a time")
         print(f"playground: serving {title.removeprefix('playground: ')} at http://{shown}:{port}/ (up to {sessions} sessions); ctrl+c stops it", flush=True)
 
     import asyncio
@@ -737,8 +742,14 @@ def cmd_tui(argv: list[str]) -> int:
     from playground.web.server import end_with_parent
 
     end_with_parent()
-    PlaygroundApp(scenario, present=args.present).run()
-    return 0
+    return _ran(PlaygroundApp(scenario, present=args.present))
+
+
+def _ran(app: Any) -> int:
+    """Run the app; its exit status: Textual's own (1 when the app ended on an error, which it
+    has printed), never 0 after a crash."""
+    app.run()
+    return app.return_code or 0
 
 
 
@@ -750,7 +761,7 @@ def main(argv: list[str] | None = None) -> int:
             return command(argv[1:])
         return cmd_tui(argv)
     except PlaygroundError as exc:
-        print(f"playground: error: {exc}", file=sys.stderr)
+        print(printable(f"playground: error: {exc}", lines=False), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

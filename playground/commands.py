@@ -11,6 +11,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from playground import keys, lessons
 from playground.losses import LOSSES
 from playground.optimizers import offered
+from playground.widgets.plain_text import escaped
 
 
 def palette_commands(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
@@ -33,11 +34,11 @@ def palette_commands(app: Any) -> list[tuple[str, str, Callable[[], Any]]]:
 class PlaygroundCommands(Provider):
     async def discover(self) -> Hits:
         for name, help_text, callback in palette_commands(self.app):
-            yield DiscoveryHit(name, callback, help=help_text)
+            yield DiscoveryHit(escaped(name), callback, help=escaped(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for name, help_text, callback in palette_commands(self.app):
             score = matcher.match(name)
             if score > 0:
-                yield Hit(score, matcher.highlight(name), callback, help=help_text)
+                yield Hit(score, matcher.highlight(escaped(name)), callback, help=escaped(help_text))

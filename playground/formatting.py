@@ -93,3 +93,22 @@ def tick_labels(values: list[float], digits: int = 3, log: bool = False) -> list
 def hex_colour(rgb: tuple[int, int, int]) -> str:
     """(r, g, b) as Rich and Textual write a colour: '#rrggbb'."""
     return "#{:02x}{:02x}{:02x}".format(*rgb)
+
+
+def printable(text: str, lines: bool = True) -> str:
+    """Text from a file (a name, a description, a path) as it may reach a terminal: every control
+    character (escape, bell, carriage return, C1 codes, line and paragraph separators) shown as
+    its escape, `\\x1b`, so none can move the cursor, retitle the window or hide what follows.
+    Newlines and tabs stay where `lines` allows them, and are escaped too in one-line text."""
+    if text.isprintable():
+        return text
+    kept = "\n\t" if lines else ""
+    return "".join(ch if ch.isprintable() or ch in kept or ch == " " else _escaped(ch) for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    import unicodedata
+
+    if unicodedata.category(ch) not in ("Cc", "Zl", "Zp"):
+        return ch  # not printable, yet harmless: a format character such as a zero-width joiner
+    return repr(ch)[1:-1]

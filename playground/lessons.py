@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from playground import limits, scenarios
 from playground.errors import ConfigError, ScenarioError, closest
+from playground.formatting import printable
 from playground.scenarios import Reader, Scenario
 from playground.settings import RunConfig, parse_run, resolve
 
@@ -225,10 +226,10 @@ def read(scenario: Scenario, name: str) -> Lesson:
     r = Reader(scenario.source, Path(scenario.source).parent)
     doc = {"lesson": scenario.lesson} if scenario.lesson is not None else {}
     head = r.table(doc, "lesson", ("title", "summary", "part"), required=True)
-    title = r.get(head, "lesson", "title", str, required=True)
+    title = r.text(head, "lesson", "title", required=True)
     if not title.strip():
         raise r.fail("lesson.title", "must not be empty")
-    summary = r.get(head, "lesson", "summary", str, "")
+    summary = r.text(head, "lesson", "summary")
     raw_parts = r.get(head, "lesson", "part", list, required=True)
     if not raw_parts:
         raise r.fail("lesson.part", "a lesson needs at least one [[lesson.part]]")
@@ -246,7 +247,7 @@ def read(scenario: Scenario, name: str) -> Lesson:
 
 def _part(r: Reader, scenario: Scenario, raw: dict[str, Any], where: str, before: RunConfig) -> Part:
     t = r.table({where: raw}, where, PART_KEYS)
-    say = r.get(t, where, "say", str, required=True)
+    say = r.text(t, where, "say", required=True)
     if not say.strip():
         raise r.fail(f"{where}.say", "must not be empty")
     reset = r.get(t, where, "reset", bool, False)
@@ -265,10 +266,11 @@ def _part(r: Reader, scenario: Scenario, raw: dict[str, Any], where: str, before
     else:
         config, start = _settings(r, scenario, settings, f"{where}.set", before)
         configs = (config,)
-    ask = r.get(t, where, "ask", str, "")
+    ask = r.text(t, where, "ask")
     choices = r.get(t, where, "choices", list, [])
     if any(not isinstance(c, str) or not c.strip() for c in choices):
         raise r.fail(f"{where}.choices", "must be a list of answers, each a non-empty string")
+    choices = [printable(c) for c in choices]
     answer = r.get(t, where, "answer", int, 0)
     if ask or choices or "answer" in t:
         if not ask.strip():
@@ -286,7 +288,7 @@ def _part(r: Reader, scenario: Scenario, raw: dict[str, Any], where: str, before
             raise r.fail(f"{where}.expect", str(exc)) from None
         if "best" in expect.names and not lanes:
             raise r.fail(f"{where}.expect", "best names a race's lane: give this part lanes")
-    explain = r.get(t, where, "explain", str, "")
+    explain = r.text(t, where, "explain")
     fresh = reset or bool(lanes) or start is not None
     return Part(say.strip(), configs, fresh, start, run, ask.strip(), tuple(c.strip() for c in choices), answer, expect, explain.strip())
 

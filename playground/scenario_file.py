@@ -19,7 +19,7 @@ from playground.settings import RunConfig
 
 def to_toml(scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None) -> str:
     out = [
-        f"# Saved by playground on {datetime.date.today().isoformat()} from {scenario.source}.",
+        f"# Saved by playground on {datetime.date.today().isoformat()} from {_value(scenario.source)}.",  # a file name may hold a newline: as a TOML string, escaped
         "# `playground THIS_FILE` opens it with these settings; see README.md for every key.",
         "",
         "[scenario]",

@@ -18,6 +18,7 @@ from playground import limits
 from playground.datasets import FIXED_CLASSES, GENERATORS, REAL_SETS, REAL_TEST_FRACTION, Points, make_points, resolve_features
 from playground.errors import ConfigError, FormulaError, PlaygroundError, ScenarioError, closest
 from playground.files import ReadRefused, read_regular
+from playground.formatting import printable
 from playground.formula import Formula, compile_formula
 from playground.losses import DEFAULT_LOSS, get_loss
 from playground.optimizers import OPTIMIZERS, all_hyper_names, get_optimizer
@@ -260,6 +261,12 @@ class Reader:
             raise self.fail(f"{where}.{key}", f"must be a finite number, not {value}")
         return value
 
+    def text(self, t: dict[str, Any], where: str, key: str, default: str = "", required: bool = False) -> str:
+        """Words a person reads (a name, a description, a lesson's lines): a string whose control
+        characters (a terminal's escapes, a bell) are shown as escapes, so shared files cannot
+        reach the terminal they are shown in (formatting.printable)."""
+        return printable(self.get(t, where, key, str, default, required))
+
     def number(self, t: dict[str, Any], where: str, key: str, default: float, limit: limits.Number) -> float:
         value = float(self.get(t, where, key, (int, float), default))
         try:
@@ -306,13 +313,13 @@ class Reader:
                 what = "table" if isinstance(doc[k], dict) else "key outside any table"
                 raise self.fail(_key(k), f"unknown {what} ({closest(k, tables)})")
         head = self.table(doc, "scenario", ("name", "kind", "description"), required=True)
-        title = self.get(head, "scenario", "name", str, required=True)
+        title = self.text(head, "scenario", "name", required=True)
         if not title.strip():
             raise self.fail("scenario.name", "must not be empty")
         kind = self.get(head, "scenario", "kind", str, required=True)
         if kind not in KINDS:
             raise self.fail("scenario.kind", f"unknown kind {_short(kind)} ({closest(kind, list(KINDS))})")
-        description = self.get(head, "scenario", "description", str, "")
+        description = self.text(head, "scenario", "description")
         surface = dataset = model = None
         if kind == "surface":
             for other in ("dataset", "model"):

@@ -35,6 +35,7 @@ from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
 from playground.widgets.scoreboard import Row, Scoreboard
 from playground.widgets.status_line import StatusLine
+from playground.widgets.plain_text import plain
 
 if TYPE_CHECKING:
     from playground.engine import Run
@@ -279,7 +280,7 @@ class MainScreen(Screen[None]):
     def configure_map(self) -> None:
         s, session = self.session.scenario, self.session
         plot, curve = self.query_one(MapPlot), self.query_one(LossCurve)
-        plot.border_title = s.title
+        plot.border_title = plain(s.title)
         curve.border_title = "loss"
         racing = session.racing
         curve.caption(self._curve_caption(), s)
@@ -300,10 +301,10 @@ class MainScreen(Screen[None]):
         columns = points.feature_names
         if tabular:
             lane = f" (lane {session.lane_index + 1})" if racing else ""
-            confusion.border_title = f"{s.title}: {points.features} columns, no map · confusion matrix{lane}"
+            confusion.border_title = plain(f"{s.title}: {points.features} columns, no map · confusion matrix{lane}")
             return
         if columns != ("x", "y"):  # a real set's two columns
-            plot.border_title = f"{s.title} · x: {columns[0]} · y: {columns[1]}"
+            plot.border_title = plain(f"{s.title} · x: {columns[0]} · y: {columns[1]}")
         xlim, ylim = points.bounds()
         run = session.run
         if s.kind == "classification":
@@ -330,13 +331,13 @@ class MainScreen(Screen[None]):
         found = view.found
         if found is None:
             plot.configure((-1.0, 1.0), (-1.0, 1.0), None, HEAT)
-            plot.border_title = f"{s.title} · loss landscape"
+            plot.border_title = plain(f"{s.title} · loss landscape")
             plot.border_subtitle = landscape_subtitle(view, False)
             return
         span = found.span
         plot.configure((-span, span), (-span, span), plane_background(found), HEAT)
         shares = f" ({found.explained_variance[0]:.0%} + {found.explained_variance[1]:.0%} of the path)" if found.explained_variance else ""
-        plot.border_title = f"{s.title} · loss landscape at step {found.step} · {found.directions} directions{shares}"
+        plot.border_title = plain(f"{s.title} · loss landscape at step {found.step} · {found.directions} directions{shares}")
         plot.border_subtitle = landscape_subtitle(view, not view.current(self.session.run))
 
     def _points(self) -> Points:

@@ -33,6 +33,7 @@ from playground.formatting import short as _fmt
 from playground.settings import RunConfig, describe
 from playground.widgets.map_plot import Mark
 from playground.widgets.sweep_plot import BEST_COLOUR, EDGE, NOW_COLOUR, PhaseMap, SweepPlot, heavy_ball_edge
+from playground.widgets.plain_text import plain
 
 if TYPE_CHECKING:
     from playground.engine import Curvature
@@ -74,7 +75,7 @@ class SweepScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="sweep-body"):
-            yield Label(f"Learning-rate sweep · {self.scenario.name} · {describe(self.config)}", id="sweep-title")
+            yield Label(plain(f"Learning-rate sweep · {self.scenario.name} · {describe(self.config)}"), id="sweep-title")
             with Horizontal(id="sweep-fields"):
                 for name, label, value in (
                     ("lr_min", "lr min", _fmt(self.lr_min)),

@@ -14,6 +14,7 @@ from typing import Any
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
+from textual.content import Content
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static, Switch
@@ -26,6 +27,7 @@ from playground.scenarios import Entry, Scenario
 from playground.schedules import SCHEDULES, ScheduleSpec
 from playground.session import SCHEDULE_PREFIX
 from playground.settings import RunConfig
+from playground.widgets.plain_text import plain
 
 RUN_LABELS = {  # the run's own fields (limits.RUN holds what each takes)
     "batch_size": "batch size (0 = all)",
@@ -43,7 +45,7 @@ def show_text(node: Static, text: str) -> None:
         node.update(Text(text))
 
 
-def _picker(options: list[tuple[str, str]], value: str, id: str, disabled: bool = False) -> Select[str]:
+def _picker(options: list[tuple[str | Content, str]], value: str, id: str, disabled: bool = False) -> Select[str]:
     """A dropdown whose open list leaves letters to the app's keys (q quits, s steps) rather
     than searching itself with them: a list left open swallowed them, which looked like a hung
     app. Arrows, enter and escape pick and close; only a text field takes letters."""
@@ -111,7 +113,7 @@ class ControlPanel(VerticalScroll):
             self._made[box_id] = fields
             boxes[box_id] = Vertical(*make(), id=box_id.removeprefix("#"))
         yield self._heading("Scenario")
-        yield _picker([(n, n) for n in names], self.scenario.name, "pick-scenario")
+        yield _picker([(plain(n), n) for n in names], self.scenario.name, "pick-scenario")
         yield self._heading("Optimizer")
         yield _picker([(s.label, s.name) for s in offered()], self.config.optimizer, "pick-optimizer")
         yield self._heading("Loss")
@@ -168,7 +170,7 @@ class ControlPanel(VerticalScroll):
             with pick.prevent(Select.Changed):
                 if scenario.name not in [e.name for e in self.entries]:  # a file opened later (a lesson from the palette)
                     self.entries = [*self.entries, Entry(scenario.name, Path(scenario.source), "user")]
-                    pick.set_options([(n, n) for n in self._scenario_names()])
+                    pick.set_options([(plain(n), n) for n in self._scenario_names()])
                 pick.value = scenario.name
             opt = self.query_one("#pick-optimizer", Select)
             with opt.prevent(Select.Changed):

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from playground.lessons import Player
+from playground.widgets.plain_text import plain
 
 RIGHT, WRONG, ASK = Style(color="#69f0ae", bold=True), Style(color="#ff5252", bold=True), Style(color="#ffd740", bold=True)
 
@@ -30,7 +31,7 @@ class LessonPanel(Static):
         self._shown = key
         self.update(render(player, answered, done, verdict, highlighted))
         lesson = player.lesson
-        self.border_title = f"{lesson.title} · part {player.index + 1}/{len(lesson.parts)}"
+        self.border_title = plain(f"{lesson.title} · part {player.index + 1}/{len(lesson.parts)}")
         self.border_subtitle = "n next part · p previous" + (" · 1-9 or arrows and enter answer" if player.part.choices and answered is None else "")
 
 

@@ -195,3 +195,24 @@ def test_user_scenarios_appear_in_list_and_check(capsys, tmp_path, monkeypatch):
     assert err.count("playground: error:") == 1 and "broken.toml: scenario.kind" in err
     code, out, _ = cli(capsys, "run", "bowl", "--steps", "3", "--format", "json")
     assert code == 0 and strict(out)["scenario"] == "bowl"
+
+
+def test_no_control_character_of_a_shared_file_reaches_the_terminal(capsys, tmp_path, monkeypatch):
+    """A description holding a terminal's escape (a new window title) and a bell, and a file name
+    holding an escape: list, check and an error show each as its escape, `\\x1b`, and still list
+    the scenario."""
+    user = tmp_path / "mine"
+    user.mkdir()
+    evil = "Bowl \\u001b]0;PWNED\\u0007 \\u009b31m red \\r back"
+    (user / "bowl.toml").write_text(f'[scenario]\nname = "{evil}"\nkind = "surface"\ndescription = "{evil}"\n[surface]\nformula = "x**2 + 3*y**2"\nx = [-2.0, 2.0]\ny = [-2.0, 2.0]\nstart = [1.5, 1.0]\n')
+    (user / "bad\x1b[2Jname.toml").write_text('[scenario]\nname = "Broken"\nkind = "surfce"\n')
+    monkeypatch.setenv("PLAYGROUND_SCENARIOS", str(user))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    for command in (["list"], ["check"], ["check", str(user / "bad\x1b[2Jname.toml")], ["run", "bowl", "--steps", "2"]):
+        _, out, err = cli(capsys, *command)
+        for stream in (out, err):
+            assert not any(ch in stream for ch in "\x1b\x07\x9b\r"), (command, stream)
+        if command == ["list"]:
+            assert "bowl" in out and "Bowl \\x1b]0;PWNED\\x07" in out
+        if command[0] == "check" and len(command) == 2:
+            assert "bad\\x1b[2Jname.toml" in err

@@ -60,3 +60,17 @@ def test_awkward_text_is_escaped(tmp_path):
     text = to_toml(odd, resolve(s))
     doc = tomllib.loads(text)
     assert doc["scenario"]["name"] == odd.title and doc["scenario"]["description"] == "line\nbreak"
+
+
+@pytest.mark.parametrize("source", ['/tmp/x\n[lesson]\ntitle = "injected"\n[[lesson.part]]\nsay = "hi"\n#.toml', "/tmp/a\rb\x1b\x7f\u2028c.toml"])
+def test_the_source_file_name_stays_inside_its_comment(tmp_path, source):
+    """The comment naming the file the settings came from holds its name as an escaped TOML
+    string: a newline in the name injected a [lesson] table into the saved file."""
+    from dataclasses import replace
+
+    s = replace(scenarios.load("rosenbrock"), source=source)
+    text = to_toml(s, resolve(s))
+    doc = tomllib.loads(text)
+    assert set(doc) == {"scenario", "surface", "defaults"}
+    assert text.splitlines()[0].startswith("# Saved by playground on ")
+    assert _reopen(tmp_path, text).lesson is None
