@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable
 from typing import Any, NoReturn
 
 from playground import __version__, limits
@@ -152,14 +153,17 @@ def _warn(text: str) -> None:
     print(printable(f"playground: warning: {text}", lines=False), file=sys.stderr)
 
 
-def _emit(args: argparse.Namespace, text: str) -> None:
+def _emit(args: argparse.Namespace, text: str | Iterable[str]) -> None:
+    """The result to --output or stdout: a string, or its pieces as they are made (a long run's
+    JSON is never held whole)."""
     if args.output:
         from playground.files import write_atomic
 
         write_atomic(args.output, text, force=args.force)
         print(f"playground: wrote {args.output}", file=sys.stderr)
     else:
-        sys.stdout.write(text)
+        for piece in [text] if isinstance(text, str) else text:
+            sys.stdout.write(piece)
 
 
 def _config_error(exc: ConfigError, scenario: Any, flags: dict[str, str]) -> UsageError:
@@ -261,7 +265,7 @@ def cmd_run(argv: list[str]) -> int:
         run.watch_sharpness(sharpness)  # step 0; the run measures the rest as it steps
     _train([run], config.steps, args)
     values = run.sharpness.values if run.sharpness is not None else None
-    _emit(args, report.to_json(run, values) if args.format == "json" else report.to_text(run, values) if args.format == "text" else report.to_csv(run))
+    _emit(args, report.json_pieces(run, values) if args.format == "json" else report.to_text(run, values) if args.format == "text" else report.to_csv(run))
     return 0
 
 
@@ -535,7 +539,7 @@ def cmd_sweep(argv: list[str]) -> int:
     order = {cell: i for i, cell in enumerate(grid)}
     results = []
     shown = args.format == "text" and not args.output and sys.stderr.isatty()
-    for point in sweep(scenario, config, rates, start, moms=moms, workers=workers):
+    for point in sweep(scenario, config, rates, start, moms=moms, workers=workers, told=_warn):
         results.append(point)
         if shown:
             print(f"\r{len(results)}/{len(grid)} {'cells' if moms else 'learning rates'}", end="", file=sys.stderr, flush=True)
@@ -670,9 +674,15 @@ def cmd_serve(argv: list[str]) -> int:
     p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1, this machine only)")
     p.add_argument("--port", default="8000", help="the port to listen on (default: 8000)")
     p.add_argument("--max-sessions", default="4", metavar="N", help="the most tabs served at once, each its own process holding torch in memory (default: 4)")
+    p.add_argument("--sweep-workers", default="1", metavar="N", help="the most processes a session's sweep or phase diagram (w) may use, each holding torch in memory; 1 runs it in the session's own process (default: 1)")
+    p.add_argument("--allow-host", action="append", default=[], metavar="NAME", help="a host name the server also answers to, as a page behind a proxy is addressed (the bound address and localhost always are); again for more")
     args = p.parse_args(argv)
     port = _number_flag("--port", args.port, limits.PORT)
     sessions = _number_flag("--max-sessions", args.max_sessions, limits.SESSIONS)
+    sweep_workers = _number_flag("--sweep-workers", args.sweep_workers, limits.WORKERS)
+    for name in args.allow_host:
+        if not name.strip() or any(ch in name for ch in "/ @<>\"\'") or not name.isprintable():
+            raise UsageError(f"--allow-host: {name!r} is not a host name")
     if args.lesson is not None and args.scenario is not None:
         raise UsageError("--lesson: a lesson brings its own scenario; give SCENARIO or --lesson, not both")
     from pathlib import Path
@@ -693,7 +703,7 @@ def cmd_serve(argv: list[str]) -> int:
         app_args = [str(Path(ref).resolve()) if Path(ref).is_file() else ref]
         title = f"playground: {scenario.name}"
     loopback = server.loopback_only(args.host)
-    web = server.make_server(app_args, args.host, port, sessions, title)
+    web = server.make_server(app_args, args.host, port, sessions, title, sweep_workers, args.allow_host)
     shown = f"[{args.host}]" if ":" in args.host else args.host
 
     def announce() -> None:

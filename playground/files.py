@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from playground.errors import PlaygroundError
@@ -91,10 +92,10 @@ def _kind(mode: int) -> str:
     return next((name for test, name in kinds if test(mode)), "a special file")
 
 
-def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
-    """Write `text` to `path` through a temporary file in the same folder and a rename, so a
-    crash or a full disk never leaves half a file. Refuse to replace an existing file unless
-    `force`."""
+def write_atomic(path: str | Path, text: str | Iterable[str], force: bool = False) -> Path:
+    """Write `text` (a string, or its pieces as they are made) to `path` through a temporary file
+    in the same folder and a rename, so a crash or a full disk never leaves half a file. Refuse
+    to replace an existing file unless `force`."""
     target = Path(path)
     folder = check_target(target, force)
     try:
@@ -104,7 +105,8 @@ def write_atomic(path: str | Path, text: str, force: bool = False) -> Path:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
             os.fchmod(fh.fileno(), mode_for(target))  # mkstemp makes it private (0600)
-            fh.write(text)
+            for piece in [text] if isinstance(text, str) else text:
+                fh.write(piece)
             fh.flush()
             os.fsync(fh.fileno())
         _publish(tmp, target, force)

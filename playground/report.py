@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable, Iterator
 from typing import Any
+
+import numpy as np
 
 from playground.engine import Run
 from playground.landscape import Landscape
@@ -40,10 +43,48 @@ def optimizer_object(name: str, hyper: dict[str, Any], surface: bool, leave_out:
     return {"name": name, **own}
 
 
-def result(run: Run, sharpness: list[tuple[int, float]] | None = None) -> dict[str, Any]:
+class Streamed:
+    """A per-step array of the JSON, made a block of rows at a time as it is written (to_json),
+    so that a run of a million steps never holds its arrays as Python lists, nor its JSON as one
+    string: `rows(start, stop)` gives the JSON values of rows [start, stop)."""
+
+    BLOCK = 8192
+
+    def __init__(self, length: int, rows: Callable[[int, int], list[Any]]) -> None:
+        self.length = length
+        self.rows = rows
+
+    def tolist(self) -> list[Any]:
+        return self.rows(0, self.length)
+
+    def pieces(self) -> Iterator[str]:
+        yield "["
+        for start in range(0, self.length, self.BLOCK):
+            text = json.dumps(self.rows(start, min(start + self.BLOCK, self.length)), allow_nan=False)
+            yield (", " if start else "") + text[1:-1]
+        yield "]"
+
+
+def _column(column: Any) -> Streamed:
+    return Streamed(len(column), lambda a, b: _clean(column.array(a, b).tolist()))
+
+
+def _pairs(xs: Any, ys: Any) -> Streamed:
+    def rows(a: int, b: int) -> list[Any]:
+        return [[_num(x), _num(y)] for x, y in zip(xs.array(a, b).tolist(), ys.array(a, b).tolist())]
+
+    return Streamed(min(len(xs), len(ys)), rows)
+
+
+def result(run: Run, sharpness: list[tuple[int, float]] | None = None, streamed: bool = False) -> dict[str, Any]:
     """The `run --format json` object: keys in the documented order; non-finite numbers as null.
-    `sharpness` (run --sharpness K): (step, value) pairs, added as the last key."""
+    `sharpness` (run --sharpness K): (step, value) pairs, added as the last key. `streamed`: the
+    per-step arrays as Streamed, made as they are written (to_json), not as lists."""
     h = run.history
+
+    def array(values: Streamed) -> Any:
+        return values if streamed else values.tolist()
+
     out: dict[str, Any] = {
         "scenario": run.scenario.name,
         "kind": run.scenario.kind,
@@ -51,15 +92,14 @@ def result(run: Run, sharpness: list[tuple[int, float]] | None = None) -> dict[s
         "loss_fn": run.config.loss,
         "seed": run.config.seed,
         "steps": h.steps,
-        "loss": _clean(h.loss.tolist()),
+        "loss": array(_column(h.loss)),
     }
     if h.x is not None and h.y is not None:
-        xs, ys = h.x.tolist(), h.y.tolist()
-        out["trajectory"] = [[_num(a), _num(b)] for a, b in zip(xs, ys)]
+        out["trajectory"] = array(_pairs(h.x, h.y))
     if h.accuracy is not None:
-        out["accuracy"] = _clean(h.accuracy.tolist())
+        out["accuracy"] = array(_column(h.accuracy))
     if h.test_accuracy is not None:
-        out["test_accuracy"] = _clean(h.test_accuracy.tolist())
+        out["test_accuracy"] = array(_column(h.test_accuracy))
     out["final_loss"] = _num(h.loss.last())
     out["diverged"] = run.diverged
     out["diverged_at"] = run.diverged_at
@@ -67,10 +107,11 @@ def result(run: Run, sharpness: list[tuple[int, float]] | None = None) -> dict[s
     out["batch_size"] = run.config.batch_size
     out["schedule"] = {"name": run.config.schedule, **run.config.schedule_params}
     out["clip"] = run.config.clip or None
-    out["grad_norm"] = _clean(h.grad_norm.tolist())
-    out["lr"] = _clean(h.lr.tolist())
+    out["grad_norm"] = array(_column(h.grad_norm))
+    out["lr"] = array(_column(h.lr))
     out["events"] = [{"step": s, "change": text} for s, text in h.events]
-    out["evaluations"] = h.evaluations.tolist(len(h.loss))
+    evaluations = h.evaluations
+    out["evaluations"] = array(Streamed(len(h.loss), lambda a, b: [int(v) for v in evaluations.at(np.arange(a, b))]))
     out["average"] = _average(h.average)
     out["seconds"] = round(run.elapsed, 6)
     if sharpness is not None:
@@ -89,7 +130,21 @@ def _average(average: Any) -> dict[str, Any] | None:
 
 
 def to_json(run: Run, sharpness: list[tuple[int, float]] | None = None) -> str:
-    return json.dumps(result(run, sharpness), allow_nan=False) + "\n"
+    return "".join(json_pieces(run, sharpness))
+
+
+def json_pieces(run: Run, sharpness: list[tuple[int, float]] | None = None) -> Iterator[str]:
+    """The JSON text of `result`, in pieces, its per-step arrays made a block at a time as they
+    are written: the same text as json.dumps(result(run)), without holding it whole."""
+    out = result(run, sharpness, streamed=True)
+    yield "{"
+    for i, (key, value) in enumerate(out.items()):
+        yield (", " if i else "") + json.dumps(key) + ": "
+        if isinstance(value, Streamed):
+            yield from value.pieces()
+        else:
+            yield json.dumps(value, allow_nan=False)
+    yield "}\n"
 
 
 def csv_columns(run: Run) -> list[str]:

@@ -7,6 +7,11 @@ forked from the command line (one thread, torch already imported, as torch's Dat
 from a forkserver in the app (forking a process that runs threads is unsafe), whose server
 imports torch once. Cancelling sets an event each worker reads between two chunks of steps.
 
+A worker ends when the process that runs the sweep does, however that ends (SIGTERM, SIGKILL):
+the kernel sends it SIGKILL then (a parent-death signal), or a thread watching that process ends
+it (`end_with`). A worker killed from outside (the out-of-memory killer) is not a bug of
+ours: the cells not yet done are run again, once, in a new pool, and the caller is told.
+
 torch is imported only by the functions that run cells: the sweep screen reads its limits and
 learning rates on the UI thread, which must not wait for torch while the app is still loading it."""
 
@@ -19,7 +24,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from playground import limits
-from playground.errors import ConfigError
+from playground.errors import ConfigError, PlaygroundError
 from playground.scenarios import Scenario
 from playground.settings import RunConfig
 
@@ -86,12 +91,26 @@ def cells(rates: list[float], moms: list[float] | None = None) -> list[tuple[flo
     return [(lr, m) for lr in rates for m in (moms if moms is not None else [None])]
 
 
+WORKERS_ENV = "PLAYGROUND_WORKERS"  # the most processes the app's sweeps may use (`serve --sweep-workers`)
+
+
+class WorkersDied(PlaygroundError):
+    """Worker processes were killed from outside twice in one sweep: the cells not done are lost."""
+
+
 def cores() -> int:
     """The cores this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not Linux
         return max(1, os.cpu_count() or 1)
+
+
+def app_workers() -> int:
+    """The processes the app's sweeps use: a core each, at most PLAYGROUND_WORKERS (which
+    `playground serve` gives each session: 1, one process, unless --sweep-workers says more)."""
+    limit = os.environ.get(WORKERS_ENV, "").strip()
+    return min(cores(), int(limit)) if limit.isdigit() and int(limit) >= 1 else cores()
 
 
 def run_cell(scenario: Scenario, config: RunConfig, lr: float, momentum: float | None, start: tuple[float, float] | None, cancelled: Callable[[], bool] = lambda: False) -> SweepPoint | None:
@@ -113,13 +132,14 @@ def run_cell(scenario: Scenario, config: RunConfig, lr: float, momentum: float |
     return SweepPoint(lr, last, run.diverged or blew_up, run.diverged_at, run.step_count, momentum)
 
 
-def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tuple[float, float] | None = None, cancelled: Callable[[], bool] = lambda: False, moms: list[float] | None = None, workers: int = 1) -> Iterator[SweepPoint]:
+def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tuple[float, float] | None = None, cancelled: Callable[[], bool] = lambda: False, moms: list[float] | None = None, workers: int = 1, told: Callable[[str], None] = lambda text: None) -> Iterator[SweepPoint]:
     """Run `config` at each cell for config.steps steps; yields each point as it is done. With one
     worker (or a small sweep) in lr-major order, here; with more, in the order they finish, from a
-    pool of that many processes (sort by `cells()` for the grid's order)."""
+    pool of that many processes (sort by `cells()` for the grid's order). `told` hears what a
+    person should know that is not a point: a worker that died and the cells run again."""
     grid = cells(rates, moms)
     if workers > 1 and len(grid) > 1 and len(grid) * config.steps >= POOL_FROM:
-        yield from _pooled(scenario, config, grid, start, cancelled, min(workers, len(grid)))
+        yield from _pooled(scenario, config, grid, start, cancelled, min(workers, len(grid)), told)
         return
     for lr, m in grid:
         if cancelled():
@@ -152,21 +172,78 @@ def _start_resource_tracker() -> None:
 
 
 _STOP: Any = None  # a worker's copy of the pool's cancel event
+PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent ends
 
 
-def _worker_start(stop: Any) -> None:
+def _worker_start(stop: Any, owner: int) -> None:
     global _STOP
     _STOP = stop
+    end_with(owner)
+
+
+def end_with(owner: int) -> None:
+    """End this process when process `owner` (the sweep's) ends, however it ends, SIGKILL too. A
+    worker forked by the sweep itself asks the kernel for SIGKILL when its parent ends (Linux's
+    parent-death signal). A worker of the app's forkserver is the server's child, and the server
+    outlives the app while any worker holds the pipe it watches: a thread waits for the owner's
+    end (a pidfd, or by polling) and ends the worker. Workers were left blocked forever, or
+    computing at full speed, after their sweep was killed."""
+    import signal
+    import threading
+
+    if os.getppid() == owner:
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            asked = libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        except (OSError, AttributeError):  # not Linux
+            asked = False
+        if os.getppid() != owner:  # it ended before the signal was asked for
+            os._exit(1)
+        if asked:
+            return
+    threading.Thread(target=_wait_for_end, args=(owner,), name="end-with-owner", daemon=True).start()
+
+
+def _wait_for_end(owner: int) -> None:
+    """Block until process `owner` has ended, then end this one at once."""
+    import select
+    import time
+
+    try:
+        fd = os.pidfd_open(owner)  # readable once the process has ended, zombie or reaped
+    except (AttributeError, OSError):
+        fd = None
+    if fd is not None:
+        poller = select.poll()
+        poller.register(fd, select.POLLIN)
+        while not poller.poll(None):
+            pass
+    else:
+        while True:
+            try:
+                os.kill(owner, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                pass
+            time.sleep(0.5)
+    os._exit(1)
 
 
 def _worker_cell(scenario: Scenario, config: RunConfig, lr: float, momentum: float | None, start: tuple[float, float] | None) -> SweepPoint | None:
     return run_cell(scenario, config, lr, momentum, start, _STOP.is_set)
 
 
-def _pooled(scenario: Scenario, config: RunConfig, grid: list[tuple[float, float | None]], start: tuple[float, float] | None, cancelled: Callable[[], bool], workers: int) -> Iterator[SweepPoint]:
+def _pooled(scenario: Scenario, config: RunConfig, grid: list[tuple[float, float | None]], start: tuple[float, float] | None, cancelled: Callable[[], bool], workers: int, told: Callable[[str], None]) -> Iterator[SweepPoint]:
+    """The cells over a pool of `workers` processes. A pool whose worker was killed from outside
+    breaks: the cells not yet done go to a new pool, once; a second death ends the sweep with
+    WorkersDied, the points already yielded kept by the caller."""
     import multiprocessing
     import threading
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
 
     if threading.active_count() == 1:  # the command line: fork, as torch's DataLoader does; torch is already in
         context = multiprocessing.get_context("fork")
@@ -174,18 +251,30 @@ def _pooled(scenario: Scenario, config: RunConfig, grid: list[tuple[float, float
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["playground.engine"])
         _start_resource_tracker()
-    stop = context.Event()
-    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(stop,))
-    try:
-        pending = {pool.submit(_worker_cell, scenario, config, lr, m, start) for lr, m in grid}
-        while pending:
-            done, pending = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-            if cancelled():
-                return
-            for future in done:
-                point = future.result()  # a worker's exception (a bug of ours) is raised here
-                if point is not None:
-                    yield point
-    finally:
-        stop.set()
-        pool.shutdown(wait=True, cancel_futures=True)
+    left = list(grid)  # the cells not yet done
+    for attempt in (1, 2):
+        stop = context.Event()
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(stop, os.getpid()))
+        try:
+            pending = {pool.submit(_worker_cell, scenario, config, lr, m, start): (lr, m) for lr, m in left}
+            while pending:
+                done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
+                if cancelled():
+                    return
+                for future in done:
+                    cell = pending.pop(future)
+                    point = future.result()  # a worker's exception (a bug of ours) is raised here
+                    left.remove(cell)
+                    if point is not None:
+                        yield point
+            return
+        except BrokenProcessPool:
+            if attempt == 2:
+                raise WorkersDied(
+                    f"sweep: worker processes were killed from outside twice (the out-of-memory killer does this); "
+                    f"{len(left)} of {len(grid)} cells are not done: try fewer workers"
+                ) from None
+            told(f"a worker process was killed from outside (the out-of-memory killer does this), not by a bug: its {len(left)} cells not yet done are run again")
+        finally:
+            stop.set()
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -71,6 +71,7 @@ class SweepScreen(ModalScreen[None]):
         self.moms: list[float] | None = None
         self.done = False
         self.error = ""
+        self.note = ""  # what the sweep told that is not a point (a worker killed from outside)
         self._drawn: tuple[int, bool] = (-1, False)  # (points, done) as last drawn
 
     def compose(self) -> ComposeResult:
@@ -113,7 +114,7 @@ class SweepScreen(ModalScreen[None]):
             self.error = f"{FIELDS.get(exc.field, exc.field.replace('_', ' '))}: {exc.message}"
             self._show_status()
             return
-        self.error = ""
+        self.error = self.note = ""
         self.workers.cancel_group(self, "sweep")
         self.rates, self.moms, self.points, self.done, self._drawn = rates, moms, [], False, (-1, False)
         self.query_one(SweepPlot).display = moms is None
@@ -148,12 +149,12 @@ class SweepScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="sweep", exit_on_error=False)
     def _sweep(self, rates: list[float], config: RunConfig) -> None:
-        from playground.sweep import cores, sweep
+        from playground.sweep import app_workers, sweep
 
         worker = get_current_worker()
         points = self.points
         try:
-            for point in sweep(self.scenario, config, rates, self.start, cancelled=lambda: worker.is_cancelled, moms=self.moms, workers=cores()):
+            for point in sweep(self.scenario, config, rates, self.start, cancelled=lambda: worker.is_cancelled, moms=self.moms, workers=app_workers(), told=self._told):
                 if worker.is_cancelled:
                     return
                 points.append(point)
@@ -161,6 +162,10 @@ class SweepScreen(ModalScreen[None]):
             self.error = f"the sweep failed: {type(exc).__name__}: {exc}".splitlines()[0][:200]
         if not worker.is_cancelled and points is self.points:
             self.done = True
+
+    def _told(self, text: str) -> None:
+        """From the sweep's thread: shown with the status when it is next drawn."""
+        self.note = text
 
     def cancel(self) -> None:
         self._waiting = None
@@ -255,5 +260,7 @@ class SweepScreen(ModalScreen[None]):
         line = Text("  ·  ".join(parts))
         if self.error:  # may quote what was typed: plain text, never markup
             line = Text.assemble((self.error, "bold red"), "\n", line)
+        elif self.note:
+            line = Text.assemble((self.note, "yellow"), "\n", line)
         self.query_one("#sweep-status", Static).update(line)
 

@@ -9,7 +9,13 @@ module puts a server around it that a person can leave running:
 - a tab that closes ends its process, and ctrl+c ends every one (an app that does not quit
   when asked is killed); an app whose server is gone ends by itself (`end_with_parent`);
 - the page is built from the request, so the address a person typed is the one its websocket
-  uses, and it fetches nothing from elsewhere: the terminal's font comes from this server.
+  uses, and it fetches nothing from elsewhere: the terminal's font comes from this server;
+- it trusts no other page: a request naming a Host it does not serve is refused (400), a
+  websocket whose Origin is not the page's own is refused (403) before it takes a session, every
+  text from a file is escaped before it reaches the page, and each answer forbids framing,
+  sniffing and loading from elsewhere (SECURITY_HEADERS) and names no server version;
+- a session's sweeps use at most `sweep_workers` processes (PLAYGROUND_WORKERS in its
+  environment): a sweep's pool was a forkserver and a worker per core that no limit counted.
 
 Only public API of textual-serve and aiohttp, except `_app_process` (read below).
 """
@@ -19,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
+import html
 import ipaddress
 import json
 import os
@@ -37,6 +44,20 @@ from playground.errors import PlaygroundError
 HERE = Path(__file__).parent
 QUIT_WAIT = 5.0  # seconds an app has to quit when its tab closes, before it is killed
 PARENT_ENV = "PLAYGROUND_SERVE_PARENT"  # the server's pid, in each app's environment
+# Sent with every answer: the page may load scripts, styles, fonts and its websocket from this
+# server only (xterm.js sets styles inline, and the page has one inline script and style), no
+# other page may frame it, and no browser guesses a type other than the one sent.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+        "font-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'; object-src 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Server": "playground",  # aiohttp's default names itself and its version
+}
 
 
 class ServeError(PlaygroundError):
@@ -64,11 +85,53 @@ class Sessions:
         )
 
 
-def app_command(args: list[str]) -> str:
+def app_command(args: list[str], sweep_workers: int = 1) -> str:
     """The shell command textual-serve runs for each tab: this Python's playground, `exec`ed so
-    that a session is one process, told who its server is."""
+    that a session is one process, told who its server is and how many processes its sweeps may
+    use."""
+    from playground.sweep import WORKERS_ENV
+
     words = [sys.executable, "-m", "playground", *args]
-    return f"{PARENT_ENV}={os.getpid()} exec " + " ".join(shlex.quote(w) for w in words)
+    return f"{PARENT_ENV}={os.getpid()} {WORKERS_ENV}={int(sweep_workers)} exec " + " ".join(shlex.quote(w) for w in words)
+
+
+def served_names(host: str, allowed: list[str]) -> set[str]:
+    """The host names a request may address this server by (its Host header without the port):
+    the address it is bound to, this machine's loopback names, the machine's own names when it
+    listens on every address, and those given with --allow-host."""
+    names = {host, "localhost", "127.0.0.1", "::1"}
+    if host in ("0.0.0.0", "::", ""):  # every address: the machine's names too
+        names |= {socket.gethostname(), socket.getfqdn()}
+    names |= set(allowed)
+    return {n.lower().strip("[]") for n in names if n}
+
+
+def host_name(header: str) -> str:
+    """A Host header's name: `127.0.0.1:8000` -> `127.0.0.1`, `[::1]:8000` -> `::1`."""
+    header = header.strip().lower()
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def same_origin(origin: str | None, host: str) -> bool:
+    """Whether a websocket's Origin is the page's own: the Origin's host and port are the Host
+    the request was sent to. No Origin: not a browser (which always sends one), so no other page
+    is behind it."""
+    if origin is None:
+        return True
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(origin.strip())
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return False
+    default = "80" if parts.scheme == "http" else "443"
+    want = host.strip().lower()
+    got = parts.netloc.lower()
+    return got == want or f"{got}:{default}" == want or got == want.removesuffix(f":{default}")
 
 
 def loopback_only(host: str) -> bool:
@@ -122,7 +185,7 @@ def _app_process(service: object) -> asyncio.subprocess.Process | None:
     return process if isinstance(process, asyncio.subprocess.Process) else None
 
 
-def make_server(app_args: list[str], host: str, port: int, max_sessions: int, title: str):
+def make_server(app_args: list[str], host: str, port: int, max_sessions: int, title: str, sweep_workers: int = 1, allow_hosts: list[str] | None = None):
     """The server, built only when serving: textual-serve and aiohttp load with it."""
     from aiohttp import WSMsgType, web
     from textual_serve.app_service import AppService
@@ -134,13 +197,26 @@ def make_server(app_args: list[str], host: str, port: int, max_sessions: int, ti
     page = Template((HERE / "page.html").read_text(encoding="utf-8"))
     busy = Template((HERE / "busy.html").read_text(encoding="utf-8"))
 
+    names = served_names(host, allow_hosts or [])
+
+    @web.middleware
+    async def guard(request: web.Request, handler):  # noqa: ANN001, ANN202 - aiohttp's middleware
+        """A Host this server does not serve is refused before anything is built from it."""
+        if host_name(request.host) not in names:
+            return web.Response(status=400, text="playground: this server does not answer to that host name (playground serve --allow-host NAME adds one)\n")
+        return await handler(request)
+
+    async def headers(request: web.Request, response: web.StreamResponse) -> None:
+        response.headers.update(SECURITY_HEADERS)
+
     class PlaygroundServer(Server):
         def __init__(self) -> None:
-            super().__init__(app_command(app_args), host=host, port=port, title=title)
+            super().__init__(app_command(app_args, sweep_workers), host=host, port=port, title=title)
             self.sessions = Sessions(max_sessions)
 
         def web_app(self) -> web.Application:
-            app = web.Application()
+            app = web.Application(middlewares=[guard])
+            app.on_response_prepare.append(headers)
             app.add_routes(
                 [
                     web.get("/", self.handle_index),
@@ -162,13 +238,17 @@ def make_server(app_args: list[str], host: str, port: int, max_sessions: int, ti
             size = request.query.get("fontsize", "16")
             scheme = "wss" if request.secure else "ws"
             text = page.substitute(
-                title=title,
-                websocket=f"{scheme}://{request.host}/ws",
+                title=html.escape(title),
+                websocket=html.escape(f"{scheme}://{request.host}/ws"),
                 font_size=int(size) if size.isdigit() and 6 <= int(size) <= 64 else 16,
             )
             return web.Response(text=text, content_type="text/html")
 
         async def handle_websocket(self, request: web.Request) -> web.StreamResponse:
+            if not same_origin(request.headers.get("Origin"), request.host):
+                return web.Response(status=403, text="playground: a websocket is taken only from this server's own page\n")
+            if request.headers.get("Upgrade", "").lower() != "websocket":
+                return web.Response(status=400, text="playground: /ws is the page's websocket; open / in a browser\n")
             if self.sessions.full:
                 raise web.HTTPServiceUnavailable(text=f"playground: the server is busy: {self.sessions.busy_message()}")
             websocket = web.WebSocketResponse(heartbeat=15)

@@ -242,3 +242,68 @@ def test_a_port_in_use_is_refused_before_serving(capsys: pytest.CaptureFixture[s
     out, err = capsys.readouterr()
     assert out == "" and err.strip() == f"playground: error: --port: {port} is in use on 127.0.0.1; choose another, e.g. --port {port + 1}"
     assert time.monotonic() - t0 < 30
+
+
+def test_no_other_page_reaches_a_session_and_file_text_is_escaped(tmp_path: Path) -> None:
+    """A websocket from another page's origin is refused (403) and starts nothing, one from the
+    page's own origin plays; a Host the server does not serve is refused (400); a lesson title
+    holding markup reaches the page escaped; every answer forbids framing and sniffing, names no
+    server version, and /ws without an upgrade is a 400 with no traceback."""
+    lesson = tmp_path / "hostile.toml"
+    lesson.write_text(
+        '[scenario]\nname = "bowl"\nkind = "surface"\n\n[surface]\nformula = "x**2 + y**2"\nx = [-1.0, 1.0]\n'
+        'y = [-1.0, 1.0]\nstart = [0.5, 0.5]\n\n[lesson]\ntitle = "M</title><script>alert(1)</script>"\n\n'
+        '[[lesson.part]]\nsay = "hi"\nrun = 1\nexpect = "step == 1"\n'
+    )
+    with serving("--lesson", str(lesson), cwd=tmp_path) as served:
+        status, page = until(lambda: _get(served.url + "/"), START, "the page")
+        assert status == 200 and "<script>alert(1)" not in page and "&lt;/title&gt;&lt;script&gt;alert(1)" in page
+
+        async def probe() -> None:
+            async with aiohttp.ClientSession() as http:
+                async with http.get(served.url + "/") as answer:
+                    headers = answer.headers
+                    assert "default-src 'self'" in headers["Content-Security-Policy"] and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+                    assert headers["X-Frame-Options"] == "DENY" and headers["X-Content-Type-Options"] == "nosniff"
+                    assert not any(ch.isdigit() for ch in headers.get("Server", ""))
+                async with http.get(served.url + "/", headers={"Host": 'x"><script>alert(2)</script>'}) as answer:
+                    assert answer.status == 400 and "<script>" not in await answer.text()
+                async with http.get(served.url + "/ws") as answer:
+                    assert answer.status == 400
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await http.ws_connect(f"{served.url}/ws?width=80&height=24", headers={"Origin": "https://evil.example"})
+                assert refused.value.status == 403 and served.apps() == []
+                ws = await http.ws_connect(f"{served.url}/ws?width=120&height=40", headers={"Origin": served.url})
+                await ws.send_str(json.dumps(["resize", {"width": 120, "height": 40}]))
+                from serving import Tab
+
+                tab = Tab(ws)
+                await tab.wait_for_text("step 0")
+                await ws.close()
+
+        asyncio.run(probe())
+        until(lambda: served.apps() == [], 20, "the tab's app to end")
+        assert "Traceback" not in served.stderr() + served.stdout()
+
+
+def test_a_served_session_starts_at_most_the_sweep_workers_it_is_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each session's environment bounds its sweeps' processes (--sweep-workers, default 1: the
+    sweep runs in the session's own process, no pool); the flag is in `serve --help`."""
+    from playground.sweep import WORKERS_ENV
+
+    with pytest.raises(SystemExit):
+        main(["serve", "--help"])
+    assert "--sweep-workers" in capsys.readouterr().out
+
+    with serving(cwd=tmp_path) as served:
+
+        async def session() -> None:
+            async with aiohttp.ClientSession() as http:
+                tab = await open_tab(http, served)
+                await tab.wait_for_text("step 0")
+                [pid] = served.apps()
+                environ = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+                assert f"{WORKERS_ENV}=1".encode() in environ
+                await tab.ws.close()
+
+        asyncio.run(session())
