@@ -224,6 +224,32 @@ def _focus_repaints_only_what_changes() -> None:
     Screen.focused._repaint = False  # type: ignore[attr-defined]
 
 
+def _styles_cache_keeps_no_widget() -> None:
+    """Every screen opened and closed (help, the code, the palette) kept its widgets' rendered
+    lines: Textual's StylesCache.get_inner_outer is an lru_cache on a method, so its key holds each
+    widget's StylesCache (and the lines cached in it) until 1,024 entries push it out, 0.6-0.8 MB
+    for each opening of the help screen. The same two colours give the same two styles whatever
+    the widget: cached on the colours alone."""
+    from functools import lru_cache
+
+    from textual.style import Style
+    from textual._styles_cache import StylesCache
+
+    if getattr(StylesCache.get_inner_outer, "_playground_guard", False):
+        return
+
+    @lru_cache(1024)
+    def inner_outer(base_background: Any, background: Any) -> tuple[Style, Style]:
+        return Style(background=base_background + background), Style(background=base_background)
+
+    def get_inner_outer(self: StylesCache, base_background: Any, background: Any) -> tuple[Style, Style]:
+        return inner_outer(base_background, background)
+
+    get_inner_outer._playground_guard = True  # type: ignore[attr-defined]
+    StylesCache.get_inner_outer.cache_clear()  # type: ignore[attr-defined]
+    StylesCache.get_inner_outer = get_inner_outer  # type: ignore[method-assign]
+
+
 def apply() -> None:
     """Apply every guard; nothing where the shortcuts are off (see `active`)."""
     if not active():
@@ -236,3 +262,4 @@ def apply() -> None:
     _guard_keys_after_quit()
     _quiet_input_typing()
     _focus_repaints_only_what_changes()
+    _styles_cache_keeps_no_widget()

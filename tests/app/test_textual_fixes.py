@@ -40,6 +40,8 @@ def test_with_plain_textual_no_guard_is_applied() -> None:
         "import playground.app\n"
         "assert not getattr(OptionList._move_page, '_playground_guard', False)\n"
         "assert not getattr(App.on_event, '_playground_guard', False)\n"
+        "from textual._styles_cache import StylesCache\n"
+        "assert not getattr(StylesCache.get_inner_outer, '_playground_guard', False)\n"
         "print('plain')\n"
     )
     plain = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**__import__("os").environ, "PLAYGROUND_PLAIN_TEXTUAL": "1"}, timeout=120)
