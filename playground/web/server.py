@@ -95,15 +95,34 @@ def app_command(args: list[str], sweep_workers: int = 1) -> str:
     return f"{PARENT_ENV}={os.getpid()} {WORKERS_ENV}={int(sweep_workers)} exec " + " ".join(shlex.quote(w) for w in words)
 
 
+WILDCARDS = ("0.0.0.0", "::", "")  # --host values that listen on every address of the machine
+
+
 def served_names(host: str, allowed: list[str]) -> set[str]:
     """The host names a request may address this server by (its Host header without the port):
     the address it is bound to, this machine's loopback names, the machine's own names when it
     listens on every address, and those given with --allow-host."""
     names = {host, "localhost", "127.0.0.1", "::1"}
-    if host in ("0.0.0.0", "::", ""):  # every address: the machine's names too
+    if host in WILDCARDS:  # every address: the machine's names too
         names |= {socket.gethostname(), socket.getfqdn()}
     names |= set(allowed)
     return {n.lower().strip("[]") for n in names if n}
+
+
+def answers_to(name: str, names: set[str], host: str) -> bool:
+    """Whether a request for host `name` is for this server: one of `names`, or, when it listens
+    on every address, any address written as digits (a class typing the machine's address). A
+    page of another site that resolves its own name to this machine (DNS rebinding) sends that
+    name, which is refused."""
+    if name in names:
+        return True
+    if host not in WILDCARDS:
+        return False
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def host_name(header: str) -> str:
@@ -202,7 +221,7 @@ def make_server(app_args: list[str], host: str, port: int, max_sessions: int, ti
     @web.middleware
     async def guard(request: web.Request, handler):  # noqa: ANN001, ANN202 - aiohttp's middleware
         """A Host this server does not serve is refused before anything is built from it."""
-        if host_name(request.host) not in names:
+        if not answers_to(host_name(request.host), names, host):
             return web.Response(status=400, text="playground: this server does not answer to that host name (playground serve --allow-host NAME adds one)\n")
         return await handler(request)
 
