@@ -23,6 +23,7 @@ from textual.widgets import Input, OptionList, Select
 
 from playground import keys, textual_fixes
 from playground.commands import PlaygroundCommands
+from playground.formatting import count
 from playground.scenarios import Scenario
 from playground.screens.main_screen import MainScreen, field_value
 from playground.session import Session
@@ -322,7 +323,7 @@ class PlaygroundApp(App[None]):
             with s.step_lock:  # the step under way, if any, ends
                 pass
             self._done()
-        title = f"Export all {len(s.lanes)} lanes" if s.racing else f"Export the run ({s.step_count} steps)"
+        title = f"Export all {len(s.lanes)} lanes" if s.racing else f"Export the run ({count(s.step_count, 'step')})"
         self.push_screen(SaveScreen(title, s.export_name(), s.export_text, "a name ending in .json or .csv (the run), or .py (its code): the format follows it"), self._saved)
 
     def action_save_scenario(self) -> None:

@@ -27,6 +27,18 @@ def num(v: float | None, digits: int = 4) -> str:
     return f"{v:.{digits}g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.{digits - 1}e}"
 
 
+def count(n: int, noun: str) -> str:
+    """`n` things, the noun in the singular for one: count(1, "step") '1 step', count(0, "step")
+    '0 steps', count(12000, "step") '12,000 steps'."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def rate(per_second: float, noun: str) -> str:
+    """A rate, the noun in the singular up to one a second: '1 step/s', '2,400 steps/s'."""
+    shown = f"{per_second:,.0f}"
+    return f"{shown} {noun}/s" if shown in ("0", "1") else f"{shown} {noun}s/s"
+
+
 def precise(v: Any) -> str:
     """A figure of a text summary: 6 significant digits; tuples in parentheses; None as 'none'."""
     if v is None:

@@ -57,7 +57,7 @@ KEYS: tuple[KeyRow, ...] = (
     ),
     row("`v`", "the code behind the run: the selected lane as a plain torch script (`e` to a name ending in .py writes it)", Press("v", "code"), palette="The code behind the run (plain torch)"),
     row("`i`", "how the chosen optimizer and loss work: update rule, hyperparameters, when to use them", Press("i", "info", "explain"), palette="Explain optimizer and loss"),
-    row("`c`", "compare: race SGD, momentum, Nesterov and Adam from the same start", Press("c", "preset", "compare"), palette="Compare: SGD vs momentum vs Nesterov vs Adam"),
+    row("`c`", "compare: race SGD, momentum, Nesterov and Adam from the same start", Press("c", "preset", "compare"), palette="Race (compare): SGD vs momentum vs Nesterov vs Adam"),
     row("`a` / `x`", "add a lane (a copy of the selected one) / remove the selected lane", Press("a", "add_lane"), Press("x", "remove_lane")),
     row("`1` … `6`", "select a lane (or click its row in the scoreboard)", *(Press(str(k), f"select_lane({k - 1})") for k in range(1, 7))),
     row(
@@ -96,7 +96,7 @@ KEYS: tuple[KeyRow, ...] = (
         palette="Sharpness against 2/lr",
     ),
     row("`w`", "learning-rate sweep: final loss against lr for the current settings", Press("w", "sweep"), palette="Learning-rate sweep"),
-    row("`e`", "export the run, or every lane of a race, to a JSON or CSV file", Press("e", "export"), palette="Export the run (JSON or CSV)"),
+    row("`e`", "export the run, or every lane of a race, to a JSON or CSV file, or the code behind it to a .py file", Press("e", "export"), palette="Export the run (JSON, CSV, or its code as .py)"),
     row("`ctrl+s`", "save the current settings as a scenario file that `playground FILE` reopens", Press("ctrl+s", "save_scenario"), palette="Save the settings as a scenario file", where=MAIN),
     row("`?`", "help: every key", Press("question_mark", "help", "help"), palette="Keys and help"),
     row("`ctrl+p`", "command palette: switch scenario, optimizer, loss, start a race", where=""),

@@ -12,6 +12,7 @@ import numpy as np
 from playground.engine import Run
 from playground.landscape import Landscape
 from playground.formatting import precise as _fmt
+from playground.formatting import rate as per_second
 from playground.optimizers import get_optimizer
 from playground.race import Race
 from playground.scenarios import Scenario
@@ -188,7 +189,7 @@ def to_text(run: Run, sharpness: list[tuple[int, float]] | None = None) -> str:
     if cfg.clip:
         lines.append(f"clipping     the gradient's norm to {_fmt(cfg.clip)}")
     if h.steps and run.elapsed > 0:
-        lines.append(f"steps        {h.steps} in {run.elapsed:.2f} s ({h.steps / run.elapsed:,.0f} steps/s)")
+        lines.append(f"steps        {h.steps} in {run.elapsed:.2f} s ({per_second(h.steps / run.elapsed, 'step')})")
     else:  # no update made (a budget of 0: the start evaluated), or too quick to time: no rate
         lines.append(f"steps        {h.steps} in {run.elapsed:.2f} s")
     lines.append(f"start loss   {_fmt(h.loss[0])}")

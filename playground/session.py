@@ -30,6 +30,7 @@ import numpy as np
 
 from playground import limits, scenarios
 from playground.errors import ConfigError, PlaygroundError, report_internal
+from playground.formatting import count
 from playground.landscape_view import LandscapeView
 from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
@@ -293,7 +294,8 @@ class Session:
             self.pause()
         elif self.lesson is not None and self.lesson.left() > 0:  # a lesson's part: its steps, then a pause
             part = self.lesson.index + 1
-            self.start(self.lesson.target, f"part {part}: its {self.lesson.part.run} steps are done")
+            steps = self.lesson.part.run
+            self.start(self.lesson.target, f"part {part}: its {count(steps, 'step')} {'is' if steps == 1 else 'are'} done")
         else:
             self.start()
 
@@ -327,9 +329,10 @@ class Session:
         self.state = PAUSED
         self.say("reset to the start" if not self.racing else f"all {len(self.lanes)} lanes reset to the start")
 
-    def stop_state(self) -> tuple[State | None, str]:
+    def stop_state(self, past_converged: bool = False) -> tuple[State | None, str]:
         """(state, why) when auto-run must stop, else (None, ""): every lane diverged or
-        converged. The one wording of both, for one lane and for many."""
+        converged (unless `past_converged`: space pressed after a convergence stop runs on).
+        The one wording of both, for one lane and for many."""
         lanes = self.lanes
         going = [lane for lane in lanes if not lane.diverged]
         if len(lanes) == 1 and not going:
@@ -337,9 +340,10 @@ class Session:
             return State(Phase.DIVERGED, lane.diverged_at), f"{lane.stop_reason}; press r to reset"
         if not going:
             return State(Phase.ALL_DIVERGED), "every lane diverged; press r to reset"
-        if all(lane.converged for lane in going):
+        if all(lane.converged for lane in going) and not past_converged:
             one = len(lanes) == 1
-            return State(Phase.CONVERGED), "the gradient norm fell below the tolerance" if one else "every lane converged (or diverged)"
+            why = "the gradient norm fell below the tolerance" if one else "every lane converged (or diverged)"
+            return State(Phase.CONVERGED), f"{why}; space runs on past it, until paused"
         return None, ""
 
     def start(self, until: int | None = None, done: str = "") -> None:
@@ -352,13 +356,16 @@ class Session:
             return
         steps = until if until is not None else max(lane.config.steps for lane in self.race.lanes)
         budget = steps if self.race.step_count < steps else None
+        past_converged = self.stop_state()[0] is not None  # converged already: run on, as past the budget
+        if past_converged:
+            self.message = "running on past convergence, until paused"
         with self._lock:
             self._generation += 1
             generation = self._generation
             self.running, self.state, self.rate = True, RUNNING, None
         with self._loops_ended:
             self._loops += 1
-        job = functools.partial(self.auto_run, generation, budget, done)
+        job = functools.partial(self.auto_run, generation, budget, done, past_converged)
         if self.runner is None:
             threading.Thread(target=job, name="auto-run", daemon=True).start()
         else:
@@ -393,13 +400,13 @@ class Session:
                 self.message = message
             self.changed()
 
-    def auto_run(self, generation: int, budget: int | None, done: str = "") -> None:
+    def auto_run(self, generation: int, budget: int | None, done: str = "", past_converged: bool = False) -> None:
         """The auto-run loop, a plain function that blocks until the run pauses or ends: `start`
         hands it to the face's `runner` (or a thread). Nothing of it needs Textual."""
         me = threading.get_ident()
         self._loop_threads.add(me)
         try:
-            self._pace(generation, budget, done)
+            self._pace(generation, budget, done, past_converged)
         except Exception as exc:  # noqa: BLE001 - our own bug: the session pauses and says so
             if generation == self._generation:
                 self.fault(exc)
@@ -409,7 +416,7 @@ class Session:
                 self._loops -= 1
                 self._loops_ended.notify_all()
 
-    def _pace(self, generation: int, budget: int | None, done: str = "") -> None:
+    def _pace(self, generation: int, budget: int | None, done: str = "", past_converged: bool = False) -> None:
         race = self.race
         assert race is not None
         lock = self.step_lock
@@ -426,7 +433,7 @@ class Session:
             if budget is not None:
                 n = min(n, budget - race.step_count)
                 if n <= 0:
-                    self._ended(generation, PAUSED, done or f"reached the budget of {budget} steps; space runs on past it, until paused")
+                    self._ended(generation, PAUSED, done or f"reached the budget of {count(budget, 'step')}; space runs on past it, until paused")
                     return
             t0 = time.perf_counter()
             # one step at a time, so a pause takes effect after the current step: while the UI
@@ -436,7 +443,7 @@ class Session:
                     made = race.step(1) if going() else 0
                 if not made:
                     break
-                state, why = self.stop_state()
+                state, why = self.stop_state(past_converged)
                 if state is not None:
                     self._ended(generation, state, why)
                     return
@@ -543,7 +550,7 @@ class Session:
         player.open(index)
         self.answered, self.highlighted = None, 1
         part = player.part
-        steps = f"space trains its {part.run} steps" if part.run else "n goes on"
+        steps = f"space trains its {count(part.run, 'step')}" if part.run else "n goes on"
         self.say(f"part {index + 1}/{len(player.lesson.parts)}: {steps}")
 
     @operation

@@ -8,6 +8,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
+from playground.formatting import count
 from playground.lessons import Player
 from playground.widgets.plain_text import plain
 
@@ -53,7 +54,7 @@ def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool
             out.append(f"{mark}{k}  {choice}\n", style)
     left = player.left()
     if left and not done:
-        out.append(f"\nspace trains this part's {part.run} steps ({left} to go)\n", Style(dim=True))
+        out.append(f"\nspace trains this part's {count(part.run, 'step')} ({left:,} to go)\n", Style(dim=True))
     if done:
         if part.explain:
             out.append("\n" + part.explain + "\n")

@@ -9,6 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from playground.formatting import num as _num
+from playground.formatting import rate as per_second
 
 
 class StatusLine(Static):
@@ -34,7 +35,7 @@ class StatusLine(Static):
             parts.append(f"|grad| {_num(grad_norm)}")
         if lr is not None:
             parts.append(f"lr {lr:g}")
-        measured = f" ({rate:,.0f} steps/s)" if rate else ""
+        measured = f" ({per_second(rate, 'step')})" if rate else ""
         line = fit_line(parts, f"speed {speed}", measured, state, self.size.width - 2)
         text = line + ("\n" + message if message else "\n")
         if text == self._shown:

@@ -35,3 +35,12 @@ def test_tick_labels_tell_the_ticks_apart() -> None:
     log = [s.strip() for s in tick_labels([1.0, 1.5, 2.0], log=True)]
     assert log == ["1e1", "31.6", "1e2"] or log == ["1e1", "32", "1e2"], log
     assert len({len(s) for s in tick_labels([0.0, 10.0, 1000.0])}) == 1  # of equal width
+
+
+def test_counts_say_one_thing_in_the_singular():
+    """'its 1 steps are done', 'speed 1/s (1 steps/s)': a count of one reads in the singular."""
+    from playground.formatting import count, rate
+
+    assert [count(n, "step") for n in (0, 1, 2, 12000)] == ["0 steps", "1 step", "2 steps", "12,000 steps"]
+    assert [rate(r, "step") for r in (0.4, 1.2, 2, 2400.4)] == ["0 step/s", "1 step/s", "2 steps/s", "2,400 steps/s"]
+

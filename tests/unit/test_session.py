@@ -263,3 +263,20 @@ def test_a_face_runs_the_auto_run_loop_where_it_likes_and_waiting_covers_it() ->
     session.toggle_run()
     session.wait_stopped()
     assert len(jobs) == 3 and not any(job.is_alive() for job in jobs)
+
+
+def test_space_after_a_convergence_stop_runs_on_as_after_the_budget() -> None:
+    """space on a converged run took one step and stopped again, so it looked as if space did
+    nothing: it runs on past convergence, until paused or the budget, and says so."""
+    session = loaded(steps=5000)
+    session.speed_index = len(SPEEDS) - 1
+    session.toggle_run()
+    wait_until(lambda: not session.running, timeout=120, what="auto-run to stop")
+    assert session.state.phase is Phase.CONVERGED and "space runs on past it" in session.message
+    stopped_at = session.step_count
+    session.toggle_run()
+    assert "running on past convergence" in session.message
+    wait_until(lambda: session.step_count >= stopped_at + 50 or not session.running, timeout=60, what="50 more steps")
+    assert session.step_count >= stopped_at + 50, (stopped_at, session.step_count, session.state)
+    session.pause()
+    session.wait_stopped()
