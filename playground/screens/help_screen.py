@@ -29,7 +29,7 @@ a schedule picked mid-run starts from the current step) and `clip gradient norm`
 The map shows the surface's height (dark is low) with the path the optimizer took: `○` the
 start, `●` where it is now, `×` the known minima; with `g`, two short arrows from `●`: orange
 the way plain gradient descent would step (−g), violet the way the optimizer's momentum pushes
-(−v, or Adam's −m). For a dataset it shows which class the model
+(−b, SGD's momentum buffer b, or Adam's −m). For a dataset it shows which class the model
 predicts where, the training points `●` and the test points `×`. The loss curve below marks
 each change of a setting with a vertical line, and the learning rate, where it changes (a
 schedule, or `[` and `]`), as a green line scaled into the plot, from its highest value at the

@@ -295,7 +295,7 @@ class MainScreen(Screen[None]):
         plot.display, confusion.display = not tabular, tabular
         if s.surface is not None:
             plot.configure(s.surface.x, s.surface.y, surface_background(s), HEAT)
-            plot.border_subtitle = _map_legend(racing, False)
+            plot.border_subtitle = _map_legend(racing, False, bool(s.surface.minima))
             return
         points = self._points()
         columns = points.feature_names
@@ -465,7 +465,7 @@ class MainScreen(Screen[None]):
                 marks = [*minima(s), start, *averages, *(nows or [Mark(sx, sy, "●", NOW)])]
             else:  # the start on top: every lane leaves from it
                 marks = [*minima(s), *averages, *nows, start]
-            legend = _map_legend(session.racing, bool(averages))
+            legend = _map_legend(session.racing, bool(averages), bool(s.surface and s.surface.minima))
             if plot.border_subtitle != legend:
                 plot.border_subtitle = legend
             self._add_arrows(lines, marks, (nows[-1].x, nows[-1].y) if nows else (sx, sy))
@@ -558,9 +558,11 @@ def minima(s: Scenario) -> list[Mark]:
 AVERAGE_GLYPH = "◇"  # ASGD's average of the iterates, beside its current point
 
 
-def _map_legend(racing: bool, averaged: bool) -> str:
+def _map_legend(racing: bool, averaged: bool, minima: bool = True) -> str:
+    """The map's legend: only what it may show (no × where the scenario knows no minimum)."""
     now = "● each lane now" if racing else "● now"
-    return f"○ start  {now}  {AVERAGE_GLYPH} ASGD's average  × minimum" if averaged else f"○ start  {now}  × minimum"
+    parts = ["○ start", now, *([f"{AVERAGE_GLYPH} ASGD's average"] if averaged else []), *(["× minimum"] if minima else [])]
+    return "  ".join(parts)
 
 
 def lane_path(run: Run) -> tuple[np.ndarray, np.ndarray]:

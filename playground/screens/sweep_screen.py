@@ -72,6 +72,7 @@ class SweepScreen(ModalScreen[None]):
         self.done = False
         self.error = ""
         self.note = ""  # what the sweep told that is not a point (a worker killed from outside)
+        self._edited = ""  # the field changed last: a min above its max names it
         self._drawn: tuple[int, bool] = (-1, False)  # (points, done) as last drawn
 
     def compose(self) -> ComposeResult:
@@ -111,7 +112,7 @@ class SweepScreen(ModalScreen[None]):
             rates = learning_rates(self.lr_min, self.lr_max, self.count)
             moms = self._momenta()
         except ConfigError as exc:
-            self.error = f"{FIELDS.get(exc.field, exc.field.replace('_', ' '))}: {exc.message}"
+            self.error = self._said(exc)
             self._show_status()
             return
         self.error = self.note = ""
@@ -174,6 +175,22 @@ class SweepScreen(ModalScreen[None]):
     def action_close(self) -> None:
         self.cancel()
         self.dismiss()
+
+    def _said(self, exc: ConfigError) -> str:
+        """A refused setting in the words of the fields on screen. An axis whose min is above its
+        max names the field the person changed last (it blamed lr min for an edited lr max)."""
+        axes = {"lr_min": ("lr min", "lr max", self.lr_min, self.lr_max, "lr_max"), "momentum_min": ("m min", "m max", self.m_min, self.m_max, "m_max")}
+        if exc.field in axes and self.lr_min is not None:
+            low_name, high_name, low, high, high_id = axes[exc.field]
+            if low > high:
+                if self._edited == high_id:
+                    return f"{high_name}: {high:g} is below {low_name} {low:g}"
+                return f"{low_name}: {low:g} is above {high_name} {high:g}"
+        return f"{FIELDS.get(exc.field, exc.field.replace('_', ' '))}: {exc.message}"
+
+    @on(Input.Changed)
+    def _edited_field(self, event: Input.Changed) -> None:
+        self._edited = (event.input.id or "").removeprefix("sweep-")
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -168,7 +168,7 @@ def arrows(
     info: Internals, point: tuple[float, float], xlim: tuple[float, float], ylim: tuple[float, float], aspect: float = 0.5
 ) -> list[Arrow]:
     """On a surface: where plain gradient descent would go (−g) and where the optimizer's
-    momentum pushes (−v for SGD's momentum buffer, −m for Adam's first moment)."""
+    momentum pushes (−b for SGD's momentum buffer b, −m for Adam's first moment)."""
     out = []
     if len(info.gradient) == 2:
         out.append(arrow("gradient", point, (-info.gradient[0], -info.gradient[1]), xlim, ylim, aspect))

@@ -52,7 +52,11 @@ async def test_the_momentum_axis_refuses_what_cannot_run() -> None:
         await set_fields(pilot, screen, momenta="3", m_min="0")
         assert "m min: Nesterov momentum needs a momentum above 0" in sweep_status(screen)
         await set_fields(pilot, screen, momenta="3", m_min="0.5", m_max="0.2")
-        assert "momentum min: 0.5 is above momentum max 0.2" in sweep_status(screen) or "above" in sweep_status(screen)
+        assert "m max: 0.2 is below m min 0.5" in sweep_status(screen)  # the field changed last
+        await set_fields(pilot, screen, m_max="0.6", m_min="0.9")
+        assert "m min: 0.9 is above m max 0.6" in sweep_status(screen)
+        await set_fields(pilot, screen, m_min="0.1", lr_max="0.0001")
+        assert "lr max: 0.0001 is below lr min" in sweep_status(screen) and "lr_" not in sweep_status(screen)
         await set_fields(pilot, screen, momenta="x")
         assert "momenta:" in sweep_status(screen)
     async with open_app("rosenbrock", optimizer="adam") as (app, pilot):

@@ -50,3 +50,13 @@ async def test_markup_and_escapes_in_a_shared_file_are_shown_as_written(tmp_path
         await pilot.pause()
         await press(pilot, "escape")
         assert app_error(app) is None and app.is_running
+
+
+@pytest.mark.parametrize(("name", "minima"), [("saddle", False), ("rosenbrock", True)])
+async def test_the_maps_legend_names_a_minimum_only_where_the_scenario_knows_one(name: str, minima: bool) -> None:
+    from tui_helpers import open_app
+
+    async with open_app(name) as (app, pilot):
+        await pilot.pause()
+        legend = Content.from_markup(main_screen(app).query_one("#map").border_subtitle).plain
+        assert "○ start" in legend and ("× minimum" in legend) is minima

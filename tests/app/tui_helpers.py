@@ -235,6 +235,7 @@ async def set_fields(pilot: Pilot, screen: Any, **values: str) -> None:
 
     for name, value in values.items():
         screen.query_one(f"#sweep-{name}", Input).value = value
+        await pilot.pause()  # its Changed handled before the next field's, as when a person types
     screen.query_one("#sweep-steps", Input).focus()
     await press(pilot, "enter")
 
