@@ -266,6 +266,9 @@ class PlaygroundApp(App[None]):
         self.session.toggle_sharpness()
         self._done()
 
+    def action_present(self) -> None:
+        self.main.toggle_presenting()
+
     def action_landscape(self) -> None:
         self.session.toggle_landscape()
         self._done()

@@ -116,8 +116,15 @@ class MainScreen(Screen[None]):
         if not self.presenting:  # tab as always: the next setting
             self.focus_next()
             return
-        self._present(False)
-        self.session.say("presenter mode off: the settings and the keys are back")
+        self.toggle_presenting()
+
+    def toggle_presenting(self) -> None:
+        """Presenter mode on or off (f, the palette; tab leaves it)."""
+        on = not self.presenting
+        if on and self.app.focused is not None and self.app.focused not in self.query(MapPlot):
+            self.query_one(MapPlot).focus()  # the settings go: no hidden field keeps the keys
+        self._present(on)
+        self.session.say("presenter mode: the plots fill the screen; f or tab brings the settings and the keys back" if on else "presenter mode off: the settings and the keys are back")
         self.sync()
 
     def on_resize(self, event: events.Resize) -> None:

@@ -153,3 +153,28 @@ async def test_the_arrows_and_enter_answer_the_question() -> None:
         assert app.session.answered == 2
         await press(pilot, "down")  # answered: the arrows are the map's again
         assert app.session.answered == 2 and "›" not in panel(app)
+
+
+async def test_presenter_mode_is_entered_and_left_by_one_key_and_the_palette() -> None:
+    """Presenter mode could be left (tab) but not entered again: f toggles it both ways, and the
+    palette has an entry for it."""
+    from playground.commands import palette_commands
+    from tui_helpers import open_app
+
+    async with open_app("rosenbrock") as (app, pilot):
+        screen = main_screen(app)
+        footer, controls = screen.query_one("#footer"), screen.query_one("#controls")
+        assert not screen.presenting and footer.display
+        await press(pilot, "f")
+        await eventually(pilot, lambda: screen.presenting and not footer.display and not controls.display, what="presenter mode on")
+        await press(pilot, "f")
+        await eventually(pilot, lambda: not screen.presenting and footer.display and controls.display, what="presenter mode off")
+        await press(pilot, "f")
+        await eventually(pilot, lambda: screen.presenting, what="on again")
+        await press(pilot, "tab")
+        await eventually(pilot, lambda: not screen.presenting and footer.display, what="tab leaves it")
+        commands = {title: run for title, _, run in palette_commands(app)}
+        done = commands["Presenter mode (on / off)"]()
+        if hasattr(done, "__await__"):  # run_action is a coroutine, as the palette awaits it
+            await done
+        await eventually(pilot, lambda: screen.presenting, what="the palette's entry turns it on")
