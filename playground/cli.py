@@ -148,9 +148,13 @@ def _check_output(args: argparse.Namespace) -> None:
         raise UsageError("--record: the same file as --output; give each its own")
 
 
+def _say(line: str) -> None:
+    """One line on stderr (an error, a warning), its file-provided text made printable."""
+    print(printable(line, lines=False), file=sys.stderr)
+
+
 def _warn(text: str) -> None:
-    """A warning on stderr, in one line, its file-provided text made printable."""
-    print(printable(f"playground: warning: {text}", lines=False), file=sys.stderr)
+    _say(f"playground: warning: {text}")
 
 
 def _emit(args: argparse.Namespace, text: str | Iterable[str]) -> None:
@@ -220,7 +224,7 @@ def _what_to_train(args: argparse.Namespace) -> tuple[Any, Any, tuple[float, flo
 
     scenario = scenarios.load(args.scenario)
     for warning in scenario.warnings:
-        _warn(f"{warning}")
+        _warn(warning)
     optimizer = _optimizer_flag(args.optimizer if args.optimizer is not None else scenario.defaults.optimizer)
     if args.loss is not None and not args.loss.strip():
         raise UsageError("--loss: the value is empty; give a loss name (see `playground run --help`)")
@@ -260,7 +264,7 @@ def cmd_run(argv: list[str]) -> int:
     # text prints a summary only, so it keeps no history; a record needs every row
     run = Run(scenario, config, start, full_history=args.format != "text" or bool(args.record))
     if caveat := run.caveat():
-        _warn(f"{caveat}")
+        _warn(caveat)
     if sharpness is not None:
         run.watch_sharpness(sharpness)  # step 0; the run measures the rest as it steps
     _train([run], config.steps, args)
@@ -308,14 +312,14 @@ def cmd_landscape(argv: list[str]) -> int:
     if need > limits.LANDSCAPE_BYTES:
         raise UsageError(f"--steps: a landscape keeps the weights of every step: {config.steps + 1:,} × {weights:,} weights need {need / 1e9:.1f} GB, over {limits.LANDSCAPE_BYTES / 1e9:g} GB; take fewer steps")
     if caveat := run.caveat():
-        _warn(f"{caveat}")
+        _warn(caveat)
     run.trail = Trail()
     run.reset()
     _train([run], config.steps, args)
     try:
         found = landscape(run, args.directions, grid, span)  # type: ignore[arg-type]
     except Diverged as exc:
-        print(printable(f"playground: landscape {scenario.name}: {exc.message}", lines=False), file=sys.stderr)
+        _say(f"playground: landscape {scenario.name}: {exc.message}")
         return 1
     except ConfigError as exc:
         raise UsageError(f"--directions: {args.directions}: {exc.message}") from None
@@ -410,7 +414,7 @@ def cmd_compare(argv: list[str]) -> int:
 
     scenario = scenarios.load(args.scenario)
     for warning in scenario.warnings:
-        _warn(f"{warning}")
+        _warn(warning)
     texts = [*(PRESET if args.preset else ()), *args.run]
     if not texts:
         raise UsageError("--run: give at least one, e.g. --run 'sgd lr=0.01' --run 'adam lr=0.05' (or --preset)")
@@ -593,10 +597,10 @@ def cmd_check(argv: list[str]) -> int:
         if scenario is not None:
             print(printable(f"{path}: ok", lines=False))
             for warning in scenario.warnings:
-                print(printable(f"playground: warning: {warning}", lines=False), file=sys.stderr)
+                _warn(warning)
         else:
             bad += 1
-            print(printable(f"playground: error: {error}", lines=False), file=sys.stderr)
+            _say(f"playground: error: {error}")
     return 2 if bad else 0
 
 
@@ -658,7 +662,7 @@ def cmd_lesson(argv: list[str]) -> int:
         raise RuntimeError(session.faults[0])
     if failed is not None:
         part, why = failed
-        print(printable(f"playground: lesson {lesson.name}: part {part}: {why}", lines=False), file=sys.stderr)
+        _say(f"playground: lesson {lesson.name}: part {part}: {why}")
         return 1
     print(f"lesson {lesson.name}: {len(lesson.parts)} parts, every expectation holds")
     return 0
@@ -771,7 +775,7 @@ def main(argv: list[str] | None = None) -> int:
             return command(argv[1:])
         return cmd_tui(argv)
     except PlaygroundError as exc:
-        print(printable(f"playground: error: {exc}", lines=False), file=sys.stderr)
+        _say(f"playground: error: {exc}")
         return 2
     except KeyboardInterrupt:
         return 130

@@ -271,8 +271,6 @@ def read_csv(path: Path, kind: str, source: str) -> tuple[np.ndarray, np.ndarray
     field = "dataset.path"
     try:
         raw = read_regular(path, limits.CSV_BYTES)
-        if len(raw) > limits.CSV_BYTES:
-            raise ScenarioError(source, field, f"CSV file {str(path)!r} is over {limits.CSV_BYTES} bytes; at most {limits.CSV_BYTES} are read")
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except ReadRefused as exc:
         raise ScenarioError(source, field, f"CSV file {str(path)!r} {exc}") from None

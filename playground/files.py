@@ -28,9 +28,9 @@ class ReadRefused(PlaygroundError):
 def read_regular(path: Path, limit: int) -> bytes:
     """The bytes of `path`, a regular file of at most `limit` bytes. A folder, a FIFO or a device
     is refused unread; the file is opened without blocking and read only as far as its size
-    says, so a special file that looks regular and tells no size (/proc/kmsg, which blocks on a
-    read and gives up the kernel's messages) reads as empty instead of hanging. OSError for a file
-    that cannot be opened."""
+    says (so never past `limit`, even if it grows meanwhile), and a special file that looks
+    regular and tells no size (/proc/kmsg, which blocks on a read and gives up the kernel's
+    messages) reads as empty instead of hanging. OSError for a file that cannot be opened."""
     if not stat.S_ISREG(path.stat().st_mode):  # checked before opening: opening a device can act
         raise ReadRefused("is not a regular file")
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
@@ -40,7 +40,7 @@ def read_regular(path: Path, limit: int) -> bytes:
             raise ReadRefused("is not a regular file")
         if info.st_size > limit:
             raise ReadRefused(f"is {info.st_size} bytes; at most {limit} are read", info.st_size)
-        chunks, left = [], min(info.st_size, limit + 1)  # one more: a file that grew meanwhile
+        chunks, left = [], info.st_size
         while left > 0:
             chunk = os.read(fd, left)
             if not chunk:

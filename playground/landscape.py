@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from playground.engine import Run
 
 DIRECTIONS = ("pca", "random")
+GRID = 41  # cells a side, odd so that the current weights are a cell
+TRAIL_BYTES = 4_000_000  # the weights an app's run keeps for its landscape, per lane
+SPAN = 1.0  # the grid's half width, in units of the directions' norms
 
 
 class Diverged(ConfigError):
@@ -38,9 +41,6 @@ class Diverged(ConfigError):
         else:
             said = f"the run diverged: its weights reached {largest:.3g}, so large that directions scaled to them are not finite numbers: there is no landscape around them"
         super().__init__("run", said)
-GRID = 41  # cells a side, odd so that the current weights are a cell
-TRAIL_BYTES = 4_000_000  # the weights an app's run keeps for its landscape, per lane
-SPAN = 1.0  # the grid's half width, in units of the directions' norms
 
 
 class Trail:

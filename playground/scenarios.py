@@ -178,8 +178,6 @@ def load_file(path: Path, source: str | None = None) -> Scenario:
         raise ScenarioError(source, None, said) from None
     except OSError as exc:
         raise ScenarioError(source, None, f"cannot read the file ({exc.strerror or exc.__class__.__name__})") from None
-    if len(raw) > limits.FILE_BYTES:
-        raise ScenarioError(source, None, f"the file is over {limits.FILE_BYTES} bytes; a scenario is at most {limits.FILE_BYTES}")
     return parse(raw, source=source, name=path.stem, base=path.parent)
 
 

@@ -9,7 +9,7 @@ imports torch once. Cancelling sets an event each worker reads between two chunk
 
 A worker ends when the process that runs the sweep does, however that ends (SIGTERM, SIGKILL):
 the kernel sends it SIGKILL then (a parent-death signal), or a thread watching that process ends
-it (`end_with`). A worker killed from outside (the out-of-memory killer) is not a bug of
+it (process_end.end_with). A worker killed from outside (the out-of-memory killer) is not a bug of
 ours: the cells not yet done are run again, once, in a new pool, and the caller is told.
 
 torch is imported only by the functions that run cells: the sweep screen reads its limits and
@@ -172,64 +172,14 @@ def _start_resource_tracker() -> None:
 
 
 _STOP: Any = None  # a worker's copy of the pool's cancel event
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal this process gets when its parent ends
 
 
 def _worker_start(stop: Any, owner: int) -> None:
+    from playground.process_end import end_with
+
     global _STOP
     _STOP = stop
     end_with(owner)
-
-
-def end_with(owner: int) -> None:
-    """End this process when process `owner` (the sweep's) ends, however it ends, SIGKILL too. A
-    worker forked by the sweep itself asks the kernel for SIGKILL when its parent ends (Linux's
-    parent-death signal). A worker of the app's forkserver is the server's child, and the server
-    outlives the app while any worker holds the pipe it watches: a thread waits for the owner's
-    end (a pidfd, or by polling) and ends the worker. Workers were left blocked forever, or
-    computing at full speed, after their sweep was killed."""
-    import signal
-    import threading
-
-    if os.getppid() == owner:
-        try:
-            import ctypes
-
-            libc = ctypes.CDLL(None, use_errno=True)
-            asked = libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
-        except (OSError, AttributeError):  # not Linux
-            asked = False
-        if os.getppid() != owner:  # it ended before the signal was asked for
-            os._exit(1)
-        if asked:
-            return
-    threading.Thread(target=_wait_for_end, args=(owner,), name="end-with-owner", daemon=True).start()
-
-
-def _wait_for_end(owner: int) -> None:
-    """Block until process `owner` has ended, then end this one at once."""
-    import select
-    import time
-
-    try:
-        fd = os.pidfd_open(owner)  # readable once the process has ended, zombie or reaped
-    except (AttributeError, OSError):
-        fd = None
-    if fd is not None:
-        poller = select.poll()
-        poller.register(fd, select.POLLIN)
-        while not poller.poll(None):
-            pass
-    else:
-        while True:
-            try:
-                os.kill(owner, 0)
-            except ProcessLookupError:
-                break
-            except PermissionError:
-                pass
-            time.sleep(0.5)
-    os._exit(1)
 
 
 def _worker_cell(scenario: Scenario, config: RunConfig, lr: float, momentum: float | None, start: tuple[float, float] | None) -> SweepPoint | None:

@@ -180,7 +180,7 @@ class SweepScreen(ModalScreen[None]):
         """A refused setting in the words of the fields on screen. An axis whose min is above its
         max names the field the person changed last (it blamed lr min for an edited lr max)."""
         axes = {"lr_min": ("lr min", "lr max", self.lr_min, self.lr_max, "lr_max"), "momentum_min": ("m min", "m max", self.m_min, self.m_max, "m_max")}
-        if exc.field in axes and self.lr_min is not None:
+        if exc.field in axes:
             low_name, high_name, low, high, high_id = axes[exc.field]
             if low > high:
                 if self._edited == high_id:

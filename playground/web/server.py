@@ -33,8 +33,6 @@ import shlex
 import signal
 import socket
 import sys
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from string import Template
@@ -181,13 +179,9 @@ def end_with_parent() -> None:
     parent = os.environ.pop(PARENT_ENV, None)
     if not parent or not parent.isdigit():
         return
+    from playground.process_end import end_with
 
-    def watch() -> None:
-        while os.getppid() == int(parent):
-            time.sleep(2.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
+    end_with(int(parent))
 
 
 def _app_process(service: object) -> asyncio.subprocess.Process | None:
