@@ -38,6 +38,7 @@ textual_fixes.apply()
 if TYPE_CHECKING:
     from playground.engine import Run
     from playground.lessons import Lesson
+    from playground.sweep import SweepPoint
 
 
 def bindings() -> list[Binding]:
@@ -310,7 +311,13 @@ class PlaygroundApp(App[None]):
             self._done()
         start = s.run.start if s.run is not None else None
         curvature = s.run.curvature() if s.run is not None else None
-        self.push_screen(SweepScreen(s.scenario, s.config, start, ready=lambda: s.run is not None or s.engine_error is not None, curvature=curvature))
+        self.push_screen(SweepScreen(s.scenario, s.config, start, ready=lambda: s.run is not None or s.engine_error is not None, curvature=curvature), self._took_sweep_point)
+
+    def _took_sweep_point(self, point: SweepPoint | None) -> None:
+        """Enter on a finished sweep: its best point is the run's lr (and momentum)."""
+        if point is not None:
+            self.session.take_point(point.lr, point.momentum)
+            self._done()
 
     def action_export(self) -> None:
         """Write the run (or every lane of a race) to a JSON or CSV file."""

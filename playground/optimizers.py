@@ -183,7 +183,6 @@ class OptimizerSpec:
     partner: str = ""
     library: str = "torch.optim"  # the module whose class it is (playground.zoo: pytorch_optimizer)
     train_eval: bool = False  # needs optimizer.train() to step and .eval() to evaluate (Schedule-Free)
-    shared_lr: bool = True  # False: a scenario's [defaults] lr does not apply (Prodigy's lr multiplies its own d)
     # torch's multi-tensor ("foreach") version does the same arithmetic on every element as the
     # plain loop, so the numbers are the same to the bit (tests/unit/test_engine.py checks): one
     # call for all of a model's tensors instead of one each. Not so for every optimizer: NAdam's,

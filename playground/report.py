@@ -16,7 +16,7 @@ from playground.formatting import rate as per_second
 from playground.optimizers import get_optimizer
 from playground.race import Race
 from playground.scenarios import Scenario
-from playground.settings import RunConfig
+from playground.settings import RunConfig, lr_origin
 from playground.sweep import SweepPoint
 
 
@@ -90,6 +90,7 @@ def result(run: Run, sharpness: list[tuple[int, float]] | None = None, streamed:
         "scenario": run.scenario.name,
         "kind": run.scenario.kind,
         "optimizer": optimizer_object(run.config.optimizer, run.config.hyper, run.scenario.kind == "surface"),
+        "lr_from": lr_origin(run.scenario, run.config),
         "loss_fn": run.config.loss,
         "seed": run.config.seed,
         "steps": h.steps,
@@ -182,6 +183,9 @@ def to_text(run: Run, sharpness: list[tuple[int, float]] | None = None) -> str:
     shown = {h.name for h in get_optimizer(cfg.optimizer).shown(s.kind == "surface")}
     hyper = ", ".join(f"{k}={_fmt(v)}" for k, v in cfg.hyper.items() if k in shown)
     lines = [f"{s.name} ({s.kind}): {cfg.optimizer} ({hyper})" + (f", loss {cfg.loss}" if cfg.loss else "")]
+    origin = lr_origin(s, cfg)
+    if origin:
+        lines.append(f"lr           {_fmt(cfg.hyper['lr'])} ({origin})")
     if cfg.schedule != "constant":
         from playground.schedules import get_schedule
 

@@ -30,7 +30,7 @@ import numpy as np
 
 from playground import limits, scenarios
 from playground.errors import ConfigError, PlaygroundError, report_internal
-from playground.formatting import count
+from playground.formatting import count, short
 from playground.landscape_view import LandscapeView
 from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
@@ -722,6 +722,20 @@ class Session:
             spec = get_optimizer(c.optimizer)
             parsed = value if isinstance(value, bool) else spec.hyper_named(name).parse(text)
             self._apply(replace(c, hyper=spec.validate({**c.hyper, name: parsed})))
+
+    @operation
+    def take_point(self, lr: float, momentum: float | None = None) -> None:
+        """A sweep's point for the run: its lr, and its momentum from a phase diagram."""
+        c = self.config
+        changes = {"lr": lr, **({"momentum": momentum} if momentum is not None else {})}
+        try:
+            config = replace(c, hyper=get_optimizer(c.optimizer).validate({**c.hyper, **changes}))
+        except ConfigError as exc:
+            self.say(f"the sweep's point not taken: {exc}")
+            return
+        self._apply(config)
+        words = " and ".join(f"{k} {short(v)}" for k, v in changes.items())
+        self.say(f"{words}: the sweep's lowest final loss, now the run's")
 
     @operation
     def scale_lr(self, factor: float) -> None:

@@ -2,6 +2,9 @@
 
 Each hyperparameter comes from, in order: what the person set (flags, fields); the scenario's
 [defaults.OPTIMIZER] table; the [defaults] keys that this optimizer accepts; torch's default.
+The [defaults] lr is the rate of the optimizer the scenario starts with, not of every optimizer:
+rates differ by orders between optimizers (SGD's 0.001 on rosenbrock leaves LBFGS crawling, whose
+own is 1), so another optimizer without a [defaults.OPTIMIZER] lr starts from its library's default.
 """
 
 from __future__ import annotations
@@ -77,8 +80,9 @@ def _resolve(
         if key not in accepted:
             raise ConfigError(key, f"{spec.name} does not take {key}; it accepts {', '.join(accepted)}")
     values = spec.defaults()
-    # a scenario's shared [defaults] keys; not its lr where lr is a multiplier of the optimizer's own estimate (Prodigy)
-    values.update({k: v for k, v in d.hyper.items() if k in accepted and (k != "lr" or spec.shared_lr)})
+    # a scenario's shared [defaults] keys; its lr only for the optimizer it starts with
+    starts_with = _starts_with(scenario) == spec.name
+    values.update({k: v for k, v in d.hyper.items() if k in accepted and (k != "lr" or starts_with)})
     values.update(d.per_optimizer.get(spec.name, {}))
     values.update(explicit)
     if "nesterov" in values and "nesterov" not in explicit and values["nesterov"]:
@@ -99,6 +103,31 @@ def _resolve(
     batch_size = _within("batch_size", d.batch_size if batch_size is None else batch_size)
     steps = _within("steps", d.steps if steps is None else steps)
     return RunConfig(spec.name, values, loss_name, seed, batch_size, steps)
+
+
+def _starts_with(scenario: Scenario) -> str:
+    try:
+        return get_optimizer(scenario.defaults.optimizer).name
+    except ConfigError:
+        return scenario.defaults.optimizer
+
+
+def lr_origin(scenario: Scenario, config: RunConfig) -> str | None:
+    """Where the run's lr came from, when nothing else set it: "rosenbrock's [defaults.adam]",
+    "rosenbrock's [defaults]", "torch's default for LBFGS"; None where the lr is not the one the
+    scenario gives this optimizer (the person, a lesson or a lane set it)."""
+    spec = get_optimizer(config.optimizer)
+    if "lr" not in spec.names():
+        return None
+    d = scenario.defaults
+    if "lr" in d.per_optimizer.get(spec.name, {}):
+        lr, origin = d.per_optimizer[spec.name]["lr"], f"{scenario.name}'s [defaults.{spec.name}]"
+    elif "lr" in d.hyper and _starts_with(scenario) == spec.name:
+        lr, origin = d.hyper["lr"], f"{scenario.name}'s [defaults]"
+    else:
+        library = "torch" if not spec.zoo else "pytorch-optimizer"
+        lr, origin = spec.defaults()["lr"], f"{library}'s default for {spec.torch_name}"
+    return origin if config.hyper.get("lr") == lr else None
 
 
 def _within(name: str, value: Any, typed: bool = False) -> Any:

@@ -118,11 +118,10 @@ def specs(hyper: type[Hyper], spec: type[OptimizerSpec]) -> tuple[OptimizerSpec,
             when=(
                 "When you would rather not tune lr: it starts tiny (d0) and grows d from how far the "
                 "parameters have moved against the gradients. One d for all parameters, so a step "
-                "mixes every coordinate's history. A scenario's lr is not its lr (only "
-                "[defaults.prodigy] lr or --lr is): 1 means the estimate as it is."
+                "mixes every coordinate's history. Its lr multiplies the estimate: 1, its default, "
+                "means the estimate as it is."
             ),
             per_coordinate=False,
-            shared_lr=False,
             **zoo,
         ),
         spec(

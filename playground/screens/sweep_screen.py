@@ -8,7 +8,8 @@ convergence and the best pair.
 The sweep runs in a thread worker that appends each finished point to a list (a large one runs
 its cells on every core, in worker processes); a timer redraws from that list a few times a
 second, so keys are never kept waiting. Escape cancels the sweep (between two chunks of steps)
-and closes the screen; enter in a field starts it again.
+and closes the screen; enter in an edited field starts it again, and enter once it is done, with
+nothing edited since, takes its best point (lowest final loss) for the run and closes the screen.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ BAR = 20  # the progress bar's cells
 FIELDS = {"momentum_points": "momenta", "momentum_min": "m min", "momentum_max": "m max"}  # an axis's setting by the field that shows it
 
 
-class SweepScreen(ModalScreen[None]):
+class SweepScreen(ModalScreen["SweepPoint | None"]):
     BINDINGS = [Binding("escape", "close", "cancel and close", priority=True)]
 
     def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, ready: Callable[[], bool] = lambda: True, curvature: Curvature | None = None) -> None:
@@ -73,6 +74,7 @@ class SweepScreen(ModalScreen[None]):
         self.error = ""
         self.note = ""  # what the sweep told that is not a point (a worker killed from outside)
         self._edited = ""  # the field changed last: a min above its max names it
+        self._swept: tuple[str, ...] = ()  # the fields as they were for the sweep shown
         self._drawn: tuple[int, bool] = (-1, False)  # (points, done) as last drawn
 
     def compose(self) -> ComposeResult:
@@ -116,6 +118,7 @@ class SweepScreen(ModalScreen[None]):
             self._show_status()
             return
         self.error = self.note = ""
+        self._swept = self._typed()
         self.workers.cancel_group(self, "sweep")
         self.rates, self.moms, self.points, self.done, self._drawn = rates, moms, [], False, (-1, False)
         self.query_one(SweepPlot).display = moms is None
@@ -139,6 +142,18 @@ class SweepScreen(ModalScreen[None]):
         self.steps = read("steps", limits.SWEEP_STEPS)
         self.m_count = read("momenta", limits.MOMENTA)
         self.m_min, self.m_max = read("m_min", limits.MOMENTUM), read("m_max", limits.MOMENTUM)
+
+    def _typed(self) -> tuple[str, ...]:
+        return tuple(i.value.strip() for i in self.query("#sweep-fields Input").results(Input))
+
+    def best(self) -> SweepPoint | None:
+        """The point with the lowest final loss of those that did not diverge."""
+        good = [p for p in self.points if not p.diverged and math.isfinite(p.final_loss)]
+        return min(good, key=lambda p: p.final_loss) if good else None
+
+    def _taking(self) -> bool:
+        """Whether enter now takes the best point: the sweep is done and nothing was edited since."""
+        return self.done and not self.error and self.best() is not None and self._typed() == self._swept
 
     def _momenta(self) -> list[float] | None:
         """The momentum axis, or None for a sweep of lr alone (momenta 0)."""
@@ -191,11 +206,16 @@ class SweepScreen(ModalScreen[None]):
     @on(Input.Changed)
     def _edited_field(self, event: Input.Changed) -> None:
         self._edited = (event.input.id or "").removeprefix("sweep-")
+        self._show_status()  # what enter does now
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        self.run_sweep()
+        if self._taking():
+            self.cancel()
+            self.dismiss(self.best())
+        else:
+            self.run_sweep()
 
     @on(Button.Pressed, "#sweep-run")
     def _run_pressed(self, event: Button.Pressed) -> None:
@@ -264,16 +284,17 @@ class SweepScreen(ModalScreen[None]):
             parts[0] += " · waiting for torch to load"
         elif self.rates and not self.error:
             parts[0] += " · running"
-        good = [p for p in points if not p.diverged and math.isfinite(p.final_loss)]
-        if good:
-            best = min(good, key=lambda p: p.final_loss)
-            at = f", momentum {best.momentum:.3g}" if best.momentum is not None else ""
-            parts.append(f"lowest final loss {_fmt(best.final_loss)} at lr {best.lr:.3g}{at}")
+        best = self.best()
+        at = ""
+        if best is not None:
+            at = f"lr {best.lr:.3g}" + (f", momentum {best.momentum:.3g}" if best.momentum is not None else "")
+            parts.append(f"lowest final loss {_fmt(best.final_loss)} at {at}")
         diverged = [p for p in points if p.diverged or not math.isfinite(p.final_loss)]
         if diverged:
             parts.append(f"{len(diverged)} diverged ({'red' if self.moms else 'x'}), from lr {min(p.lr for p in diverged):.3g}")
         running = self.rates and not self.done and not self.error
-        parts.append("enter: sweep again · " + ("escape: cancel and close" if running else "escape: close"))
+        enter = f"enter: take {at} for the run (edit a field to sweep again)" if self._taking() else "enter: sweep again"
+        parts.append(f"{enter} · " + ("escape: cancel and close" if running else "escape: close"))
         line = Text("  ·  ".join(parts))
         if self.error:  # may quote what was typed: plain text, never markup
             line = Text.assemble((self.error, "bold red"), "\n", line)

@@ -26,7 +26,7 @@ from playground.optimizers import OPTIMIZERS, Hyper, OptimizerSpec, offered
 from playground.scenarios import Entry, Scenario
 from playground.schedules import SCHEDULES, ScheduleSpec
 from playground.session import SCHEDULE_PREFIX
-from playground.settings import RunConfig
+from playground.settings import RunConfig, lr_origin
 from playground.widgets.plain_text import plain
 
 RUN_LABELS = {  # the run's own fields (limits.RUN holds what each takes)
@@ -184,6 +184,7 @@ class ControlPanel(VerticalScroll):
             for box in self._field_sets(scenario, config):
                 self._fill(*box)
             self._show_schedule_pick(config)
+            self._show_lr_from()
         self.call_after_refresh(self.update_nesterov)
 
     def _fill(self, box_id: str, fields: object, make: Any, values: dict[str, Any]) -> None:
@@ -231,7 +232,23 @@ class ControlPanel(VerticalScroll):
         parts = [Label(title, classes="field-label"), box, Static("", id=f"error-{name}", classes="error")]
         if h is not None and h.note:
             parts.append(Static(h.note, id=f"note-{name}", classes="note"))
+        if name == "lr":  # where its value came from, while it is the library's default
+            note = Static(self._lr_from(), id="from-lr", classes="note")
+            note.display = bool(self._lr_from())  # an empty Static still takes a row
+            parts.append(note)
         return Vertical(*parts, classes="field")
+
+    def _show_lr_from(self) -> None:
+        text = self._lr_from()
+        for node in self.query("#from-lr"):
+            show_text(node, text)
+            node.display = bool(text)
+
+    def _lr_from(self) -> str:
+        """The library's default lr says so (the scenario gave this optimizer none); the
+        scenario's own rate, or one that was set, goes without a word."""
+        origin = lr_origin(self.scenario, self.config) or ""
+        return origin if "'s default for " in origin else ""
 
     @staticmethod
     def _run_names(scenario: Scenario) -> list[str]:
@@ -263,6 +280,8 @@ class ControlPanel(VerticalScroll):
             elif isinstance(node, Switch):
                 with node.prevent(Switch.Changed):
                     node.value = bool(value)
+        if name == "lr":
+            self._show_lr_from()
         self.show_error(name, "")
 
     def update_nesterov(self) -> None:

@@ -113,7 +113,30 @@ async def test_escape_cancels_a_sweep_under_way_and_closes_the_screen(monkeypatc
         await press(pilot, "space")
 
 
-async def test_opening_the_sweep_pauses_auto_run() -> None:
+async def test_enter_on_a_finished_sweep_takes_its_best_lr_for_the_run_and_an_edit_sweeps_again() -> None:
+    async with open_app("rosenbrock", optimizer="adagrad") as (app, pilot):
+        assert app.session.config.hyper["lr"] == 0.01  # torch's own, not rosenbrock's SGD rate
+        assert str(main_screen(app).query_one("#from-lr").render()) == "torch's default for Adagrad"
+        await press(pilot, "w")
+        screen = app.screen
+        await set_fields(pilot, screen, lr_min="0.01", lr_max="10", points="7", steps="100")
+        await wait_until(pilot, lambda: screen.done and "enter: take" in sweep_status(screen), what="the sweep to finish")
+        best = screen.best()
+        assert best is not None and best.lr != 0.01
+        assert f"enter: take lr {best.lr:.3g} for the run" in sweep_status(screen)
+        screen.query_one("#sweep-points", Input).value = "5"  # an edit: enter sweeps again
+        await pilot.pause()
+        assert "enter: sweep again" in sweep_status(screen)
+        screen.query_one("#sweep-points", Input).value = "7"  # as it was for the sweep shown
+        await pilot.pause()
+        await press(pilot, "enter")
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1, what="the sweep screen to close")
+        assert app.session.config.hyper["lr"] == best.lr
+        assert f"lr {best.lr:.3g}: the sweep's lowest final loss" in status(app)
+        field = main_screen(app).query_one("#field-lr", Input)
+        assert float(field.value) == pytest.approx(best.lr, rel=1e-3)
+        assert str(main_screen(app).query_one("#from-lr").render()) == ""  # no longer torch's default
+
     async with open_app("rosenbrock", steps=100_000, hyper={"lr": 1e-4}) as (app, pilot):
         await press(pilot, "space")
         await wait_until(pilot, lambda: app.session.run.step_count > 3)

@@ -111,7 +111,8 @@ def test_trajectory_equals_plain_torch_loop(surface, name, torch_path, monkeypat
     if torch_internals.mode() != torch_path:
         pytest.skip(f"torch {torch.__version__}: the shortcuts are written for {torch_internals.WRITTEN_FOR}")
     s = scenarios.load(surface)
-    config = resolve(s, optimizer=name)
+    # at torch's lr (0.01) ASGD leaves rosenbrock's valley in 7 steps: compared where it stays
+    config = resolve(s, optimizer=name, hyper={"lr": 0.001} if (name, surface) == ("asgd", "rosenbrock") else None)
     steps = LBFGS_STEPS if OPTIMIZERS[name].needs_closure else STEPS
     run = Run(s, config)
     assert run.step(steps) == steps
