@@ -59,6 +59,8 @@ class PlaygroundApp(App[None]):
     def __init__(self, scenario: Scenario, config: RunConfig | None = None, load_engine: bool = True, lesson: Lesson | None = None, present: bool = False) -> None:
         super().__init__()
         self.present = present  # presenter mode: the main screen opens without its panel and footer
+        if lesson is not None and config is None:  # the first frame shows part 1's settings
+            config = lesson.parts[0].configs[0]
         self.session = Session(scenario, config)
         if lesson is not None:  # its first part opens once torch is there
             from playground.lessons import Player

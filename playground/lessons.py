@@ -190,8 +190,14 @@ class Lesson:
     parts: tuple[Part, ...]
 
 
+# the bundled lessons in the order they teach (the README's table): each builds on the ones before
+TEACHING_ORDER = ("training-loop", "learning-rate", "momentum", "nesterov", "adam", "losses", "saddle", "local-minima", "edge-of-stability")
+
+
 def list_lessons() -> list[Path]:
-    return sorted(LESSONS_DIR.glob("*.toml"))
+    """The bundled lessons in teaching order; any other file in the folder after them, by name."""
+    rank = {name: k for k, name in enumerate(TEACHING_ORDER)}
+    return sorted(LESSONS_DIR.glob("*.toml"), key=lambda p: (rank.get(p.stem, len(rank)), p.stem))
 
 
 def title_of(path: Path) -> str:
@@ -378,6 +384,12 @@ class Player:
         for lane in self.session.lanes:
             if lane.sharpness is None:
                 lane.watch_sharpness(EVERY)
+
+    def started_over(self) -> None:
+        """The run went back to step 0 (a reset, a new start): the open part's steps count from
+        there, so what the panel says is left stays what the part trains."""
+        if self.index >= 0:
+            self.target = self.session.step_count + self.part.run
 
     def _apply(self, part: Part, first: bool) -> None:
         s = self.session

@@ -126,6 +126,7 @@ class Session:
         self.faults: list[str] = []  # each bug of ours met, in full: what it was and where its traceback is
         self.lesson: Player | None = None  # a lesson being played (playground.lessons), opened once torch is there
         self.answered: int | None = None  # the choice picked for the open part's question (1-based)
+        self.tried: int | None = None  # a first wrong choice: one more try before the answer is shown
         self.highlighted = 1  # the choice under the arrows' cursor while the question is open
         self.landscape = LandscapeView()  # the main view's landscape (m): mode, plane, progress
 
@@ -326,6 +327,8 @@ class Session:
         if self.race is not None:
             with self.step_lock:
                 self.race.reset()
+        if self.lesson is not None:
+            self.lesson.started_over()
         self.state = PAUSED
         self.say("reset to the start" if not self.racing else f"all {len(self.lanes)} lanes reset to the start")
 
@@ -548,7 +551,7 @@ class Session:
         if self.running:
             self.pause()
         player.open(index)
-        self.answered, self.highlighted = None, 1
+        self.answered, self.tried, self.highlighted = None, None, 1
         part = player.part
         steps = f"space trains its {count(part.run, 'step')}" if part.run else "n goes on"
         self.say(f"part {index + 1}/{len(player.lesson.parts)}: {steps}")
@@ -575,8 +578,16 @@ class Session:
         if not 1 <= choice <= len(player.part.choices):
             self.say(f"the question has {len(player.part.choices)} answers")
             return
-        self.answered = choice
         right = choice == player.part.answer
+        if not right and self.tried is None:  # the first wrong answer: one more try
+            self.tried = choice
+            self.highlighted = choice % len(player.part.choices) + 1  # the cursor off the wrong one
+            self.say(f"not quite: {choice} is not it; one more try")
+            return
+        if choice == self.tried:
+            self.say(f"{choice} was the first try: pick another")
+            return
+        self.answered = choice
         self.say("right" if right else f"not quite: the answer is {player.part.answer}")
 
     @operation
@@ -650,6 +661,8 @@ class Session:
             self.pause()
         with self.step_lock:
             self.race.reset((x, y))
+        if self.lesson is not None:
+            self.lesson.started_over()
         self.state = PAUSED
         mine = (x, y) == tuple(surface.start)
         where = "the scenario's own start" if mine else "start"
@@ -744,7 +757,7 @@ class Session:
             self.say(f"lr: {error}")
 
     def _apply(self, config: RunConfig, layout: bool = False) -> None:
-        run = self.run
+        run, before = self.run, self.step_count
         if self.racing and run is not None and config.seed != run.config.seed:
             # a race runs every lane from the same seed: a new one restarts them all together
             assert self.race is not None
@@ -762,6 +775,8 @@ class Session:
                 self.message = message
         else:
             self.config = config
+        if self.lesson is not None and self.step_count < before:  # a new seed started it over
+            self.lesson.started_over()
         self.changed(layout)
 
     def switch_optimizer(self, name: str) -> None:
@@ -785,7 +800,7 @@ class Session:
         if self.running:
             self.pause()
         self.paths.setdefault(scenario.name, scenario.source)
-        self.lesson, self.answered = None, None  # another scenario ends a lesson
+        self.lesson, self.answered, self.tried = None, None, None  # another scenario ends a lesson
         note = ""
         if self.racing:
             note = self._carry_race(scenario)

@@ -366,7 +366,7 @@ class MainScreen(Screen[None]):
     def show_status(self) -> None:
         s = self.session
         run = s.run
-        self.query_one(LessonPanel).show(s.lesson, s.answered, s.highlighted)
+        self.query_one(LessonPanel).show(s.lesson, s.answered, s.highlighted, s.tried)
         status = self.query_one(StatusLine)
         self._show_scoreboard()
         if run is None:

@@ -85,6 +85,14 @@ class ControlPanel(VerticalScroll):
         names = [e.name for e in self.entries]
         return names if self.scenario.name in names else [*names, self.scenario.name]
 
+    def _scenario_options(self) -> list[tuple[Content, str]]:
+        """The scenario picker's entries; a lesson's file shows the surface or data it runs on
+        (its scenario's title: "Ill-conditioned bowl", not "training-loop")."""
+        def label(name: str) -> str:
+            return self.scenario.title if name == self.scenario.name and self.scenario.lesson is not None else name
+
+        return [(plain(label(n)), n) for n in self._scenario_names()]
+
     async def fill(self) -> None:
         """Mount the settings. The App calls this as soon as the first frame is out: the panel's
         dozens of widgets were a third of the time to it (about 0.1 s), and the plots and the
@@ -106,14 +114,13 @@ class ControlPanel(VerticalScroll):
         mounted at once, they cost one layout of the screen (a box filled after the mount cost one
         more layout each), and no `rebuild` after them unless the session moved on during the
         mount (one put the same values in again: 5-8 ms)."""
-        names = self._scenario_names()
         surface = self.scenario.kind == "surface"
         boxes = {}
         for box_id, fields, make, _ in self._field_sets(self.scenario, self.config):
             self._made[box_id] = fields
             boxes[box_id] = Vertical(*make(), id=box_id.removeprefix("#"))
         yield self._heading("Scenario")
-        yield _picker([(plain(n), n) for n in names], self.scenario.name, "pick-scenario")
+        yield _picker(self._scenario_options(), self.scenario.name, "pick-scenario")
         yield self._heading("Optimizer")
         yield _picker([(s.label, s.name) for s in offered()], self.config.optimizer, "pick-optimizer")
         yield self._heading("Loss")
@@ -162,6 +169,7 @@ class ControlPanel(VerticalScroll):
         """Show `config` for `scenario`. Fields are made anew only where their set changes (another
         optimizer, schedule or kind of scenario); otherwise they take the new values in place:
         mounting the fields again cost 0.1-0.2 s, on every lane picked in a race."""
+        was = self.scenario
         self.scenario, self.config = scenario, config
         if not self.filled:  # `fill` shows them
             return
@@ -170,7 +178,9 @@ class ControlPanel(VerticalScroll):
             with pick.prevent(Select.Changed):
                 if scenario.name not in [e.name for e in self.entries]:  # a file opened later (a lesson from the palette)
                     self.entries = [*self.entries, Entry(scenario.name, Path(scenario.source), "user")]
-                    pick.set_options([(plain(n), n) for n in self._scenario_names()])
+                    pick.set_options(self._scenario_options())
+                elif scenario.name != was.name and (scenario.lesson is not None or was.lesson is not None):
+                    pick.set_options(self._scenario_options())  # a lesson's label comes or goes
                 pick.value = scenario.name
             opt = self.query_one("#pick-optimizer", Select)
             with opt.prevent(Select.Changed):

@@ -20,24 +20,30 @@ class LessonPanel(Static):
         super().__init__("", id=id)
         self._shown: tuple[object, ...] | None = None
 
-    def show(self, player: Player | None, answered: int | None, highlighted: int = 0) -> None:
-        self.display = player is not None and player.index >= 0
-        if player is None or player.index < 0:
+    def show(self, player: Player | None, answered: int | None, highlighted: int = 0, tried: int | None = None) -> None:
+        """The open part; before torch is there to open it, part 1 as it will open."""
+        self.display = player is not None
+        if player is None:
             return
+        index = max(player.index, 0)
         done = player.done()
         verdict = player.check() if done else None
-        key = (player.index, answered, highlighted, done, verdict, player.left())
+        left = player.left() if player.index >= 0 else player.lesson.parts[0].run
+        key = (index, answered, highlighted, tried, done, verdict, left)
         if key == self._shown:
             return
         self._shown = key
-        self.update(render(player, answered, done, verdict, highlighted))
+        self.update(render(player, answered, done, verdict, highlighted, tried))
         lesson = player.lesson
-        self.border_title = plain(f"{lesson.title} · part {player.index + 1}/{len(lesson.parts)}")
-        self.border_subtitle = "n next part · p previous" + (" · 1-9 or arrows and enter answer" if player.part.choices and answered is None else "")
+        self.border_title = plain(f"{lesson.title} · part {index + 1}/{len(lesson.parts)}")
+        asking = lesson.parts[index].choices and answered is None
+        self.border_subtitle = "n next part · p previous" + (" · 1-9 or arrows and enter answer" if asking else "")
 
 
-def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool, str] | None, highlighted: int = 0) -> Text:
-    part = player.part
+def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool, str] | None, highlighted: int = 0, tried: int | None = None) -> Text:
+    """What the part says, asks and, once trained, explains. `tried`: a first wrong answer,
+    marked wrong while the question stays open for one more try."""
+    part = player.lesson.parts[max(player.index, 0)]
     out = Text()
     out.append(part.say + "\n")
     if part.choices:
@@ -47,12 +53,14 @@ def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool
             style = Style()
             if answered is None and k == highlighted:  # the arrows' cursor
                 mark, style = "› ", Style(reverse=True)
+            elif answered is None and k == tried:
+                mark, style = "✗ ", WRONG
             if answered is not None and k == part.answer:
                 mark, style = "✓ ", RIGHT
             elif answered == k:
                 mark, style = "✗ ", WRONG
             out.append(f"{mark}{k}  {choice}\n", style)
-    left = player.left()
+    left = player.left() if player.index >= 0 else part.run
     if left and not done:
         out.append(f"\nspace trains this part's {count(part.run, 'step')} ({left:,} to go)\n", Style(dim=True))
     if done:

@@ -28,9 +28,12 @@ async def test_a_lesson_is_played_part_by_part_with_its_question_and_its_check()
         assert "1  across the valley" in text and "expected" not in text  # its check only once trained
         assert app.session.config.hyper["lr"] == 0.018 and app.session.config.hyper["momentum"] == 0.0
 
-        await press(pilot, "2")  # a wrong answer, marked so, and the right one shown
-        await eventually(pilot, lambda: "✗ 2  along the valley" in panel(app) and "✓ 1  across the valley" in panel(app))
-        assert "not quite: the answer is 1" in status(app)
+        await press(pilot, "2")  # a wrong answer, marked so: one more try, the right one not shown yet
+        await eventually(pilot, lambda: "✗ 2  along the valley" in panel(app) and "one more try" in status(app))
+        assert "✓" not in panel(app) and app.session.asking
+        await press(pilot, "1")  # the second try
+        await eventually(pilot, lambda: "✓ 1  across the valley" in panel(app) and "right" in status(app))
+        assert not app.session.asking
         assert not app.session.racing  # the digit answered; it did not select a lane
 
         await press(pilot, "space")  # the part's 100 steps, then a pause
@@ -148,11 +151,14 @@ async def test_the_arrows_and_enter_answer_the_question() -> None:
         await press(pilot, "down", "down", "down", "up")  # the cursor stops at the last choice
         await eventually(pilot, lambda: "› 2  about 1" in panel(app))
         assert app.session.run.start == start  # the arrows answered; they did not move the start
-        await press(pilot, "enter")
-        await eventually(pilot, lambda: "✗ 2  about 1" in panel(app) and "✓ 1  still more than 8" in panel(app))
-        assert app.session.answered == 2
+        await press(pilot, "enter")  # wrong: marked, and one more try, the cursor on the next choice
+        await eventually(pilot, lambda: "✗ 2  about 1" in panel(app) and "› 3  at the minimum" in panel(app))
+        assert app.session.answered is None and "✓" not in panel(app)
+        await press(pilot, "up", "up", "enter")
+        await eventually(pilot, lambda: "✓ 1  still more than 8" in panel(app))
+        assert app.session.answered == 1
         await press(pilot, "down")  # answered: the arrows are the map's again
-        assert app.session.answered == 2 and "›" not in panel(app)
+        assert app.session.answered == 1 and "›" not in panel(app)
 
 
 async def test_presenter_mode_is_entered_and_left_by_one_key_and_the_palette() -> None:
@@ -178,3 +184,72 @@ async def test_presenter_mode_is_entered_and_left_by_one_key_and_the_palette() -
         if hasattr(done, "__await__"):  # run_action is a coroutine, as the palette awaits it
             await done
         await eventually(pilot, lambda: screen.presenting, what="the palette's entry turns it on")
+
+
+async def test_a_wrong_answer_gets_one_more_try_before_the_right_one_is_shown() -> None:
+    lesson = lessons.load("training-loop")
+    app = PlaygroundApp(lesson.scenario, lesson=lesson)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await eventually(pilot, lambda: app.session.lesson.index == 0, timeout=60, what="part 1")
+        await press(pilot, "n")
+        await eventually(pilot, lambda: app.session.asking, what="part 2's question")
+        assert "-8.91" not in panel(app) and "y = 2 - 2" not in panel(app)  # the text does not give the answer away
+        await press(pilot, "1")
+        await eventually(pilot, lambda: "✗ 1" in panel(app))
+        assert "✓" not in panel(app)
+        await press(pilot, "1")  # the same wrong choice again is not the second try
+        await eventually(pilot, lambda: "was the first try" in status(app))
+        assert app.session.asking
+        await press(pilot, "down")  # the arrows' cursor moved off the wrong choice, to 2; now 3
+        await press(pilot, "enter")  # wrong twice: the right one is shown
+        await eventually(pilot, lambda: "✗ 3" in panel(app) and "✓ 2  exactly to 0" in panel(app))
+        assert "not quite: the answer is 2" in status(app) and not app.session.asking
+        await press(pilot, "space")
+        await eventually(pilot, lambda: "x = -9 + 0.09 = -8.91" in panel(app), timeout=30, what="the explanation after the step")
+
+
+async def test_an_arrow_in_a_part_without_steps_starts_it_over_and_the_panel_agrees() -> None:
+    """training-loop's part 3 trains nothing: an arrow moves the start, and the panel shows the
+    part's check at the new point, never 'space trains this part's 0 steps (1 to go)'."""
+    lesson = lessons.load("training-loop")
+    app = PlaygroundApp(lesson.scenario, lesson=lesson)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await eventually(pilot, lambda: app.session.lesson.index == 0, timeout=60, what="part 1")
+        app.session.open_part(2)
+        await eventually(pilot, lambda: "part 3/4" in str(main_screen(app).query_one("#lesson").border_title))
+        assert app.session.step_count == 1
+        await press(pilot, "left")
+        await eventually(pilot, lambda: app.session.step_count == 0 and "expected grad_norm" in panel(app))
+        assert "to go" not in panel(app) and "0 steps" not in panel(app)
+        app.session.open_part(3)  # 99 steps, then left: they count from the new start
+        await eventually(pilot, lambda: "(99 to go)" in panel(app))
+        await press(pilot, "left")
+        await eventually(pilot, lambda: app.session.step_count == 0)
+        await eventually(pilot, lambda: "space trains this part's 99 steps (99 to go)" in panel(app))
+
+
+async def test_a_lesson_s_first_frame_shows_part_1_with_its_settings_and_its_surface() -> None:
+    """While torch loads: the lesson panel with part 1, and part 1's lr (0.01), not the
+    scenario's (0.018); the scenario field names the surface."""
+    lesson = lessons.load("training-loop")
+    app = PlaygroundApp(lesson.scenario, lesson=lesson, load_engine=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settled(pilot)
+        box = main_screen(app).query_one("#lesson")
+        assert app.session.run is None and box.display
+        assert box.border_title.endswith("part 1/4") and "Before any step, the loss is" in panel(app)
+        assert app.session.config.hyper["lr"] == 0.01
+        await eventually(pilot, lambda: main_screen(app).query_one("#controls").filled)
+        from textual.widgets import Select
+
+        pick = main_screen(app).query_one("#pick-scenario", Select)
+        assert str(pick.query_one("SelectCurrent #label").render()) == "Ill-conditioned bowl"
+
+
+def test_lessons_are_listed_in_the_readme_s_teaching_order() -> None:
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
+    order = re.findall(r"(?m)^\|\s*`([a-z][a-z0-9-]+)`\s*\|\s*\d+\s*\|", readme)
+    assert [p.stem for p in lessons.list_lessons()] == order == list(lessons.TEACHING_ORDER)
