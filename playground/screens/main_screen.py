@@ -45,6 +45,10 @@ PATH_POINTS = 200  # the most trajectory points drawn per frame (plotext cost gr
 MIN_WIDTH, MIN_HEIGHT = 60, 16
 NARROW_WIDTH, SHORT_HEIGHT = 100, 30  # below these the panels close up
 STATUS_AND_FOOTER, LOSS_MIN, MAP_MIN = 3, 8, 11  # rows: below MAP_MIN a map is a few rows of dots
+STATUS = 2  # rows: the status line without the footer (presenter mode)
+RACE_MAP_MIN, RACE_LOSS_MIN = 7, 7  # rows a race's map keeps before its loss curve gives way, and the curve's (5 between the borders)
+LESSON_MIN = 10  # rows a lesson keeps before the loss curve gives way to it
+LESSON_SHARE, LESSON_SHARE_PRESENTING = 0.5, 0.6  # the most of the column a lesson takes where there is room
 NARROW_CONTROLS = 26  # the settings panel's width in a narrow terminal (34 in app.tcss otherwise)
 # the lanes of a race, in order: distinct on the map's colours and on the dark loss panel
 LANE_COLOURS = [(255, 255, 255), (255, 145, 0), (255, 64, 129), (64, 196, 255), (255, 234, 0), (179, 136, 255)]
@@ -156,8 +160,8 @@ class MainScreen(Screen[None]):
 
     def fit_plots(self) -> None:
         """Give the map room where there is little: in a narrow terminal the optimizer's insides
-        (g) take the settings panel's place; in a short one a race's map takes the loss curve's
-        (the scoreboard beneath it carries each lane's loss) when both would be too small."""
+        (g) take the settings panel's place; in a short one a lesson gives way to the map (its text
+        scrolls) and then the loss curve does; a race keeps its loss curve above a tiny map."""
         w, h = self.app.size
         internals = self.query_one(InternalsPanel)
         controls = self.query_one(ControlPanel)
@@ -166,11 +170,22 @@ class MainScreen(Screen[None]):
             if not keep_controls and self.focused is not None and controls in self.focused.ancestors:
                 self.set_focus(None)
             controls.display = keep_controls
-        curve = self.query_one(LossCurve)
-        show_curve = True
+        curve, lesson = self.query_one(LossCurve), self.query_one(LessonPanel)
+        rows = h - (STATUS if self.presenting else STATUS_AND_FOOTER)  # the plots' column
         if self.session.racing:
-            board = (0 if h < SHORT_HEIGHT else 2) + 1 + len(self.session.lanes)
-            show_curve = h - STATUS_AND_FOOTER - board - LOSS_MIN >= MAP_MIN
+            rows -= (0 if h < SHORT_HEIGHT else 2) + 1 + len(self.session.lanes)  # the scoreboard
+        show_curve = True
+        if lesson.display:
+            # the lesson gives way first: the map keeps MAP_MIN rows, the loss curve its own
+            # while the lesson keeps LESSON_MIN, and the lesson's text scrolls in what is left
+            room = rows - MAP_MIN
+            show_curve = room - LOSS_MIN >= LESSON_MIN
+            share = LESSON_SHARE_PRESENTING if self.presenting else LESSON_SHARE
+            lesson.styles.max_height = max(3, min(int(rows * share), room - (LOSS_MIN if show_curve else 0)))
+        elif self.session.racing:
+            show_curve = rows - RACE_LOSS_MIN >= RACE_MAP_MIN  # the loss curve before a bigger map
+        # a short race's loss curve takes no more than its 5 rows between the borders: the map the rest
+        curve.styles.min_height = RACE_LOSS_MIN if self.session.racing and rows - LOSS_MIN < MAP_MIN else None
         if curve.display != show_curve:
             curve.display = show_curve
 
@@ -366,7 +381,11 @@ class MainScreen(Screen[None]):
     def show_status(self) -> None:
         s = self.session
         run = s.run
-        self.query_one(LessonPanel).show(s.lesson, s.answered, s.highlighted, s.tried)
+        lesson = self.query_one(LessonPanel)
+        shown = lesson.display
+        lesson.show(s.lesson, s.answered, s.highlighted, s.tried)
+        if lesson.display != shown:  # a lesson opened or ended: the plots share the column anew
+            self.fit_plots()
         status = self.query_one(StatusLine)
         self._show_scoreboard()
         if run is None:

@@ -90,7 +90,8 @@ class SweepScreen(ModalScreen["SweepPoint | None"]):
                     ("m_min", "m min", _fmt(self.m_min)),
                     ("m_max", "m max", _fmt(self.m_max)),
                 ):
-                    with Vertical(classes="sweep-field"):
+                    with Vertical(classes="sweep-field") as box:
+                        box.styles.min_width = len(label) + 1  # its label whole, and a space
                         yield Label(label, classes="field-label")
                         yield Input(value, id=f"sweep-{name}", compact=True, select_on_focus=False)
                 yield Button("run", id="sweep-run", compact=True)

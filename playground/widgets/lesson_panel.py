@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from playground.formatting import count
@@ -15,10 +17,22 @@ from playground.widgets.plain_text import plain
 RIGHT, WRONG, ASK = Style(color="#69f0ae", bold=True), Style(color="#ff5252", bold=True), Style(color="#ffd740", bold=True)
 
 
-class LessonPanel(Static):
+class LessonPanel(VerticalScroll):
+    """Its text scrolls (the wheel) where a short terminal gives it fewer rows than it needs: the
+    map keeps its rows first (MainScreen.fit_plots), and no word of the lesson is cut off."""
+
     def __init__(self, *, id: str | None = None) -> None:  # noqa: A002
-        super().__init__("", id=id)
+        super().__init__(id=id)
+        self.can_focus = False  # the keys stay with the map and the question
         self._shown: tuple[object, ...] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="lesson-text")
+
+    @property
+    def text(self) -> str:
+        """What the panel says, as plain text."""
+        return str(self.query_one("#lesson-text", Static).render())
 
     def show(self, player: Player | None, answered: int | None, highlighted: int = 0, tried: int | None = None) -> None:
         """The open part; before torch is there to open it, part 1 as it will open."""
@@ -33,11 +47,11 @@ class LessonPanel(Static):
         if key == self._shown:
             return
         self._shown = key
-        self.update(render(player, answered, done, verdict, highlighted, tried))
+        self.query_one("#lesson-text", Static).update(render(player, answered, done, verdict, highlighted, tried))
         lesson = player.lesson
         self.border_title = plain(f"{lesson.title} · part {index + 1}/{len(lesson.parts)}")
         asking = lesson.parts[index].choices and answered is None
-        self.border_subtitle = "n next part · p previous" + (" · 1-9 or arrows and enter answer" if asking else "")
+        self.border_subtitle = "n next · p back" + (" · 1-9, or arrows and enter: answer" if asking else "")
 
 
 def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool, str] | None, highlighted: int = 0, tried: int | None = None) -> Text:

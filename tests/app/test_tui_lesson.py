@@ -11,7 +11,7 @@ from playground.app import PlaygroundApp
 
 
 def panel(app: PlaygroundApp) -> str:
-    return str(main_screen(app).query_one("#lesson").render())
+    return main_screen(app).query_one("#lesson").text
 
 
 async def test_a_lesson_is_played_part_by_part_with_its_question_and_its_check() -> None:
@@ -253,3 +253,28 @@ def test_lessons_are_listed_in_the_readme_s_teaching_order() -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text(encoding="utf-8")
     order = re.findall(r"(?m)^\|\s*`([a-z][a-z0-9-]+)`\s*\|\s*\d+\s*\|", readme)
     assert [p.stem for p in lessons.list_lessons()] == order == list(lessons.TEACHING_ORDER)
+
+
+async def test_a_lesson_s_map_keeps_8_rows_at_80x24_and_the_text_scrolls_in_what_is_left() -> None:
+    """Everyday 2, item 2: at 80x24 the lesson took every row and the map got none; the lesson
+    gives way now (its text scrolls), normal and presenting, and nothing of it is cut off."""
+    from playground.widgets.map_plot import MapPlot
+
+    for present in (False, True):
+        lesson = lessons.load("momentum")
+        app = PlaygroundApp(lesson.scenario, lesson=lesson, present=present)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await eventually(pilot, lambda: app.session.lesson.index == 0, timeout=60, what="part 1")
+            await press(pilot, "1", "space")
+            await eventually(pilot, lambda: app.session.step_count == 100 and "expected" in panel(app), timeout=30)
+            await settled(pilot)
+            screen = main_screen(app)
+            box = screen.query_one("#lesson")
+            assert screen.query_one(MapPlot).size.height >= 8, (present, screen.query_one(MapPlot).size)
+            assert box.region.bottom <= screen.query_one(MapPlot).region.y
+            text = screen.query_one("#lesson-text")
+            if text.size.height > box.scrollable_content_region.height:  # more than its rows: it scrolls
+                assert box.max_scroll_y > 0
+                box.scroll_end(animate=False)
+                await pilot.pause()
+                assert box.scroll_y == box.max_scroll_y

@@ -310,3 +310,23 @@ async def test_export_pauses_auto_run_so_the_file_is_the_run_its_name_says(tmp_p
         assert name == f"rosenbrock-sgd-step{steps}.json"
         await press(pilot, "enter")
         assert json.loads((tmp_path / name).read_text())["steps"] == steps
+
+
+async def test_every_sweep_field_and_the_run_button_are_on_screen_at_80x24() -> None:
+    """Everyday 2, item 3: `m max` and `run` were past the right edge at 80 columns."""
+    from textual.widgets import Button
+
+    async with open_app("rosenbrock", size=(80, 24)) as (app, pilot):
+        await press(pilot, "w")
+        screen = app.screen
+        await pilot.pause()
+        widgets = [*screen.query("#sweep-fields Input").results(Input), screen.query_one("#sweep-run", Button)]
+        assert len(widgets) == 8
+        for w in widgets:
+            r = w.region
+            assert r.width >= 5 and r.x >= 0 and r.right <= 80 and r.bottom <= 24, (w.id, r)
+        labels = [str(label.render()) for label in screen.query("#sweep-fields .field-label")]
+        assert labels == ["lr min", "lr max", "points", "steps each", "momenta", "m min", "m max"]
+        for label in screen.query("#sweep-fields .field-label"):
+            assert label.region.width >= len(str(label.render())) and label.region.right <= 80, label.region
+        await press(pilot, "escape")
