@@ -17,7 +17,7 @@ from playground.errors import ConfigError, InternalError, PlaygroundError
 from playground.formatting import printable
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
-from playground.zoo import INSTALL
+from playground.zoo import install_command
 from playground.schedules import SCHEDULES
 
 COMMANDS = ("list", "check", "run", "compare", "sweep", "landscape", "explain", "lesson", "serve")
@@ -28,7 +28,7 @@ def optimizer_help() -> str:
     """torch's optimizers, then the zoo's, said to need the extra where it is not installed."""
     torch_names = ", ".join(n for n, spec in OPTIMIZERS.items() if not spec.zoo)
     zoo = [spec for spec in OPTIMIZERS.values() if spec.zoo]
-    missing = "" if all(spec.available() for spec in zoo) else f", not installed: {INSTALL}"
+    missing = "" if all(spec.available() for spec in zoo) else f", not installed: {install_command()}"
     return f"torch.optim's {torch_names}; from pytorch-optimizer (the zoo extra{missing}): {', '.join(s.name for s in zoo)}"
 EPILOG = """commands:
   playground [SCENARIO]      open the playground (SCENARIO: a bundled name or a .toml file)

@@ -224,8 +224,11 @@ class OptimizerSpec:
 
     @property
     def label(self) -> str:
-        """Its name in a picker: the class, and the zoo's marked as pytorch-optimizer's."""
-        return f"{self.torch_name} (pytorch-optimizer)" if self.zoo else self.torch_name
+        """Its name in a picker: the class, and the zoo's marked as pytorch-optimizer's (and as
+        needing the extra while it is not installed)."""
+        if not self.zoo:
+            return self.torch_name
+        return f"{self.torch_name} (pytorch-optimizer)" if self.available() else f"{self.torch_name} (needs the zoo extra)"
 
     def available(self) -> bool:
         """Whether its library is installed (torch's always is)."""
@@ -236,9 +239,9 @@ class OptimizerSpec:
     def require(self) -> None:
         """ConfigError saying how to install the library when it is missing."""
         if not self.available():
-            from playground.zoo import INSTALL
+            from playground.zoo import install_command
 
-            raise ConfigError("optimizer", f"{self.name} ({self.torch_name}) comes from the pytorch-optimizer package, which is not installed: {INSTALL}")
+            raise ConfigError("optimizer", f"{self.name} ({self.torch_name}) comes from the pytorch-optimizer package, which is not installed: {install_command()}")
 
     def optimizer_class(self) -> Any:
         import importlib
@@ -698,8 +701,9 @@ def get_optimizer(name: str) -> OptimizerSpec:
 
 
 def offered() -> list[OptimizerSpec]:
-    """The optimizers a picker offers: torch's, and the zoo's when its package is installed."""
-    return [spec for spec in OPTIMIZERS.values() if spec.available()]
+    """The optimizers a picker offers: torch's, then the zoo's, installed or not (a label says
+    which; picking one that is not says how to install it)."""
+    return list(OPTIMIZERS.values())
 
 
 def all_hyper_names() -> set[str]:

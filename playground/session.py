@@ -784,7 +784,8 @@ class Session:
         try:
             config = resolve(self.scenario, optimizer=name, loss=c.loss, seed=c.seed, batch_size=c.batch_size, steps=c.steps)
         except ConfigError as exc:
-            self.say(f"{name}: {exc}")
+            self.message = exc.message if exc.field == "optimizer" else f"{name}: {exc}"
+            self.changed(layout=True)  # the picker goes back to the optimizer in force
             return
         # the schedule and the clipping belong to the run, not to the optimizer: keep them
         self._apply(replace(config, schedule=c.schedule, schedule_params=c.schedule_params, clip=c.clip), layout=True)

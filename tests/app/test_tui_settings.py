@@ -362,3 +362,31 @@ async def test_muon_on_a_surface_and_beside_adamw_on_a_network() -> None:
         assert run.config.optimizer == "sgd" and type(run.optimizer).__name__ == "SGD" and app.session.config.optimizer == "sgd"
         await press(pilot, "s")
         await wait_until(pilot, lambda: run.step_count == 4, what="the run goes on with SGD")
+
+
+async def test_the_zoo_is_listed_without_its_package_and_picking_one_says_how_to_install_it(monkeypatch) -> None:  # noqa: ANN001
+    """Everyday 2, item 9: the optimizer picker lists the zoo's optimizers too, marked as needing
+    the extra while it is absent; picking one says the command that fits this copy and keeps the
+    optimizer in force."""
+    import importlib.util
+
+    from textual.widgets import Select
+
+    from playground.optimizers import OPTIMIZERS
+    from playground.zoo import install_command
+    from tui_helpers import eventually, main_screen, open_app, status
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pytorch_optimizer" else real(name, *a))
+    async with open_app("rosenbrock") as (app, pilot):
+        pick = main_screen(app).query_one("#pick-optimizer", Select)
+        overlay = pick.query_one("SelectOverlay")  # the list the picker opens: an OptionList
+        labels = {str(o.prompt) for o in (overlay.get_option_at_index(i) for i in range(overlay.option_count))}
+        assert "Lion (needs the zoo extra)" in labels and "Adam" in labels
+        labels = {name: spec.label for name, spec in OPTIMIZERS.items()}
+        assert labels["lion"] == "Lion (needs the zoo extra)" and labels["adam"] == "Adam"
+        app.pick("optimizer", "lion")
+        await eventually(pilot, lambda: install_command() in status(app), what="the install hint")
+        assert "pytorch-optimizer package, which is not installed" in status(app)
+        assert app.session.config.optimizer == "sgd"
+        await eventually(pilot, lambda: pick.value == "sgd", what="the picker back on the optimizer in force")

@@ -12,6 +12,7 @@ import torch
 
 from playground import cli
 from playground.optimizers import OPTIMIZERS
+from playground.zoo import install_command
 
 ZOO = ["lion", "schedulefree_adamw", "prodigy", "soap", "adopt", "ademamix"]
 
@@ -29,14 +30,14 @@ def test_without_the_package_choosing_one_says_how_to_install_it(name: str, monk
     assert out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1, err
-    assert lines[0].startswith(f"playground: error: --optimizer: {name} (") and "pytorch-optimizer" in lines[0] and "pip install 'playground[zoo]'" in lines[0]
+    assert lines[0].startswith(f"playground: error: --optimizer: {name} (") and "pytorch-optimizer" in lines[0] and install_command() in lines[0]
 
 
 def test_without_the_package_a_race_lane_of_one_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     hide_the_package(monkeypatch)
     assert cli.main(["compare", "rosenbrock", "--run", "adam", "--run", "lion lr=0.001", "--steps", "5"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--run 'lion lr=0.001': optimizer: lion (Lion)" in err[0] and "pip install 'playground[zoo]'" in err[0], err
+    assert len(err) == 1 and "--run 'lion lr=0.001': optimizer: lion (Lion)" in err[0] and install_command() in err[0], err
 
 
 def test_without_the_package_the_help_lists_them_as_needing_it(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
@@ -44,7 +45,7 @@ def test_without_the_package_the_help_lists_them_as_needing_it(monkeypatch: pyte
     with pytest.raises(SystemExit):
         cli.main(["run", "--help"])
     text = " ".join(capsys.readouterr().out.split())
-    assert "from pytorch-optimizer (the zoo extra, not installed: pip install 'playground[zoo]'): " + ", ".join(ZOO) in text
+    assert f"from pytorch-optimizer (the zoo extra, not installed: {install_command()}): " + ", ".join(ZOO) in text
 
 
 def test_with_the_package_they_are_listed_and_marked_as_its_own(capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,6 +55,23 @@ def test_with_the_package_they_are_listed_and_marked_as_its_own(capsys: pytest.C
     assert "from pytorch-optimizer (the zoo extra): " + ", ".join(ZOO) in text
     assert cli.main(["explain", "lion"]) == 0
     assert "pytorch_optimizer.Lion, from the pytorch-optimizer package" in capsys.readouterr().out
+
+
+def test_the_install_hint_fits_how_this_copy_was_installed(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:  # noqa: ANN001
+    """Everyday 2, item 9: `pip install 'playground[zoo]'` is wrong for a clone set up by
+    `bash scripts/play`: an editable install is told the README's command, with its venv's pip."""
+    import sys
+    from pathlib import Path
+
+    import playground
+
+    project = Path(playground.__file__).resolve().parents[1]
+    pip = Path(sys.executable).with_name("pip")
+    monkeypatch.chdir(project)
+    here = pip.relative_to(project) if pip.is_relative_to(project) else pip  # a PLAYGROUND_VENV may be elsewhere
+    assert install_command() == f"{here} install -e '.[zoo]'"  # .venv/bin/pip install -e '.[zoo]'
+    monkeypatch.chdir(tmp_path)  # from elsewhere: the paths in full
+    assert install_command() == f"{pip} install -e '{project}[zoo]'"
 
 
 @pytest.mark.parametrize("name", ZOO)
