@@ -436,7 +436,8 @@ class Session:
             if budget is not None:
                 n = min(n, budget - race.step_count)
                 if n <= 0:
-                    self._ended(generation, PAUSED, done or f"reached the budget of {count(budget, 'step')}; space runs on past it, until paused")
+                    what = "the race reached" if len(race.lanes) > 1 else "reached"  # not the lane the status line shows
+                    self._ended(generation, PAUSED, done or f"{what} the budget of {count(budget, 'step')}; space runs on past it, until paused")
                     return
             t0 = time.perf_counter()
             # one step at a time, so a pause takes effect after the current step: while the UI

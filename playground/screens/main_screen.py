@@ -397,7 +397,10 @@ class MainScreen(Screen[None]):
             return
         h = run.history
         acc = h.accuracy.last() if h.accuracy is not None and len(h.accuracy) else None
-        message = f"lane {s.lane_index + 1} of {len(s.lanes)} · {s.told()}" if s.racing else s.told()
+        message = s.told()
+        if s.racing:  # the status line is the selected lane's: the message says so, and what it says of the race
+            gone = f" diverged at step {run.diverged_at}" if run.diverged else ""
+            message = f"lane {s.lane_index + 1} of {len(s.lanes)}{gone} · {message}"
         status.show(h.steps, h.loss.last(), h.grad_norm.last(), run.lr, str(s.state), s.speed, s.rate if s.running else None, message, acc)
 
     def _show_scoreboard(self) -> None:
@@ -466,7 +469,7 @@ class MainScreen(Screen[None]):
                 sharp = list(run.sharpness.values) if run.sharpness is not None else None
                 curve.caption(self._curve_caption(), s)
                 return curve.show(h.loss, h.accuracy, events, hold=hold, lr=h.lr, evaluations=h.evaluations, average=h.average, sharpness=sharp)
-            return curve.show_lanes([(lanes[i].history.loss, colour[i]) for i in order], events, hold=hold, lr=h.lr, evaluations=[lanes[i].history.evaluations for i in order])
+            return curve.show_lanes([(lanes[i].history.loss, colour[i]) for i in order], events, hold=hold, lr=h.lr, evaluations=[lanes[i].history.evaluations for i in order], diverged=[lanes[i].diverged for i in order])
 
         curve_first, self._curve_first = self._curve_first, not self._curve_first
         drawn = draw_curve(False) if curve_first else False

@@ -54,6 +54,7 @@ class _Scene:
         self.legend = legend  # the learning rate's, under the plot
         self.averaged = averaged  # ASGD's average is drawn: its name goes under the plot too
         self.note = note  # what the plot cannot show, in its top border
+        self.marks: list[tuple[float, float, Any]] = []  # (x, y, colour): where a diverged lane's line ends
 
 
 class LossCurve(PlotextPlot):
@@ -72,6 +73,7 @@ class LossCurve(PlotextPlot):
         self._events: list[int] = []
         self._lr: Any = None  # the history's lr column (playground.history.Stepwise) or an array
         self._lanes: list[tuple[Any, tuple[int, int, int]]] | None = None  # a race: (loss, colour) per lane
+        self._diverged: list[bool] = []  # a race: whether each lane diverged (its line ends with ✗)
         self._area: Area | None = None  # where the last build put the plot area
         self._scene: _Scene | None = None
         self._drawn: object = None
@@ -112,14 +114,18 @@ class LossCurve(PlotextPlot):
         self._accuracy = accuracy
         self._sharpness = sharpness
         self._lanes = None
+        self._diverged = []
         self._evaluations = [evaluations]
         self._average = average
         return self._update(events, lr, hold)
 
-    def show_lanes(self, lanes: list[tuple[Any, tuple[int, int, int]]], events: list[int], hold: bool = False, lr: Any = None, evaluations: list[Any] | None = None) -> bool:
+    def show_lanes(self, lanes: list[tuple[Any, tuple[int, int, int]]], events: list[int], hold: bool = False, lr: Any = None, evaluations: list[Any] | None = None, diverged: list[bool] | None = None) -> bool:
         """A race: each lane's loss in its colour, the last drawn on top; `events` and `lr` are
-        the selected lane's (the last); `evaluations` each lane's. Otherwise as `show`."""
+        the selected lane's (the last); `evaluations` each lane's. `diverged`: each lane's; the
+        y range follows the lanes still running, and a diverged lane's line ends with ✗ at its
+        last finite loss (on the top edge where that is above the range). Otherwise as `show`."""
         self._lanes = lanes
+        self._diverged = list(diverged or [False] * len(lanes))
         self._evaluations = list(evaluations or [None] * len(lanes))
         self._average = None
         self._loss = lanes[-1][0] if lanes else np.empty(0)
@@ -163,7 +169,9 @@ class LossCurve(PlotextPlot):
         mine = len(series) - 1  # the lr and the events are the last series' (the selected lane's)
         # each loss column thinned (min and max per stretch: the extremes, and log10 of them, kept)
         columns = [_thin(loss, max(20, 2 * cols)) for loss, _ in series]
-        self._auto_log = spans_decades([vals for _, vals in columns], 3)
+        gone = [i < len(self._diverged) and self._diverged[i] for i in range(len(series))]
+        live = [column for column, out in zip(columns, gone) if not out] or columns  # a diverged lane picks no scale
+        self._auto_log = spans_decades([vals for _, vals in live], 3)
         not_positive = False  # a log scale cannot draw a loss <= 0: say so rather than draw nothing
 
         def points(idx: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -180,7 +188,9 @@ class LossCurve(PlotextPlot):
         thinned = []
         for i, ((_, colour), column) in enumerate(zip(series, columns)):
             idx, vals = points(*column)
-            thinned.append((at(i, idx), vals, colour))
+            keep = np.isfinite(vals)  # a diverged lane's inf or nan: its line ends before it
+            thinned.append((at(i, idx[keep]), vals[keep], colour))
+        ends = [(thinned[i][0][-1], thinned[i][1][-1], thinned[i][2]) if gone[i] and len(thinned[i][1]) else None for i in range(len(series))]
         average = self._average if self._average is not None and len(self._average.loss) else None
         if average is not None:  # beside the loss it averages, in its rows, under it
             idx, vals = points(*_thin(average.loss, max(20, 2 * cols)))
@@ -191,14 +201,20 @@ class LossCurve(PlotextPlot):
         yticks: tuple[list[float], list[str]] = ([], [])
         lines = []
         key: list[Any] = [width, height, self._mode()]
-        shown = [vals for _, vals, _ in thinned if len(vals)]
+        # the range follows the lanes still running: one diverged lane must not flatten the rest
+        offset = 1 if average is not None else 0  # the lanes' lines come after the average's
+        running = [vals for (_, vals, _), out in zip(thinned[offset:], gone) if len(vals) and not out]
+        shown = [vals for (_, vals, _), out in zip(thinned, [False] * offset + gone) if len(vals) and (not out or not running)]
         legend = ""
+        marks: list[tuple[float, float, Any]] = []
         if shown:
             lo, hi = float(min(np.min(v) for v in shown)), float(max(np.max(v) for v in shown))
             if not np.isfinite(hi - lo):  # values near the float limits: show what fits
                 lo, hi = max(lo, -1e300), min(hi, 1e300)
             if hi - lo < 1e-12:
                 lo, hi = lo - 0.5, hi + 0.5
+            if running:
+                thinned, marks = _cut_diverged(thinned, gone, ends, lo, hi, offset)
             ticks = one_per_row(nice_ticks(lo, hi, 4), lo, hi, rows)
             yticks = (ticks, tick_labels(ticks, log=self.log_scale))
             key += [tuple(yticks[1]), tuple(rows_of(ticks, lo, hi, rows))]
@@ -240,7 +256,10 @@ class LossCurve(PlotextPlot):
         xticks = [int(t) for t in inside_frame(xticks, [str(t) for t in xticks], 0.0, float(last), cols)[0]]
         key.append(tuple(xticks))
         key.append(tuple(round(t / last * (cols - 1)) for t in xticks))
-        return _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events, legend, note, average is not None, rlim)
+        key.append(tuple((round(x / last * (2 * cols - 1)), round((hi - y) / (hi - lo) * (4 * rows - 1))) for x, y, _ in marks))
+        scene = _Scene(tuple(key), lines, (0.0, float(last)), (lo, hi), yticks, rticks, xticks, events, legend, note, average is not None, rlim)
+        scene.marks = marks
+        return scene
 
     def _sharpness_lines(self, sharp: list[tuple[int, float]], lines: list[Any], key: list[Any], at: Any, mine: int, last: float, cols: int, rows: int) -> tuple[tuple[float, float], tuple[list[float], list[str]]]:
         """The sharpness (red) and 2/lr (white) on the right axis, from 0 to a little above the
@@ -324,6 +343,8 @@ class LossCurve(PlotextPlot):
                 plt.plot(xs.tolist(), ys.tolist(), marker="braille", color=tuple(colour) if isinstance(colour, (tuple, list)) else colour, yside=side)
         if not any(len(line[0]) for line in scene.lines):
             plt.scatter([0.0], [scene.ylim[0]], marker=" ")  # plotext draws no axes without data
+        for x, y, colour in scene.marks:
+            plt.scatter([x], [y], marker="✗", color=tuple(colour) if isinstance(colour, (tuple, list)) else colour)
         for step in scene.events:
             plt.vline(step, color=EVENT)
         plt.xlim(*scene.xlim)
@@ -335,6 +356,25 @@ class LossCurve(PlotextPlot):
             plt.yticks(*scene.rticks, yside="right")
         plt.xticks(scene.xticks, [str(t) for t in scene.xticks])
         return build_matrix(self, width, height)
+
+
+def _cut_diverged(thinned: list[Any], gone: list[bool], ends: list[Any], lo: float, hi: float, offset: int) -> tuple[list[Any], list[tuple[float, float, Any]]]:
+    """Each diverged lane's line up to where it leaves the range [lo, hi] (the running lanes'),
+    and a mark where it ends: at its last finite loss, or on the top edge where it left upwards.
+    `offset`: lines in `thinned` before the lanes' (ASGD's average)."""
+    out, marks = list(thinned), []
+    for i, end in enumerate(ends):
+        if not gone[i] or end is None:
+            continue
+        xs, ys, colour = out[i + offset]
+        above = np.flatnonzero(ys > hi)
+        if len(above):
+            first = int(above[0])
+            out[i + offset] = (xs[:first], ys[:first], colour)
+            marks.append((float(xs[first]), hi, colour))
+        else:
+            marks.append((float(end[0]), float(max(end[1], lo)), colour))
+    return out, marks
 
 
 def _paint(markers: list[list[str]], colours: list[list[Any]], area: Area) -> list[Strip]:

@@ -496,3 +496,55 @@ async def test_a_race_at_step_0_shows_the_start_and_no_stray_dot(size: tuple[int
         await press(pilot, "s")
         await wait_until(pilot, lambda: shown_step(app) == 1, what="the step shown")
         assert len(glyph_at(plot, "●")) >= 1
+
+
+async def test_a_diverged_lane_does_not_flatten_the_others_and_its_line_ends_with_a_mark() -> None:
+    """Everyday 2, item 5: one diverged lane rescaled the loss curve to 1e100 and flattened every
+    other lane into one row. The y range follows the lanes still running; the diverged lane's line
+    ends with ✗ where it leaves the range, and the scoreboard says where it diverged."""
+    from playground.settings import parse_run
+    from playground.widgets.loss_curve import LossCurve
+
+    async with open_app("rosenbrock") as (app, pilot):
+        s = app.session
+        s.lesson_lanes([parse_run(s.scenario, "sgd lr=0.0005"), parse_run(s.scenario, "sgd lr=0.01")], None)
+        s.steps(60)
+        board = main_screen(app).query_one(Scoreboard)
+        await wait_until(pilot, lambda: board.size.height >= 2, what="the scoreboard laid out")
+        app.main.redraw(force=True)
+        await settled(pilot)
+        slow, wild = s.lanes
+        assert wild.diverged and not slow.diverged
+        curve = main_screen(app).query_one(LossCurve)
+        scene = curve._scene  # noqa: SLF001 - what the frame drew
+        lo, hi = scene.ylim
+        running = slow.history.loss.array()
+        assert not curve.log_scale  # 12.5 to 5.8: no decades to span, whatever the diverged lane reached
+        assert hi <= running.max() * 1.01 and lo >= running.min() - 1  # the running lane's own range, not 1e100
+        ((x, y, colour),) = scene.marks
+        assert y == hi and colour == LANE_COLOURS[1] and x <= wild.diverged_at
+        text = "\n".join("".join(ch for ch, _ in row) for row in cells(curve))
+        assert "✗" in text
+        rows_used = {i for i, row in enumerate(cells(curve)) for ch, c in row if c == LANE_COLOURS[0] and ord(ch) in BRAILLE}
+        assert len(rows_used) >= 3, "the running lane is flattened into {} rows".format(len(rows_used))
+        await eventually(pilot, lambda: f"at {wild.diverged_at}" in board_text(app), what="the scoreboard laid out, saying where it diverged")
+
+
+async def test_the_status_and_the_message_say_which_lane_each_speaks_of() -> None:
+    """Everyday 2, item 6: the status line showed the selected lane (`loss inf`) while the message
+    said `reached the budget of 500 steps`, of the race. Now the message names the lane the status
+    line shows, and that it diverged, and says the budget was the race's."""
+    from playground.settings import parse_run
+
+    async with open_app("rosenbrock", steps=40) as (app, pilot):
+        s = app.session
+        s.lesson_lanes([parse_run(s.scenario, "sgd lr=0.0005", 40), parse_run(s.scenario, "sgd lr=0.01", 40)], None)
+        s.select_lane(1)
+        await press(pilot, "space")
+        await wait_stopped(pilot, app)
+        wild = s.lanes[1]
+        assert wild.diverged and s.step_count == 40
+        await eventually(pilot, lambda: "the race reached the budget of 40 steps" in status(app))
+        message = status(app).splitlines()[1]
+        assert message.startswith(f"lane 2 of 2 diverged at step {wild.diverged_at} · the race reached the budget"), message
+        assert "loss inf" in status(app).splitlines()[0]
