@@ -335,8 +335,16 @@ class PlaygroundApp(App[None]):
             with s.step_lock:  # the step under way, if any, ends
                 pass
             self._done()
-        title = f"Export all {len(s.lanes)} lanes" if s.racing else f"Export the run ({count(s.step_count, 'step')})"
-        self.push_screen(SaveScreen(title, s.export_name(), s.export_text, "a name ending in .json or .csv (the run), or .py (its code): the format follows it"), self._saved)
+        if s.racing:  # the .py is one lane's code: which one, said before it is written
+            from playground.settings import describe
+
+            lane = s.lane_index + 1
+            title = f"Export all {len(s.lanes)} lanes, or lane {lane}'s code"
+            hint = f"a name ending in .json or .csv writes every lane; .py the code of lane {lane} ({describe(s.config)}), the one selected"
+        else:
+            title = f"Export the run ({count(s.step_count, 'step')})"
+            hint = "a name ending in .json or .csv (the run), or .py (its code): the format follows it"
+        self.push_screen(SaveScreen(title, s.export_name(), s.export_text, hint), self._saved)
 
     def action_save_scenario(self) -> None:
         """Save the scenario with the current settings and start as a TOML file that
@@ -345,8 +353,13 @@ class PlaygroundApp(App[None]):
 
         s = self.session
         text = s.scenario_text()
-        hint = "playground FILE opens it with these settings: optimizer, hyperparameters, schedule, clipping, start"
-        self.push_screen(SaveScreen("Save the settings as a scenario file", f"{s.scenario.name}-{s.config.optimizer}.toml", lambda path: text, hint), self._saved)
+        if s.racing:
+            title, name = f"Save the race ({len(s.lanes)} lanes) as a scenario file", f"{s.scenario.name}-race.toml"
+            hint = "playground FILE opens the race again: every lane's settings, the start, the selected lane"
+        else:
+            title, name = "Save the settings as a scenario file", f"{s.scenario.name}-{s.config.optimizer}.toml"
+            hint = "playground FILE opens it with these settings: optimizer, hyperparameters, schedule, clipping, start"
+        self.push_screen(SaveScreen(title, name, lambda path: text, hint), self._saved)
 
     def _saved(self, path: Path | None) -> None:
         if path is not None:

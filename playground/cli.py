@@ -398,7 +398,7 @@ def _compare_parser() -> argparse.ArgumentParser:
 which is the scenario's for that optimizer.""",
     )
     p.add_argument("scenario", help="a bundled scenario name or a path to a .toml file")
-    p.add_argument("--run", action="append", default=[], metavar="RUN", help="one lane (repeat, up to 6)")
+    p.add_argument("--run", action="append", default=[], metavar="RUN", help="one lane (repeat, up to 6); none: the file's [race] lanes, if it has them")
     p.add_argument("--preset", action="store_true", help="add the lanes sgd, sgd momentum=0.9, sgd momentum=0.9 nesterov=true, adam")
     p.add_argument("--steps", help="updates per lane (default: the scenario's)")
     p.add_argument("--start", metavar="X,Y", help="surfaces: start every lane here")
@@ -415,9 +415,9 @@ def cmd_compare(argv: list[str]) -> int:
     scenario = scenarios.load(args.scenario)
     for warning in scenario.warnings:
         _warn(warning)
-    texts = [*(PRESET if args.preset else ()), *args.run]
+    texts = [*(PRESET if args.preset else ()), *args.run] or list(scenario.lanes)  # else a saved race's ([race])
     if not texts:
-        raise UsageError("--run: give at least one, e.g. --run 'sgd lr=0.01' --run 'adam lr=0.05' (or --preset)")
+        raise UsageError("--run: give at least one, e.g. --run 'sgd lr=0.01' --run 'adam lr=0.05' (or --preset, or a file with a [race])")
     if len(texts) > limits.LANES:
         raise UsageError(f"--run: {len(texts)} lanes; a race takes at most {limits.LANES}")
     steps = _number_flag("--steps", args.steps, limits.STEPS)

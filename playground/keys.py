@@ -98,7 +98,7 @@ KEYS: tuple[KeyRow, ...] = (
     row("`f`", "presenter mode, for a projector: the plots and a lesson's text fill the screen, without the settings and the footer; `f` again (or `tab`) brings them back", Press("f", "present"), palette="Presenter mode (on / off)"),
     row("`w`", "learning-rate sweep: final loss against lr for the current settings", Press("w", "sweep"), palette="Learning-rate sweep"),
     row("`e`", "export the run, or every lane of a race, to a JSON or CSV file, or the code behind it to a .py file", Press("e", "export"), palette="Export the run (JSON, CSV, or its code as .py)"),
-    row("`ctrl+s`", "save the current settings as a scenario file that `playground FILE` reopens", Press("ctrl+s", "save_scenario"), palette="Save the settings as a scenario file", where=MAIN),
+    row("`ctrl+s`", "save the current settings (in a race, every lane) as a scenario file that `playground FILE` reopens", Press("ctrl+s", "save_scenario"), palette="Save the settings (or the race) as a scenario file", where=MAIN),
     row("`?`", "help: every key", Press("question_mark", "help", "help"), palette="Keys and help"),
     row("`ctrl+p`", "command palette: switch scenario, optimizer, loss, start a race", where=""),
     row("`tab` / `shift+tab`", "move between the settings", where=""),

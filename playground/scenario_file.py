@@ -17,7 +17,9 @@ from playground.scenarios import Scenario
 from playground.settings import RunConfig
 
 
-def to_toml(scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None) -> str:
+def to_toml(scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, lanes: list[RunConfig] | None = None, selected: int = 1) -> str:
+    """The file; `lanes`: a race's, written as [race] (each lane as compare --run takes it) with
+    `config`, the selected lane's, as the defaults."""
     out = [
         f"# Saved by playground on {datetime.date.today().isoformat()} from {_value(scenario.source)}.",  # a file name may hold a newline: as a TOML string, escaped
         "# `playground THIS_FILE` opens it with these settings; see README.md for every key.",
@@ -71,7 +73,22 @@ def to_toml(scenario: Scenario, config: RunConfig, start: tuple[float, float] | 
         out.append(_pair("clip", config.clip))
     out += ["", f"[defaults.{config.optimizer}]"]
     out += [_pair(k, v) for k, v in config.hyper.items()]
+    if lanes:
+        out += ["", "[race]                  # playground THIS_FILE opens the race; compare THIS_FILE runs it"]
+        out += [_pair("lanes", [lane_text(lane, config) for lane in lanes]), _pair("selected", selected)]
     return "\n".join(out) + "\n"
+
+
+def lane_text(lane: RunConfig, defaults: RunConfig) -> str:
+    """A lane as compare --run takes it, read against the file's [defaults] (`defaults`): what
+    it leaves out is torch's default, or the scenario's loss, seed and batch size."""
+    from playground.settings import describe
+
+    words = [describe(lane, exact=True)]
+    for name in ("loss", "batch_size", "seed"):
+        if getattr(lane, name) != getattr(defaults, name) and getattr(lane, name) is not None:
+            words.append(f"{name}={getattr(lane, name)}")
+    return " ".join(words)
 
 
 def _pair(key: str, value: Any) -> str:

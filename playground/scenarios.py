@@ -101,6 +101,8 @@ class Scenario:
     model: Model | None = None
     warnings: tuple[str, ...] = ()  # things worth saying that do not stop a run
     lesson: dict[str, Any] | None = field(default=None, compare=False)  # a [lesson] table, as read (playground.lessons checks it)
+    lanes: tuple[str, ...] = ()  # a [race] table: each lane's run as compare --run writes it, checked; the app opens the race
+    selected: int = 1  # [race] selected: the lane the app selects (1-based)
 
     def points(self) -> Points:
         """The dataset's points (generated each call; the engine keeps its own)."""
@@ -305,7 +307,7 @@ class Reader:
     # -- the document
 
     def scenario(self, doc: dict[str, Any], name: str) -> Scenario:
-        tables = ["scenario", "surface", "dataset", "model", "defaults", "lesson"]  # a lesson: playground.lessons reads it
+        tables = ["scenario", "surface", "dataset", "model", "defaults", "lesson", "race"]  # a lesson: playground.lessons reads it
         for k in doc:
             if k not in tables:
                 what = "table" if isinstance(doc[k], dict) else "key outside any table"
@@ -341,6 +343,8 @@ class Reader:
         scenario = Scenario(
             name, title.strip(), kind, description.strip(), self.source, defaults, surface, dataset, model, tuple(warnings), lesson
         )
+        if "race" in doc:
+            scenario = self.race(doc, scenario)
         if dataset is not None and dataset.generator == "csv":
             scenario.points()  # read the file now, so a bad CSV is reported at load time
         return scenario
@@ -493,6 +497,29 @@ class Reader:
         except ConfigError as exc:
             raise self.fail(f"defaults.{exc.field}", exc.message) from None
         return d
+
+    def race(self, doc: dict[str, Any], scenario: Scenario) -> Scenario:
+        """[race]: lanes = ["sgd lr=0.001", "adam lr=0.05"] (each as compare --run takes it),
+        selected = 1: the race the app opens (ctrl+s in a race writes it)."""
+        from dataclasses import replace
+
+        from playground.settings import parse_run
+
+        t = self.table(doc, "race", ("lanes", "selected"), required=True)
+        lanes = self.get(t, "race", "lanes", list, required=True)
+        if not 2 <= len(lanes) <= limits.LANES:
+            raise self.fail("race.lanes", f"a race has 2 to {limits.LANES} lanes, not {len(lanes)}")
+        for k, text in enumerate(lanes, start=1):
+            if not isinstance(text, str):
+                raise self.fail(f"race.lanes[{k}]", f"must be a run's text such as 'sgd lr=0.1', not {_type(text)}")
+            try:
+                parse_run(scenario, text)
+            except ConfigError as exc:
+                raise self.fail(f"race.lanes[{k}]", f"{exc.field}: {exc.message}") from None
+        selected = self.get(t, "race", "selected", int, 1)
+        if not 1 <= selected <= len(lanes):
+            raise self.fail("race.selected", f"must be a lane's number, 1 to {len(lanes)}, not {selected}")
+        return replace(scenario, lanes=tuple(lanes), selected=selected)
 
     def hyper_value(self, key: str, value: Any, where: str, optimizer: str | None) -> Any:
         specs = [OPTIMIZERS[optimizer].hyper_named(key)] if optimizer else [h for s in OPTIMIZERS.values() for h in s.hyper if h.name == key]

@@ -250,6 +250,8 @@ class Session:
             queued, self.queued = self.queued, []
             if self.lesson is not None and self.lesson.index < 0:
                 self.open_part(0)
+            elif self.scenario.lanes:
+                self.open_saved_race()
             self._replay(queued)
             self.changed(layout=True)
 
@@ -606,6 +608,17 @@ class Session:
         return player is not None and player.index >= 0 and bool(player.part.choices) and self.answered is None
 
     @operation
+    def open_saved_race(self) -> None:
+        """The race a scenario file's [race] table holds (ctrl+s in a race writes it)."""
+        from playground.settings import parse_run
+
+        scenario = self.scenario
+        configs = [parse_run(scenario, text, self.config.steps) for text in scenario.lanes]
+        self.lesson_lanes(configs, None)
+        if self.racing:
+            self._select(scenario.selected - 1, f"the race saved in {Path(scenario.source).name}: {len(configs)} lanes; space runs them together")
+
+    @operation
     def lesson_lanes(self, configs: list[RunConfig], start: tuple[float, float] | None) -> None:
         """A lesson's part from the start: one run, or a race of `configs` (lane 1 selected)."""
         from playground.race import Race
@@ -822,6 +835,8 @@ class Session:
         self.state = PAUSED
         self.landscape.reset()
         self.message = f"{scenario.title}: {scenario.description}{note}"
+        if scenario.lanes and self.run is not None:  # a saved race: its lanes, not the carried ones
+            self.open_saved_race()
         self.changed(layout=True)
 
     def _carry_race(self, scenario: Scenario) -> str:
@@ -923,4 +938,7 @@ class Session:
         """The scenario with the current settings and start, as TOML that reopens the same way."""
         from playground.scenario_file import to_toml
 
-        return to_toml(self.scenario, self.config, self.run.start if self.run is not None else None)
+        start = self.run.start if self.run is not None else None
+        if self.racing:  # the whole race: its lanes in [race], the selected one's settings as the defaults
+            return to_toml(self.scenario, self.config, start, [lane.config for lane in self.lanes], self.lane_index + 1)
+        return to_toml(self.scenario, self.config, start)

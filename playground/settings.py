@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from playground import limits
 from playground.errors import ConfigError
-from playground.formatting import setting as _word
+from playground.formatting import setting as format_value
 from playground.losses import get_loss
 from playground.optimizers import get_optimizer
 from playground.schedules import get_schedule, parse_schedule
@@ -202,10 +202,17 @@ def parse_run(scenario: Scenario, text: str, steps: int | None = None) -> RunCon
     )
 
 
-def describe(config: RunConfig) -> str:
+def describe(config: RunConfig, exact: bool = False) -> str:
     """The run as one string that parse_run reads back: only what differs from torch's defaults
-    (and always lr), so a legend stays short."""
+    (and always lr), so a legend stays short; `exact`: every number to the last digit (a file)."""
     from playground.schedules import get_schedule
+
+    def _word(v: Any) -> str:
+        if exact and isinstance(v, float):
+            return repr(v)
+        if exact and isinstance(v, (tuple, list)):
+            return ",".join(_word(x) for x in v)
+        return format_value(v)
 
     spec = get_optimizer(config.optimizer)
     torch_defaults = spec.defaults()

@@ -227,6 +227,55 @@ async def test_ctrl_s_saves_a_scenario_that_reopens_with_the_same_settings(tmp_p
     assert a.history.x.tolist() == b.history.x.tolist() and a.history.y.tolist() == b.history.y.tolist()
 
 
+async def test_ctrl_s_in_a_race_saves_the_race_and_the_file_reopens_it(tmp_path: Path) -> None:
+    """Everyday 2, item 7: ctrl+s in a race saved only the selected lane, without saying so. It
+    saves every lane now ([race]), `playground check` takes the file, and opening it opens the
+    race: the same lanes, to the last digit, the same lane selected, the same start."""
+    from playground import cli
+    from playground.settings import parse_run
+
+    async with open_app("rosenbrock") as (app, pilot):
+        s = app.session
+        s.lesson_lanes([parse_run(s.scenario, "sgd lr=0.00123456789 momentum=0.9"), parse_run(s.scenario, "adam lr=0.05 betas=0.8,0.99"), parse_run(s.scenario, "lbfgs")], (-1.0, 2.5))
+        s.select_lane(1)
+        await press(pilot, "ctrl+s")
+        assert isinstance(app.screen, SaveScreen)
+        assert app.screen.query_one("#save-path", Input).value == "rosenbrock-race.toml"
+        assert "3 lanes" in str(app.screen.query_one("#save-title").render())
+        await press(pilot, "enter")
+        await eventually(pilot, lambda: "wrote rosenbrock-race.toml" in status(app))
+        lanes = [lane.config for lane in s.lanes]
+
+    path = tmp_path / "rosenbrock-race.toml"
+    assert "[race]" in path.read_text()
+    assert cli.main(["check", str(path)]) == 0
+    scenario = scenarios.load(str(path))
+    assert scenario.surface.start == (-1.0, 2.5) and scenario.selected == 2
+    reopened = PlaygroundApp(scenario, load_engine=False)
+    async with reopened.run_test(size=(120, 40)) as pilot:
+        reopened.set_run(Run(scenario, resolve(scenario)))
+        await eventually(pilot, lambda: reopened.session.racing, what="the race opened")
+        assert [lane.config for lane in reopened.session.lanes] == lanes
+        assert reopened.session.lane_index == 1 and "the race saved in rosenbrock-race.toml" in status(reopened)
+
+
+async def test_the_export_of_a_race_says_which_lane_its_code_is(tmp_path: Path) -> None:
+    from playground.settings import parse_run
+
+    async with open_app("rosenbrock") as (app, pilot):
+        s = app.session
+        s.lesson_lanes([parse_run(s.scenario, "sgd lr=0.001"), parse_run(s.scenario, "adam lr=0.05")], None)
+        s.select_lane(1)
+        await press(pilot, "e")
+        assert isinstance(app.screen, SaveScreen)
+        said = str(app.screen.query_one("#save-title").render()) + " " + str(app.screen.query_one("#save-hint").render())
+        assert "lane 2's code" in said and ".py the code of lane 2 (adam lr=0.05)" in said
+        app.screen.query_one("#save-path", Input).value = "lane.py"
+        await press(pilot, "enter")
+        await eventually(pilot, lambda: (tmp_path / "lane.py").exists())
+        assert "torch.optim.Adam(" in (tmp_path / "lane.py").read_text()
+
+
 async def test_an_existing_file_is_replaced_only_after_asking(tmp_path: Path) -> None:
     old = tmp_path / "rosenbrock-sgd.toml"
     old.write_text("keep me\n")

@@ -11,6 +11,8 @@ import pytest
 
 from cli_helpers import cli, one_error, strict
 
+from playground.cli import main
+
 
 def test_compare_json_lanes_equal_single_runs(capsys):
     code, out, _ = cli(capsys, "compare", "rosenbrock", "--run", "sgd lr=0.001", "--run", "sgd lr=0.001 momentum=0.9 nesterov=true", "--run", "adam lr=0.05", "--steps", "100", "--format", "json")
@@ -216,3 +218,32 @@ def test_no_control_character_of_a_shared_file_reaches_the_terminal(capsys, tmp_
             assert "bowl" in out and "Bowl \\x1b]0;PWNED\\x07" in out
         if command[0] == "check" and len(command) == 2:
             assert "bad\\x1b[2Jname.toml" in err
+
+
+def test_a_scenario_file_with_a_race_is_checked_and_compare_runs_its_lanes(tmp_path, capsys) -> None:  # noqa: ANN001
+    """Everyday 2, item 7: the [race] table ctrl+s writes in a race: `check` reads every lane, and
+    `compare FILE` without --run races them."""
+    from pathlib import Path
+
+    from playground import scenarios
+
+    base = (Path(scenarios.__file__).parents[1] / "scenarios" / "rosenbrock.toml").read_text()
+    good = tmp_path / "race.toml"
+    good.write_text(base + '\n[race]\nlanes = ["sgd lr=0.001", "lbfgs"]\nselected = 2\n')
+    assert main(["check", str(good)]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(good), "--steps", "50", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [lane["label"] for lane in out["lanes"]] == ["sgd lr=0.001", "lbfgs lr=1"]
+    for text, field, said in (
+        ('lanes = ["sgd lr=-1", "adam"]', "race.lanes[1]", "lr: -1 is out of range"),
+        ('lanes = ["adam"]', "race.lanes", "a race has 2 to 6 lanes, not 1"),
+        ('lanes = ["adam", 3]', "race.lanes[2]", "must be a run's text"),
+        ('lanes = ["adam", "sgd"]\nselected = 3', "race.selected", "1 to 2, not 3"),
+        ('lanes = ["adam", "sgd"]\nwho = 1', "race.who", "unknown key"),
+    ):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(base + f"\n[race]\n{text}\n")
+        assert main(["check", str(bad)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and f"bad.toml: {field}: " in err[0] and said in err[0], err
