@@ -140,7 +140,7 @@ class Run:
         """Build the optimizer and loss function for `config` (fresh optimizer state)."""
         spec = get_optimizer(config.optimizer)
         paired = bool(spec.partner) and self.scenario.kind != "surface"
-        groups = optimizer_pair.split(self.model, spec.name, spec.torch_name) if paired else None  # refused before anything changes
+        groups = optimizer_pair.split(self.model, spec.name, spec.torch_name, config.hyper.get("matrices") or "hidden") if paired else None  # refused before anything changes
         before = self.config, self._spec
         self.config, self._spec = config, spec
         if self.scenario.kind == "surface":
@@ -568,11 +568,12 @@ class Run:
                 self.config = config
                 self.reset()
                 return f"seed {config.seed}: started over"
-            if config.optimizer != old.optimizer or config.loss != old.loss:
+            takes = [h.name for h in self._spec.hyper if h.takes and config.hyper.get(h.name) != old.hyper.get(h.name)]
+            if config.optimizer != old.optimizer or config.loss != old.loss or takes:
                 self._configure(config)
                 if config.loss != old.loss:
                     self._regrad()
-                what = self._spec.torch_name if config.optimizer != old.optimizer else f"loss {config.loss}"
+                what = self._spec.torch_name if config.optimizer != old.optimizer else f"loss {config.loss}" if config.loss != old.loss else f"{self._spec.torch_name} on {config.hyper[takes[0]]} matrices"
                 self.history.events.append((step, what))
                 self.history.lr.set_last(self.lr)  # the rate the next update uses
                 caveat = self.caveat()

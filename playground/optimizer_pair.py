@@ -1,6 +1,7 @@
 """Two torch optimizers stepped as one, for an optimizer that takes only part of a network: Muon
 updates the weight matrices between hidden layers, and AdamW the rest (the biases, the first
-layer's and the last layer's weights), as torch's documentation recommends.
+layer's and the last layer's weights), as torch's documentation recommends; or, where there is
+no such matrix or `matrices` says so, Muon every weight matrix and AdamW the biases.
 
 `Pair` is a torch Optimizer whose parameter groups are the two optimizers' own group dicts (so a
 learning-rate schedule built on it, and a changed setting, reach them), whose state is both
@@ -67,17 +68,18 @@ class States(Mapping):
         return sum(len(state) for state in self.states)
 
 
-def split(model: nn.Sequential, name: str, torch_name: str) -> tuple[list[nn.Parameter], list[nn.Parameter]]:
-    """(the weight matrices between hidden layers, every other parameter) of an MLP; ConfigError
-    when there is no such matrix (one hidden layer or none)."""
+def split(model: nn.Sequential, name: str, torch_name: str, matrices: str = "hidden") -> tuple[list[nn.Parameter], list[nn.Parameter]]:
+    """(the weight matrices the optimizer takes, every other parameter) of an MLP: `matrices`
+    "hidden", those between hidden layers (ConfigError where there is none: one hidden layer or
+    none); "all", every layer's weight matrix, the biases left to the partner."""
     linears = [m for m in model if isinstance(m, nn.Linear)]
-    hidden = [m.weight for m in linears[1:-1]]
-    if not hidden:
+    taken = [m.weight for m in (linears if matrices == "all" else linears[1:-1])]
+    if not taken:
         layers = "no hidden layer" if len(linears) == 1 else "one hidden layer"
         raise ConfigError(
-            name,
-            f"{torch_name} updates the weight matrices between hidden layers, and this model has {layers}, so none; "
-            "give [model] hidden two layers or more (AdamW takes the first and the last)",
+            "matrices",
+            f"{torch_name} takes the weight matrices between hidden layers (matrices = hidden), and this model has {layers}, "
+            "so none; set matrices to all (every weight matrix), or give [model] hidden two layers or more",
         )
-    chosen = {id(p) for p in hidden}
-    return hidden, [p for p in model.parameters() if id(p) not in chosen]
+    chosen = {id(p) for p in taken}
+    return taken, [p for p in model.parameters() if id(p) not in chosen]

@@ -37,6 +37,9 @@ class Hyper:
     note: str = ""  # what the settings panel says under the field (a surprise worth seeing)
     first_optional: bool = False  # a pair whose first number may be None (Adafactor's eps)
     group: str = ""  # a partner optimizer's setting (Muon's AdamW on a network): the partner's name
+    # the playground's, not a keyword of the class: which of a network's parameters the optimizer
+    # takes (Muon's matrices); shown on a network only, and a change builds the optimizer anew
+    takes: bool = False
 
     def bounds(self) -> str:
         lo = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
@@ -204,8 +207,9 @@ class OptimizerSpec:
         return {h.name: h.default for h in self.hyper}
 
     def own(self, hyper: dict[str, Any]) -> dict[str, Any]:
-        """This optimizer's own settings of `hyper`, under torch's names (no partner's)."""
-        mine = {h.name for h in self.hyper if not h.group}
+        """This optimizer's own settings of `hyper`, under torch's names (no partner's, and not
+        which parameters it takes: the keywords of its class)."""
+        mine = {h.name for h in self.hyper if not h.group and not h.takes}
         return {k: v for k, v in hyper.items() if k in mine}
 
     def partners(self, hyper: dict[str, Any]) -> dict[str, Any]:
@@ -215,8 +219,8 @@ class OptimizerSpec:
         return {k.removeprefix(prefix): v for k, v in hyper.items() if k in theirs}
 
     def shown(self, surface: bool) -> tuple[Hyper, ...]:
-        """The settings that apply: a partner's only on a network."""
-        return tuple(h for h in self.hyper if not (surface and h.group))
+        """The settings that apply: a partner's, and which parameters it takes, only on a network."""
+        return tuple(h for h in self.hyper if not (surface and (h.group or h.takes)))
 
     @property
     def zoo(self) -> bool:
@@ -278,6 +282,11 @@ class OptimizerSpec:
 
 LR = "learning rate: how far each update moves"
 RPROP_LR = "Rprop reads lr only for its first step"
+MUON_MATRICES = (
+    "which weight matrices Muon takes on a network (AdamW the rest): hidden, those between hidden "
+    "layers; all, the first and the last layer's too; none: hidden where the network has such a "
+    "matrix, else all (one hidden layer: torch's documentation's own example)"
+)
 WD = "L2 penalty: weight_decay·p is added to the gradient before anything else"
 DECOUPLED_WD = "decoupled weight decay: p = p·(1 − lr·weight_decay) before the step; the gradient is untouched"
 DECOUPLED_FLAG = "true: decay the weights as AdamW does (p = p·(1 − lr·weight_decay)) instead of adding weight_decay·p to g"
@@ -647,6 +656,15 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                     optional=True,
                     help="the rate for a matrix of shape A×B: none or original lr·√max(1, A/B); match_rms_adamw 0.2·lr·√max(A, B)",
                 ),
+                Hyper(
+                    "matrices",
+                    None,
+                    kind="choice",
+                    choices=(None, "hidden", "all"),
+                    optional=True,
+                    takes=True,
+                    help=MUON_MATRICES,
+                ),
             ),
             summary="Momentum whose update is orthogonalised: every direction of a weight matrix moves by about the same amount.",
             rule=(
@@ -660,7 +678,10 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             when=(
                 "Hidden layers' weight matrices, where it trains faster than AdamW for the same "
                 "compute; on a network the playground gives the rest (the biases, the first and the last "
-                "layer) to AdamW, whose settings are the adamw_ ones. It takes only 2-D parameters: on a "
+                "layer) to AdamW, whose settings are the adamw_ ones. A network with one hidden layer "
+                "has no matrix between hidden layers: there Muon takes every weight matrix, the first "
+                "and the last layer's too, as torch's documentation's example does (the setting "
+                "matrices: hidden or all). It takes only 2-D parameters: on a "
                 "surface the point (x, y) is one 1×2 matrix, whose only singular direction is the "
                 "momentum's own, so a step keeps the momentum's direction and throws away its size: "
                 "every step is about 0.68·lr long (five Newton–Schulz steps leave the singular value "
@@ -675,11 +696,17 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
 }
 
 
+def muon_matrices(hidden_layers: int) -> str:
+    """Which weight matrices Muon takes on an MLP with that many hidden layers, unless set: those
+    between hidden layers, or every one where there is none (one hidden layer)."""
+    return "hidden" if hidden_layers >= 2 else "all"
+
+
 def _partner_settings(spec: OptimizerSpec) -> tuple[Hyper, ...]:
     """The partner's hyperparameters as `spec`'s own, named PARTNER_NAME: its defaults and ranges."""
     partner = OPTIMIZERS[spec.partner]
     return tuple(
-        replace(h, name=f"{partner.name}_{h.name}", group=partner.name, help=f"{partner.torch_name} on the biases, the first and the last layer: {h.help}")
+        replace(h, name=f"{partner.name}_{h.name}", group=partner.name, help=f"{partner.torch_name} on what {spec.torch_name} does not take (the biases; the first and the last layer unless matrices = all): {h.help}")
         for h in partner.hyper
     )
 

@@ -75,11 +75,20 @@ def _optimizer(config: RunConfig, params: str, surface: bool) -> list[str]:
     lines = []
     if spec.partner and not surface:
         partner = get_optimizer(spec.partner)
+        if (config.hyper.get("matrices") or "hidden") == "all":
+            lines += [
+                f"# {spec.torch_name} takes every weight matrix; {partner.torch_name} the biases",
+                "linears = [m for m in model if isinstance(m, nn.Linear)]",
+                "hidden = [m.weight for m in linears]",
+            ]
+        else:
+            lines += [
+                f"# {spec.torch_name} takes the weight matrices between hidden layers; {partner.torch_name} the rest",
+                "# (the biases, the first and the last layer), as torch's documentation recommends",
+                "linears = [m for m in model if isinstance(m, nn.Linear)]",
+                "hidden = [m.weight for m in linears[1:-1]]",
+            ]
         lines += [
-            f"# {spec.torch_name} takes the weight matrices between hidden layers; {partner.torch_name} the rest",
-            "# (the biases, the first and the last layer), as torch's documentation recommends",
-            "linears = [m for m in model if isinstance(m, nn.Linear)]",
-            "hidden = [m.weight for m in linears[1:-1]]",
             "rest = [p for p in model.parameters() if all(p is not h for h in hidden)]",
             f"main = {module}.{spec.torch_name}(hidden, {_kwargs(spec.own(config.hyper))})",
             f"partner = {partner.library}.{partner.torch_name}(rest, {_kwargs(spec.partners(config.hyper))})",

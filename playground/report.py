@@ -40,7 +40,7 @@ def optimizer_object(name: str, hyper: dict[str, Any], surface: bool, leave_out:
 
     own = listed(spec.own(hyper), leave_out)  # what leaves out (a sweep's lr) is the optimizer's own
     if spec.partner and not surface:
-        return {"name": name, name: own, spec.partner: listed(spec.partners(hyper))}
+        return {"name": name, "matrices": hyper.get("matrices"), name: own, spec.partner: listed(spec.partners(hyper))}
     return {"name": name, **own}
 
 

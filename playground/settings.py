@@ -16,7 +16,7 @@ from playground import limits
 from playground.errors import ConfigError
 from playground.formatting import setting as format_value
 from playground.losses import get_loss
-from playground.optimizers import get_optimizer
+from playground.optimizers import get_optimizer, muon_matrices
 from playground.schedules import get_schedule, parse_schedule
 
 if TYPE_CHECKING:
@@ -90,6 +90,8 @@ def _resolve(
         if values.get("momentum", 0) <= 0 or values.get("dampening", 0) != 0:
             values["nesterov"] = False
     values = spec.validate(values)
+    if "matrices" in values and values["matrices"] is None and scenario.model is not None:
+        values["matrices"] = muon_matrices(len(scenario.model.hidden))  # said in the panel and the JSON
     if scenario.kind == "surface":
         if loss:
             raise ConfigError("loss", "a surface is its own loss; no loss can be chosen")

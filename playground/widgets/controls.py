@@ -227,7 +227,7 @@ class ControlPanel(VerticalScroll):
         for h in shown:
             if h.group != group:  # the partner's settings under a heading of their own
                 group = h.group
-                out.append(self._heading(f"{OPTIMIZERS[group].torch_name}: biases, first and last layer"))
+                out.append(self._heading(f"{OPTIMIZERS[group].torch_name}: every other parameter"))
             out.append(self._field(h.name, h, config.hyper.get(h.name)))
         return out
 

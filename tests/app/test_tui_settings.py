@@ -348,20 +348,25 @@ async def test_muon_on_a_surface_and_beside_adamw_on_a_network() -> None:
         assert type(muon).__name__ == "Muon" and type(adamw).__name__ == "AdamW"
         assert [tuple(p.shape) for g in muon.param_groups for p in g["params"]] == [(16, 16)]
         headings = [str(w.render()) for w in main_screen(app).query(".heading")]
-        assert "AdamW: biases, first and last layer" in headings
+        assert "AdamW: every other parameter" in headings
         await type_into(pilot, "#field-adamw_lr", "0.02")
         await wait_until(pilot, lambda: adamw.param_groups[0]["lr"] == 0.02, what="AdamW's lr applied to AdamW")
         assert muon.param_groups[0]["lr"] == app.session.config.hyper["lr"] != 0.02
         await press(pilot, "escape", "s")
         await wait_until(pilot, lambda: run.step_count == 4, what="a step of both")
-    async with open_app("blobs") as (app, pilot):  # one hidden layer of 8
+    async with open_app("blobs") as (app, pilot):  # one hidden layer of 8: Muon takes every weight matrix (Everyday 2, item 10)
         app.session.steps(3)
         app.pick("optimizer", "muon")
-        await wait_until(pilot, lambda: "between hidden layers" in status(app), what="the refusal said")
+        await wait_until(pilot, lambda: bool(main_screen(app).query("#field-matrices")), what="Muon's fields")
         run = app.session.run
-        assert run.config.optimizer == "sgd" and type(run.optimizer).__name__ == "SGD" and app.session.config.optimizer == "sgd"
-        await press(pilot, "s")
-        await wait_until(pilot, lambda: run.step_count == 4, what="the run goes on with SGD")
+        muon, adamw = run.optimizer.parts
+        assert [tuple(p.shape) for g in muon.param_groups for p in g["params"]] == [(8, 2), (3, 8)]
+        assert main_screen(app).query_one("#field-matrices", Input).value == "all"
+        await type_into(pilot, "#field-matrices", "hidden")  # refused: there is no such matrix; said under the field
+        await wait_until(pilot, lambda: "set matrices to all" in str(main_screen(app).query_one("#error-matrices").render()), what="the refusal said")
+        assert app.session.config.hyper["matrices"] == "all" and type(run.optimizer.parts[0]).__name__ == "Muon"
+        await press(pilot, "escape", "s")
+        await wait_until(pilot, lambda: run.step_count == 4, what="the run goes on with Muon")
 
 
 async def test_the_zoo_is_listed_without_its_package_and_picking_one_says_how_to_install_it(monkeypatch) -> None:  # noqa: ANN001

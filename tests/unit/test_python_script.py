@@ -37,7 +37,7 @@ def assert_reproduces(name: str, **settings: object) -> None:
     try:
         config = resolve(s, **settings)
         run = Run(s, config)
-    except ConfigError:  # Muon on a model with one hidden layer: refused, nothing to reproduce
+    except ConfigError:  # Muon told matrices = hidden on a model with one hidden layer: refused, nothing to reproduce
         assert settings.get("optimizer") == "muon"
         return
     run.step(config.steps)
