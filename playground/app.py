@@ -299,6 +299,11 @@ class PlaygroundApp(App[None]):
 
         self.push_screen(InfoScreen(self.session.scenario.kind, self.session.config))
 
+    def action_messages(self) -> None:
+        from playground.screens.messages_screen import MessagesScreen
+
+        self.push_screen(MessagesScreen(list(self.session.said), list(self.session.faults)))
+
     def action_help(self) -> None:
         from playground.screens.help_screen import HelpScreen
 

@@ -124,3 +124,9 @@ def _escaped(ch: str) -> str:
     if unicodedata.category(ch) not in ("Cc", "Zl", "Zp"):
         return ch  # not printable, yet harmless: a format character such as a zero-width joiner
     return repr(ch)[1:-1]
+
+
+def first_fitting(options: list[str] | tuple[str, ...], room: int) -> str:
+    """The first of `options` (longest and fullest first) that fits in `room` characters, else
+    the last: a legend or a border's words said whole rather than cut with …"""
+    return next((o for o in options if len(o) <= room), options[-1])

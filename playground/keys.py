@@ -99,6 +99,7 @@ KEYS: tuple[KeyRow, ...] = (
     row("`w`", "learning-rate sweep: final loss against lr for the current settings", Press("w", "sweep"), palette="Learning-rate sweep"),
     row("`e`", "export the run, or every lane of a race, to a JSON or CSV file, or the code behind it to a .py file", Press("e", "export"), palette="Export the run (JSON, CSV, or its code as .py)"),
     row("`ctrl+s`", "save the current settings (in a race, every lane) as a scenario file that `playground FILE` reopens", Press("ctrl+s", "save_scenario"), palette="Save the settings (or the race) as a scenario file", where=MAIN),
+    row("`M`", "messages: everything the message line said, whole and in order, with the step it was said at", Press("M", "messages"), palette="Messages so far, whole"),
     row("`?`", "help: every key", Press("question_mark", "help", "help"), palette="Keys and help"),
     row("`ctrl+p`", "command palette: switch scenario, optimizer, loss, start a race", where=""),
     row("`tab` / `shift+tab`", "move between the settings", where=""),

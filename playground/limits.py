@@ -128,6 +128,7 @@ CLIP = Number(0.0)  # a gradient norm; 0 = no clipping
 GRAD_TOLERANCE = Number(0.0)
 TOLERANCE = Number(0.0, low_open=True)
 LANES = 6  # the most runs in one race
+MESSAGES = 500  # the message history (M) keeps the latest this many
 RUN = {"steps": STEPS, "seed": SEED, "batch_size": BATCH_SIZE, "clip": CLIP}  # a run's own settings, beside the optimizer's
 
 # ---------------------------------------------------------------- a scenario file

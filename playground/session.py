@@ -14,6 +14,7 @@ it is ready (space, s) are queued and done in order once it is.
 
 from __future__ import annotations
 
+import collections
 import enum
 import functools
 import gc
@@ -106,6 +107,7 @@ class Session:
         self.running = False
         self.speed_index = DEFAULT_SPEED
         self.state = PAUSED
+        self.said: collections.deque[tuple[int, str]] = collections.deque(maxlen=limits.MESSAGES)  # (step, message), the latest last
         self.message = ""
         self.rate: float | None = None  # steps a second while auto-running
         self.queued: list[str] = []  # keys pressed while torch loads
@@ -163,6 +165,8 @@ class Session:
     def message(self, text: str) -> None:
         self._message = text
         self.message_step = self.step_count
+        if text and (not self.said or self.said[-1][1] != text):  # the history (M): each message whole
+            self.said.append((self.step_count, text))
 
     def told(self) -> str:
         """The message as shown: once the run has moved on, how long ago it was said, so that
@@ -903,6 +907,9 @@ class Session:
             self.landscape.compute(run, lambda: cancelled() or self.run is not run, self.changed)
         except Exception as exc:  # noqa: BLE001 - our bug: said, and the session stays usable
             self.fault(exc)
+            return
+        if self.landscape.error:  # whole in the message history (M), where the map's legend may cut it short
+            self.say(f"no landscape: {self.landscape.error}")
 
     # ------------------------------------------------------------ files
 

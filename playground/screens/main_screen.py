@@ -23,6 +23,7 @@ from textual.widgets import Footer, Select, Static
 from textual.worker import get_current_worker
 
 from playground import limits, scenarios
+from playground.formatting import first_fitting
 from playground.datasets import Points
 from playground.scenarios import Scenario
 from playground.session import SCHEDULE_PREFIX, Session
@@ -326,7 +327,7 @@ class MainScreen(Screen[None]):
             confusion.border_title = plain(f"{s.title}: {points.features} columns, no map · confusion matrix{lane}")
             return
         if columns != ("x", "y"):  # a real set's two columns
-            plot.border_title = plain(f"{s.title} · x: {columns[0]} · y: {columns[1]}")
+            plot.border_title = plain(first_fitting([f"{s.title} · x: {columns[0]} · y: {columns[1]}", f"x: {columns[0]} · y: {columns[1]}", s.title], room(plot)))
         xlim, ylim = points.bounds()
         run = session.run
         if s.kind == "classification":
@@ -337,14 +338,17 @@ class MainScreen(Screen[None]):
             plot.configure(xlim, ylim, None, HEAT)
             plot.border_subtitle = "● data  lines: each lane's fit, in its colour" if racing else "● data  line: the model's fit"
 
-    def _curve_caption(self) -> str:
+    def _curve_caption(self) -> tuple[str, ...]:
+        """What the loss panel's lines mean, the fullest first (the panel says what fits)."""
         session = self.session
         if session.racing:  # the scoreboard is the legend of both plots
-            return "each lane's loss in its colour (scoreboard)"
+            return ("each lane's loss in its colour (scoreboard)", "lane colours: scoreboard")
         run = session.run
         if run is not None and run.sharpness is not None:
-            return "orange: loss  red: sharpness, white: 2/lr (right axis)"
-        return "orange: loss  cyan: accuracy (right axis)" if session.scenario.kind == "classification" else "vertical lines: a setting changed"
+            return ("orange: loss  red: sharpness, white: 2/lr (right axis)", "orange loss, red sharpness, white 2/lr", "red sharpness, white 2/lr")
+        if session.scenario.kind == "classification":
+            return ("orange: loss  cyan: accuracy (right axis)", "orange loss, cyan accuracy")
+        return ("vertical lines: a setting changed", "│ a setting changed")
 
     def _configure_landscape(self, plot: MapPlot) -> None:
         """The map area as the loss landscape: the plane's losses as colours (log scale), its
@@ -354,13 +358,13 @@ class MainScreen(Screen[None]):
         if found is None:
             plot.configure((-1.0, 1.0), (-1.0, 1.0), None, HEAT)
             plot.border_title = plain(f"{s.title} · loss landscape")
-            plot.border_subtitle = landscape_subtitle(view, False)
+            plot.border_subtitle = landscape_subtitle(view, False, room(plot))
             return
         span = found.span
         plot.configure((-span, span), (-span, span), plane_background(found), HEAT)
         shares = f" ({found.explained_variance[0]:.0%} + {found.explained_variance[1]:.0%} of the path)" if found.explained_variance else ""
         plot.border_title = plain(f"{s.title} · loss landscape at step {found.step} · {found.directions} directions{shares}")
-        plot.border_subtitle = landscape_subtitle(view, not view.current(self.session.run))
+        plot.border_subtitle = landscape_subtitle(view, not view.current(self.session.run), room(plot))
 
     def _points(self) -> Points:
         """The dataset's points: the run's, or (before torch is loaded) made here with numpy."""
@@ -518,7 +522,7 @@ class MainScreen(Screen[None]):
         run's in the path's white); the start and the weights now (the centre)."""
         view, session = self.session.landscape, self.session
         found = view.found
-        subtitle = landscape_subtitle(view, found is not None and not view.current(session.run))
+        subtitle = landscape_subtitle(view, found is not None and not view.current(session.run), room(plot))
         if plot.border_subtitle != subtitle:
             plot.border_subtitle = subtitle
         if found is None:
@@ -544,16 +548,21 @@ def field_value(session: Session, name: str) -> Any:
     return c.hyper.get(name)
 
 
-def landscape_subtitle(view: Any, moved_on: bool) -> str:
-    """The landscape's legend, or how far its computation is."""
+def room(widget: Any) -> int:
+    """The characters a border's title or legend has on `widget` (its corners and dashes off)."""
+    return widget.outer_size.width - 6 if widget.outer_size.width else 1000
+
+
+def landscape_subtitle(view: Any, moved_on: bool, room: int = 1000) -> str:
+    """The landscape's legend, or how far its computation is, in `room` characters."""
     if view.progress is not None:
         done = int(view.progress * 20)
         return f"computing the landscape {'█' * done}{'░' * (20 - done)} {view.progress:.0%}"
     if view.error:
-        return f"no landscape: {view.error}"
+        return first_fitting([f"no landscape: {view.error}", f"no landscape: {view.error.split(' (')[0]}", "no landscape (M says why)"], room)
     if moved_on:
-        return "the run has moved on: this plane is from the step above, computed again when paused"
-    return "○ start  ● the weights now (centre)  colour: training loss (log)  m: next view"
+        return first_fitting(["the run has moved on: this plane is from the step above, computed again when paused", "the run moved on: this plane is from the step above", "moved on: an older plane"], room)
+    return first_fitting(["○ start  ● the weights now (centre)  colour: training loss (log)  m: next view", "○ start  ● now (centre)  colour: loss (log)  m: next"], room)
 
 
 def plane_background(found: Any):  # noqa: ANN201

@@ -30,6 +30,7 @@ from textual.worker import get_current_worker
 
 from playground import limits
 from playground.errors import ConfigError
+from playground.formatting import first_fitting
 from playground.formatting import short as _fmt
 from playground.settings import RunConfig, describe
 from playground.widgets.map_plot import Mark
@@ -250,16 +251,20 @@ class SweepScreen(ModalScreen["SweepPoint | None"]):
         lines: list[Any] = []
         marks: list[Mark] = []
         edge = self._edge()
-        legend = "red: diverged  grey: to run  colour: final loss (log)  ● your settings"
+        full, short = ["red: diverged", "grey: to run", "colour: final loss (log)", "● your settings"], ["red diverged", "colour final loss", "● yours"]
         if edge is not None:
             lines.append((*heavy_ball_edge(edge.high, self.moms), EDGE))
-            legend += "  white: edge lr·λ = 2(1+m)"
+            full.append("white: edge lr·λ = 2(1+m)")
+            short.append("white edge lr·λ = 2(1+m)")
             if edge.best_lr is not None and edge.best_momentum is not None:
                 marks.append(Mark(math.log10(edge.best_lr), edge.best_momentum, "★", BEST_COLOUR))
-                legend += "  ★ best"
+                full.append("★ best")
+                short.append("★ best")
+        room = plot.outer_size.width - 6 if plot.outer_size.width else 1000
+        legend = first_fitting(["  ".join(full), "  ".join(p for p in full if p != "grey: to run"), " · ".join(short), " ".join(short)], room)
         if self.lr_now > 0 and self.momentum_now is not None:
             marks.append(Mark(math.log10(self.lr_now), float(self.momentum_now), "●", NOW_COLOUR))
-        plot.border_title = "final loss over (lr, momentum): lr across (log scale), momentum up"
+        plot.border_title = first_fitting(["final loss over (lr, momentum): lr across (log scale), momentum up", "final loss: lr across (log), momentum up"], room)
         plot.border_subtitle = legend
         plot.show_phase(self.rates, self.moms, points, lines, marks)
 

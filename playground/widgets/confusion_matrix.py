@@ -12,7 +12,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
-from playground.formatting import hex_colour
+from playground.formatting import first_fitting, hex_colour
 
 SHADE_FROM, SHADE_TO = (30, 30, 46), (0, 150, 136)  # an empty cell, the largest cell
 NAME_MAX = 14  # a class's name is cut to this on the left
@@ -26,13 +26,15 @@ class ConfusionMatrix(Static):
         self._shown: tuple[object, ...] | None = None
 
     def show(self, counts: np.ndarray, names: Sequence[str], split: str) -> None:
-        key = (counts.tobytes(), tuple(names), split)
+        key = (counts.tobytes(), tuple(names), split, self.outer_size.width)  # the width: which legend fits
         if key == self._shown:
             return
         self._shown = key
         total = int(counts.sum())
         right = int(np.trace(counts))
-        self.border_subtitle = f"{split} set: {right} of {total} right ({right / max(total, 1):.1%}) · rows: true class · columns: predicted"
+        share = f"{right / max(total, 1):.1%}"
+        said = [f"{split} set: {right} of {total} right ({share}) · rows: true class · columns: predicted", f"{split}: {right}/{total} right ({share}) · rows true, columns predicted", f"{split}: {right}/{total} right ({share})"]
+        self.border_subtitle = first_fitting(said, self.outer_size.width - 6 if self.outer_size.width else 1000)
         self.update(render(counts, names))
 
 

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from playground.formatting import count
+from playground.formatting import count, first_fitting
 from playground.lessons import Player
 from playground.widgets.plain_text import plain
 
@@ -43,15 +43,16 @@ class LessonPanel(VerticalScroll):
         done = player.done()
         verdict = player.check() if done else None
         left = player.left() if player.index >= 0 else player.lesson.parts[0].run
-        key = (index, answered, highlighted, tried, done, verdict, left)
+        key = (index, answered, highlighted, tried, done, verdict, left, self.outer_size.width)  # the width: which subtitle fits
         if key == self._shown:
             return
         self._shown = key
         self.query_one("#lesson-text", Static).update(render(player, answered, done, verdict, highlighted, tried))
         lesson = player.lesson
-        self.border_title = plain(f"{lesson.title} · part {index + 1}/{len(lesson.parts)}")
+        part, room = f"part {index + 1}/{len(lesson.parts)}", self.outer_size.width - 6 if self.outer_size.width else 1000
+        self.border_title = plain(first_fitting([f"{lesson.title} · {part}", f"{lesson.title.split(':')[0]} · {part}", part], room))
         asking = lesson.parts[index].choices and answered is None
-        self.border_subtitle = "n next · p back" + (" · 1-9, or arrows and enter: answer" if asking else "")
+        self.border_subtitle = first_fitting(["n next · p back" + (" · 1-9, or arrows and enter: answer" if asking else ""), "n next · p back" + (" · 1-9 or ↑↓ enter: answer" if asking else "")], room)
 
 
 def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool, str] | None, highlighted: int = 0, tried: int | None = None) -> Text:

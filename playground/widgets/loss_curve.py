@@ -23,7 +23,7 @@ from textual.strip import Strip
 from textual_plotext import PlotextPlot
 
 from playground import plotext_internals
-from playground.formatting import tick_labels
+from playground.formatting import first_fitting, tick_labels
 from playground.history import downsample
 from playground.widgets.map_plot import (
     Area,
@@ -62,7 +62,7 @@ class LossCurve(PlotextPlot):
         super().__init__(id=id, classes=classes)
         self.scale_choice: bool | None = None  # the person's (l): log or linear; None: automatic
         self._auto_log = False  # the automatic choice: log when the loss spans more than three decades
-        self._caption = ""  # what the lines mean, under the plot after the scale
+        self._caption: tuple[str, ...] = ()  # what the lines mean, under the plot after the scale
         self._subject: object = None  # the scenario the scale choice was made for
         self.by_evaluations = False  # x: the evaluations of the loss and gradient, not the steps
         self._evaluations: list[Any] = []  # per series, the history's Evaluations (or None)
@@ -90,19 +90,26 @@ class LossCurve(PlotextPlot):
         self.scale_choice = value
         self._say_scale()
 
-    def caption(self, text: str, subject: object) -> None:
-        """What the lines mean, said under the plot after the scale; a new `subject` (another
-        scenario) lets the scale choose itself again."""
+    def caption(self, text: str | tuple[str, ...], subject: object) -> None:
+        """What the lines mean, said under the plot after the scale (ways to say it, the fullest
+        first: the longest that fits is said); a new `subject` (another scenario) lets the scale
+        choose itself again."""
         if subject is not self._subject:
             self._subject, self.scale_choice = subject, None
-        self._caption = text
+        self._caption = (text,) if isinstance(text, str) else text
         self._say_scale()
 
     def _say_scale(self) -> None:
-        scale = "log scale" if self.log_scale else "linear scale"
-        text = f"{scale}{' (auto)' if self.scale_choice is None else ''} · {self._caption}" if self._caption else scale
+        scale = "log" if self.log_scale else "linear"
+        auto = " (auto)" if self.scale_choice is None else ""
+        scales = (f"{scale} scale{auto}", f"{scale} scale", scale)
+        said = [f"{a} · {c}" for c in self._caption for a in scales[:2]] + [f"{scales[2]} · {self._caption[-1]}"] if self._caption else list(scales)
+        text = first_fitting(said, self.outer_size.width - 6 if self.outer_size.width else 1000)  # the border's corners and dashes
         if self.border_subtitle != text:
             self.border_subtitle = text
+
+    def on_resize(self) -> None:
+        self._say_scale()  # the legend that fits the new width
 
     def show(self, loss: Any, accuracy: Any | None, events: list[int], hold: bool = False, lr: Any = None, evaluations: Any = None, average: Any = None, sharpness: list[tuple[int, float]] | None = None) -> bool:
         """The history to plot: arrays, or history columns (playground.history.Series), which

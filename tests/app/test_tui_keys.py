@@ -12,7 +12,7 @@ from textual.widgets import Input, Select
 from tui_helpers import key_latency, main_screen, open_app, press, quitting, shown_step, status, wait_still, wait_stopped, wait_until
 
 import playground.engine
-from playground import scenarios
+from playground import lessons, scenarios
 from playground.app import PlaygroundApp
 from playground.screens.help_screen import HelpScreen
 from playground.screens.info_screen import InfoScreen, explain
@@ -536,3 +536,53 @@ async def test_a_light_theme_draws_light_plots() -> None:
             if isinstance(plot, LossCurve):
                 segments = [seg for y in range(plot.size.height) for seg in plot.render_line(y) if seg.text.strip() == "" and seg.text]
                 assert segments and all(seg.style is not None and seg.style.bgcolor == background for seg in segments)
+
+
+async def test_m_shows_every_message_whole_even_one_the_message_line_cuts() -> None:
+    """Everyday 2, item 15: a long message was cut with … and could not be read whole."""
+    from textual.widgets import Static
+
+    from playground.screens.messages_screen import MessagesScreen
+
+    async with open_app("rosenbrock", size=(80, 24)) as (app, pilot):
+        long = "sharpness every 10 steps (the largest eigenvalue of the loss's Hessian): red in the loss pane, the white line is 2/lr, " * 2
+        app.session.say(long.strip())
+        await press(pilot, "s", "s")
+        app.session.say("a second message")
+        await pilot.pause()
+        assert len(long) > 2 * 80  # the message line cuts it at 80 columns
+        await press(pilot, "M")
+        await wait_until(pilot, lambda: isinstance(app.screen, MessagesScreen), what="the message history")
+        text = str(app.screen.query_one("#messages-text", Static).render())
+        assert f"at step 0 · {long.strip()}" in text and "at step 2 · a second message" in text
+        assert text.index("a second message") > text.index("sharpness")  # the latest last
+        await press(pilot, "escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, MessagesScreen), what="closed")
+
+
+async def test_legends_and_titles_fit_their_boxes_at_80x24() -> None:
+    """Everyday 2, item 15: `red: shar…` in the loss panel with the sharpness on, a lesson's
+    `1-9 or arrows and en…`, a two-column set's axes: said in the words that fit, never cut."""
+    from playground.widgets.loss_curve import LossCurve
+    from playground.widgets.map_plot import MapPlot
+
+    def fits(widget) -> bool:  # noqa: ANN001
+        room = widget.outer_size.width - 6
+        return len(str(widget.border_title or "")) <= room and len(str(widget.border_subtitle or "")) <= room
+
+    async with open_app("rosenbrock", size=(80, 24)) as (app, pilot):
+        await press(pilot, "h", "s")
+        curve = main_screen(app).query_one(LossCurve)
+        await wait_until(pilot, lambda: "sharpness" in str(curve.border_subtitle), what="the sharpness legend")
+        assert fits(curve), curve.border_subtitle
+    async with open_app("iris", size=(80, 24)) as (app, pilot):
+        plot = main_screen(app).query_one(MapPlot)
+        await wait_until(pilot, lambda: "petal" in str(plot.border_title), what="the map's axes")
+        assert fits(plot), plot.border_title
+    lesson = lessons.load("edge-of-stability")
+    app = PlaygroundApp(lesson.scenario, lesson=lesson)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.session.lesson.index == 0, timeout=60, what="part 1")
+        box = main_screen(app).query_one("#lesson")
+        await wait_until(pilot, lambda: "part 1/4" in str(box.border_title) and fits(box), what="the lesson's title to fit")
+        assert str(box.border_title) == "The edge of stability · part 1/4"
