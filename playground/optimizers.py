@@ -292,7 +292,7 @@ DECOUPLED_WD = "decoupled weight decay: p = p·(1 − lr·weight_decay) before t
 DECOUPLED_FLAG = "true: decay the weights as AdamW does (p = p·(1 − lr·weight_decay)) instead of adding weight_decay·p to g"
 EPS = "added to the denominator so it never divides by zero"
 BETAS = "(β1, β2): decay rates of the running means m of g and v of g²"
-AMSGRAD = "divide by the largest v seen so far (v_max), so steps never grow back"
+AMSGRAD = "divide by the largest v seen so far (v_max): the denominator never shrinks, though a step still grows back when m grows"
 
 
 def _lr(default: float, help: str = LR) -> Hyper:  # noqa: A002

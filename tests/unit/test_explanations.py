@@ -416,3 +416,60 @@ def test_switching_to_muon_and_back_mid_run_keeps_the_point() -> None:
     run.step(3)
     assert run.optimizer.param_groups[0]["params"][0].shape == (2,) and not run.diverged
     assert len(run.history.loss) == 14
+
+
+def test_prodigys_bias_correction_multiplies_its_step_as_its_help_says() -> None:
+    """Truth 2: the help said it divides d·lr by √(1 − β2^t)/(1 − β1^t); pytorch-optimizer's
+    Prodigy multiplies by it (d_lr = d·lr / ((1 − β1^t)/√(1 − β2^t))): 0.316 of the step at t = 1."""
+    import math
+
+    import torch
+    from pytorch_optimizer import Prodigy
+
+    from playground.optimizers import OPTIMIZERS
+
+    moves = []
+    for on in (False, True):
+        p = torch.nn.Parameter(torch.tensor([1.0, -2.0], dtype=torch.float64))
+        opt = Prodigy([p], bias_correction=on)
+        p.grad = torch.tensor([0.5, 0.25], dtype=torch.float64)
+        before = p.detach().clone()
+        opt.step()
+        moves.append(float((p.detach() - before).abs().max()))
+    ratio = moves[1] / moves[0]
+    assert math.isclose(ratio, math.sqrt(1 - 0.999) / (1 - 0.9), rel_tol=1e-6)  # 0.316
+    help_text = OPTIMIZERS["prodigy"].hyper_named("bias_correction").help
+    assert help_text.startswith("multiply d·lr by √(1 − β2^t)/(1 − β1^t)") and f"{ratio:.3f}" in help_text
+
+
+def test_soaps_normalize_gradient_divides_by_the_rms() -> None:
+    """Truth 2: SOAP's normalize_gradient divides by the RMS plus eps (pytorch-optimizer's soap.py:
+    norm_grad.div_(torch.mean(norm_grad.square()).sqrt_().add_(eps))), not the mean absolute value."""
+    import inspect
+
+    from pytorch_optimizer import SOAP
+
+    from playground.optimizers import OPTIMIZERS
+
+    assert "torch.mean(norm_grad.square()).sqrt_()" in inspect.getsource(SOAP.step)
+    assert "RMS" in OPTIMIZERS["soap"].hyper_named("normalize_gradient").help
+
+
+def test_amsgrads_steps_can_grow_back_though_its_denominator_never_shrinks() -> None:
+    """Truth 2: AMSGrad's help said steps never grow back. A large gradient, then small ones, then
+    larger ones: v_max holds, and the steps fall, then grow again with m."""
+    import torch
+
+    from playground.optimizers import AMSGRAD
+
+    p = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    opt = torch.optim.Adam([p], lr=0.1, amsgrad=True)
+    steps = []
+    for g in [10.0] + [0.01] * 30 + [1.0] * 30:
+        p.grad = torch.tensor([g], dtype=torch.float64)
+        before = float(p.detach())
+        opt.step()
+        steps.append(abs(float(p.detach()) - before))
+    low = min(steps[:31])
+    assert low < 0.01 and steps[-1] > 5 * low  # they fell, then grew back
+    assert "never shrinks" in AMSGRAD and "grows back" in AMSGRAD
