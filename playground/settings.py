@@ -20,6 +20,7 @@ from playground.optimizers import get_optimizer, muon_matrices
 from playground.schedules import get_schedule, parse_schedule
 
 if TYPE_CHECKING:
+    from playground.optimizers import OptimizerSpec
     from playground.scenarios import Scenario
 
 
@@ -80,9 +81,9 @@ def _resolve(
         if key not in accepted:
             raise ConfigError(key, f"{spec.name} does not take {key}; it accepts {', '.join(accepted)}")
     values = spec.defaults()
-    # a scenario's shared [defaults] keys; its lr only for the optimizer it starts with
-    starts_with = _starts_with(scenario) == spec.name
-    values.update({k: v for k, v in d.hyper.items() if k in accepted and (k != "lr" or starts_with)})
+    values.update({k: v for k, v in d.hyper.items() if k in accepted and k != "lr"})  # the scenario's shared keys
+    if "lr" in values:
+        values["lr"] = scenario_lr(scenario, spec)[0]
     values.update(d.per_optimizer.get(spec.name, {}))
     values.update(explicit)
     if "nesterov" in values and "nesterov" not in explicit and values["nesterov"]:
@@ -114,22 +115,30 @@ def _starts_with(scenario: Scenario) -> str:
         return scenario.defaults.optimizer
 
 
-def lr_origin(scenario: Scenario, config: RunConfig) -> str | None:
+def scenario_lr(scenario: Scenario, spec: OptimizerSpec) -> tuple[float, str | None]:
+    """The lr `scenario` gives `spec` (which takes one), and the table it is in: its
+    [defaults.NAME]; its [defaults], for the optimizer it starts with; else None, the library's
+    default."""
+    d = scenario.defaults
+    if "lr" in d.per_optimizer.get(spec.name, {}):
+        return d.per_optimizer[spec.name]["lr"], f"{scenario.name}'s [defaults.{spec.name}]"
+    if "lr" in d.hyper and _starts_with(scenario) == spec.name:
+        return d.hyper["lr"], f"{scenario.name}'s [defaults]"
+    return spec.defaults()["lr"], None
+
+
+def lr_origin(scenario: Scenario, config: RunConfig, library_only: bool = False) -> str | None:
     """Where the run's lr came from, when nothing else set it: "rosenbrock's [defaults.adam]",
     "rosenbrock's [defaults]", "torch's default for LBFGS"; None where the lr is not the one the
-    scenario gives this optimizer (the person, a lesson or a lane set it)."""
+    scenario gives this optimizer (the person, a lesson or a lane set it), and with
+    `library_only` where it is the scenario's own."""
     spec = get_optimizer(config.optimizer)
     if "lr" not in spec.names():
         return None
-    d = scenario.defaults
-    if "lr" in d.per_optimizer.get(spec.name, {}):
-        lr, origin = d.per_optimizer[spec.name]["lr"], f"{scenario.name}'s [defaults.{spec.name}]"
-    elif "lr" in d.hyper and _starts_with(scenario) == spec.name:
-        lr, origin = d.hyper["lr"], f"{scenario.name}'s [defaults]"
-    else:
-        library = "torch" if not spec.zoo else "pytorch-optimizer"
-        lr, origin = spec.defaults()["lr"], f"{library}'s default for {spec.torch_name}"
-    return origin if config.hyper.get("lr") == lr else None
+    lr, table = scenario_lr(scenario, spec)
+    if config.hyper.get("lr") != lr or (table is not None and library_only):
+        return None
+    return table or f"{'pytorch-optimizer' if spec.zoo else 'torch'}'s default for {spec.torch_name}"
 
 
 def _within(name: str, value: Any, typed: bool = False) -> Any:

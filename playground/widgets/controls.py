@@ -257,8 +257,7 @@ class ControlPanel(VerticalScroll):
     def _lr_from(self) -> str:
         """The library's default lr says so (the scenario gave this optimizer none); the
         scenario's own rate, or one that was set, goes without a word."""
-        origin = lr_origin(self.scenario, self.config) or ""
-        return origin if "'s default for " in origin else ""
+        return lr_origin(self.scenario, self.config, library_only=True) or ""
 
     @staticmethod
     def _run_names(scenario: Scenario) -> list[str]:
