@@ -573,7 +573,12 @@ class Run:
                 self._configure(config)
                 if config.loss != old.loss:
                     self._regrad()
-                what = self._spec.torch_name if config.optimizer != old.optimizer else f"loss {config.loss}" if config.loss != old.loss else f"{self._spec.torch_name} on {config.hyper[takes[0]]} matrices"
+                if config.optimizer != old.optimizer:
+                    what = self._spec.torch_name
+                elif config.loss != old.loss:
+                    what = f"loss {config.loss}"
+                else:  # which parameters it takes (Muon's matrices)
+                    what = f"{self._spec.torch_name} on {config.hyper[takes[0]]} matrices"
                 self.history.events.append((step, what))
                 self.history.lr.set_last(self.lr)  # the rate the next update uses
                 caveat = self.caveat()

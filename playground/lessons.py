@@ -404,6 +404,15 @@ class Player:
         """The open part's steps still to train."""
         return max(0, self.target - self.session.step_count) if self.index >= 0 else 0
 
+    @property
+    def shown(self) -> int:
+        """The part a face shows: the open one; before torch is there to open one, the first."""
+        return max(self.index, 0)
+
+    def to_go(self) -> int:
+        """The shown part's steps still to train (all of the first's before it opens)."""
+        return self.left() if self.index >= 0 else self.lesson.parts[0].run
+
     def done(self) -> bool:
         """The open part has trained its steps (or has none): its expectation can be read."""
         return self.index >= 0 and (self.left() == 0 or all(lane.diverged for lane in self.session.lanes))

@@ -36,7 +36,7 @@ from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
 from playground.widgets.scoreboard import Row, Scoreboard
 from playground.widgets.status_line import StatusLine
-from playground.widgets.plain_text import plain
+from playground.widgets.plain_text import border_room, plain
 
 if TYPE_CHECKING:
     from playground.engine import Run
@@ -327,7 +327,7 @@ class MainScreen(Screen[None]):
             confusion.border_title = plain(f"{s.title}: {points.features} columns, no map · confusion matrix{lane}")
             return
         if columns != ("x", "y"):  # a real set's two columns
-            plot.border_title = plain(first_fitting([f"{s.title} · x: {columns[0]} · y: {columns[1]}", f"x: {columns[0]} · y: {columns[1]}", s.title], room(plot)))
+            plot.border_title = plain(first_fitting([f"{s.title} · x: {columns[0]} · y: {columns[1]}", f"x: {columns[0]} · y: {columns[1]}", s.title], border_room(plot)))
         xlim, ylim = points.bounds()
         run = session.run
         if s.kind == "classification":
@@ -358,13 +358,13 @@ class MainScreen(Screen[None]):
         if found is None:
             plot.configure((-1.0, 1.0), (-1.0, 1.0), None, HEAT)
             plot.border_title = plain(f"{s.title} · loss landscape")
-            plot.border_subtitle = landscape_subtitle(view, False, room(plot))
+            plot.border_subtitle = landscape_subtitle(view, False, border_room(plot))
             return
         span = found.span
         plot.configure((-span, span), (-span, span), plane_background(found), HEAT)
         shares = f" ({found.explained_variance[0]:.0%} + {found.explained_variance[1]:.0%} of the path)" if found.explained_variance else ""
         plot.border_title = plain(f"{s.title} · loss landscape at step {found.step} · {found.directions} directions{shares}")
-        plot.border_subtitle = landscape_subtitle(view, not view.current(self.session.run), room(plot))
+        plot.border_subtitle = landscape_subtitle(view, not view.current(self.session.run), border_room(plot))
 
     def _points(self) -> Points:
         """The dataset's points: the run's, or (before torch is loaded) made here with numpy."""
@@ -522,7 +522,7 @@ class MainScreen(Screen[None]):
         run's in the path's white); the start and the weights now (the centre)."""
         view, session = self.session.landscape, self.session
         found = view.found
-        subtitle = landscape_subtitle(view, found is not None and not view.current(session.run), room(plot))
+        subtitle = landscape_subtitle(view, found is not None and not view.current(session.run), border_room(plot))
         if plot.border_subtitle != subtitle:
             plot.border_subtitle = subtitle
         if found is None:
@@ -546,11 +546,6 @@ def field_value(session: Session, name: str) -> Any:
     if name in limits.RUN:  # the run's own settings
         return getattr(c, name)
     return c.hyper.get(name)
-
-
-def room(widget: Any) -> int:
-    """The characters a border's title or legend has on `widget` (its corners and dashes off)."""
-    return widget.outer_size.width - 6 if widget.outer_size.width else 1000
 
 
 def landscape_subtitle(view: Any, moved_on: bool, room: int = 1000) -> str:

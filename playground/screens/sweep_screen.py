@@ -35,7 +35,7 @@ from playground.formatting import short as _fmt
 from playground.settings import RunConfig, describe
 from playground.widgets.map_plot import Mark
 from playground.widgets.sweep_plot import BEST_COLOUR, EDGE, NOW_COLOUR, PhaseMap, SweepPlot, heavy_ball_edge
-from playground.widgets.plain_text import plain
+from playground.widgets.plain_text import border_room, plain
 
 if TYPE_CHECKING:
     from playground.engine import Curvature
@@ -260,7 +260,7 @@ class SweepScreen(ModalScreen["SweepPoint | None"]):
                 marks.append(Mark(math.log10(edge.best_lr), edge.best_momentum, "★", BEST_COLOUR))
                 full.append("★ best")
                 short.append("★ best")
-        room = plot.outer_size.width - 6 if plot.outer_size.width else 1000
+        room = border_room(plot)
         legend = first_fitting(["  ".join(full), "  ".join(p for p in full if p != "grey: to run"), " · ".join(short), " ".join(short)], room)
         if self.lr_now > 0 and self.momentum_now is not None:
             marks.append(Mark(math.log10(self.lr_now), float(self.momentum_now), "●", NOW_COLOUR))

@@ -13,6 +13,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from playground.formatting import first_fitting, hex_colour
+from playground.widgets.plain_text import border_room
 
 SHADE_FROM, SHADE_TO = (30, 30, 46), (0, 150, 136)  # an empty cell, the largest cell
 NAME_MAX = 14  # a class's name is cut to this on the left
@@ -34,7 +35,7 @@ class ConfusionMatrix(Static):
         right = int(np.trace(counts))
         share = f"{right / max(total, 1):.1%}"
         said = [f"{split} set: {right} of {total} right ({share}) · rows: true class · columns: predicted", f"{split}: {right}/{total} right ({share}) · rows true, columns predicted", f"{split}: {right}/{total} right ({share})"]
-        self.border_subtitle = first_fitting(said, self.outer_size.width - 6 if self.outer_size.width else 1000)
+        self.border_subtitle = first_fitting(said, border_room(self))
         self.update(render(counts, names))
 
 

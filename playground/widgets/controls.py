@@ -243,8 +243,9 @@ class ControlPanel(VerticalScroll):
         if h is not None and h.note:
             parts.append(Static(h.note, id=f"note-{name}", classes="note"))
         if name == "lr":  # where its value came from, while it is the library's default
-            note = Static(self._lr_from(), id="from-lr", classes="note")
-            note.display = bool(self._lr_from())  # an empty Static still takes a row
+            said = self._lr_from()
+            note = Static(said, id="from-lr", classes="note")
+            note.display = bool(said)  # an empty Static still takes a row
             parts.append(note)
         return Vertical(*parts, classes="field")
 

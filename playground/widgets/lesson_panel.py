@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from playground.formatting import count, first_fitting
 from playground.lessons import Player
-from playground.widgets.plain_text import plain
+from playground.widgets.plain_text import border_room, plain
 
 RIGHT, WRONG, ASK = Style(color="#69f0ae", bold=True), Style(color="#ff5252", bold=True), Style(color="#ffd740", bold=True)
 
@@ -39,17 +39,16 @@ class LessonPanel(VerticalScroll):
         self.display = player is not None
         if player is None:
             return
-        index = max(player.index, 0)
+        index = player.shown
         done = player.done()
         verdict = player.check() if done else None
-        left = player.left() if player.index >= 0 else player.lesson.parts[0].run
-        key = (index, answered, highlighted, tried, done, verdict, left, self.outer_size.width)  # the width: which subtitle fits
+        key = (index, answered, highlighted, tried, done, verdict, player.to_go(), self.outer_size.width)  # the width: which subtitle fits
         if key == self._shown:
             return
         self._shown = key
         self.query_one("#lesson-text", Static).update(render(player, answered, done, verdict, highlighted, tried))
         lesson = player.lesson
-        part, room = f"part {index + 1}/{len(lesson.parts)}", self.outer_size.width - 6 if self.outer_size.width else 1000
+        part, room = f"part {index + 1}/{len(lesson.parts)}", border_room(self)
         self.border_title = plain(first_fitting([f"{lesson.title} · {part}", f"{lesson.title.split(':')[0]} · {part}", part], room))
         asking = lesson.parts[index].choices and answered is None
         self.border_subtitle = first_fitting(["n next · p back" + (" · 1-9, or arrows and enter: answer" if asking else ""), "n next · p back" + (" · 1-9 or ↑↓ enter: answer" if asking else "")], room)
@@ -58,7 +57,7 @@ class LessonPanel(VerticalScroll):
 def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool, str] | None, highlighted: int = 0, tried: int | None = None) -> Text:
     """What the part says, asks and, once trained, explains. `tried`: a first wrong answer,
     marked wrong while the question stays open for one more try."""
-    part = player.lesson.parts[max(player.index, 0)]
+    part = player.lesson.parts[player.shown]
     out = Text()
     out.append(part.say + "\n")
     if part.choices:
@@ -75,7 +74,7 @@ def render(player: Player, answered: int | None, done: bool, verdict: tuple[bool
             elif answered == k:
                 mark, style = "✗ ", WRONG
             out.append(f"{mark}{k}  {choice}\n", style)
-    left = player.left() if player.index >= 0 else part.run
+    left = player.to_go()
     if left and not done:
         out.append(f"\nspace trains this part's {count(part.run, 'step')} ({left:,} to go)\n", Style(dim=True))
     if done:

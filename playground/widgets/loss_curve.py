@@ -25,6 +25,7 @@ from textual_plotext import PlotextPlot
 from playground import plotext_internals
 from playground.formatting import first_fitting, tick_labels
 from playground.history import downsample
+from playground.widgets.plain_text import border_room
 from playground.widgets.map_plot import (
     Area,
     _Cells,
@@ -103,8 +104,11 @@ class LossCurve(PlotextPlot):
         scale = "log" if self.log_scale else "linear"
         auto = " (auto)" if self.scale_choice is None else ""
         scales = (f"{scale} scale{auto}", f"{scale} scale", scale)
-        said = [f"{a} · {c}" for c in self._caption for a in scales[:2]] + [f"{scales[2]} · {self._caption[-1]}"] if self._caption else list(scales)
-        text = first_fitting(said, self.outer_size.width - 6 if self.outer_size.width else 1000)  # the border's corners and dashes
+        if self._caption:  # each caption with the scale said in full, then briefly; the shortest last
+            said = [f"{a} · {c}" for c in self._caption for a in scales[:2]] + [f"{scales[2]} · {self._caption[-1]}"]
+        else:
+            said = list(scales)
+        text = first_fitting(said, border_room(self))
         if self.border_subtitle != text:
             self.border_subtitle = text
 

@@ -5,6 +5,8 @@ link. Every such text goes through one of these two."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from textual.content import Content
 from textual.markup import escape
 
@@ -17,3 +19,10 @@ def plain(text: str) -> Content:
 def escaped(text: str) -> str:
     """`text` for a place that takes markup only (the command palette's hits and help)."""
     return escape(text)
+
+
+def border_room(widget: Any) -> int:
+    """The characters a border's title or legend has on `widget`: its width less the corners and
+    the dashes beside the text; unbounded before the first layout (the text is fitted again then)."""
+    width = widget.outer_size.width
+    return width - 6 if width else 1000
