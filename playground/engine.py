@@ -113,6 +113,9 @@ class Run:
             self.diverged_at: int | None = None
             self.stop_reason: str | None = None
             self.elapsed = 0.0
+            # the settings as the run went: (step, config, what changed) from the step each took
+            # effect, its first the settings it started with (the code behind the run replays it)
+            self.timeline: list[tuple[int, RunConfig, str]] = [(0, self.config, "")]
             if self.trail is not None:
                 self.trail.clear()
             restart = self.sharpness is not None
@@ -421,6 +424,9 @@ class Run:
         loss.backward()
         return loss
 
+    def _full_batch(self) -> bool:
+        return not 0 < self.config.batch_size < len(self._x)
+
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
         size = self.config.batch_size
         n = len(self._x)
@@ -452,8 +458,7 @@ class Run:
         track = self._track_average if self._spec.name == "asgd" else None
         for i in range(n):
             before = calls[0]
-            full = self.config.batch_size <= 0 or self.config.batch_size >= len(self._x)
-            if full:
+            if self._full_batch():
                 self._batch_now = (self._x, self._y)
                 step(closure)
                 self._evaluate()
@@ -558,7 +563,20 @@ class Run:
     def apply(self, config: RunConfig) -> str:
         """Switch to `config` from the next step. The same optimizer keeps its state and only its
         hyperparameters change; another optimizer or loss starts a fresh optimizer at the current
-        parameters; another seed starts over. Returns what happened, for a status line."""
+        parameters; another seed starts over. Before the first step, the run is simply the new
+        settings from the start (a fresh optimizer). Returns what happened, for a status line."""
+        with self.lock:
+            step = self.history.steps
+            text = self._apply(config)
+            if self.history.steps == 0:
+                if step == 0 and self.timeline[0][1] != self.config:
+                    self._configure(self.config)  # as built from these settings: no change to replay
+                self.timeline = [(0, self.config, "")]
+            elif self.timeline[-1][1] != self.config:
+                self.timeline.append((step, self.config, text))
+            return text
+
+    def _apply(self, config: RunConfig) -> str:
         with self.lock:
             old = self.config
             if config == old:
@@ -608,6 +626,8 @@ class Run:
             self._step = self._update(torch_internals.plain_step(self.optimizer))
             if config.batch_size != old.batch_size:
                 parts.append(f"batch size {config.batch_size or 'full'}")
+                if self._full_batch():  # the next update takes the whole set's gradient, not the last batch's
+                    self._regrad()
             if config.steps != old.steps:
                 parts.append(f"budget {config.steps} steps")
             text = ", ".join(parts)
@@ -641,7 +661,7 @@ class Run:
         if self.scenario.kind == "surface":
             return
         h = self.history
-        if self.config.batch_size <= 0:
+        if self._full_batch():
             self._clear_grads()
             loss = self._loss_fn(self._forward(self._x), self._y)
             loss.backward()

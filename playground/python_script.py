@@ -6,6 +6,10 @@ constants folded), or the dataset (embedded, or read again from scikit-learn for
 the model from its seed, the loss, the optimizer with every hyperparameter spelled out, the
 schedule and the clipping, and writes the loop as torch's documentation teaches it. Its last
 line prints `final loss: R`, the same number `run --format json` gives as final_loss.
+
+From the app (`v`, `e` to a .py), the script is the run as it happened: the steps it took (past
+its budget too), each change of its settings written at the top of the step it was made
+(`if step == 10:`), as engine.Run.apply made it; a run without changes keeps the plain loop.
 """
 
 from __future__ import annotations
@@ -37,38 +41,156 @@ def quoted(text: str) -> str:
     return repr(str(text))[1:-1].replace('"', '\\"')
 
 
-def script(scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None) -> str:
+Change = tuple[int, RunConfig, str]  # (step, the settings from then on, what changed): engine.Run.timeline
+
+
+def script(scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, timeline: list[Change] | None = None, steps: int | None = None) -> str:
+    """`config` from `start` to its budget; or, given a run's `timeline` (its first entry the
+    settings it started with) and the `steps` it took, the run as it happened: each change
+    written where it happened in the loop."""
+    plan = _Plan(scenario, timeline or [(0, config, "")], config.steps if steps is None else steps)
+    config = plan.first
     spec = get_optimizer(config.optimizer)
-    out = [
-        f'"""{quoted(scenario.title)}: {config.optimizer} for {config.steps} steps, in plain torch.',
-        "",
-        "Written by `playground run ... --format python`: it does what the playground's run does,",
-        'and its last line prints the same final loss."""',
-        "",
-    ]
+    if steps is None:
+        out = [
+            f'"""{quoted(scenario.title)}: {config.optimizer} for {config.steps} steps, in plain torch.',
+            "",
+            "Written by `playground run ... --format python`: it does what the playground's run does,",
+            'and its last line prints the same final loss."""',
+            "",
+        ]
+    else:
+        names = " then ".join(dict.fromkeys(c.optimizer for _, c, _ in plan.timeline))
+        said = ", ".join(f"step {at}" for at in dict.fromkeys(at for at, _ in plan.changes))
+        history = f"each change written where it was made ({said})" if plan.changes else "no setting changed on the way"
+        out = [
+            f'"""{quoted(scenario.title)}: {names}, the {plan.steps} steps the run took, in plain torch.',
+            "",
+            f"Written by the playground from the run as it happened, {history};",
+            'its last line prints the run\'s final loss."""',
+            "",
+        ]
     real = scenario.dataset is not None and scenario.dataset.generator in REAL_SETS
     if real:
         out.append("import numpy as np")
     out.append("import torch")
     if scenario.kind != "surface":
         out += ["import torch.nn.functional as F", "from torch import nn"]
-    if spec.zoo:
-        out.append(f"import {spec.library}  # the zoo: pip install pytorch-optimizer")
+    for library in dict.fromkeys(get_optimizer(c.optimizer).library for _, c, _ in plan.timeline):
+        if library != "torch.optim":
+            out.append(f"import {library}  # the zoo: pip install pytorch-optimizer")
     if real:
         out.append(f"from sklearn.datasets import load_{scenario.dataset.generator}")  # type: ignore[union-attr]
     out += ["", "torch.set_num_threads(1)  # as the playground runs: a matrix product's last bits can depend on the threads", ""]
     if scenario.surface is not None:
-        out += _surface(scenario, config, start)
+        out += _surface(scenario, plan, start)
     else:
-        out += _dataset(scenario, config)
+        out += _dataset(scenario, plan)
     return "\n".join(out) + "\n"
+
+
+class _Plan:
+    """What the script writes: the settings it starts with, the code of each change at its step
+    (only the changes that change what torch does: a new budget alone writes nothing), and which
+    settings vary on the way (those become variables the loop reads)."""
+
+    def __init__(self, scenario: Scenario, timeline: list[Change], steps: int) -> None:
+        self.scenario = scenario
+        self.surface = scenario.kind == "surface"
+        self.timeline = timeline
+        self.steps = steps
+        self.first = timeline[0][1]
+        configs = [c for _, c, _ in timeline]
+        n = len(scenario.points().train_x) if not self.surface else 0
+        self.size = lambda c: c.batch_size if 0 < c.batch_size < n else 0  # 0: the whole set
+        self.clip_varies = len({c.clip or None for c in configs}) > 1
+        self.size_varies = not self.surface and len({self.size(c) for c in configs}) > 1
+        self.loss_varies = len({c.loss for c in configs}) > 1
+        self.scheduled = any(c.schedule != "constant" for c in configs)
+        self.onecycle = any(c.schedule == "onecycle" for c in configs)
+        self.closure = any(get_optimizer(c.optimizer).needs_closure for c in configs)
+        self.changes: list[tuple[int, list[str]]] = []
+        for (_, old, _), (at, new, text) in zip(timeline, timeline[1:]):
+            code = self._change(old, new)
+            if code:
+                self.changes.append((at, [f"# {quoted(text)}", *code] if text else code))
+
+    @property
+    def varies(self) -> bool:
+        return bool(self.changes)
+
+    def paired(self, config: RunConfig) -> bool:
+        return bool(get_optimizer(config.optimizer).partner) and not self.surface
+
+    def params(self) -> str:
+        return "[p]" if self.surface else "model.parameters()"
+
+    def _change(self, old: RunConfig, new: RunConfig) -> list[str]:
+        """The code of one change, as engine.Run.apply makes it."""
+        spec = get_optimizer(new.optimizer)
+        takes = [h.name for h in spec.hyper if h.takes and new.hyper.get(h.name) != old.hyper.get(h.name)]
+        if new.optimizer != old.optimizer or new.loss != old.loss or takes:  # a fresh optimizer, same parameters
+            lines = []
+            if self.surface and get_optimizer(old.optimizer).matrix_only != spec.matrix_only:
+                shape = "1, 2" if spec.matrix_only else "2"
+                lines.append(f"p = p.detach().reshape({shape}).clone().requires_grad_(True)  # the same point" + ("; Muon takes a matrix" if spec.matrix_only else ""))
+            lines += _optimizer(new, self.params(), self.surface, self)
+            lines += self._variables(old, new)
+            return lines
+        lines = []
+        scheduler = old.schedule != "constant"
+        rates = ["lr", f"{spec.partner}_lr"] if self.paired(new) else ["lr"]
+        for k, v in new.hyper.items():
+            if old.hyper.get(k) == v:
+                continue
+            where = self._groups(new, k)
+            if where is None:
+                continue
+            index, name = where
+            if k in rates and scheduler:
+                ratio = v / old.hyper[k]
+                lines += [
+                    f"for g in optimizers[{index}].param_groups:  # the schedule's rates scale with it",
+                    '    for key in ("lr", "initial_lr", "max_lr", "min_lr"):',
+                    "        if key in g:",
+                    f"            g[key] *= {ratio!r}",
+                    f"schedulers[{index}].base_lrs = [b * {ratio!r} for b in schedulers[{index}].base_lrs]",
+                ]
+            else:
+                value = tuple(v) if isinstance(v, list) else v
+                lines += [f"for g in optimizers[{index}].param_groups:", f"    g[{name!r}] = {value!r}"]
+        if (new.schedule, new.schedule_params) != (old.schedule, old.schedule_params):
+            for k in rates:
+                index, name = self._groups(new, k)  # type: ignore[misc]
+                lines += [f"for g in optimizers[{index}].param_groups:", f"    g[{name!r}] = {new.hyper[k]!r}", '    g.pop("initial_lr", None)  # a new schedule starts from the run\'s lr']
+            lines += _schedulers(new, self)
+        return lines + self._variables(old, new)
+
+    def _groups(self, config: RunConfig, key: str) -> tuple[int, str] | None:
+        """(which optimizer, torch's name) a setting reaches: a partner's (adamw_lr) its own
+        groups as lr; None for a partner's setting where there is no partner (a surface)."""
+        spec = get_optimizer(config.optimizer)
+        hyper = next((h for h in spec.hyper if h.name == key), None)
+        if hyper is not None and hyper.group:
+            return (1, key.removeprefix(f"{spec.partner}_")) if self.paired(config) else None
+        return 0, key
+
+    def _variables(self, old: RunConfig, new: RunConfig) -> list[str]:
+        lines = []
+        if self.clip_varies and (old.clip or None) != (new.clip or None):
+            lines.append(f"clip = {new.clip or None!r}")
+        if self.size_varies and self.size(old) != self.size(new):
+            lines.append(f"size = {self.size(new)!r}" + ("  # the whole set" if not self.size(new) else ""))
+        if self.loss_varies and old.loss != new.loss:
+            lines.append(f"loss_fn = {new.loss}_loss")
+        return lines
 
 
 def _kwargs(values: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in values.items())
 
 
-def _optimizer(config: RunConfig, params: str, surface: bool) -> list[str]:
+def _optimizer(config: RunConfig, params: str, surface: bool, plan: _Plan | None = None) -> list[str]:
     """The optimizer's construction: every hyperparameter under the library's keyword name."""
     spec = get_optimizer(config.optimizer)
     module = spec.library
@@ -84,7 +206,7 @@ def _optimizer(config: RunConfig, params: str, surface: bool) -> list[str]:
         else:
             lines += [
                 f"# {spec.torch_name} takes the weight matrices between hidden layers; {partner.torch_name} the rest",
-                "# (the biases, the first and the last layer), as torch's documentation recommends",
+                "# (the biases, the first and the last layer), as Keller Jordan advises for Muon",
                 "linears = [m for m in model if isinstance(m, nn.Linear)]",
                 "hidden = [m.weight for m in linears[1:-1]]",
             ]
@@ -98,45 +220,62 @@ def _optimizer(config: RunConfig, params: str, surface: bool) -> list[str]:
         lines += [f"optimizers = [{module}.{spec.torch_name}({params}, {_kwargs(spec.own(config.hyper))})]"]
     if spec.train_eval:
         lines += ["for optimizer in optimizers:", "    optimizer.train()  # Schedule-Free steps in train mode (eval() switches to its average)"]
-    if config.schedule != "constant":
-        schedule = get_schedule(config.schedule)
-        kwargs = schedule.in_force(config.schedule_params, config.steps)
-        if schedule.name == "onecycle":
-            lines.append("schedulers = [torch.optim.lr_scheduler.OneCycleLR(o, max_lr=[g['lr'] for g in o.param_groups], cycle_momentum=False, " + _kwargs(kwargs) + ") for o in optimizers]")
-            lines.append(f"last = {kwargs['total_steps']} - 1  # one-cycle ends there: the rate then holds")
-        else:
-            lines.append(f"schedulers = [torch.optim.lr_scheduler.{schedule.torch_name}(o, {_kwargs(kwargs)}) for o in optimizers]")
-    return lines
+    return lines + _schedulers(config, plan)
 
 
-def _loop(config: RunConfig, batch: list[str], loss_code: list[str], params: str, closure: bool) -> list[str]:
+def _schedulers(config: RunConfig, plan: _Plan | None = None) -> list[str]:
+    """The schedule's construction (none for a constant rate, unless the run has one elsewhere)."""
+    if config.schedule == "constant":
+        if plan is None or not plan.scheduled:
+            return []
+        return ["schedulers = []  # a constant rate"] + (["last = None  # no end"] if plan.onecycle else [])
+    schedule = get_schedule(config.schedule)
+    kwargs = schedule.in_force(config.schedule_params, config.steps)
+    if schedule.name == "onecycle":
+        return [
+            "schedulers = [torch.optim.lr_scheduler.OneCycleLR(o, max_lr=[g['lr'] for g in o.param_groups], cycle_momentum=False, " + _kwargs(kwargs) + ") for o in optimizers]",
+            f"last = {kwargs['total_steps']} - 1  # one-cycle ends there: the rate then holds",
+        ]
+    lines = [f"schedulers = [torch.optim.lr_scheduler.{schedule.torch_name}(o, {_kwargs(kwargs)}) for o in optimizers]"]
+    return lines + (["last = None  # no end"] if plan is not None and plan.onecycle else [])
+
+
+def _loop(plan: _Plan, batch: list[str], loss_code: list[str]) -> list[str]:
     """The training loop as torch's documentation writes it: `batch` picks the step's data,
-    `loss_code` computes `loss` on it."""
-    body = ["    " + line for line in batch]
-    if closure:  # L-BFGS evaluates the loss as often as it needs within one step
+    `loss_code` computes `loss` on it; each change of the run at the top of its step."""
+    config, params = plan.first, plan.params()
+    clip = ["if clip:", f"    torch.nn.utils.clip_grad_norm_({params}, clip)  # clip the gradient's norm"] if plan.clip_varies else (
+        [f"torch.nn.utils.clip_grad_norm_({params}, {config.clip!r})  # clip the gradient's norm"] if config.clip else [])
+    body = []
+    for at, code in plan.changes:
+        body += [f"    if step == {at}:", *("        " + line for line in code)]
+    body += ["    " + line for line in batch]
+    if plan.closure:  # L-BFGS evaluates the loss as often as it needs within one step
         body += ["    def closure():", "        for optimizer in optimizers:", "            optimizer.zero_grad()"]
         body += ["        " + line for line in loss_code]
         body += ["        loss.backward()"]
-        if config.clip:
-            body += [f"        torch.nn.utils.clip_grad_norm_({params}, {config.clip!r})"]
+        body += ["        " + line.split("  #")[0] for line in clip]
         body += ["        return loss", "", "    for optimizer in optimizers:", "        optimizer.step(closure)"]
     else:
         body += ["    for optimizer in optimizers:", "        optimizer.zero_grad()  # forget the last step's gradient"]
         body += ["    " + line for line in loss_code]
         body += ["    loss.backward()  # the gradient of the loss, in each parameter's .grad"]
-        if config.clip:
-            body += [f"    torch.nn.utils.clip_grad_norm_({params}, {config.clip!r})  # clip the gradient's norm"]
+        body += ["    " + line for line in clip]
         body += ["    for optimizer in optimizers:", "        optimizer.step()  # the update"]
-    if config.schedule == "onecycle":
+    if plan.onecycle and plan.varies:
+        body += ["    for scheduler in schedulers:", "        if last is None or scheduler.last_epoch < last:", "            scheduler.step()  # the next step's learning rate"]
+    elif config.schedule == "onecycle":
         body += ["    if schedulers[0].last_epoch < last:", "        for scheduler in schedulers:", "            scheduler.step()  # the next step's learning rate"]
-    elif config.schedule != "constant":
+    elif plan.scheduled:
         body += ["    for scheduler in schedulers:", "        scheduler.step()  # the next step's learning rate"]
-    return [f"for step in range({config.steps}):", *body]
+    head = [f"clip = {config.clip or None!r}  # the gradient's largest norm (None: no clipping)"] if plan.clip_varies else []
+    return [*head, f"for step in range({plan.steps}):", *body]
 
 
-def _surface(scenario: Scenario, config: RunConfig, start: tuple[float, float] | None) -> list[str]:
+def _surface(scenario: Scenario, plan: _Plan, start: tuple[float, float] | None) -> list[str]:
     surface = scenario.surface
     assert surface is not None
+    config = plan.first
     spec = get_optimizer(config.optimizer)
     used = sorted(n for n in FUNCTIONS if f"{n}(" in surface.formula.expression)
     lines = []
@@ -166,11 +305,10 @@ def _surface(scenario: Scenario, config: RunConfig, start: tuple[float, float] |
         "",
         f"p = torch.tensor({shape}, dtype=torch.float64, requires_grad=True)  # the point (x, y)"
         + ("; Muon takes a matrix: one 1x2" if spec.matrix_only else ""),
-        *_optimizer(config, "[p]", surface=True),
+        *_optimizer(config, "[p]", True, plan),
         "",
     ]
-    loss_code = ["x, y = p.reshape(2)", "loss = f(x, y)"]
-    lines += _loop(config, [], loss_code, "[p]", spec.needs_closure)
+    lines += _loop(plan, [], ["x, y = p.reshape(2)", "loss = f(x, y)"])
     lines += [
         "",
         "x, y = p.detach().reshape(2)",
@@ -180,8 +318,8 @@ def _surface(scenario: Scenario, config: RunConfig, start: tuple[float, float] |
     return lines
 
 
-def _dataset(scenario: Scenario, config: RunConfig) -> list[str]:
-    spec = get_optimizer(config.optimizer)
+def _dataset(scenario: Scenario, plan: _Plan) -> list[str]:
+    config = plan.first
     pts = scenario.points()
     d = scenario.dataset
     assert d is not None and scenario.model is not None
@@ -219,31 +357,45 @@ def _dataset(scenario: Scenario, config: RunConfig) -> list[str]:
         layers += [f"nn.Linear({width}, {h})", f"nn.{activation}()"]
         width = h
     layers.append(f"nn.Linear({width}, {outputs})")
+    losses = [c.loss for _, c, _ in plan.timeline]
+    assert all(loss is not None for loss in losses)
+    if plan.loss_varies:
+        for loss in dict.fromkeys(losses):
+            code, _, why = LOSS_CODE[(scenario.kind, loss)].partition("  # ")  # type: ignore[index]
+            lines += [f"def {loss}_loss(output, target):" + (f"  # {why}" if why else ""), f"    return {code}", "", ""]
+        loss_code = "loss_fn(output, target)"
+    else:
+        loss_code = LOSS_CODE[(scenario.kind, config.loss)]  # type: ignore[index]
     lines += [
         f"torch.manual_seed({config.seed})  # the initial weights",
         "model = nn.Sequential(" + ", ".join(layers) + ")",
-        *_optimizer(config, "model.parameters()", surface=False),
-        "",
+        *_optimizer(config, "model.parameters()", False, plan),
     ]
-    assert config.loss is not None
-    loss_code = LOSS_CODE[(scenario.kind, config.loss)]
-    size = config.batch_size
-    if 0 < size < len(pts.train_x):
+    if plan.loss_varies:
+        lines.append(f"loss_fn = {config.loss}_loss")
+    lines.append("")
+    size = plan.size(config)
+    sizes = {plan.size(c) for _, c, _ in plan.timeline}
+    if any(sizes):
         lines += [
             f"batches = torch.Generator().manual_seed({config.seed})  # the minibatches' order",
             "order, cursor = None, 0",
-            "",
         ]
-        draw = [
-            f"if order is None or cursor + {size} > len(X):",
-            "    order, cursor = torch.randperm(len(X), generator=batches), 0  # a new epoch",
-            f"batch = order[cursor : cursor + {size}]",
-            f"cursor += {size}",
-            "inputs, target = X[batch], Y[batch]",
-        ]
+        lines += [f"size = {size!r}" + ("  # the whole set" if not size else "  # a minibatch's size")] if plan.size_varies else []
+        lines.append("")
+    take = [
+        f"if order is None or cursor + {'size' if plan.size_varies else size} > len(X):",
+        "    order, cursor = torch.randperm(len(X), generator=batches), 0  # a new epoch",
+        f"batch = order[cursor : cursor + {'size' if plan.size_varies else size}]",
+        f"cursor += {'size' if plan.size_varies else size}",
+        "inputs, target = X[batch], Y[batch]",
+    ]
+    whole = "inputs, target = X, Y  # the whole training set"
+    if plan.size_varies:
+        draw = ["if size:", *("    " + line for line in take), "else:", "    " + whole]
     else:
-        draw = ["inputs, target = X, Y  # the whole training set"]
-    lines += _loop(config, draw, ["output = model(inputs)", f"loss = {loss_code}"], "model.parameters()", spec.needs_closure)
+        draw = take if size else [whole]
+    lines += _loop(plan, draw, ["output = model(inputs)", f"loss = {loss_code}"])
     lines += [
         "",
         "with torch.no_grad():",

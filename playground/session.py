@@ -935,7 +935,11 @@ class Session:
         from playground.python_script import script
 
         assert self.run is not None
-        return script(self.scenario, self.config, self.run.start)
+        run = self.run
+        if run.step_count == 0:  # nothing has run: the run its settings make, to the budget
+            return script(self.scenario, self.config, run.start)
+        with run.lock:
+            return script(self.scenario, run.config, run.start, list(run.timeline), run.step_count)
 
     def export_name(self) -> str:
         who = "race" if self.racing else self.config.optimizer

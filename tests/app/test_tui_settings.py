@@ -115,27 +115,30 @@ async def test_invalid_lr_is_marked_and_the_last_valid_value_kept() -> None:
 
 async def test_nesterov_without_momentum_is_refused_and_other_hyperparameters() -> None:
     async with open_app("rosenbrock") as (app, pilot):
-        group = app.session.run.optimizer.param_groups[0]
+
+        def group() -> dict:  # before the first step an edit builds the optimizer anew from the settings
+            return app.session.run.optimizer.param_groups[0]
+
         await type_into(pilot, "#field-momentum", "0")
         assert "Nesterov" in error_text(app, "momentum")
         assert main_screen(app).query_one("#field-momentum").has_class("-invalid")
-        assert app.session.config.hyper["momentum"] == 0.9 and group["momentum"] == 0.9 and group["nesterov"]
+        assert app.session.config.hyper["momentum"] == 0.9 and group()["momentum"] == 0.9 and group()["nesterov"]
 
         switch = main_screen(app).query_one("#field-nesterov", Switch)
         switch.focus()
         await press(pilot, "enter")  # space is the app's run key; enter flips a switch
         await wait_until(pilot, lambda: not app.session.config.hyper["nesterov"], timeout=2, what="nesterov off")
-        assert group["nesterov"] is False and not switch.value
+        assert group()["nesterov"] is False and not switch.value
 
         await type_into(pilot, "#field-momentum", "0")
-        assert app.session.config.hyper["momentum"] == 0.0 and group["momentum"] == 0.0
+        assert app.session.config.hyper["momentum"] == 0.0 and group()["momentum"] == 0.0
         assert error_text(app, "momentum") == ""
         await wait_until(pilot, lambda: switch.disabled and "momentum > 0" in error_text(app, "nesterov"), what="nesterov switched off")
         assert switch.disabled and "momentum > 0" in error_text(app, "nesterov")
 
         await type_into(pilot, "#field-momentum", "0.5")
         await wait_until(pilot, lambda: not switch.disabled, what="nesterov offered again")
-        assert not switch.disabled and group["momentum"] == 0.5
+        assert not switch.disabled and group()["momentum"] == 0.5
 
         # the optimizer's other hyperparameters, from the registry
         screen = main_screen(app)

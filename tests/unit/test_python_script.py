@@ -8,6 +8,7 @@ import contextlib
 import io
 import math
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -128,3 +129,99 @@ def test_a_formula_holds_no_comment():
     with pytest.raises(FormulaError, match="comment") as caught:
         compile_formula('x**2 #"""; __import__("os").system("id")')
     assert caught.value.column == 6
+
+
+# ------------------------------------------------------------------ the run as it happened
+
+
+def _hyper(**values: object):
+    return lambda s, c: replace(c, hyper={**c.hyper, **values})
+
+
+def _set(**fields: object):
+    return lambda s, c: replace(c, **fields)
+
+
+def _schedule(text: str):
+    return lambda s, c: replace(c, schedule=text.split()[0], schedule_params=resolve(s, optimizer=c.optimizer, schedule=text).schedule_params)
+
+
+def _optimizer(name: str):
+    return lambda s, c: resolve(s, optimizer=name, loss=c.loss, seed=c.seed, batch_size=c.batch_size, steps=c.steps)
+
+
+def replayed(name: str, sequence: list, **settings: object) -> tuple[str, Run]:
+    """`sequence` on a run: a number makes that many steps, a function of (scenario, config)
+    gives the settings applied there, as the app applies an edit."""
+    s = scenarios.load(name)
+    run = Run(s, resolve(s, **settings))
+    for item in sequence:
+        if isinstance(item, int):
+            run.step(item)
+        else:
+            run.apply(item(s, run.config))
+    return script(s, run.config, run.start, list(run.timeline), run.step_count), run
+
+
+REPLAYS = {
+    "halved lr at step 10": ("rosenbrock", [10, _hyper(lr=0.0005), 5], {}),
+    "on past the budget": ("rosenbrock", [710], {}),
+    "schedule mid-run, an lr under it, clipping on and off": ("himmelblau", [10, _schedule("cosine"), 20, _hyper(lr=0.002), 15, _set(clip=1.0), 10, _set(clip=0.0), 5], {"optimizer": "adam"}),
+    "one-cycle mid-run, then constant again": ("rosenbrock", [10, _schedule("onecycle total_steps=20"), 30, _set(schedule="constant", schedule_params={}), 5], {}),
+    "a new optimizer, then Muon's matrix and back": ("beale", [10, _optimizer("adam"), 10, _optimizer("muon"), 10, _hyper(lr=0.01), 5, _optimizer("lbfgs"), 3], {}),
+    "a new loss, minibatches, then the whole set": ("moons", [10, _set(loss="nll"), 10, _set(batch_size=16), 20, _hyper(lr=0.02), 5, _set(batch_size=0), 5, _set(loss="mse"), 5], {}),
+    "Muon and AdamW: each one's lr, under a step schedule": ("digits", [5, _hyper(lr=0.01), 5, _schedule("step step_size=3 gamma=0.5"), 5, _hyper(adamw_lr=0.002), 5], {"optimizer": "muon"}),
+    "L-BFGS with clipping turned on": ("iris", [3, _set(clip=1.0), 2, _hyper(lr=0.5), 2], {"optimizer": "lbfgs"}),
+    "a change before the first step is the start": ("sine", [_hyper(lr=0.02), _set(loss="huber"), 12], {}),
+}
+
+
+@pytest.mark.parametrize("label", list(REPLAYS))
+def test_the_script_replays_the_run_as_it_happened(label: str):
+    name, sequence, settings = REPLAYS[label]
+    text, run = replayed(name, sequence, **settings)
+    want = run.history.loss.last()
+    got = final_loss_of(text)
+    tolerance = 1e-12 if run.scenario.kind == "surface" else 1e-9
+    assert abs(got - want) <= tolerance * abs(want), (label, got, want)
+    assert f"for step in range({run.step_count}):" in text
+    changes = len(run.timeline) - 1
+    assert len(re.findall(r"(?m)^    if step == \d+:$", text)) == len({at for at, _, _ in run.timeline[1:]}), text
+    for at, _, said in run.timeline[1:]:
+        assert f"    if step == {at}:" in text and said.split(" from step")[0] in text
+    if not changes:  # nothing changed on the way: the plain loop
+        assert "if step" not in text
+
+
+def test_a_change_at_step_0_is_where_the_run_starts_and_the_script_stays_plain():
+    text, run = replayed("sine", [_hyper(lr=0.02), _set(loss="huber"), _schedule("cosine"), 12])
+    assert len(run.timeline) == 1 and "if step" not in text
+    assert "lr=0.02" in text and "F.huber_loss" in text and "CosineAnnealingLR" in text
+
+
+def test_a_budget_changed_mid_run_writes_no_change():
+    text, run = replayed("rosenbrock", [10, _set(steps=800), 5])
+    assert len(run.timeline) == 2 and "if step" not in text and "range(15)" in text
+    assert final_loss_of(text) == run.history.loss.last()
+
+
+def test_a_reset_or_a_new_start_begins_the_script_there():
+    text, run = replayed("rosenbrock", [10, _hyper(lr=0.0005), 5])
+    run.reset((0.5, 0.5))
+    run.step(7)
+    text = script(run.scenario, run.config, run.start, list(run.timeline), run.step_count)
+    assert "torch.tensor([0.5, 0.5]" in text and "if step" not in text and "lr=0.0005" in text
+    assert final_loss_of(text) == run.history.loss.last()
+
+
+def test_the_engine_steps_a_whole_set_with_the_whole_sets_gradient_after_minibatches():
+    """Back to the whole set after minibatches: the next update uses the whole set's gradient
+    (it used the last minibatch's), as a plain loop does."""
+    _, run = replayed("moons", [5, _set(batch_size=0)], batch_size=16)
+    s = scenarios.load("moons")
+    plain = Run(s, resolve(s, batch_size=16))
+    plain.step(5)
+    plain.apply(replace(plain.config, batch_size=0))
+    plain._clear_grads()  # noqa: SLF001 - the whole set's gradient, by hand
+    plain._loss_fn(plain._forward(plain._x), plain._y).backward()  # noqa: SLF001
+    assert [p.grad.tolist() for p in run.parameters] == [p.grad.tolist() for p in plain.parameters]
