@@ -428,7 +428,12 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "adamax",
             "Adamax",
-            (_lr(0.002), _betas(), _eps(1e-8), _wd()),
+            (
+                _lr(0.002),
+                Hyper("betas", (0.9, 0.999), kind="pair", low=0.0, high=1.0, high_open=True, help="(β1, β2): decay rates of m, the running mean of g, and of u, the decayed maximum of |g|"),
+                _eps(1e-8, "added to |g| before the maximum, so u is never 0"),
+                _wd(),
+            ),
             summary="Adam with a decayed maximum of |g| in place of the second moment.",
             rule=(
                 "g = grad + weight_decay·p\n"
@@ -545,7 +550,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 _lr(0.01),
                 Hyper("lambd", 1e-4, low=0.0, help="decay term"),
                 Hyper("alpha", 0.75, low=0.0, help="power of the step size's decay"),
-                Hyper("t0", 1e6, low=0.0, help="the step from which the average ax starts to move"),
+                Hyper("t0", 1e6, low=0.0, help="when averaging starts: ax follows p until step t0 + 2 and averages from step t0 + 3"),
                 _wd(),
             ),
             summary="Averaged SGD: SGD with a decaying step that also keeps an average of its iterates.",
@@ -600,15 +605,15 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "adafactor",
             "Adafactor",
             (
-                _lr(0.01, "the most a step may be, relative to the parameters' size: ρ_t = min(lr, 1/√t)"),
-                Hyper("beta2_decay", -0.8, high=0.0, help="how fast v forgets: β2_t = 1 − t^beta2_decay (t = 1: v = g²)"),
+                _lr(0.01, "the relative step ρ_t = min(lr, 1/√t): a step's RMS is at most d·ρ_t·max(eps2, RMS(p)), so lr caps it only with d ≤ 1"),
+                Hyper("beta2_decay", -0.8, high=0.0, help="how fast v forgets: β2_t = 1 − t^beta2_decay (0 at t = 1, so v = g²; then rising towards 1)"),
                 Hyper(
                     "eps",
                     (None, 1e-3),
                     kind="pair",
                     low=0.0,
                     first_optional=True,
-                    help="(eps1, eps2): eps1 floors v (none: the dtype's machine epsilon); eps2 floors RMS(p) in the step size",
+                    help="(eps1, eps2): eps1² floors v and eps1 the mean of r a matrix's v divides by (none: the dtype's machine epsilon); eps2 floors RMS(p) in the step size",
                 ),
                 Hyper("d", 1.0, low=1.0, help="clipping threshold: the update's RMS is held to at most d"),
                 _wd(0.0, DECOUPLED_WD),
@@ -617,7 +622,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=(
                 "ρ_t = min(lr, 1/√t);  α_t = max(eps2, RMS(p))·ρ_t\n"
                 "p = p·(1 − lr·weight_decay)\n"
-                "β2_t = 1 − t^beta2_decay   (1 at t = 1: v = g²)\n"
+                "β2_t = 1 − t^beta2_decay   (0 at t = 1: v = g²)\n"
                 "vector p:  v = β2_t·v + (1 − β2_t)·g²           (variance)\n"
                 "matrix p:  r = β2_t·r + (1 − β2_t)·mean of g² per row    (row_var)\n"
                 "           c = β2_t·c + (1 − β2_t)·mean of g² per column (col_var)\n"
@@ -646,7 +651,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 Hyper("momentum", 0.95, low=0.0, high=1.0, help="how much of the buffer b carries into the next step"),
                 Hyper("nesterov", True, kind="bool", help="orthogonalise (1 − momentum)·g + momentum·b instead of b"),
                 Hyper("ns_coefficients", (3.4445, -4.775, 2.0315), kind="triple", help="(a, b, c) of the Newton–Schulz step X = a·X + (b·A + c·A²)·X, A = X·Xᵀ"),
-                _eps(1e-7, "added to the norm that scales the update before Newton–Schulz"),
+                _eps(1e-7, "a floor on the norm that scales the update before Newton–Schulz: u/max(‖u‖, eps)"),
                 Hyper("ns_steps", 5, kind="int", low=1, high=99, help="Newton–Schulz iterations (torch allows fewer than 100)"),
                 Hyper(
                     "adjust_lr_fn",
@@ -670,15 +675,16 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             rule=(
                 "b = momentum·b + (1 − momentum)·g         (momentum_buffer)\n"
                 "u = (1 − momentum)·g + momentum·b if nesterov, else b\n"
-                "O = Newton–Schulz(u/(‖u‖ + eps)), ns_steps times in bfloat16:\n"
-                "    about U·Vᵀ of u = U·S·Vᵀ (singular values 0.5 to 1.5)\n"
+                "O = Newton–Schulz(u/max(‖u‖, eps)), ns_steps times in bfloat16:\n"
+                "    about U·Vᵀ of u = U·S·Vᵀ (singular values about 0.68 to 1.13)\n"
                 "p = p·(1 − lr·weight_decay)\n"
                 "p = p − lr·√max(1, A/B)·O     (p an A×B matrix)"
             ),
             when=(
                 "Hidden layers' weight matrices, where it trains faster than AdamW for the same "
                 "compute; on a network the playground gives the rest (the biases, the first and the last "
-                "layer) to AdamW, whose settings are the adamw_ ones. A network with one hidden layer "
+                "layer) to AdamW, whose settings are the adamw_ ones: Keller Jordan's advice for Muon "
+                "(torch's own example gives Muon every 2-D parameter). A network with one hidden layer "
                 "has no matrix between hidden layers: there Muon takes every weight matrix, the first "
                 "and the last layer's too, as torch's documentation's example does (the setting "
                 "matrices: hidden or all). It takes only 2-D parameters: on a "

@@ -134,7 +134,7 @@ def specs(hyper: type[Hyper], spec: type[OptimizerSpec]) -> tuple[OptimizerSpec,
                 wd(),
                 *decouple(True),
                 H("bias_correction", False, kind="bool", help="multiply d·lr by √(1 − β2^t)/(1 − β1^t): the first step 0.316 of the one without (β 0.9, 0.999)"),
-                H("safeguard_warmup", False, kind="bool", help="add d (not d·lr) to s in the first steps' sum"),
+                H("safeguard_warmup", False, kind="bool", help="weigh s's new term by d instead of d·lr, at every step (not only while warming up)"),
                 eps(1e-8, optional=True),
             ),
             summary="Adam whose learning rate estimates itself: d grows towards the distance to the solution.",
@@ -171,7 +171,7 @@ def specs(hyper: type[Hyper], spec: type[OptimizerSpec]) -> tuple[OptimizerSpec,
                 H("normalize_gradient", False, kind="bool", help="divide the update by its RMS, √(mean of its squares), plus eps"),
                 eps(1e-8),
             ),
-            summary="Adam run in the eigenbasis of Shampoo's preconditioner: second-order shape at Adam's cost.",
+            summary="Adam run in the eigenbasis of Shampoo's preconditioner: Shampoo's factors and eigenvectors kept on top of Adam's state.",
             rule=(
                 "t = 1: L, R and their eigenvectors Q_L, Q_R set up; no move\n"
                 "m = β1·m + (1 − β1)·g                          (exp_avg)\n"
@@ -184,9 +184,11 @@ def specs(hyper: type[Hyper], spec: type[OptimizerSpec]) -> tuple[OptimizerSpec,
                 "    Q_L, Q_R again every precondition_frequency steps"
             ),
             when=(
-                "Networks where Shampoo helps but its cost does not: it rotates the gradient into the "
-                "directions of its curvature estimate and runs Adam there. Vectors (biases, and the "
-                "point on a surface) are plain Adam unless precondition_1d."
+                "Networks where Shampoo's preconditioning helps: it rotates the gradient into the "
+                "directions of its curvature estimate and runs Adam there. That costs more than Adam: "
+                "for each matrix it keeps L, R, Q_L and Q_R besides m and v, and runs an eigh (then QR) "
+                "every precondition_frequency steps. Vectors (biases, and the point on a surface) are "
+                "plain Adam unless precondition_1d."
             ),
             per_coordinate=False,
             **zoo,
@@ -194,7 +196,13 @@ def specs(hyper: type[Hyper], spec: type[OptimizerSpec]) -> tuple[OptimizerSpec,
         spec(
             "adopt",
             "ADOPT",
-            (lr(0.001), betas((0.9, 0.9999), "(β1, β2): decay rates of m and v"), wd(), *decouple(False), eps(1e-6)),
+            (
+                lr(0.001),
+                betas((0.9, 0.9999), "(β1, β2): decay rates of m and v"),
+                wd(),
+                *decouple(False),
+                H("eps", 1e-6, low=0.0, help="a floor on √v: n = g/max(√v, eps)"),
+            ),
             summary="Adam with the second moment taken from before the current gradient: it converges for any β2.",
             rule=(
                 "t = 1: v = g², no step\n"
@@ -205,7 +213,8 @@ def specs(hyper: type[Hyper], spec: type[OptimizerSpec]) -> tuple[OptimizerSpec,
             ),
             when=(
                 "Where Adam is unstable for a small β2: dividing by a v that does not yet hold g, and "
-                "putting the momentum after the division, removes Adam's bias. Its first step only "
+                "putting the momentum after the division, removes the correlation between g and its "
+                "own denominator that can make Adam diverge (not Adam's bias). Its first step only "
                 "measures v: the point does not move."
             ),
             **zoo,

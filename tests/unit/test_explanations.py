@@ -473,3 +473,135 @@ def test_amsgrads_steps_can_grow_back_though_its_denominator_never_shrinks() -> 
     low = min(steps[:31])
     assert low < 0.01 and steps[-1] > 5 * low  # they fell, then grew back
     assert "never shrinks" in AMSGRAD and "grows back" in AMSGRAD
+
+
+# ------------------------------------------------------------------ Truth 2: misleading and imprecise
+
+
+def test_soaps_cost_is_said_as_the_state_it_keeps() -> None:
+    """SOAP was "second-order shape at Adam's cost": it keeps L, R, Q_L, Q_R beside m and v."""
+    from pytorch_optimizer import SOAP
+
+    p = torch.nn.Parameter(torch.randn(4, 3, generator=torch.Generator().manual_seed(0), dtype=torch.float64))
+    opt = SOAP([p])
+    for _ in range(2):
+        p.grad = torch.ones_like(p)
+        opt.step()
+    kept = set(opt.state[p])
+    assert {"exp_avg", "exp_avg_sq", "GG", "Q"} <= kept  # Adam's m, v; Shampoo's factors and eigenvectors
+    said = text("soap")
+    assert "Adam's cost" not in said and "L, R, Q_L and Q_R" in said and "eigh" in said
+
+
+def test_adafactors_beta2_is_0_at_the_first_step_so_v_is_g_squared() -> None:
+    p = torch.nn.Parameter(torch.zeros(3, dtype=torch.float64))
+    opt = torch.optim.Adafactor([p], lr=0.01)
+    g = torch.tensor([0.5, -2.0, 3.0], dtype=torch.float64)
+    p.grad = g.clone()
+    opt.step()
+    assert torch.allclose(opt.state[p]["variance"], g * g)  # β2 = 1 − 1^decay = 0: all of g²
+    said = text("adafactor")
+    assert "(0 at t = 1: v = g²)" in said and "1 at t = 1" not in said
+    assert help_of("adafactor", "beta2_decay").startswith("how fast v forgets: β2_t = 1 − t^beta2_decay (0 at t = 1")
+
+
+def test_adafactors_eps1_floors_v_at_its_square_and_lr_caps_a_step_only_with_d_at_most_1() -> None:
+    # eps1 = 0.1: a zero gradient's v is floored at eps1² = 0.01, so its u = g/0.1
+    p = torch.nn.Parameter(torch.ones(4, dtype=torch.float64))
+    opt = torch.optim.Adafactor([p], lr=0.5, eps=(0.1, 1e-3), d=1e9)
+    p.grad = torch.tensor([0.0, 0.0, 0.0, 1e-9], dtype=torch.float64)
+    opt.step()
+    moved = (1.0 - p.detach()).tolist()
+    rho = min(0.5, 1.0)  # ρ_1 = min(lr, 1/√1); RMS(p) = 1
+    assert math.isclose(moved[3], rho * 1e-9 / 0.1, rel_tol=1e-6)  # g/√max(v, eps1²) = g/eps1
+    assert "eps1² floors v" in help_of("adafactor", "eps")
+
+    def second_step(d: float) -> float:
+        """The RMS of step 2 relative to lr·RMS(p): a tiny gradient, then a large one (u up to 1.32)."""
+        p = torch.nn.Parameter(torch.ones(4, dtype=torch.float64))
+        opt = torch.optim.Adafactor([p], lr=0.01, d=d)
+        p.grad = torch.full((4,), 1e-6, dtype=torch.float64)
+        opt.step()
+        before, scale = p.detach().clone(), float(p.detach().pow(2).mean().sqrt())
+        p.grad = torch.ones(4, dtype=torch.float64)
+        opt.step()
+        return float((before - p.detach()).pow(2).mean().sqrt()) / (0.01 * scale)
+
+    assert math.isclose(second_step(1.0), 1.0, rel_tol=1e-6)  # d = 1: lr·RMS(p) at most
+    assert second_step(4.0) > 1.3  # d = 4: past it
+    assert "so lr caps it only with d ≤ 1" in help_of("adafactor", "lr")
+
+
+def test_muons_eps_is_a_floor_on_the_norm() -> None:
+    """torch's _muon.py: ortho_grad.div_(ortho_grad.norm().clamp(min=eps))."""
+    import inspect
+
+    from torch.optim import _muon
+
+    assert "norm().clamp(min=eps)" in inspect.getsource(_muon)
+    assert help_of("muon", "eps").startswith("a floor on the norm") and "max(‖u‖, eps)" in text("muon")
+
+
+def test_newton_schulz_leaves_singular_values_between_0_68_and_1_13() -> None:
+    from torch.optim._muon import _zeropower_via_newtonschulz
+
+    values = []
+    for seed in range(20):
+        g = torch.randn(16, 32, generator=torch.Generator().manual_seed(seed))
+        values += torch.linalg.svdvals(_zeropower_via_newtonschulz(g, (3.4445, -4.775, 2.0315), 5, 1e-7).float()).tolist()
+    assert 0.6 < min(values) and max(values) < 1.2
+    assert f"{min(values):.1f}" in ("0.6", "0.7") and round(max(values), 1) == 1.1
+    assert "singular values about 0.68 to 1.13" in text("muon") and "0.5 to 1.5" not in text("muon")
+
+
+def test_muons_layers_for_adamw_are_said_to_be_keller_jordans_advice() -> None:
+    said = " ".join(text("muon").split())
+    assert "Keller Jordan's advice" in said and "torch's own example gives Muon every 2-D parameter" in said
+
+
+def test_adamax_says_what_its_beta2_and_eps_do() -> None:
+    """torch's adamax: exp_inf = max(β2·exp_inf, |g| + eps)."""
+    p = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    opt = torch.optim.Adamax([p], lr=1.0, betas=(0.0, 0.5), eps=0.25)
+    for g in (4.0, 0.0):
+        p.grad = torch.tensor([g], dtype=torch.float64)
+        opt.step()
+    assert float(opt.state[p]["exp_inf"]) == max(0.5 * (4.0 + 0.25), 0.0 + 0.25)  # decayed max of |g| + eps
+    assert "decayed maximum of |g|" in help_of("adamax", "betas") and "added to |g| before the maximum" in help_of("adamax", "eps")
+
+
+def test_adopts_eps_is_a_floor_and_it_removes_a_correlation() -> None:
+    from pytorch_optimizer import ADOPT
+
+    p = torch.nn.Parameter(torch.zeros(1, dtype=torch.float64))
+    opt = ADOPT([p], lr=1.0, betas=(0.0, 0.5), eps=0.5)
+    for g in (0.01, 0.2):  # first step only measures v = g² = 1e-4; then n = g/max(√v, eps) = 0.2/0.5
+        p.grad = torch.tensor([g], dtype=torch.float64)
+        opt.step()
+    assert math.isclose(abs(float(p.detach())), 0.2 / 0.5, rel_tol=1e-12)
+    assert help_of("adopt", "eps") == "a floor on √v: n = g/max(√v, eps)"
+    said = " ".join(text("adopt").split())
+    assert "removes Adam's bias" not in said and "correlation" in said
+
+
+def test_prodigys_safeguard_warmup_weighs_every_step() -> None:
+    """pytorch-optimizer's prodigy.py: s.mul_(beta3).add_(grad, alpha=(d / d0) * (d if safeguard_warmup
+    else d_lr)), at every step: at step 20 s's new term is still (d/d0)·d·g, not (d/d0)·d·lr·g."""
+    from pytorch_optimizer import Prodigy
+
+    p = torch.nn.Parameter(torch.tensor([1.0, 2.0], dtype=torch.float64))
+    opt = Prodigy([p], lr=0.5, safeguard_warmup=True)
+    group = opt.param_groups[0]
+    for k in range(20):
+        g = torch.tensor([1.0, -0.5], dtype=torch.float64) * (k + 1)
+        if k == 19:
+            before, d, beta3 = opt.state[p]["s"].clone(), group["d"], math.sqrt(group["betas"][1])
+        p.grad = g
+        opt.step()
+    want = before * beta3 + g * (d / group["d0"]) * d
+    assert torch.allclose(opt.state[p]["s"], want, rtol=1e-12) and group["lr"] != 1.0
+    assert "at every step" in help_of("prodigy", "safeguard_warmup")
+
+
+def test_asgds_t0_is_explained_with_the_step_averaging_starts() -> None:
+    assert "averages from step t0 + 3" in help_of("asgd", "t0")
