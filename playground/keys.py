@@ -91,7 +91,7 @@ KEYS: tuple[KeyRow, ...] = (
     ),
     row(
         "`h`",
-        "sharpness: every 10 steps the largest eigenvalue of the loss's Hessian, drawn in the loss panel against 2/lr (full-batch gradient descent rises to that edge and hovers there); again: off",
+        "sharpness: every 10 steps the largest eigenvalue of the loss's Hessian, drawn in the loss panel against 2/lr (full-batch gradient descent rises to that edge and then swings around it); again: off",
         Press("h", "sharpness"),
         palette="Sharpness against 2/lr",
     ),

@@ -6,7 +6,7 @@ last one's eigenvector, so while training moves slowly a few products suffice. O
 2×2 Hessian's larger eigenvalue, exactly.
 
 With full-batch gradient descent at learning rate lr, the sharpness rises until it reaches 2/lr
-and then hovers there (Cohen et al., "Gradient Descent on Neural Networks Typically Occurs at the
+and then swings around it (Cohen et al., "Gradient Descent on Neural Networks Typically Occurs at the
 Edge of Stability", ICLR 2021). Measuring reads the parameters only: the gradients the next step
 uses, and torch's random state, are left as they were. No UI here."""
 
@@ -20,7 +20,9 @@ import torch
 if TYPE_CHECKING:
     from playground.engine import Run
 
-TOLERANCE = 1e-5  # relative change of the estimate between two products that ends the iteration
+# relative change of the estimate between two products that ends the iteration: when the two
+# largest eigenvalues are close, power iteration moves slowly and this can stop a little short
+TOLERANCE = 1e-5
 ITERATIONS = 100  # products at most per measurement
 
 

@@ -275,7 +275,7 @@ class LossCurve(PlotextPlot):
     def _sharpness_lines(self, sharp: list[tuple[int, float]], lines: list[Any], key: list[Any], at: Any, mine: int, last: float, cols: int, rows: int) -> tuple[tuple[float, float], tuple[list[float], list[str]]]:
         """The sharpness (red) and 2/lr (white) on the right axis, from 0 to a little above the
         larger of them: with full-batch gradient descent the first rises to the second and
-        hovers there (the edge of stability)."""
+        swings around it (the edge of stability)."""
         steps = np.array([step for step, _ in sharp], dtype=np.int64)
         values = np.array([value for _, value in sharp], dtype=float)
         series = [(at(mine, steps), values, SHARPNESS)]

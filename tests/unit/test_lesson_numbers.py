@@ -115,3 +115,87 @@ def test_no_lesson_says_a_number_about_x_it_does_not_reach():
     for path in lessons.list_lessons():
         text = path.read_text(encoding="utf-8")
         assert not re.search(r"about\s*-\s*(1\.47|3\.30)\b", text), path.name
+
+
+# ------------------------------------------------------------------ losses
+
+
+def test_mse_through_the_softmax_gets_at_most_half_of_cross_entropys_gradient():
+    import torch
+    import torch.nn.functional as F
+
+    lesson, player, values = played("losses", 2)
+    text = said(lesson.parts[2])
+    states(text, values["accuracy"], "0.89")
+    _, first, first_values = played("losses", 0)
+    states(said(lesson.parts[2]), first_values["accuracy"], "1.0")
+    player.open(2)  # back at the first weights
+    run = player.session.run
+    logits = run.model(run._x).detach().requires_grad_(True)  # noqa: SLF001 - the training inputs
+    target = run._y  # noqa: SLF001
+    ratios = []
+    for per_point in range(len(target)):
+        z = logits[per_point : per_point + 1]
+        (ce,) = torch.autograd.grad(F.cross_entropy(z, target[per_point : per_point + 1]), z)
+        p = F.softmax(z, dim=1)
+        (mse,) = torch.autograd.grad(F.mse_loss(p, F.one_hot(target[per_point : per_point + 1], 2).to(p.dtype)), z)
+        ratio = float(mse.norm() / ce.norm())
+        two_p1_p2 = float((2 * p[0, 0] * p[0, 1]).detach())
+        assert math.isclose(ratio, two_p1_p2, rel_tol=1e-4)
+        ratios.append(ratio)
+    assert max(ratios) <= 0.5 + 1e-6
+    states(text, min(ratios), "0.43")
+    states(text, max(ratios), "0.50")
+    confident = torch.tensor([[8.0, -8.0]], requires_grad=True)  # sure, right or wrong: MSE's gradient near 0
+    p = F.softmax(confident, dim=1)
+    assert float((2 * p[0, 0] * p[0, 1]).detach()) < 1e-6
+
+
+# ------------------------------------------------------------------ the edge of stability
+
+
+def sharpness_after(player: lessons.Player, start: int = 0) -> list[tuple[int, float]]:
+    return [(at, v) for at, v in player.session.run.sharpness.values if at >= start]
+
+
+def test_the_edge_of_stability_lesson_states_what_its_runs_show():
+    lesson, player, values = played("edge-of-stability", 0)
+    states(said(lesson.parts[0]), values["sharpness"], "11.5")
+    states(said(lesson.parts[3]), values["sharpness"], "11.5")
+
+    lesson, player, values = played("edge-of-stability", 1)
+    readings = dict(sharpness_after(player))
+    states(said(lesson.parts[1]), readings[0], "11.5")
+    states(said(lesson.parts[1]), readings[300], "28.5")
+
+    lesson, player, values = played("edge-of-stability", 2)
+    text = said(lesson.parts[2])
+    readings = sharpness_after(player)
+    at, top = max(readings, key=lambda r: r[1])
+    states(text, top, "25.9")
+    assert f"at step {at}" in text
+    loss = player.session.run.history.loss.tolist()
+    spike = max(range(50, len(loss)), key=loss.__getitem__)
+    states(text, loss[spike], "0.79")
+    assert f"at step {spike}" in text
+    later = [v for s, v in readings if s >= 120]
+    states(text, min(later), "14.9")
+    states(text, max(later), "22.9")
+    assert "from step 120 on" in text
+    states(text, loss[-1], "0.018")
+
+    lesson, player, values = played("edge-of-stability", 3)
+    text = said(lesson.parts[3])
+    readings = dict(sharpness_after(player))
+    states(text, readings[10], "7.9")
+    early = [v for s, v in readings.items() if 0 < s < 260]
+    settled = [v for s, v in readings.items() if s >= 260]
+    states(text, min(early), "6.8")
+    states(text, max(early), "14.8")
+    states(text, min(settled), "9.2")
+    states(text, max(settled), "10.6")
+    loss = player.session.run.history.loss.tolist()
+    spike = max(range(50, len(loss)), key=loss.__getitem__)
+    states(text, loss[spike], "0.64")
+    assert f"at step {spike}" in text
+    states(text, loss[-1], "0.023")
