@@ -6,6 +6,7 @@ ScenarioError naming the file and the field (`surface.formula`, `defaults.adam.l
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import sys
@@ -52,6 +53,21 @@ class Surface:
 
         with np.errstate(all="ignore"):
             return float(self.formula.numpy(np.float64(x), np.float64(y)))
+
+    def on_map(self, x: float, y: float) -> bool:
+        return self.x[0] <= x <= self.x[1] and self.y[0] <= y <= self.y[1]
+
+    @functools.cached_property
+    def lowest_on_map(self) -> float:
+        """The least value over the map's domain (a 101 x 101 grid): a run that leaves the map
+        below it has fallen away downhill (x^2 - y^2 has no bottom)."""
+        import numpy as np
+
+        xs, ys = np.meshgrid(np.linspace(*self.x, 101), np.linspace(*self.y, 101))
+        with np.errstate(all="ignore"):
+            values = np.broadcast_to(self.formula.numpy(xs, ys), xs.shape)
+        finite = values[np.isfinite(values)]
+        return float(finite.min()) if finite.size else -math.inf
 
 
 @dataclass(frozen=True)

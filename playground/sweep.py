@@ -129,7 +129,17 @@ def run_cell(scenario: Scenario, config: RunConfig, lr: float, momentum: float |
         done += made
     first, last = run.history.loss[0], run.history.loss.last()
     blew_up = math.isfinite(last) and math.isfinite(first) and last > BLOW_UP * max(abs(first), 1e-12)
-    return SweepPoint(lr, last, run.diverged or blew_up, run.diverged_at, run.step_count, momentum)
+    return SweepPoint(lr, last, run.diverged or blew_up or fell_away(scenario, run), run.diverged_at, run.step_count, momentum)
+
+
+def fell_away(scenario: Scenario, run: Any) -> bool:
+    """A surface with no bottom (a saddle's x^2 - y^2): the run left the map below anything on it,
+    on its way to minus infinity. Diverged too, not the lowest final loss."""
+    surface = scenario.surface
+    if surface is None or run.diverged:
+        return False
+    x, y = run.point
+    return not surface.on_map(x, y) and run.history.loss.last() < surface.lowest_on_map
 
 
 def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tuple[float, float] | None = None, cancelled: Callable[[], bool] = lambda: False, moms: list[float] | None = None, workers: int = 1, told: Callable[[str], None] = lambda text: None) -> Iterator[SweepPoint]:

@@ -252,7 +252,10 @@ class SweepScreen(ModalScreen["SweepPoint | None"]):
         marks: list[Mark] = []
         edge = self._edge()
         full, short = ["red: diverged", "grey: to run", "colour: final loss (log)", "● your settings"], ["red diverged", "colour final loss", "● yours"]
-        if edge is not None:
+        if edge is not None and edge.low <= 0:  # a saddle: no (lr, momentum) converges, so no edge to draw
+            full.append(f"no edge: curvature {_fmt(edge.low)} falls away, nothing converges")
+            short.append("no edge: nothing converges")
+        elif edge is not None:
             lines.append((*heavy_ball_edge(edge.high, self.moms), EDGE))
             full.append("white: edge lr·λ = 2(1+m)")
             short.append("white edge lr·λ = 2(1+m)")

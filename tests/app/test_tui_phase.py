@@ -45,6 +45,24 @@ async def test_the_phase_diagram_agrees_with_heavy_balls_edge_and_draws_it() -> 
         assert "edge lr·λ = 2(1+m)" in str(plot.border_subtitle)
 
 
+async def test_a_saddles_phase_diagram_draws_no_edge_and_counts_a_run_falling_away_as_diverged() -> None:
+    """x^2 - y^2: nothing converges, so no edge is drawn (the legend says why); a run that leaves the
+    map below anything on it is on its way to minus infinity: red, not the lowest final loss."""
+    async with open_app("saddle") as (app, pilot):
+        await press(pilot, "w")
+        screen = app.screen
+        await set_fields(pilot, screen, lr_min="0.001", lr_max="0.5", points="8", steps="300", momenta="4", m_min="0", m_max="0.9")
+        await wait_until(pilot, lambda: screen.done, timeout=120, what="the phase diagram")
+        plot = screen.query_one(PhaseMap)
+        assert len(plot._lines) == 0  # noqa: SLF001 - no edge handed to the map
+        assert "no edge" in str(plot.border_subtitle) and "edge lr·λ" not in str(plot.border_subtitle)
+        surface = app.session.scenario.surface
+        fell = [p for p in screen.points if p.diverged and p.diverged_at is None]
+        assert fell and all(p.final_loss < surface.lowest_on_map for p in fell)
+        best = screen.best()
+        assert best is not None and not best.diverged and best.final_loss >= surface.lowest_on_map
+
+
 async def test_the_momentum_axis_refuses_what_cannot_run() -> None:
     async with open_app("moons") as (app, pilot):  # SGD with Nesterov
         await press(pilot, "w")
