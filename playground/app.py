@@ -349,6 +349,8 @@ class PlaygroundApp(App[None]):
         else:
             title = f"Export the run ({count(s.step_count, 'step')})"
             hint = "a name ending in .json or .csv (the run), or .py (its code): the format follows it"
+        if caveat := s.code_caveat():
+            hint += f". The .py cannot replay this run: {caveat}"
         self.push_screen(SaveScreen(title, s.export_name(), s.export_text, hint), self._saved)
 
     def action_save_scenario(self) -> None:

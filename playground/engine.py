@@ -112,6 +112,7 @@ class Run:
             self.history = History.make(kind, kind != "surface" and self._xt is not None, self.full_history, self.compact)
             self.diverged_at: int | None = None
             self.stop_reason: str | None = None
+            self.raised = False  # it stopped because torch raised (not at a number that was not finite)
             self.elapsed = 0.0
             # the settings as the run went: (step, config, what changed) from the step each took
             # effect, its first the settings it started with (the code behind the run replays it)
@@ -307,6 +308,7 @@ class Run:
                     raise
                 done = self.history.steps - before  # the updates recorded before it raised
                 self._stop(_raised(exc, "the point's float64 numbers" if self.scenario.kind == "surface" else "the model's float32 weights"))
+                self.raised = True
             self.elapsed += time.perf_counter() - t0
             return done
 

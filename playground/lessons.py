@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from playground.session import Session
 
 LESSONS_DIR = scenarios.BUNDLED_DIR / "lessons"
-PART_KEYS = ("say", "set", "lanes", "reset", "run", "ask", "choices", "answer", "expect", "explain")
+PART_KEYS = ("say", "scenario", "set", "lanes", "reset", "run", "ask", "choices", "answer", "expect", "explain")
 RUN_KEYS = ("optimizer", "loss", "schedule", "clip", "seed", "batch_size", "start")  # `set`'s keys beside hyperparameters
 RUN_STEPS = 100_000  # the most steps one part trains
 EXPECT_LENGTH = 300
@@ -179,6 +179,7 @@ class Part:
     answer: int = 0  # 1-based; 0: no question
     expect: Condition | None = None
     explain: str = ""
+    scenario: Scenario | None = None  # where it runs, when not the lesson's own (`scenario = "rotated_bowl"`)
 
 
 @dataclass(frozen=True)
@@ -241,17 +242,37 @@ def read(scenario: Scenario, name: str) -> Lesson:
         raise r.fail("lesson.part", "a lesson needs at least one [[lesson.part]]")
     parts: list[Part] = []
     config = resolve(scenario)
+    here = scenario
     for k, raw in enumerate(raw_parts, start=1):
         where = f"lesson.part[{k}]"
         if not isinstance(raw, dict):
             raise r.fail(where, f"must be a table [[lesson.part]], not {type(raw).__name__}")
-        part = _part(r, scenario, raw, where, config)
-        parts.append(part)
-        config = part.configs[0]
+        there = _part_scenario(r, scenario, raw, where)
+        part = _part(r, there, raw, where, config, moved=there is not here)
+        parts.append(replace(part, scenario=None if there is scenario else there))
+        config, here = part.configs[0], there
     return Lesson(name, title.strip(), summary.strip(), scenario, tuple(parts))
 
 
-def _part(r: Reader, scenario: Scenario, raw: dict[str, Any], where: str, before: RunConfig) -> Part:
+def _part_scenario(r: Reader, lesson: Scenario, raw: dict[str, Any], where: str) -> Scenario:
+    """The scenario a part runs on: its `scenario` (a bundled or user scenario's name, or a file
+    beside the lesson's), else the lesson's own."""
+    ref = raw.get("scenario")
+    if ref is None:
+        return lesson
+    if not isinstance(ref, str) or not ref.strip():
+        raise r.fail(f"{where}.scenario", "must be a scenario's name or a .toml file beside the lesson's")
+    beside = ref.endswith(".toml") or "/" in ref
+    path = Path(lesson.source).parent / ref
+    if beside and not path.is_file():
+        raise r.fail(f"{where}.scenario", f"{ref}: no such file beside the lesson's")
+    try:
+        return scenarios.load_file(path) if beside else scenarios.load(ref)
+    except ScenarioError as exc:
+        raise r.fail(f"{where}.scenario", str(exc)) from None
+
+
+def _part(r: Reader, scenario: Scenario, raw: dict[str, Any], where: str, before: RunConfig, moved: bool = False) -> Part:
     t = r.table({where: raw}, where, PART_KEYS)
     say = r.text(t, where, "say", required=True)
     if not say.strip():
@@ -295,7 +316,7 @@ def _part(r: Reader, scenario: Scenario, raw: dict[str, Any], where: str, before
         if "best" in expect.names and not lanes:
             raise r.fail(f"{where}.expect", "best names a race's lane: give this part lanes")
     explain = r.text(t, where, "explain")
-    fresh = reset or bool(lanes) or start is not None
+    fresh = reset or bool(lanes) or start is not None or moved  # another scenario starts over
     return Part(say.strip(), configs, fresh, start, run, ask.strip(), tuple(c.strip() for c in choices), answer, expect, explain.strip())
 
 
@@ -393,7 +414,10 @@ class Player:
 
     def _apply(self, part: Part, first: bool) -> None:
         s = self.session
-        start = part.start or (s.scenario.surface.start if s.scenario.surface is not None else None)
+        there = part.scenario or self.lesson.scenario
+        if there.source != s.scenario.source:
+            s.lesson_scenario(there)
+        start = part.start or (there.surface.start if there.surface is not None else None)
         if first or part.fresh:
             s.lesson_lanes(list(part.configs), start)
         else:

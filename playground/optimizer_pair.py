@@ -1,6 +1,6 @@
 """Two torch optimizers stepped as one, for an optimizer that takes only part of a network: Muon
 updates the weight matrices between hidden layers, and AdamW the rest (the biases, the first
-layer's and the last layer's weights), as torch's documentation recommends; or, where there is
+layer's and the last layer's weights), as Keller Jordan advises for Muon; or, where there is
 no such matrix or `matrices` says so, Muon every weight matrix and AdamW the biases.
 
 `Pair` is a torch Optimizer whose parameter groups are the two optimizers' own group dicts (so a

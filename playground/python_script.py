@@ -44,11 +44,13 @@ def quoted(text: str) -> str:
 Change = tuple[int, RunConfig, str]  # (step, the settings from then on, what changed): engine.Run.timeline
 
 
-def script(scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, timeline: list[Change] | None = None, steps: int | None = None) -> str:
+def script(scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, timeline: list[Change] | None = None, steps: int | None = None, raised: str | None = None) -> str:
     """`config` from `start` to its budget; or, given a run's `timeline` (its first entry the
     settings it started with) and the `steps` it took, the run as it happened: each change
-    written where it happened in the loop."""
-    plan = _Plan(scenario, timeline or [(0, config, "")], config.steps if steps is None else steps)
+    written where it happened in the loop. `raised`: why torch raised at the step after them,
+    where the run stopped (the script makes that step too, and raises, as it says at its top)."""
+    caveat = replay_caveat(raised, steps or 0)
+    plan = _Plan(scenario, timeline or [(0, config, "")], (config.steps if steps is None else steps) + bool(caveat))
     config = plan.first
     spec = get_optimizer(config.optimizer)
     if steps is None:
@@ -64,10 +66,10 @@ def script(scenario: Scenario, config: RunConfig, start: tuple[float, float] | N
         said = ", ".join(f"step {at}" for at in dict.fromkeys(at for at, _ in plan.changes))
         history = f"each change written where it was made ({said})" if plan.changes else "no setting changed on the way"
         out = [
-            f'"""{quoted(scenario.title)}: {names}, the {plan.steps} steps the run took, in plain torch.',
+            f'"""{quoted(scenario.title)}: {names}, the {steps} steps the run took{" and the one that raised" if caveat else ""}, in plain torch.',
             "",
             f"Written by the playground from the run as it happened, {history};",
-            'its last line prints the run\'s final loss."""',
+            'its last line prints the run\'s final loss."""' if not caveat else f'NOT A REPLAY: {quoted(caveat)}."""',
             "",
         ]
     real = scenario.dataset is not None and scenario.dataset.generator in REAL_SETS
@@ -87,6 +89,13 @@ def script(scenario: Scenario, config: RunConfig, start: tuple[float, float] | N
     else:
         out += _dataset(scenario, plan)
     return "\n".join(out) + "\n"
+
+
+def replay_caveat(raised: str | None, steps: int) -> str:
+    """Why a run's script cannot reproduce it, or "": a run that stopped because torch raised."""
+    if raised is None:
+        return ""
+    return f"the run stopped after {steps} steps because torch raised ({raised}); step {steps + 1} raises here too, so the script ends with that error, not with the run's final loss"
 
 
 class _Plan:

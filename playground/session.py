@@ -636,6 +636,15 @@ class Session:
         self.state = PAUSED
         self._select(0)
 
+    def lesson_scenario(self, scenario: Scenario) -> None:
+        """A lesson's part on another scenario (the same bowl, turned): the lesson goes on there;
+        the part's lanes follow (lesson_lanes)."""
+        if self.running:
+            self.pause()
+        self.paths.setdefault(scenario.name, scenario.source)
+        self.scenario = scenario
+        self.landscape.reset()
+
     @operation
     def lesson_settings(self, config: RunConfig) -> None:
         """A lesson's part that goes on from where the last stopped, with its settings."""
@@ -936,10 +945,17 @@ class Session:
 
         assert self.run is not None
         run = self.run
-        if run.step_count == 0:  # nothing has run: the run its settings make, to the budget
+        if run.step_count == 0 and not run.raised:  # nothing has run: the run its settings make, to the budget
             return script(self.scenario, self.config, run.start)
         with run.lock:
-            return script(self.scenario, run.config, run.start, list(run.timeline), run.step_count)
+            return script(self.scenario, run.config, run.start, list(run.timeline), run.step_count, run.stop_reason if run.raised else None)
+
+    def code_caveat(self) -> str:
+        """Why the code behind the selected lane's run cannot reproduce it, or "" (it can)."""
+        from playground.python_script import replay_caveat
+
+        run = self.run
+        return "" if run is None or not run.raised else replay_caveat(run.stop_reason, run.step_count)
 
     def export_name(self) -> str:
         who = "race" if self.racing else self.config.optimizer

@@ -138,3 +138,17 @@ async def test_a_reset_starts_the_script_over_from_the_start(tmp_path: Path) -> 
         data, got, code = await both(pilot, app, tmp_path, "reset")
         assert data["steps"] == 4 and "range(4)" in code and "if step" not in code and "lr=0.0005" in code
         assert close(got, data["final_loss"], 1e-12)
+
+
+async def test_the_export_dialog_says_when_the_code_cannot_replay_the_run(tmp_path: Path) -> None:
+    async with open_app("moons", hyper={"lr": 1e300}) as (app, pilot):
+        await press(pilot, "s")  # torch raises at the first step: the run stops there
+        await eventually(pilot, lambda: app.session.run.raised)
+        await press(pilot, "e")
+        assert isinstance(app.screen, SaveScreen)
+        hint = str(app.screen.query_one("#save-hint").render())
+        assert "cannot replay this run" in hint and "torch raised" in hint
+        app.screen.query_one("#save-path", Input).value = str(tmp_path / "raised.py")
+        await press(pilot, "enter")
+        await eventually(pilot, lambda: (tmp_path / "raised.py").exists())
+        assert "NOT A REPLAY" in (tmp_path / "raised.py").read_text()

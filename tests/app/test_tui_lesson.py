@@ -278,3 +278,26 @@ async def test_a_lesson_s_map_keeps_8_rows_at_80x24_and_the_text_scrolls_in_what
                 box.scroll_end(animate=False)
                 await pilot.pause()
                 assert box.scroll_y == box.max_scroll_y
+
+
+async def test_a_part_on_another_scenario_draws_that_surface_and_p_goes_back() -> None:
+    """The adam lesson's last part runs on the rotated bowl: the map turns to it (its title, its
+    start), space trains there, and p goes back to the lesson's own bowl."""
+    from playground.widgets.map_plot import MapPlot
+
+    lesson = lessons.load("adam")
+    app = PlaygroundApp(lesson.scenario, lesson=lesson)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await eventually(pilot, lambda: app.session.lesson.index == 0, timeout=60, what="part 1 opened once torch loaded")
+        box, plot = main_screen(app).query_one("#lesson"), main_screen(app).query_one(MapPlot)
+        assert plot.border_title == "Ill-conditioned bowl"
+        await press(pilot, "n", "n", "n")
+        await eventually(pilot, lambda: box.border_title.endswith("part 4/4"))
+        await eventually(pilot, lambda: plot.border_title == "Rotated bowl")
+        assert app.session.scenario.name == "rotated_bowl" and app.session.run.start == app.session.scenario.surface.start
+        await press(pilot, "2")
+        await press(pilot, "space")
+        await eventually(pilot, lambda: "expected distance > 0.3 and distance < 0.4: holds" in panel(app), timeout=60)
+        await press(pilot, "p")
+        await eventually(pilot, lambda: box.border_title.endswith("part 3/4") and plot.border_title == "Ill-conditioned bowl")
+        assert app.session.scenario.source == lesson.scenario.source

@@ -199,3 +199,44 @@ def test_the_edge_of_stability_lesson_states_what_its_runs_show():
     states(text, loss[spike], "0.64")
     assert f"at step {spike}" in text
     states(text, loss[-1], "0.023")
+
+
+# ------------------------------------------------------------------ adam, along the axes and turned
+
+
+def adam_on_a_turned_bowl(degrees: float, steps: int = 300, lr: float = 0.2, optimizer: str = "adam") -> float:
+    """The momentum lesson's bowl 0.5(u² + 100v²) turned by `degrees`, from (-9, 2) turned with it:
+    the distance to the minimum after `steps`, in plain torch."""
+    import torch
+
+    t = math.radians(degrees)
+    c, s = math.cos(t), math.sin(t)
+    p = torch.tensor([-9 * c - 2 * s, -9 * s + 2 * c], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.Adam([p], lr=lr) if optimizer == "adam" else torch.optim.SGD([p], lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        x, y = p
+        u, v = c * x + s * y, -s * x + c * y
+        (0.5 * (u * u + 100 * v * v)).backward()
+        opt.step()
+    return float(p.detach().norm())
+
+
+def test_the_adam_lesson_says_its_per_coordinate_steps_need_the_valley_along_the_axes():
+    lesson, player, values = played("adam", 2)
+    aligned = values["distance"]
+    states(said(lesson.parts[2]), aligned, "2.1e-6")
+    assert "when they lie along the axes" in lesson.summary
+
+    lesson, player, values = played("adam", 3)
+    part = lesson.parts[3]
+    text = said(part)
+    assert player.session.scenario.name == "rotated_bowl" and player.session.step_count == 300
+    turned = values["distance"]
+    states(text, turned, "0.34")
+    states(text, aligned, "2.1e-6")
+    assert math.isclose(turned, adam_on_a_turned_bowl(30), rel_tol=1e-6)  # the scenario is the bowl turned 30°
+    states(text, adam_on_a_turned_bowl(10), "1.4e-4")
+    states(text, adam_on_a_turned_bowl(45), "0.58")
+    sgd = [adam_on_a_turned_bowl(d, lr=0.0198, optimizer="sgd") for d in (0, 10, 30, 45)]
+    assert max(sgd) - min(sgd) < 1e-12  # gradient descent does not care how the bowl is turned

@@ -258,3 +258,43 @@ def test_check_validates_a_lessons_parts_too_and_checks_the_bundled_lessons(tmp_
     out = capsys.readouterr().out
     for name in BUNDLED:
         assert f"lessons/{name}.toml: ok" in out
+
+
+def test_a_part_runs_on_its_own_scenario_and_the_next_goes_back_to_the_lessons(tmp_path: Path):
+    text = """
+[[lesson.part]]
+say = "here"
+set = { optimizer = "sgd", lr = 0.01 }
+run = 5
+
+[[lesson.part]]
+scenario = "rotated_bowl"
+say = "turned"
+run = 5
+expect = "step == 5"
+
+[[lesson.part]]
+say = "back"
+run = 2
+expect = "step == 2"
+"""
+    lesson = lessons.load(str(write(tmp_path, text, "turned")))
+    assert [p.scenario.name if p.scenario else None for p in lesson.parts] == [None, "rotated_bowl", None]
+    assert [p.fresh for p in lesson.parts][1:] == [True, True]  # another scenario starts over, and so does coming back
+    session = session_for(lesson)
+    player = lessons.Player(lesson, session)
+    player.open(1)
+    player.train()
+    assert session.scenario.name == "rotated_bowl" and session.run.start == session.scenario.surface.start
+    player.open(2)
+    player.train()
+    assert session.scenario.source == lesson.scenario.source and session.step_count == 2
+    assert lessons.check(lesson, session) is None
+
+
+@pytest.mark.parametrize(("ref", "says"), [("no_such_scenario", "no such scenario"), ("missing.toml", "no such file"), ("", "must be a scenario's name")])
+def test_a_parts_bad_scenario_names_the_field(tmp_path: Path, ref: str, says: str):
+    path = write(tmp_path, f'\n[[lesson.part]]\nscenario = "{ref}"\nsay = "x"\n', "bad")
+    with pytest.raises(ScenarioError) as caught:
+        lessons.load(str(path))
+    assert "lesson.part[1].scenario" in str(caught.value) and says in str(caught.value)

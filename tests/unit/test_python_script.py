@@ -225,3 +225,25 @@ def test_the_engine_steps_a_whole_set_with_the_whole_sets_gradient_after_minibat
     plain._clear_grads()  # noqa: SLF001 - the whole set's gradient, by hand
     plain._loss_fn(plain._forward(plain._x), plain._y).backward()  # noqa: SLF001
     assert [p.grad.tolist() for p in run.parameters] == [p.grad.tolist() for p in plain.parameters]
+
+
+def test_a_run_that_torch_stopped_by_raising_is_not_claimed_as_replayed():
+    """lr 1e300 on float32 weights: torch raises at the first step and the run stops there. The
+    script says at its top that it is not a replay, makes that step, and raises the same error."""
+    from playground.session import Session
+
+    s = scenarios.load("moons")
+    session = Session(s, resolve(s, hyper={"lr": 1e300}))
+    session.load_engine(background=False)
+    session.steps(3)
+    run = session.run
+    assert run.raised and run.step_count == 0
+    text = session.code_text()
+    assert "NOT A REPLAY" in text.split('"""')[1] and "for step in range(1):" in text
+    assert "not with the run's final loss" in session.code_caveat()
+    with pytest.raises(RuntimeError, match="without overflow"):
+        final_loss_of(text)
+    fine = Session(s)
+    fine.load_engine(background=False)
+    fine.steps(2)
+    assert fine.code_caveat() == "" and "NOT A REPLAY" not in fine.code_text()
