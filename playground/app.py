@@ -396,6 +396,3 @@ class PlaygroundApp(App[None]):
             select.expanded = False
         screen.set_focus(opened[0] if opened else screen.query_one(MapPlot), scroll_visible=False)
 
-
-def main(scenario: Scenario) -> None:
-    PlaygroundApp(scenario).run()

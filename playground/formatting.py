@@ -78,10 +78,6 @@ def change(v: Any) -> str:
     return setting(v)
 
 
-def percent(v: float) -> str:
-    return f"{v:.1%}"
-
-
 def tick_labels(values: list[float], digits: int = 3, log: bool = False) -> list[str]:
     """Labels for an axis's ticks, of equal width, with as many significant digits (from `digits`
     up to 8) as it takes to tell them apart; on a log axis (`values` hold log10 of the numbers)

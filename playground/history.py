@@ -356,10 +356,6 @@ class Evaluations:
         """Rows 0 to n - 1."""
         return [int(v) for v in self.at(np.arange(n))]
 
-    def uneven(self) -> bool:
-        """Did any update make other than one evaluation (is the x-axis of evaluations not steps)?"""
-        return bool(self._rows)
-
 
 @dataclass
 class History:

@@ -36,9 +36,6 @@ class RunConfig:
     schedule_params: dict[str, Any] = field(default_factory=dict)  # every parameter, resolved
     clip: float = 0.0  # clip the gradient's norm to this before each update (0 = off)
 
-    def with_hyper(self, **changes: Any) -> RunConfig:
-        return replace(self, hyper={**self.hyper, **changes})
-
 
 def resolve(
     scenario: Scenario,

@@ -7,6 +7,8 @@ and its output says how it ended (exit 2 is for bad input only).
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import csv
 import io
 import json
@@ -125,7 +127,7 @@ def test_a_diverged_run_can_be_reset_and_run_again():
     run.step(50)
     assert run.diverged
     assert run.step(5) == 0  # stepping a stopped run does nothing
-    run.apply(run.config.with_hyper(lr=1e-4))
+    run.apply(replace(run.config, hyper={**run.config.hyper, "lr": 1e-4}))
     run.reset()
     assert not run.diverged and run.stop_reason is None
     assert run.step(20) == 20 and not run.diverged
