@@ -68,6 +68,7 @@ class PlaygroundApp(App[None]):
             self.session.lesson = Player(lesson, self.session)
         self._load_engine_now = load_engine
         self._faults_told = 0  # how many of the session's faults have been notified
+        self._showing = False  # a showing of the session's changes is on its way to the UI thread
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own commands, except its "Keys" panel (which escape does not close): the
@@ -90,9 +91,16 @@ class PlaygroundApp(App[None]):
     def on_mount(self) -> None:
         loop, ui_thread = asyncio.get_running_loop(), threading.get_ident()
 
-        def changed() -> None:  # the auto-run and loading threads: show it on the UI thread
-            if threading.get_ident() != ui_thread and not loop.is_closed():
-                loop.call_soon_threadsafe(self._done)
+        def changed() -> None:
+            """The session's one way to say it changed, from any thread: shown on the UI thread
+            once the operation (or a burst of them) is over, never in the middle of one."""
+            if self._showing or loop.is_closed():
+                return
+            self._showing = True
+            if threading.get_ident() == ui_thread:
+                loop.call_soon(self._show_changes)
+            else:
+                loop.call_soon_threadsafe(self._show_changes)
 
         self.session.listeners.append(changed)
         # the auto-run loop in a worker of the app's own (a thread: it steps torch)
@@ -127,8 +135,9 @@ class PlaygroundApp(App[None]):
         self.main.sync()
         self.main.redraw(force=True)
 
-    def _done(self) -> None:
-        """After an operation: show what changed now (the plots follow at the next frame)."""
+    def _show_changes(self) -> None:
+        """What the session changed: the panel and the status line now, the plots at the next frame."""
+        self._showing = False
         if self.screen_stack and self.is_running and not self._exit:
             self.main.sync()
             self._tell_faults()
@@ -153,11 +162,9 @@ class PlaygroundApp(App[None]):
         else:
             self.session.open_lesson(lesson)
             self.main.query_one(MapPlot).focus()  # its keys (arrows, enter) to the playground
-        self._done()
 
     def pick(self, which: str, value: str) -> None:
         self.session.pick(which, value)
-        self._done()
 
     # ------------------------------------------------------------ which keys apply where
 
@@ -194,62 +201,49 @@ class PlaygroundApp(App[None]):
 
     def action_toggle_run(self) -> None:
         self.session.toggle_run()
-        self._done()
 
     def action_step(self) -> None:
         self.session.step()
-        self._done()
 
     def action_reset(self) -> None:
         self.session.reset()
-        self._done()
 
     def action_lr(self, factor: float) -> None:
         self.session.scale_lr(factor)
-        self._done()
 
     def action_speed(self, delta: int) -> None:
         self.session.set_speed(delta)
-        self._done()
 
     def action_add_lane(self) -> None:
         self.session.add_lane()
-        self._done()
 
     def action_remove_lane(self) -> None:
         self.session.remove_lane()
-        self._done()
 
     def action_preset(self) -> None:
         self.session.preset()
-        self._done()
 
     def action_select_lane(self, index: int) -> None:
         if self.session.asking:  # a lesson's open question: the digits answer it
             self.session.answer(index + 1)
         else:
             self.session.select_lane(index)
-        self._done()
 
     def action_lesson_part(self, delta: int) -> None:
         player = self.session.lesson
         self.session.open_part((player.index if player is not None else 0) + delta)
-        self._done()
 
     def action_nudge(self, dx: int, dy: int) -> None:
         if self.session.asking:  # up and down move between the question's choices
             self.session.move_choice(-dy)
         else:
             self.session.nudge(dx, dy)
-        self._done()
 
     def action_choose(self) -> None:
         self.session.answer(self.session.highlighted)
-        self._done()
 
     def action_original_start(self) -> None:
         self.session.original_start()
-        self._done()
 
     # ------------------------------------------------------------ the view and the dialogs
 
@@ -257,24 +251,20 @@ class PlaygroundApp(App[None]):
         curve = self.main.query_one(LossCurve)
         curve.log_scale = not curve.log_scale
         self.session.say("loss on a log scale" if curve.log_scale else "loss on a linear scale")
-        self._done()
 
     def action_x_axis(self) -> None:
         curve = self.main.query_one(LossCurve)
         curve.by_evaluations = not curve.by_evaluations
         self.session.say("loss against evaluations of the loss and gradient (LBFGS: many a step; t: steps)" if curve.by_evaluations else "loss against steps")
-        self._done()
 
     def action_sharpness(self) -> None:
         self.session.toggle_sharpness()
-        self._done()
 
     def action_present(self) -> None:
         self.main.toggle_presenting()
 
     def action_landscape(self) -> None:
         self.session.toggle_landscape()
-        self._done()
 
     def action_internals(self) -> None:
         panel = self.main.query_one(InternalsPanel)
@@ -282,7 +272,6 @@ class PlaygroundApp(App[None]):
         self.main.fit_plots()
         instead = "" if self.main.query_one("#controls").display else " in place of the settings"
         self.session.say(f"inside the optimizer: shown{instead} (g hides it)" if panel.display else "inside the optimizer: hidden")
-        self._done()
 
     def action_code(self) -> None:
         from playground.screens.code_screen import CodeScreen
@@ -290,7 +279,6 @@ class PlaygroundApp(App[None]):
         s = self.session
         if s.run is None:
             s.say("no run yet: the engine is still loading")
-            self._done()
             return
         self.push_screen(CodeScreen(s.code_text(), f"lane {s.lane_index + 1}: " if s.racing else ""))
 
@@ -315,7 +303,6 @@ class PlaygroundApp(App[None]):
         s = self.session
         if s.running:  # the sweep wants the cores; the run waits for it
             s.pause("paused for the sweep; space goes on")
-            self._done()
         start = s.run.start if s.run is not None else None
         curvature = s.run.curvature() if s.run is not None else None
         self.push_screen(SweepScreen(s.scenario, s.config, start, ready=lambda: s.run is not None or s.engine_error is not None, curvature=curvature), self._took_sweep_point)
@@ -324,7 +311,6 @@ class PlaygroundApp(App[None]):
         """Enter on a finished sweep: its best point is the run's lr (and momentum)."""
         if point is not None:
             self.session.take_point(point.lr, point.momentum)
-            self._done()
 
     def action_export(self) -> None:
         """Write the run (or every lane of a race) to a JSON or CSV file."""
@@ -333,13 +319,11 @@ class PlaygroundApp(App[None]):
         s = self.session
         if s.run is None:
             s.say("nothing to export yet: the engine is still loading")
-            self._done()
             return
         if s.running:  # what is written is what the name says: the run as it is now
             s.pause("paused for the export; space goes on")
             with s.step_lock:  # the step under way, if any, ends
                 pass
-            self._done()
         if s.racing:  # the .py is one lane's code: which one, said before it is written
             from playground.settings import describe
 
@@ -371,7 +355,6 @@ class PlaygroundApp(App[None]):
     def _saved(self, path: Path | None) -> None:
         if path is not None:
             self.session.say(f"sent {path.name} to the browser as a download" if self.is_web else f"wrote {path}")
-            self._done()
 
     def action_page(self, direction: int) -> None:
         options = self.focused

@@ -14,6 +14,8 @@ from typing import Any
 from playground.errors import ConfigError, closest
 from playground.optimizers import Hyper
 
+SCHEDULE_PREFIX = "sched-"  # a schedule parameter's setting name, apart from an optimizer's (gamma): sched-gamma
+
 
 @dataclass(frozen=True)
 class ScheduleSpec:

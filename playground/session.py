@@ -35,7 +35,7 @@ from playground.formatting import count, short
 from playground.landscape_view import LandscapeView
 from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
-from playground.schedules import get_schedule
+from playground.schedules import SCHEDULE_PREFIX, get_schedule
 from playground.settings import RunConfig, describe, resolve
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 SPEEDS: list[int | None] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None]  # None: unthrottled
 DEFAULT_SPEED = SPEEDS.index(100)
-SCHEDULE_PREFIX = "sched-"  # schedule parameters' field names, apart from the optimizer's (gamma)
 NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
 NO_RACE = "one run, no race: a adds a lane; c races SGD, momentum, Nesterov and Adam"
 
@@ -86,11 +85,14 @@ def operation(fn: Op) -> Op:
     @functools.wraps(fn)
     def guarded(self: Session, *args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(self, *args, **kwargs)
+            result = fn(self, *args, **kwargs)
         except PlaygroundError as exc:
             self.say(str(exc))
         except Exception as exc:  # noqa: BLE001 - our own bug: reported, never a crash
             self.fault(exc)
+        else:
+            self.changed()  # every operation ends by telling the faces (a face shows it once per burst)
+            return result
         return None
 
     return guarded  # type: ignore[return-value]

@@ -26,7 +26,8 @@ from playground import limits, scenarios
 from playground.formatting import first_fitting
 from playground.datasets import Points
 from playground.scenarios import Scenario
-from playground.session import SCHEDULE_PREFIX, Session
+from playground.schedules import SCHEDULE_PREFIX
+from playground.session import Session
 from playground.widgets.confusion_matrix import ConfusionMatrix
 from playground.widgets.controls import ControlPanel
 from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR, Internals, InternalsPanel, arrows
@@ -130,7 +131,6 @@ class MainScreen(Screen[None]):
             self.query_one(MapPlot).focus()  # the settings go: no hidden field keeps the keys
         self._present(on)
         self.session.say("presenter mode: the plots fill the screen; f or tab brings the settings and the keys back" if on else "presenter mode off: the settings and the keys are back")
-        self.sync()
 
     def on_resize(self, event: events.Resize) -> None:
         self.fit_layout(event.size)
@@ -195,7 +195,6 @@ class MainScreen(Screen[None]):
     @on(ControlPanel.Picked)
     def _picked(self, event: ControlPanel.Picked) -> None:
         self.session.pick(event.which, event.value)
-        self.sync()
 
     @on(ControlPanel.Edited)
     def _edited(self, event: ControlPanel.Edited) -> None:
@@ -219,14 +218,12 @@ class MainScreen(Screen[None]):
     @on(Scoreboard.Selected)
     def _lane_clicked(self, event: Scoreboard.Selected) -> None:
         self.session.select_lane(event.lane)
-        self.sync()
 
     @on(MapPlot.Clicked)
     def _map_clicked(self, event: MapPlot.Clicked) -> None:
         """A click on a surface's map: every lane starts there."""
         if self.session.scenario.surface is not None and self.app.screen is self:
             self.session.move_start((event.x, event.y))
-            self.sync()
 
     # ------------------------------------------------------------ following the session
 

@@ -25,7 +25,7 @@ from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS, Hyper, OptimizerSpec, offered
 from playground.scenarios import Entry, Scenario
 from playground.schedules import SCHEDULES, ScheduleSpec
-from playground.session import SCHEDULE_PREFIX
+from playground.schedules import SCHEDULE_PREFIX
 from playground.settings import RunConfig, lr_origin
 from playground.widgets.plain_text import plain
 

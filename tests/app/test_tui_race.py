@@ -157,6 +157,7 @@ async def test_a_adds_a_lane_the_panel_edits_the_selected_lane_and_x_removes_it(
         assert board_lines(app)[1].startswith("▶")
         # the settings panel edits the selected lane (the new one), and only it
         app.pick("optimizer", "adam")
+        await pilot.pause()  # the screen shows what the session published
         assert race.lanes[1].config.optimizer == "adam" and race.lanes[0].config.optimizer == "sgd"
         assert main_screen(app).query_one("#pick-optimizer", Select).value == "adam"
         await press(pilot, "left_square_bracket")

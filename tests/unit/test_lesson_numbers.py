@@ -131,8 +131,8 @@ def test_mse_through_the_softmax_gets_at_most_half_of_cross_entropys_gradient():
     states(said(lesson.parts[2]), first_values["accuracy"], "1.0")
     player.open(2)  # back at the first weights
     run = player.session.run
-    logits = run.model(run._x).detach().requires_grad_(True)  # noqa: SLF001 - the training inputs
-    target = run._y  # noqa: SLF001
+    logits = run.model(torch.from_numpy(run.points.train_x)).detach().requires_grad_(True)
+    target = torch.from_numpy(run.points.train_y)
     ratios = []
     for per_point in range(len(target)):
         z = logits[per_point : per_point + 1]

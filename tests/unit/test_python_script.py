@@ -217,14 +217,11 @@ def test_a_reset_or_a_new_start_begins_the_script_there():
 def test_the_engine_steps_a_whole_set_with_the_whole_sets_gradient_after_minibatches():
     """Back to the whole set after minibatches: the next update uses the whole set's gradient
     (it used the last minibatch's), as a plain loop does."""
+    import torch
+
     _, run = replayed("moons", [5, _set(batch_size=0)], batch_size=16)
-    s = scenarios.load("moons")
-    plain = Run(s, resolve(s, batch_size=16))
-    plain.step(5)
-    plain.apply(replace(plain.config, batch_size=0))
-    plain._clear_grads()  # noqa: SLF001 - the whole set's gradient, by hand
-    plain._loss_fn(plain._forward(plain._x), plain._y).backward()  # noqa: SLF001
-    assert [p.grad.tolist() for p in run.parameters] == [p.grad.tolist() for p in plain.parameters]
+    whole = torch.autograd.grad(run.training_loss(), run.parameters)  # the whole set's, by hand
+    assert [p.grad.tolist() for p in run.parameters] == [g.tolist() for g in whole]
 
 
 def test_a_run_that_torch_stopped_by_raising_is_not_claimed_as_replayed():

@@ -360,4 +360,4 @@ def test_user_folder_scenarios_are_listed_and_shadow_bundled(tmp_path, monkeypat
 def test_surfaces_train_in_float64():
     s = scenarios.load("rosenbrock")
     run = Run(s, resolve(s))
-    assert run._params[0].dtype == torch.float64
+    assert run.parameters[0].dtype == torch.float64
