@@ -110,8 +110,7 @@ def test_phase_diagram_snapshot_120x40(snap_compare) -> None:  # noqa: ANN001
         await press(pilot, "w")
         screen = app.screen
         await set_fields(pilot, screen, **PHASE)
-        await wait_until(pilot, lambda: screen.done and "96 / 96" in sweep_status(screen), timeout=120, what="the phase diagram")
-        screen._redraw()  # noqa: SLF001 - the last points drawn now, not at the next tick
+        await wait_until(pilot, lambda: "96 / 96 cells · done" in sweep_status(screen), timeout=120, what="the phase diagram, drawn whole")
         screen.query_one("#sweep-run").focus()
         await pilot.pause()
 

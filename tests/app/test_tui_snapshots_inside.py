@@ -4,7 +4,7 @@ synchronously, the sweep waited for, and no text cursor in focus."""
 
 from __future__ import annotations
 
-from tui_helpers import main_screen, press, screen_ready, settled, wait_until
+from tui_helpers import main_screen, press, screen_ready, settled, sweep_status, wait_until
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -51,9 +51,8 @@ def test_sweep_screen_on_rosenbrock(snap_compare) -> None:  # noqa: ANN001
         screen.query_one("#sweep-steps").value = "300"
         screen.query_one("#sweep-steps").focus()
         await press(pilot, "enter")
-        await wait_until(pilot, lambda: screen.done, timeout=30, what="the sweep")
+        await wait_until(pilot, lambda: "12 points · done" in sweep_status(screen), timeout=30, what="the sweep, drawn whole")
         screen.set_focus(None)  # no blinking cursor in the picture
-        screen._redraw()
         await pilot.pause()
 
     assert snap_compare(app, run_before=run_before, terminal_size=(120, 40))
