@@ -64,12 +64,12 @@ def script(scenario: Scenario, config: RunConfig, start: tuple[float, float] | N
     else:
         names = " then ".join(dict.fromkeys(c.optimizer for _, c, _ in plan.timeline))
         said = ", ".join(f"step {at}" for at in dict.fromkeys(at for at, _ in plan.changes))
-        history = f"each change written where it was made ({said})" if plan.changes else "no setting changed on the way"
+        history = f"each change at the step it was made ({said})" if plan.changes else "no setting changed on the way"
         out = [
             f'"""{quoted(scenario.title)}: {names}, the {steps} steps the run took{" and the one that raised" if caveat else ""}, in plain torch.',
             "",
-            f"Written by the playground from the run as it happened, {history};",
-            'its last line prints the run\'s final loss."""' if not caveat else f'NOT A REPLAY: {quoted(caveat)}."""',
+            f"The run as it happened, written by the playground: {history}.",
+            'Its last line prints the run\'s final loss."""' if not caveat else f'NOT A REPLAY: {quoted(caveat)}."""',
             "",
         ]
     real = scenario.dataset is not None and scenario.dataset.generator in REAL_SETS
