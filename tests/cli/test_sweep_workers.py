@@ -46,7 +46,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def _until(condition, timeout: float, what: str) -> None:  # noqa: ANN001
+def wait_until(condition, timeout: float, what: str) -> None:  # noqa: ANN001
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -79,11 +79,11 @@ def test_workers_end_when_their_sweep_ends_however_it_ends(how: str, sig: int, t
     proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         want = 2 if how == "command line" else 3  # the workers; and the forkserver
-        _until(lambda: len(_children(proc.pid)) >= want, 120, f"{want} worker processes")
+        wait_until(lambda: len(_children(proc.pid)) >= want, 120, f"{want} worker processes")
         below = _children(proc.pid)
         proc.send_signal(sig)
         proc.wait(30)
-        _until(lambda: not any(_alive(p) for p in below), 20, f"{[p for p in below if _alive(p)]} to end after the sweep got signal {sig}")
+        wait_until(lambda: not any(_alive(p) for p in below), 20, f"{[p for p in below if _alive(p)]} to end after the sweep got signal {sig}")
     finally:
         if proc.poll() is None:
             proc.kill()
