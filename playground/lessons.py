@@ -13,7 +13,7 @@ import ast
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from playground import limits, scenarios
 from playground.errors import ConfigError, ScenarioError, closest
@@ -22,7 +22,7 @@ from playground.scenarios import Reader, Scenario
 from playground.settings import RunConfig, parse_run, resolve
 
 if TYPE_CHECKING:
-    from playground.session import Session
+    from playground.engine import Run
 
 LESSONS_DIR = scenarios.BUNDLED_DIR / "lessons"
 PART_KEYS = ("say", "scenario", "set", "lanes", "reset", "run", "ask", "choices", "answer", "expect", "explain")
@@ -369,10 +369,31 @@ def _settings(r: Reader, scenario: Scenario, settings: dict[str, Any], where: st
 # ---------------------------------------------------------------- playing it
 
 
-class Player:
-    """A lesson on a Session: opening a part applies its settings; `train` makes its steps."""
+class Stage(Protocol):
+    """What a lesson plays on (a Session), and all it asks of it: the scenario and the lanes it
+    shows, steps, and a part's scenario, lanes or settings put in place."""
 
-    def __init__(self, lesson: Lesson, session: Session) -> None:
+    scenario: Scenario
+
+    @property
+    def lanes(self) -> list[Run]: ...
+
+    @property
+    def step_count(self) -> int: ...
+
+    def steps(self, n: int) -> None: ...
+
+    def lesson_scenario(self, scenario: Scenario) -> None: ...
+
+    def lesson_lanes(self, configs: list[RunConfig], start: tuple[float, float] | None) -> None: ...
+
+    def lesson_settings(self, config: RunConfig) -> None: ...
+
+
+class Player:
+    """A lesson on a Stage (a Session): opening a part applies its settings; `train` makes its steps."""
+
+    def __init__(self, lesson: Lesson, session: Stage) -> None:
         self.lesson = lesson
         self.session = session
         self.index = -1  # the part open now (0-based); -1 before the first
@@ -483,7 +504,7 @@ class Player:
         return expect.holds(values), expect.shown(values)
 
 
-def check(lesson: Lesson, session: Session) -> tuple[int, str] | None:
+def check(lesson: Lesson, session: Stage) -> tuple[int, str] | None:
     """Play every part headless: None when every expect holds, else (part number, what failed)."""
     player = Player(lesson, session)
     for index, part in enumerate(lesson.parts):
