@@ -303,7 +303,8 @@ def cmd_landscape(argv: list[str]) -> int:
     _check_output(args)
     from playground import report
     from playground.engine import Run, warm_up
-    from playground.landscape import Diverged, Trail, landscape
+    from playground.landscape import Diverged, landscape
+    from playground.trail import Trail
 
     warm_up()
     run = Run(scenario, config, start)

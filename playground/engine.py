@@ -26,7 +26,7 @@ from playground.datasets import Points
 from playground.errors import ConfigError
 from playground.formatting import change as _fmt
 from playground.history import History
-from playground.landscape import TRAIL_BYTES, Trail
+from playground.trail import TRAIL_BYTES, Trail
 from playground.losses import get_loss
 from playground.optimizers import RPROP_LR, get_optimizer
 from playground.scenarios import Scenario

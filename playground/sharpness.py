@@ -13,12 +13,30 @@ uses, and torch's random state, are left as they were. No UI here."""
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 
 if TYPE_CHECKING:
-    from playground.engine import Run
+    from playground.scenarios import Scenario
+
+
+class Measured(Protocol):
+    """All the sharpness reads of a run (an engine.Run): its lock, what it trains, its parameters
+    and the loss over them, and a surface's exact curvature."""
+
+    lock: Any
+    scenario: Scenario
+
+    @property
+    def step_count(self) -> int: ...
+
+    @property
+    def parameters(self) -> list[torch.Tensor]: ...
+
+    def curvature(self) -> Any: ...
+
+    def training_loss(self) -> torch.Tensor: ...
 
 # relative change of the estimate between two products that ends the iteration: when the two
 # largest eigenvalues are close, power iteration moves slowly and this can stop a little short
@@ -33,7 +51,7 @@ class Sharpness:
     """A run's sharpness: `values` holds (step, sharpness) pairs. Given to a run (run.sharpness),
     it is measured at step 0 and every `every` steps; measure() also measures when asked."""
 
-    def __init__(self, run: Run, every: int = EVERY) -> None:
+    def __init__(self, run: Measured, every: int = EVERY) -> None:
         self.run = run
         self.every = every
         self.values: list[tuple[int, float]] = []

@@ -13,7 +13,8 @@ from sklearn.decomposition import PCA
 from playground import scenarios
 from playground.engine import Run, build_model
 from playground.errors import ConfigError
-from playground.landscape import Trail, coefficients, landscape, random_directions
+from playground.landscape import coefficients, landscape, random_directions
+from playground.trail import Trail
 from playground.settings import resolve
 from playground.sharpness import Sharpness
 
