@@ -112,7 +112,7 @@ class Run:
             self.history = History.make(kind, kind != "surface" and self._xt is not None, self.full_history, self.compact)
             self.diverged_at: int | None = None
             self.stop_reason: str | None = None
-            self.raised = False  # it stopped because torch raised (not at a number that was not finite)
+            self.raised: str | None = None  # why torch raised where the run stopped (not at a number that was not finite)
             self.elapsed = 0.0
             # the settings as the run went: (step, config, what changed) from the step each took
             # effect, its first the settings it started with (the code behind the run replays it)
@@ -308,7 +308,7 @@ class Run:
                     raise
                 done = self.history.steps - before  # the updates recorded before it raised
                 self._stop(_raised(exc, "the point's float64 numbers" if self.scenario.kind == "surface" else "the model's float32 weights"))
-                self.raised = True
+                self.raised = self.stop_reason
             self.elapsed += time.perf_counter() - t0
             return done
 
@@ -427,12 +427,12 @@ class Run:
         return loss
 
     def _full_batch(self) -> bool:
-        return not 0 < self.config.batch_size < len(self._x)
+        return not self.config.minibatch(len(self._x))
 
     def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        size = self.config.batch_size
         n = len(self._x)
-        if size <= 0 or size >= n:
+        size = self.config.minibatch(n)
+        if not size:
             return self._x, self._y
         if self._order is None or self._cursor + size > n:
             self._order = torch.randperm(n, generator=self._batches)

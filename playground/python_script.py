@@ -52,7 +52,6 @@ def script(scenario: Scenario, config: RunConfig, start: tuple[float, float] | N
     caveat = replay_caveat(raised, steps or 0)
     plan = _Plan(scenario, timeline or [(0, config, "")], (config.steps if steps is None else steps) + bool(caveat))
     config = plan.first
-    spec = get_optimizer(config.optimizer)
     if steps is None:
         out = [
             f'"""{quoted(scenario.title)}: {config.optimizer} for {config.steps} steps, in plain torch.',
@@ -110,19 +109,28 @@ class _Plan:
         self.steps = steps
         self.first = timeline[0][1]
         configs = [c for _, c, _ in timeline]
-        n = len(scenario.points().train_x) if not self.surface else 0
-        self.size = lambda c: c.batch_size if 0 < c.batch_size < n else 0  # 0: the whole set
+        self.points = None if self.surface else scenario.points()  # made once: a real set reads scikit-learn
+        self.samples = 0 if self.points is None else len(self.points.train_x)
         self.clip_varies = len({c.clip or None for c in configs}) > 1
         self.size_varies = not self.surface and len({self.size(c) for c in configs}) > 1
         self.loss_varies = len({c.loss for c in configs}) > 1
         self.scheduled = any(c.schedule != "constant" for c in configs)
         self.onecycle = any(c.schedule == "onecycle" for c in configs)
         self.closure = any(get_optimizer(c.optimizer).needs_closure for c in configs)
-        self.changes: list[tuple[int, list[str]]] = []
+        self.changes: list[tuple[int, list[str]]] = []  # one block a step: its changes in the order made
         for (_, old, _), (at, new, text) in zip(timeline, timeline[1:]):
             code = self._change(old, new)
-            if code:
-                self.changes.append((at, [f"# {quoted(text)}", *code] if text else code))
+            if not code:
+                continue
+            code = [f"# {quoted(text)}", *code] if text else code
+            if self.changes and self.changes[-1][0] == at:
+                self.changes[-1][1].extend(code)
+            else:
+                self.changes.append((at, code))
+
+    def size(self, config: RunConfig) -> int:
+        """The minibatch a step of `config` draws, or 0: the whole set."""
+        return config.minibatch(self.samples)
 
     @property
     def varies(self) -> bool:
@@ -329,7 +337,8 @@ def _surface(scenario: Scenario, plan: _Plan, start: tuple[float, float] | None)
 
 def _dataset(scenario: Scenario, plan: _Plan) -> list[str]:
     config = plan.first
-    pts = scenario.points()
+    pts = plan.points
+    assert pts is not None
     d = scenario.dataset
     assert d is not None and scenario.model is not None
     lines: list[str] = []

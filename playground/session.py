@@ -947,17 +947,17 @@ class Session:
 
         assert self.run is not None
         run = self.run
-        if run.step_count == 0 and not run.raised:  # nothing has run: the run its settings make, to the budget
+        if run.step_count == 0 and run.raised is None:  # nothing has run: the run its settings make, to the budget
             return script(self.scenario, self.config, run.start)
         with run.lock:
-            return script(self.scenario, run.config, run.start, list(run.timeline), run.step_count, run.stop_reason if run.raised else None)
+            return script(self.scenario, run.config, run.start, list(run.timeline), run.step_count, run.raised)
 
     def code_caveat(self) -> str:
         """Why the code behind the selected lane's run cannot reproduce it, or "" (it can)."""
         from playground.python_script import replay_caveat
 
         run = self.run
-        return "" if run is None or not run.raised else replay_caveat(run.stop_reason, run.step_count)
+        return "" if run is None else replay_caveat(run.raised, run.step_count)
 
     def export_name(self) -> str:
         who = "race" if self.racing else self.config.optimizer

@@ -36,6 +36,11 @@ class RunConfig:
     schedule_params: dict[str, Any] = field(default_factory=dict)  # every parameter, resolved
     clip: float = 0.0  # clip the gradient's norm to this before each update (0 = off)
 
+    def minibatch(self, samples: int) -> int:
+        """The minibatch a step draws from `samples` training points, or 0: the whole set each
+        step (a batch size of 0, or as large as the set)."""
+        return self.batch_size if 0 < self.batch_size < samples else 0
+
 
 def resolve(
     scenario: Scenario,

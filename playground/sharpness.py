@@ -38,6 +38,7 @@ class Measured(Protocol):
 
     def training_loss(self) -> torch.Tensor: ...
 
+
 # relative change of the estimate between two products that ends the iteration: when the two
 # largest eigenvalues are close, power iteration moves slowly and this can stop a little short
 TOLERANCE = 1e-5

@@ -173,6 +173,7 @@ REPLAYS = {
     "Muon and AdamW: each one's lr, under a step schedule": ("digits", [5, _hyper(lr=0.01), 5, _schedule("step step_size=3 gamma=0.5"), 5, _hyper(adamw_lr=0.002), 5], {"optimizer": "muon"}),
     "L-BFGS with clipping turned on": ("iris", [3, _set(clip=1.0), 2, _hyper(lr=0.5), 2], {"optimizer": "lbfgs"}),
     "a change before the first step is the start": ("sine", [_hyper(lr=0.02), _set(loss="huber"), 12], {}),
+    "two changes at one step, in one block": ("rosenbrock", [10, _hyper(lr=0.0005), _set(clip=1.0), 5], {}),
 }
 
 
