@@ -409,7 +409,8 @@ def step_ratio(name: str, rounds: int, batch_size: int | None = None, steps: int
     import torch
 
     from playground import scenarios
-    from playground.engine import Run, build_model
+    from playground.engine import Run
+    from playground.problems import build_model
     from playground.settings import resolve
 
     s = scenarios.load(name)
@@ -467,7 +468,7 @@ def landscape_grid(rounds: int) -> dict[str, float]:
     warm_up()
     s = scenarios.load("moons")
     run = Run(s, resolve(s, steps=100))
-    run.trail = Trail()
+    run.problem.trail = Trail()
     run.reset()
     run.step(100)
     times = []

@@ -308,13 +308,13 @@ def cmd_landscape(argv: list[str]) -> int:
 
     warm_up()
     run = Run(scenario, config, start)
-    weights = sum(p.numel() for _, p in run.named_parameters())
+    weights = sum(p.numel() for _, p in run.problem.named_parameters())
     need = (config.steps + 1) * weights * 4
     if need > limits.LANDSCAPE_BYTES:
         raise UsageError(f"--steps: a landscape keeps the weights of every step: {config.steps + 1:,} × {weights:,} weights need {need / 1e9:.1f} GB, over {limits.LANDSCAPE_BYTES / 1e9:g} GB; take fewer steps")
     if caveat := run.caveat():
         _warn(caveat)
-    run.trail = Trail()
+    run.problem.trail = Trail()
     run.reset()
     _train([run], config.steps, args)
     try:

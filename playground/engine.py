@@ -1,7 +1,9 @@
-"""A run: one optimizer training one scenario, step by step, with its history. No UI here.
+"""A run: one optimizer training one scenario's problem, step by step, with its history. No UI here.
 
-The loop keeps the gradient at the current point ready: reset() evaluates the start (row 0 of
-the history), and each step is `optimizer.step()` followed by one forward and backward pass at
+The run owns the optimizer, its settings and their changes mid-run (the timeline); the problem
+(problems.py: a point on a surface, a network on a dataset) owns the parameters, the loss and the
+loop. The loop keeps the gradient at the current point ready: reset() evaluates the start (row 0
+of the history), and each step is `optimizer.step()` followed by one forward and backward pass at
 the new point, which records row k+1 and leaves the gradient the next step uses. So a step costs
 what a plain torch loop's step costs, and the loss, gradient norm and position in the history
 always describe the same point.
@@ -14,21 +16,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
 from torch import nn
 
-from playground import optimizer_pair, scenarios, torch_internals
+from playground import optimizer_pair, problems, torch_internals
 from playground.datasets import Points
 from playground.errors import ConfigError
 from playground.formatting import change as _fmt
-from playground.history import History
-from playground.trail import TRAIL_BYTES, Trail
-from playground.losses import get_loss
 from playground.optimizers import RPROP_LR, get_optimizer
+from playground.problems import Curvature
 from playground.scenarios import Scenario
 from playground.schedules import get_schedule
 from playground.settings import RunConfig
@@ -39,8 +38,6 @@ if TYPE_CHECKING:
 # The models here are tiny: one thread is fastest, and several threads slow to a crawl when
 # another process holds a core (seen: 10-50 times slower on a busy 2-core machine).
 torch.set_num_threads(1)
-
-
 
 torch_internals.skip_compile_hooks()
 
@@ -54,17 +51,6 @@ def warm_up() -> None:
     torch_internals.plain_step(opt)()
 
 
-def build_model(scenario: Scenario, inputs: int, outputs: int) -> nn.Sequential:
-    assert scenario.model is not None
-    layers: list[nn.Module] = []
-    width = inputs
-    for h in scenario.model.hidden:
-        layers += [nn.Linear(width, h), getattr(nn, scenarios.ACTIVATIONS[scenario.model.activation])()]
-        width = h
-    layers.append(nn.Linear(width, outputs))
-    return nn.Sequential(*layers)
-
-
 class Run:
     """Train `scenario` with `config`. Thread-safe in the small: step(), apply() and reset() take
     `lock`, so a UI thread may change settings while a worker thread steps."""
@@ -76,40 +62,21 @@ class Run:
         self.full_history = full_history  # False: keep only the first and last values (a summary)
         self.compact = compact  # True: the history in single precision (the TUI's bounded memory)
         self.lock = threading.RLock()
-        self.points: Points | None = scenario.points() if scenario.kind != "surface" else None
-        self.start = start or (scenario.surface.start if scenario.surface else None)
+        self.problem = problems.make(scenario, start, compact)  # what it trains: its parameters and loss
         self.elapsed = 0.0  # seconds spent inside step()
-        self._quadratic: bool | None = None  # surfaces: found by curvature() on first use
-        # datasets: given a Trail (landscape.py), each history row also records the weights there;
-        # the app's runs (compact) keep an even sample of their path for the landscape view
-        self.trail: Trail | None = Trail(max_bytes=TRAIL_BYTES) if compact and scenario.kind != "surface" else None
         # given a Sharpness (sharpness.py), measured at step 0 and every `sharpness.every` steps
         self.sharpness: Sharpness | None = None
-        self._tensors()
         self.reset()
 
     # ------------------------------------------------------------ set-up
 
-    def _tensors(self) -> None:
-        pts = self.points
-        if pts is None:
-            return
-        self._x = torch.from_numpy(pts.train_x)
-        self._xt = torch.from_numpy(pts.test_x) if len(pts.test_x) else None
-        if pts.kind == "classification":
-            self._y = torch.from_numpy(pts.train_y)
-            self._yt = torch.from_numpy(pts.test_y) if len(pts.test_y) else None
-        else:
-            self._y = torch.from_numpy(pts.train_y).unsqueeze(1)
-            self._yt = torch.from_numpy(pts.test_y).unsqueeze(1) if len(pts.test_y) else None
-
     def reset(self, start: tuple[float, float] | None = None) -> None:
         """Back to step 0: the start point (or a fresh model from the seed) and a new optimizer."""
         with self.lock:
+            problem = self.problem
             if start is not None:
-                self.start = start
-            kind = self.scenario.kind
-            self.history = History.make(kind, kind != "surface" and self._xt is not None, self.full_history, self.compact)
+                problem.start = start
+            self.history = problem.history(self.full_history, self.compact)
             self.diverged_at: int | None = None
             self.stop_reason: str | None = None
             self.raised: str | None = None  # why torch raised where the run stopped (not at a number that was not finite)
@@ -117,44 +84,26 @@ class Run:
             # the settings as the run went: (step, config, what changed) from the step each took
             # effect, its first the settings it started with (the code behind the run replays it)
             self.timeline: list[tuple[int, RunConfig, str]] = [(0, self.config, "")]
-            if self.trail is not None:
-                self.trail.clear()
             restart = self.sharpness is not None
-            if kind == "surface":
-                assert self.start is not None
-                self._p = torch.tensor(self.start, dtype=torch.float64, requires_grad=True)
-                self._f = self.scenario.surface.formula.torch  # type: ignore[union-attr]
-                self._params = [self._p]
-            else:
-                torch.manual_seed(self.config.seed)
-                assert self.points is not None
-                outputs = self.points.classes if kind == "classification" else 1
-                self.model = build_model(self.scenario, self._x.shape[1], outputs)
-                self._params = list(self.model.parameters())
-                self._layers = list(self.model)
-                self._batches = torch.Generator().manual_seed(self.config.seed)
-                self._order: torch.Tensor | None = None
-                self._cursor = 0
+            problem.reset(self.config)
             self._configure(self.config)
-            self._evaluate()
+            self._record(problem.evaluate(self.history, self.lr))
             if restart:
                 self.sharpness.restart()  # type: ignore[union-attr]
 
     def _configure(self, config: RunConfig) -> None:
         """Build the optimizer and loss function for `config` (fresh optimizer state)."""
         spec = get_optimizer(config.optimizer)
-        paired = bool(spec.partner) and self.scenario.kind != "surface"
-        groups = optimizer_pair.split(self.model, spec.name, spec.torch_name, config.hyper.get("matrices") or "hidden") if paired else None  # refused before anything changes
+        paired = bool(spec.partner) and self.problem.model is not None
+        groups = optimizer_pair.split(self.problem.model, spec.name, spec.torch_name, config.hyper.get("matrices") or "hidden") if paired else None  # refused before anything changes
         before = self.config, self._spec
         self.config, self._spec = config, spec
-        if self.scenario.kind == "surface":
-            self._shape_point()
+        self.problem.fit(spec.matrix_only)
         try:
-            self.optimizer = self._pair(spec, config.hyper, *groups) if groups else spec.build(self._params, config.hyper)
+            self.optimizer = self._pair(spec, config.hyper, *groups) if groups else spec.build(self.problem.params, config.hyper)
         except (ValueError, TypeError) as exc:  # torch's own checks, beyond the registry's
             self.config, self._spec = before  # the run keeps the settings it had
-            if self.scenario.kind == "surface":
-                self._shape_point()
+            self.problem.fit(self._spec.matrix_only)
             raise ConfigError(config.optimizer, str(exc)) from None
         self._scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
         self._step = self._update(torch_internals.plain_step(self.optimizer))
@@ -162,9 +111,8 @@ class Run:
         # its own, so the old one goes with the old state
         self._next_mu = 1.0
         self.history.average = None
-        if self.scenario.kind != "surface":
-            assert config.loss is not None
-            self._loss_fn = get_loss(self.scenario.kind, config.loss).function()
+        self.problem.use(config)
+        self.problem.evaluated = self._evaluated if spec.train_eval else None
 
     def _pair(self, spec: Any, hyper: dict[str, Any], matrices: list[Any], rest: list[Any]) -> optimizer_pair.Pair:
         """Muon on the hidden layers' weight matrices, its partner (AdamW) on the rest."""
@@ -186,24 +134,13 @@ class Run:
         """The settings that are learning rates: lr, and a partner's."""
         return ["lr", f"{self._spec.partner}_lr"] if isinstance(self.optimizer, optimizer_pair.Pair) else ["lr"]
 
-    def _shape_point(self) -> None:
-        """A surface's point as the optimizer takes it: a vector (x, y), or for an optimizer of
-        2-D parameters only (Muon) one 1×2 matrix. Changing shape keeps the point and its
-        gradient (the next update uses it)."""
-        want = (1, 2) if self._spec.matrix_only else (2,)
-        if tuple(self._p.shape) == want:
-            return
-        self._p = self._p.detach().reshape(want).clone().requires_grad_(True)
-        self._params = [self._p]
-        self._surface_closure()
-
     def _update(self, plain: Any) -> Any:
         """One update as the config asks: clip the gradient's norm, the optimizer's step, then the
         schedule's step. Without clipping or a schedule, the optimizer's plain step (no cost)."""
         clip, scheduler = self.config.clip, self._scheduler
         if not clip and scheduler is None:
             return plain
-        params = self._params
+        params = self.problem.params
         clip_norm = torch.nn.utils.clip_grad_norm_
         # one-cycle ends at total_steps - 1 (past it torch raises, or the rate climbs again): hold the end
         limit = getattr(scheduler, "total_steps", None)
@@ -269,7 +206,7 @@ class Run:
 
     def _has_state(self) -> bool:
         """The optimizer has made its state (Rprop: its step sizes, from lr, at the first step)."""
-        return any(self.optimizer.state.get(p) for p in self._params)
+        return any(self.optimizer.state.get(p) for p in self.problem.params)
 
     # ------------------------------------------------------------ stepping
 
@@ -298,16 +235,16 @@ class Run:
                 return 0
             t0 = time.perf_counter()
             before = self.history.steps
+            h = self.history
+            track = self._track_average if self._spec.name == "asgd" else None
             try:
-                if self.scenario.kind == "surface":
-                    done = self._steps_surface(n)
-                else:
-                    done = self._steps_dataset(n)
+                done, stop = self.problem.steps(n, self._step, self.optimizer.param_groups[0], self.config, self._spec.needs_closure, h, track)
+                self._record(stop)
             except Exception as exc:  # an optimizer or a formula that raises: stop, say why
                 if _our_bug(exc):  # not how the run ended: a bug, said as one by the caller
                     raise
                 done = self.history.steps - before  # the updates recorded before it raised
-                self._stop(_raised(exc, "the point's float64 numbers" if self.scenario.kind == "surface" else "the model's float32 weights"))
+                self._stop(_raised(exc, self.problem.numbers))
                 self.raised = self.stop_reason
             self.elapsed += time.perf_counter() - t0
             return done
@@ -316,56 +253,15 @@ class Run:
         self.diverged_at = self.history.steps
         self.stop_reason = reason
 
-    def _surface_closure(self) -> torch.Tensor:
-        self._p.grad = None
-        x, y = self._p.view(2).unbind()
-        loss = self._f(x, y)
-        loss.backward()
-        return loss
-
-    def _steps_surface(self, n: int) -> int:
-        p, f, step = self._p, self._f, self._step
-        h = self.history
-        loss_add, grad_add, lr_add = h.loss.append, h.grad_norm.append, h.lr.append
-        x_add, y_add = h.x.append, h.y.append  # type: ignore[union-attr]
-        group = self.optimizer.param_groups[0]
-        closure, calls = self._counted(self._surface_closure)
-        track = self._track_average if self._spec.name == "asgd" else None
-        isfinite, hypot = math.isfinite, math.hypot
-        matrix = p.dim() == 2  # Muon's 1×2 matrix: its rows read as the vector
-        split = (lambda: p.view(2).unbind()) if matrix else p.unbind
-        for i in range(n):
-            if closure is not None:
-                before = calls[0]
-                step(closure)
-                h.evaluations.note(len(h.loss), calls[0] - before)
-            else:
-                step(None)
-            p.grad = None
-            x, y = split()
-            loss = f(x, y)
-            loss.backward()
-            value = loss.item()
-            g, q = p.grad.tolist(), p.tolist()
-            (gx, gy), (px, py) = (g[0], q[0]) if matrix else (g, q)
-            norm = hypot(gx, gy)
-            loss_add(value)
-            grad_add(norm)
-            lr_add(group["lr"])
-            x_add(px)
-            y_add(py)
-            if track is not None:
-                track()
-            if not (isfinite(value) and isfinite(norm) and isfinite(px) and isfinite(py)):
-                self._stop(self._why_not_finite(value, norm))
-                return i + 1
-        return n
+    def _record(self, stop: str | None) -> None:
+        if stop is not None:
+            self._stop(stop)
 
     def _track_average(self) -> None:
         """ASGD, after an update: once an update has averaged (its mu < 1), record the average
         `ax` torch keeps in the optimizer's state, and the loss there, at the row just made."""
         state = self.optimizer.state
-        first = state.get(self._params[0])
+        first = state.get(self.problem.params[0])
         if not first:
             return
         used, self._next_mu = self._next_mu, float(first["mu"])
@@ -375,164 +271,14 @@ class Run:
             if used == 1.0:
                 return
             row = len(h.loss) - 1
-            average = h.begin_average(row, self.scenario.kind == "surface")
+            average = h.begin_average(row, self.problem.on_map)
             t0 = self.optimizer.param_groups[0]["t0"]
             h.events.append((row, f"ASGD's average began (t0 = {_fmt(t0)}): ◇ on the map"))
-        axs = [state[p]["ax"] for p in self._params]
-        with torch.no_grad():
-            if self.scenario.kind == "surface":
-                ax = axs[0]
-                x, y = ax.tolist()
-                loss = self._f(ax[0], ax[1]).item()
-                average.x.append(x)  # type: ignore[union-attr]
-                average.y.append(y)  # type: ignore[union-attr]
-            else:
-                names = [name for name, _ in self.model.named_parameters()]
-                out = torch.func.functional_call(self.model, dict(zip(names, axs, strict=True)), (self._x,))
-                loss = self._loss_fn(out, self._y).item()
+        loss, where = self.problem.at_average([state[p]["ax"] for p in self.problem.params])
+        if where is not None:
+            average.x.append(where[0])  # type: ignore[union-attr]
+            average.y.append(where[1])  # type: ignore[union-attr]
         average.loss.append(loss)
-
-    def _why_not_finite(self, loss: float, norm: float) -> str:
-        if not math.isfinite(loss):
-            return f"the loss became {loss} (diverged)"
-        if not math.isfinite(norm):
-            return f"the gradient became {norm} (a point where the function is not differentiable?)"
-        return "the parameters became infinite"
-
-    def _grad_norm(self) -> float:
-        """The norm of all gradients together: one norm per tensor in one op, read in one go."""
-        grads = [p.grad for p in self._params if p.grad is not None]
-        if not grads:
-            return 0.0
-        return math.hypot(*torch.stack(torch_internals.grad_norms(grads)).tolist())
-
-    def _forward(self, x: torch.Tensor) -> torch.Tensor:
-        """The model on `x` through the layers' own forward, without nn.Module's hook dispatch on
-        every call (no hooks are registered here): the same ops, a third less Python per pass."""
-        for layer in self._layers:
-            x = layer.forward(x)
-        return x
-
-    def _clear_grads(self) -> None:
-        """optimizer.zero_grad() (set_to_none) without the profiler record it opens on each call,
-        a good part of a small model's step."""
-        for p in self._params:
-            p.grad = None
-
-    def _dataset_closure(self) -> torch.Tensor:
-        self._clear_grads()
-        x, y = self._batch_now
-        loss = self._loss_fn(self._forward(x), y)
-        loss.backward()
-        return loss
-
-    def _full_batch(self) -> bool:
-        return not self.config.minibatch(len(self._x))
-
-    def _next_batch(self) -> tuple[torch.Tensor, torch.Tensor]:
-        n = len(self._x)
-        size = self.config.minibatch(n)
-        if not size:
-            return self._x, self._y
-        if self._order is None or self._cursor + size > n:
-            self._order = torch.randperm(n, generator=self._batches)
-            self._cursor = 0
-        idx = self._order[self._cursor : self._cursor + size]
-        self._cursor += size
-        return self._x[idx], self._y[idx]
-
-    def _counted(self, closure: Any) -> tuple[Any, list[int]]:
-        """`closure` counting its calls, for an optimizer that calls it itself (LBFGS); None for
-        the rest, whose every update is one evaluation (the history's evaluations)."""
-        calls = [0]
-        if not self._spec.needs_closure:
-            return None, calls
-
-        def counted() -> Any:
-            calls[0] += 1
-            return closure()
-
-        return counted, calls
-
-    def _steps_dataset(self, n: int) -> int:
-        step = self._step
-        closure, calls = self._counted(self._dataset_closure)
-        track = self._track_average if self._spec.name == "asgd" else None
-        for i in range(n):
-            before = calls[0]
-            if self._full_batch():
-                self._batch_now = (self._x, self._y)
-                step(closure)
-                self._evaluate()
-            else:
-                self._batch_now = self._next_batch()
-                if closure is None:  # the minibatch's gradient, measured before the update
-                    self._dataset_closure()
-                    norm = self._grad_norm()
-                    step(None)
-                else:
-                    step(closure)
-                    norm = self._grad_norm()
-                self._evaluate(minibatch_norm=norm)
-            if closure is not None:
-                self.history.evaluations.note(len(self.history.loss) - 1, calls[0] - before)
-            if track is not None:
-                track()
-            if self.diverged_at is not None:
-                return i + 1
-        return n
-
-    def _evaluate(self, minibatch_norm: float | None = None) -> None:
-        """Record the current point as a new history row; leave the full-batch gradient in place
-        unless this is a minibatch run (which computes its own gradient each step)."""
-        h = self.history
-        if self.scenario.kind == "surface":
-            loss = self._surface_closure()
-            value = loss.item()
-            gx, gy = self._p.grad.view(2).tolist()
-            norm = math.hypot(gx, gy)
-            px, py = self._p.detach().view(2).tolist()
-            h.x.append(px)  # type: ignore[union-attr]
-            h.y.append(py)  # type: ignore[union-attr]
-        else:
-            forward = self._forward
-            if minibatch_norm is None:
-                self._clear_grads()
-                out = forward(self._x)
-                loss = self._loss_fn(out, self._y)
-                loss.backward()
-            else:
-                with torch.no_grad():
-                    out = forward(self._x)
-                    loss = self._loss_fn(out, self._y)
-            # everything this row records in one tensor, read with one .tolist(): each .item()
-            # is a separate op and a sync, and they add up to a good part of a small model's step
-            correct = self._correct_evaluated() if h.accuracy is not None and self._spec.train_eval else None
-            with torch.inference_mode():
-                parts = [loss]
-                grads = [p.grad for p in self._params if p.grad is not None] if minibatch_norm is None else []
-                parts += torch_internals.grad_norms(grads) if grads else []
-                if correct is not None:
-                    parts += correct
-                elif h.accuracy is not None:
-                    parts.append((_predicted(out) == self._y).sum())
-                    if h.test_accuracy is not None:
-                        parts.append((_predicted(forward(self._xt)) == self._yt).sum())
-                values = torch.stack(parts).tolist()
-            value = values[0]
-            if h.accuracy is not None:
-                if h.test_accuracy is not None:
-                    h.test_accuracy.append(values.pop() / len(self._yt))
-                h.accuracy.append(values.pop() / len(self._y))
-            norm = minibatch_norm if minibatch_norm is not None else math.hypot(*values[1:])
-        h.loss.append(value)
-        h.grad_norm.append(norm)
-        h.lr.append(self.lr)
-        trail = self.trail
-        if trail is not None and trail.wants(len(h.loss) - 1):
-            trail.add(len(h.loss) - 1, self.weights())
-        if not (math.isfinite(value) and math.isfinite(norm)):
-            self._stop(self._why_not_finite(value, norm))
 
     @contextmanager
     def _evaluated(self) -> Iterator[None]:
@@ -542,23 +288,15 @@ class Run:
             yield
             return
         with self.lock:  # the parameters change for the block: not while another thread steps
-            saved = [p.detach().clone() for p in self._params]
+            saved = [p.detach().clone() for p in self.problem.params]
             self.optimizer.eval()
             try:
                 yield
             finally:
                 self.optimizer.train()
                 with torch.no_grad():
-                    for p, kept in zip(self._params, saved):
+                    for p, kept in zip(self.problem.params, saved):
                         p.copy_(kept)
-
-    def _correct_evaluated(self) -> list[torch.Tensor]:
-        """The points the evaluated model classifies right: training set, then test set."""
-        with self._evaluated(), torch.no_grad():
-            out = [(_predicted(self._forward(self._x)) == self._y).sum()]
-            if self._xt is not None:
-                out.append((_predicted(self._forward(self._xt)) == self._yt).sum())
-        return out
 
     # ------------------------------------------------------------ changing settings mid-run
 
@@ -584,7 +322,7 @@ class Run:
             if config == old:
                 return ""
             step = self.history.steps
-            if config.seed != old.seed and self.scenario.kind != "surface":
+            if config.seed != old.seed and self.problem.model is not None:
                 self.config = config
                 self.reset()
                 return f"seed {config.seed}: started over"
@@ -592,7 +330,7 @@ class Run:
             if config.optimizer != old.optimizer or config.loss != old.loss or takes:
                 self._configure(config)
                 if config.loss != old.loss:
-                    self._regrad()
+                    self.problem.regrad(self.history, config)
                 if config.optimizer != old.optimizer:
                     what = self._spec.torch_name
                 elif config.loss != old.loss:
@@ -628,8 +366,8 @@ class Run:
             self._step = self._update(torch_internals.plain_step(self.optimizer))
             if config.batch_size != old.batch_size:
                 parts.append(f"batch size {config.batch_size or 'full'}")
-                if self._full_batch():  # the next update takes the whole set's gradient, not the last batch's
-                    self._regrad()
+                if self.problem.full_batch(config):  # the next update takes the whole set's gradient, not the last batch's
+                    self.problem.regrad(self.history, config)
             if config.steps != old.steps:
                 parts.append(f"budget {config.steps} steps")
             text = ", ".join(parts)
@@ -657,22 +395,6 @@ class Run:
                     group[key] *= ratio
         scheduler.base_lrs = [b * ratio if i in reached else b for i, b in enumerate(scheduler.base_lrs)]
 
-    def _regrad(self) -> None:
-        """After a loss change, the loss and the gradient recorded at this point belong to the old
-        loss: recompute them here (the status line and the curve show the new loss at once)."""
-        if self.scenario.kind == "surface":
-            return
-        h = self.history
-        if self._full_batch():
-            self._clear_grads()
-            loss = self._loss_fn(self._forward(self._x), self._y)
-            loss.backward()
-            h.grad_norm.set_last(self._grad_norm())
-        else:  # a minibatch run records the whole set's loss and its batch's gradient norm
-            with torch.no_grad():
-                loss = self._loss_fn(self._forward(self._x), self._y)
-        h.loss.set_last(loss.item())
-
     # ------------------------------------------------------------ for looking inside
 
     def watch_sharpness(self, every: int | None) -> None:
@@ -685,55 +407,43 @@ class Run:
         self.sharpness = Sharpness(self, every)
         self.sharpness.measure()
 
-    def weights(self) -> torch.Tensor:
-        """Datasets: every parameter, flattened and joined in the model's order (a copy)."""
-        with torch.no_grad():
-            return torch.cat([p.detach().reshape(-1) for p in self._params])
+    # what it trains, as the drawing, the landscape and the sharpness read it
+    @property
+    def points(self) -> Points | None:
+        """Datasets: the training and test points (surfaces: None)."""
+        return self.problem.points
+
+    @property
+    def model(self) -> nn.Sequential | None:
+        """Datasets: the network (surfaces: None)."""
+        return self.problem.model
+
+    @property
+    def start(self) -> tuple[float, float] | None:
+        """Surfaces: where the point starts (datasets: None)."""
+        return self.problem.start
 
     @property
     def parameters(self) -> list[torch.Tensor]:
         """The tensors the optimizer updates (surfaces: the point), themselves, not copies."""
-        return list(self._params)
-
-    def named_parameters(self) -> list[tuple[str, torch.Tensor]]:
-        """Datasets: the model's parameters by name, detached (the tensors themselves)."""
-        return [(name, p.detach()) for name, p in self.model.named_parameters()]
-
-    def loss_at(self, params: dict[str, torch.Tensor]) -> torch.Tensor:
-        """Datasets: the training loss (the whole training set) with the model's parameters
-        replaced by `params`; pure, so torch.func.vmap can batch it over many parameter sets."""
-        return self._loss_fn(torch.func.functional_call(self.model, params, (self._x,)), self._y)
+        return list(self.problem.params)
 
     def training_loss(self) -> torch.Tensor:
         """The loss at the current parameters with its graph (the whole training set; surfaces:
         the formula): what the sharpness differentiates twice."""
-        if self.scenario.kind == "surface":
-            x, y = self._p.view(2).unbind()
-            return self._f(x, y)
-        return self._loss_fn(self._forward(self._x), self._y)
-
-    # ------------------------------------------------------------ for drawing
+        return self.problem.training_loss()
 
     def predict_grid(self, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        """Classification: the predicted class at each (x, y) of the grid, shape (len(ys), len(xs)).
-        Regression: xs only, the prediction at each x."""
-        with torch.no_grad(), self._evaluated():
-            if self.scenario.kind == "regression":
-                inp = torch.from_numpy(np.asarray(xs, dtype=np.float32)).unsqueeze(1)
-                return self.model(inp).squeeze(1).numpy().astype(float)
-            gx, gy = np.meshgrid(np.asarray(xs, np.float32), np.asarray(ys, np.float32))
-            inp = torch.from_numpy(np.stack([gx.ravel(), gy.ravel()], 1))
-            return _predicted(self.model(inp)).numpy().reshape(gy.shape)
+        """Datasets: the model's predictions over a grid (NetworkOnData.predict_grid), as its
+        optimizer evaluates it (Schedule-Free: its average)."""
+        with self._evaluated():
+            return self.problem.predict_grid(xs, ys)  # type: ignore[union-attr]
 
     def confusion(self) -> tuple[np.ndarray, str]:
-        """Classification: (counts, split) where counts[true, predicted] counts the points of the
-        test split (the training points when there is no test split)."""
-        x, y, split = (self._xt, self._yt, "test") if self._xt is not None else (self._x, self._y, "training")
-        classes = self.points.classes  # type: ignore[union-attr]
-        with torch.no_grad(), self._evaluated():
-            predicted = _predicted(self.model(x))
-        counts = torch.bincount(y * classes + predicted, minlength=classes * classes)
-        return counts.reshape(classes, classes).numpy(), split
+        """Classification: (counts, split), counts[true, predicted] over the test split (or the
+        training points), as the optimizer evaluates the model."""
+        with self._evaluated():
+            return self.problem.confusion()  # type: ignore[union-attr]
 
     def optimizer_state(self) -> dict[str, Any]:
         """The optimizer's state over all the parameters (the point, on surfaces): each tensor the
@@ -741,7 +451,7 @@ class Run:
         lists) as the first parameter keeps it."""
         out: dict[str, Any] = {}
         pieces: dict[str, list[torch.Tensor]] = {}
-        for p in self._params:
+        for p in self.problem.params:
             for k, v in self.optimizer.state.get(p, {}).items():
                 if isinstance(v, torch.Tensor) and v.numel() == p.numel():
                     pieces.setdefault(k, []).append(v.detach().flatten())
@@ -756,43 +466,13 @@ class Run:
     def gradient(self) -> tuple[float, ...]:
         """The gradient at the current point (surfaces: (dx, dy)); the one the next step uses."""
         with self.lock:
-            grads = [p.grad.detach().flatten() for p in self._params if p.grad is not None]
+            grads = [p.grad.detach().flatten() for p in self.problem.params if p.grad is not None]
             return tuple(torch.cat(grads).tolist()) if grads else ()
 
     def curvature(self) -> Curvature | None:
-        """Surfaces: the Hessian at the current point, its eigenvalues, and for a positive
-        definite Hessian the step size and momentum that are best on the quadratic it describes
-        (Goh, "Why Momentum Really Works", Distill 2017). None where the Hessian is not finite."""
-        if self.scenario.kind != "surface":
-            return None
-        f = self._f
-        point = torch.tensor(self.point, dtype=torch.float64)
-        hessian = _hessian(f, point)
-        if hessian is None:
-            return None
-        low, high = sorted(np.linalg.eigvalsh(hessian).tolist())
-        if self._quadratic is None:
-            self._quadratic = _is_quadratic(self.scenario, hessian)
-        return Curvature.of(hessian, low, high, self._quadratic)
-
-
-@dataclass(frozen=True)
-class Curvature:
-    hessian: tuple[tuple[float, float], tuple[float, float]]
-    low: float  # the smallest eigenvalue of the Hessian
-    high: float  # the largest
-    quadratic: bool  # the Hessian is the same everywhere: the figures below hold exactly
-    condition: float | None  # high / low where both are > 0
-    best_lr: float | None  # (2 / (sqrt(low) + sqrt(high)))**2: gradient descent with momentum
-    best_momentum: float | None  # ((sqrt(k) - 1) / (sqrt(k) + 1))**2, k the condition number
-
-    @classmethod
-    def of(cls, hessian: np.ndarray, low: float, high: float, quadratic: bool) -> Curvature:
-        h = ((float(hessian[0, 0]), float(hessian[0, 1])), (float(hessian[1, 0]), float(hessian[1, 1])))
-        if low <= 0:
-            return cls(h, low, high, quadratic, None, None, None)
-        k = high / low
-        return cls(h, low, high, quadratic, k, (2 / (math.sqrt(low) + math.sqrt(high))) ** 2, ((math.sqrt(k) - 1) / (math.sqrt(k) + 1)) ** 2)
+        """Surfaces: the Hessian at the current point and what it says (problems.Curvature);
+        None for a network, or where the Hessian is not finite."""
+        return self.problem.curvature(self.point) if self.problem.on_map else None
 
 
 _HERE = __file__.rsplit("/", 1)[0] + "/"
@@ -811,12 +491,6 @@ def _our_bug(exc: BaseException) -> bool:
     return name.startswith(_HERE) and name != _FORMULA
 
 
-def _predicted(out: torch.Tensor) -> torch.Tensor:
-    """Each row's predicted class: the first of its largest outputs, as argmax gives it, in half
-    argmax's time on this CPU (max's indices; 9 against 21 us for digits' 1,347 rows)."""
-    return out.max(1).indices
-
-
 def _raised(exc: Exception, weights: str) -> str:
     """Why a run stopped when training raised: one line a person can act on. `weights`: what the
     parameters are ("the model's float32 weights", "the point's float64 numbers")."""
@@ -826,27 +500,5 @@ def _raised(exc: Exception, weights: str) -> str:
     if isinstance(exc, OverflowError):  # the optimizer's own arithmetic in Python floats (Schedule-Free's lr²)
         return f"a setting is too large: a number overflowed inside the optimizer (the learning rate?): {text}"[:200]
     return f"training raised {type(exc).__name__}: {text}"[:200]
-
-
-def _hessian(f: Any, point: torch.Tensor) -> np.ndarray | None:
-    try:
-        h = torch.autograd.functional.hessian(lambda p: f(p[0], p[1]), point).numpy()
-    except Exception:  # a formula that cannot be differentiated twice here
-        return None
-    return h if np.isfinite(h).all() else None
-
-
-def _is_quadratic(scenario: Scenario, hessian: np.ndarray) -> bool:
-    """Is the Hessian the same at a few points spread over the domain?"""
-    s = scenario.surface
-    assert s is not None
-    f = s.formula.torch
-    (x0, x1), (y0, y1) = s.x, s.y
-    for fx, fy in ((0.2, 0.3), (0.5, 0.5), (0.8, 0.9)):
-        other = _hessian(f, torch.tensor([x0 + fx * (x1 - x0), y0 + fy * (y1 - y0)], dtype=torch.float64))
-        if other is None or not np.allclose(other, hessian, rtol=1e-9, atol=1e-12):
-            return False
-    return True
-
 
 

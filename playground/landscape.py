@@ -6,7 +6,7 @@ relative to the current weights), or `random`, two seeded Gaussian directions no
 by filter as in Li et al., "Visualizing the Loss Landscape of Neural Nets" (2018): each neuron's
 row of a weight matrix scaled to that row's norm in the weights, biases zeroed.
 
-Each grid cell is one forward pass through `Run.loss_at` (a 41×41 grid on moons in about 0.2 s,
+Each grid cell is one forward pass through `NetworkOnData.loss_at` (a 41×41 grid on moons in about 0.2 s,
 digits in 1 s). The centre's coefficients are exactly 0, so its cell is the current weights to the
 bit and its loss is the run's own. No UI here."""
 
@@ -65,7 +65,7 @@ class Landscape:
         the trail changes: drawn every frame while the lanes run, only the newest point is new."""
         assert self.centre is not None
         rows, weights, now = _path(run)
-        key = (id(run), id(run.trail), len(rows), rows[-1] if rows else None)
+        key = (id(run), id(run.problem.trail), len(rows), rows[-1] if rows else None)
         cached = self._projected.get(id(run))
         if cached is None or cached[0] != key:
             path = self._relative(weights) if weights else np.empty((0, 2))
@@ -87,10 +87,10 @@ def _path(run: Run) -> tuple[list[int], list[torch.Tensor], torch.Tensor | None]
     """The run's trail as its rows and weights, and the current weights where the trail does not
     end at the current row (None where it does), read together under the run's lock."""
     with run.lock:
-        trail = run.trail
+        trail = run.problem.trail
         rows = list(trail.rows) if trail is not None else []
         weights = list(trail.weights) if trail is not None else []
-        now = None if rows and rows[-1] == len(run.history.loss) - 1 else run.weights()
+        now = None if rows and rows[-1] == len(run.history.loss) - 1 else run.problem.weights()
     return rows, weights, now
 
 
@@ -104,7 +104,7 @@ def random_directions(run: Run, seed: int) -> tuple[list[torch.Tensor], list[tor
     """Two Gaussian directions drawn from `seed`, each weight matrix's rows scaled to the norms of
     the weights' rows (filter normalisation), biases zeroed."""
     generator = torch.Generator().manual_seed(seed)
-    named = run.named_parameters()
+    named = run.problem.named_parameters()
     pair = []
     for _ in range(2):
         direction = []
@@ -139,7 +139,7 @@ def pca_directions(run: Run, points: np.ndarray) -> tuple[list[torch.Tensor], li
 def _split(run: Run, flat: np.ndarray) -> list[torch.Tensor]:
     """A flat vector as tensors shaped like the model's parameters."""
     out, at = [], 0
-    for _, w in run.named_parameters():
+    for _, w in run.problem.named_parameters():
         n = w.numel()
         out.append(torch.from_numpy(np.ascontiguousarray(flat[at : at + n])).to(w.dtype).reshape(w.shape))
         at += n
@@ -155,8 +155,8 @@ def grid_losses(run: Run, d1: list[torch.Tensor], d2: list[torch.Tensor], alpha:
     own forward pass with the run's shapes, so its loss is the one torch computes for those
     weights in training, to the bit: a vmap-batched pass rounds its matrix products in another
     order (1e-7 apart on digits), and the centre would no longer be the run's own loss."""
-    named = run.named_parameters()
-    loss_at = run.loss_at
+    named = run.problem.named_parameters()
+    loss_at = run.problem.loss_at
     out = np.empty((len(alpha), len(beta)))
     with torch.no_grad():
         for i, a in enumerate(alpha):
@@ -184,7 +184,7 @@ def landscape(run: Run, directions: str = "pca", grid: int = GRID, span: float |
     if directions not in DIRECTIONS:
         raise ConfigError("directions", f"{directions!r} is not one of {', '.join(DIRECTIONS)}")
     with run.lock:  # the whole computation: the weights must not move under it
-        centre = run.weights()
+        centre = run.problem.weights()
         if run.diverged or not bool(torch.isfinite(centre).all()):  # LAPACK would fail on it, and say so on stdout
             raise Diverged(run)
         last_row = len(run.history.loss) - 1

@@ -38,7 +38,7 @@ from playground.widgets.sweep_plot import BEST_COLOUR, EDGE, NOW_COLOUR, PhaseMa
 from playground.widgets.plain_text import border_room, plain
 
 if TYPE_CHECKING:
-    from playground.engine import Curvature
+    from playground.problems import Curvature
     from playground.scenarios import Scenario
     from playground.sweep import SweepPoint
 

@@ -19,7 +19,8 @@ from textual.widgets import Static
 from playground.formatting import num as _num
 
 if TYPE_CHECKING:
-    from playground.engine import Curvature, Run
+    from playground.engine import Run
+    from playground.problems import Curvature
 
 # what torch calls each piece of state, in a person's words
 # in the letters of the explanations' rules (optimizers.py), torch's names beside them

@@ -123,7 +123,7 @@ async def test_a_race_draws_each_lanes_path_on_the_selected_lanes_plane() -> Non
         selected = lines[-1]  # drawn last, on top
         assert np.array_equal(selected[0], view.found.trajectory[:, 0])
         for (xs, ys, _), lane in zip(lines[:-1], [app.session.lanes[i] for i in range(4) if i != app.session.lane_index]):
-            assert len(xs) == len(lane.trail.rows) and np.isfinite(xs).all() and np.isfinite(ys).all()
+            assert len(xs) == len(lane.problem.trail.rows) and np.isfinite(xs).all() and np.isfinite(ys).all()
         # another lane selected: its own plane
         await press(pilot, "2")
         await eventually(pilot, lambda: view.current(app.session.run), what="the second lane's plane")

@@ -154,7 +154,7 @@ def test_minibatch_training_learns():
 
 def plain_model(s, seed):  # noqa: ANN001, ANN201
     """The scenario's model as a plain torch script would build it from `seed`, and its training points."""
-    from playground.engine import build_model
+    from playground.problems import build_model
 
     pts = s.points()
     torch.manual_seed(seed)

@@ -366,7 +366,7 @@ def test_6_asgd_average_on_a_dataset_is_the_loss_of_the_averaged_weights() -> No
     average = run.history.average
     assert average is not None and average.start == 3 and len(average.loss) == 4
     model = copy_with_average(run)
-    expected = run.loss_at(dict(model.named_parameters())).item()
+    expected = run.problem.loss_at(dict(model.named_parameters())).item()
     assert average.loss.last() == expected != run.history.loss.last()
 
 

@@ -11,7 +11,8 @@ import torch
 from sklearn.decomposition import PCA
 
 from playground import scenarios
-from playground.engine import Run, build_model
+from playground.engine import Run
+from playground.problems import build_model
 from playground.errors import ConfigError
 from playground.landscape import coefficients, landscape, random_directions
 from playground.trail import Trail
@@ -23,7 +24,7 @@ def trained(name, steps, trail=True, **kw):
     s = scenarios.load(name)
     run = Run(s, resolve(s, **kw))
     if trail:
-        run.trail = Trail()
+        run.problem.trail = Trail()
         run.reset()
     run.step(steps)
     return run
@@ -59,7 +60,7 @@ def test_a_cell_is_the_loss_of_a_plain_model_at_those_weights():
     run = trained("moons", 50)
     found = landscape(run, "random", grid=5, span=0.5)
     d1, d2 = random_directions(run, run.config.seed)
-    weights = [w for _, w in run.named_parameters()]
+    weights = [w for _, w in run.problem.named_parameters()]
     for i, j in ((0, 4), (1, 3), (4, 0)):
         a, b = found.alpha[i], found.beta[j]
         moved = [w + a * u + b * v for w, u, v in zip(weights, d1, d2)]
@@ -78,7 +79,7 @@ def test_coefficients_are_symmetric_and_zero_in_the_middle():
 def test_random_directions_are_filter_normalised_and_seeded():
     run = trained("moons", 20, trail=False)
     d1, d2 = random_directions(run, 7)
-    for (_, w), u in zip(run.named_parameters(), d1):
+    for (_, w), u in zip(run.problem.named_parameters(), d1):
         if w.dim() == 1:
             assert not u.any()  # biases: no direction
         else:  # each neuron's row as long as the weights' row
@@ -93,8 +94,8 @@ def test_random_directions_are_filter_normalised_and_seeded():
 def test_pca_directions_explain_what_scikit_learn_says_and_the_path_lies_on_them():
     run = trained("moons", 200)
     found = landscape(run, "pca", grid=3)
-    centre = run.weights().double()
-    points = (torch.stack(run.trail.weights).double() - centre).numpy()
+    centre = run.problem.weights().double()
+    points = (torch.stack(run.problem.trail.weights).double() - centre).numpy()
     assert len(points) == 201 == len(found.trajectory)
     reference = PCA(n_components=2).fit(points)
     assert found.explained_variance == pytest.approx(tuple(reference.explained_variance_ratio_), rel=1e-6)
@@ -121,10 +122,10 @@ def test_a_cancelled_landscape_is_none_and_progress_reaches_one():
 
 def test_a_capped_trail_keeps_an_even_sample_of_the_whole_path():
     run = trained("moons", 0)
-    run.trail = Trail(cap=8)
+    run.problem.trail = Trail(cap=8)
     run.reset()
     run.step(100)
-    rows = run.trail.rows
+    rows = run.problem.trail.rows
     assert len(rows) <= 8 and rows[0] == 0
     gaps = {b - a for a, b in zip(rows, rows[1:])}
     assert len(gaps) == 1 and rows[-1] + gaps.pop() > 100 - 16  # evenly spaced, reaching the end
@@ -135,7 +136,7 @@ def test_a_capped_trail_keeps_an_even_sample_of_the_whole_path():
 def test_the_trail_restarts_with_the_run():
     run = trained("moons", 30)
     run.reset()
-    assert run.trail.rows == [0]
+    assert run.problem.trail.rows == [0]
 
 
 # ---------------------------------------------------------------- sharpness
@@ -158,8 +159,8 @@ def test_sharpness_of_a_network_is_the_dense_hessians_largest_eigenvalue():
 
     def loss_of(flat):
         pieces = torch.split(flat, sizes)
-        named = {name: piece.reshape(shape) for (name, _), piece, shape in zip(run.named_parameters(), pieces, shapes)}
-        return run.loss_at(named)
+        named = {name: piece.reshape(shape) for (name, _), piece, shape in zip(run.problem.named_parameters(), pieces, shapes)}
+        return run.problem.loss_at(named)
 
     flat = torch.cat([p.detach().reshape(-1) for p in params])
     hessian = torch.autograd.functional.hessian(loss_of, flat).double().numpy()  # every entry, for the reference
@@ -177,7 +178,7 @@ def test_measuring_the_sharpness_leaves_the_run_as_a_plain_loop_would_have_it():
         sharp.measure()
         measured.step(10)
     assert measured.history.loss.tolist() == plain.history.loss.tolist()
-    assert torch.equal(measured.weights(), plain.weights())
+    assert torch.equal(measured.problem.weights(), plain.problem.weights())
     assert [step for step, _ in sharp.values] == [0, 10, 20, 30, 40, 50]
     assert all(math.isfinite(v) and v > 0 for _, v in sharp.values)
 
@@ -203,8 +204,8 @@ def test_another_lanes_path_on_the_plane_is_its_trail_projected_and_follows_it()
     two.step(40)
     found = landscape(one, "pca", grid=3)
     path = found.onto(two)
-    expected = found._relative(two.trail.weights)  # noqa: SLF001 - the projection itself
-    assert np.array_equal(path, expected) and len(path) == len(two.trail.rows) == 41
+    expected = found._relative(two.problem.trail.weights)  # noqa: SLF001 - the projection itself
+    assert np.array_equal(path, expected) and len(path) == len(two.problem.trail.rows) == 41
     assert np.array_equal(found.onto(one), found.trajectory)  # its own lane: the trajectory
     two.step(3)
     moved = found.onto(two)
