@@ -7,277 +7,12 @@ against the constructors' signatures). Nothing here imports torch until an optim
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
-from playground import limits
+from playground import zoo
 from playground.errors import ConfigError, closest
-
-
-@dataclass(frozen=True)
-class Hyper:
-    """One hyperparameter: torch's keyword name, its default and what values it may take.
-
-    kind: "float", "int", "bool", "pair" (two floats, e.g. betas), "triple" (three, Muon's
-    ns_coefficients) or "choice" (from `choices`).
-    The range [low, high] is closed unless low_open / high_open say otherwise.
-    """
-
-    name: str
-    default: Any
-    kind: str = "float"
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-    help: str = ""
-    choices: tuple[Any, ...] = ()
-    optional: bool = False  # None is a valid value (LBFGS's max_eval)
-    note: str = ""  # what the settings panel says under the field (a surprise worth seeing)
-    first_optional: bool = False  # a pair whose first number may be None (Adafactor's eps)
-    group: str = ""  # a partner optimizer's setting (Muon's AdamW on a network): the partner's name
-    # the playground's, not a keyword of the class: which of a network's parameters the optimizer
-    # takes (Muon's matrices); shown on a network only, and a change builds the optimizer anew
-    takes: bool = False
-
-    def bounds(self) -> str:
-        lo = "" if self.low is None else f"{'>' if self.low_open else '>='} {self.low:g}"
-        hi = "" if self.high is None else f"{'<' if self.high_open else '<='} {self.high:g}"
-        return " and ".join(b for b in (lo, hi) if b)
-
-    def describe_range(self) -> str:
-        if self.kind == "bool":
-            return "true or false"
-        if self.kind == "choice":
-            return " or ".join("none" if c is None else str(c) for c in self.choices)
-        what = {"int": "a whole number", "pair": "two numbers", "triple": "three numbers", "float": "a number"}[self.kind]
-        bounds = self.bounds()
-        if not bounds:
-            return what
-        if self.kind in TUPLES:
-            return f"{what}, each {bounds}" + (" (the first may be none)" if self.first_optional else "")
-        return f"{what} {bounds}"
-
-    def parse(self, text: str) -> Any:
-        """A value typed by a person (flag, field, --param) -> a checked value, or ValueError."""
-        raw = text.strip()
-        if self.optional and (not raw or _is_none(raw)):
-            return None
-        if self.kind == "bool":
-            low = raw.lower()
-            if low in ("true", "yes", "on", "1"):
-                return True
-            if low in ("false", "no", "off", "0"):
-                return False
-            raise ValueError(f"{raw!r} is not true or false")
-        if self.kind == "choice":
-            for c in self.choices:
-                if raw.lower() == ("none" if c is None else str(c)).lower():
-                    return c
-            raise ValueError(f"{raw!r} is not one of {self.describe_range()}")
-        if self.kind in TUPLES:
-            size, typed, _ = TUPLES[self.kind]
-            parts = [p for p in raw.strip("()[]").replace(";", ",").split(",") if p.strip()]
-            if len(parts) != size:
-                raise ValueError(f"{raw!r} is not {typed}")
-            return self.check(tuple(None if self._none_at(i, p) else _number(p) for i, p in enumerate(parts)))
-        if self.kind == "int":
-            try:
-                value = int(raw)
-            except ValueError:
-                raise ValueError(f"{raw!r} is not a whole number") from None
-            return self.check(value)
-        return self.check(_number(raw))
-
-    def check(self, value: Any) -> Any:
-        """A value from a file or code -> the same value, normalised, or ValueError saying why."""
-        if self.optional and _is_none(value):
-            return None  # TOML has no null: a file writes "none"
-        if self.kind == "bool":
-            if not isinstance(value, bool):
-                raise ValueError(f"{value!r} is not true or false")
-            return value
-        if self.kind == "choice":
-            if value not in self.choices:
-                raise ValueError(f"{value!r} is not one of {self.describe_range()}")
-            return value
-        if self.kind in TUPLES:
-            size, _, what = TUPLES[self.kind]
-            if not isinstance(value, (list, tuple)) or len(value) != size:
-                raise ValueError(f"{value!r} is not {what}")
-            return tuple(None if self._none_at(i, v) else self._in_range(_as_float(v)) for i, v in enumerate(value))
-        if self.kind == "int":
-            if isinstance(value, bool) or not isinstance(value, int):
-                if isinstance(value, float) and value.is_integer():
-                    value = int(value)
-                else:
-                    raise ValueError(f"{value!r} is not a whole number")
-            return int(self._in_range(value))
-        return self._in_range(_as_float(value))
-
-    def _none_at(self, i: int, value: Any) -> bool:
-        """Is item `i` of a tuple the None that `first_optional` allows there ("none" in a file)?"""
-        return i == 0 and self.first_optional and _is_none(value)
-
-    def _in_range(self, v: float) -> float:
-        try:
-            finite = math.isfinite(v)
-        except OverflowError:  # a whole number beyond any float: 1 and 400 zeros
-            raise ValueError(f"a number this large is out of range: it must be {self.bounds()}") from None
-        if not finite:
-            raise ValueError(f"{v} is not a finite number")
-        too_low = self.low is not None and (v <= self.low if self.low_open else v < self.low)
-        too_high = self.high is not None and (v >= self.high if self.high_open else v > self.high)
-        if too_low or too_high:
-            raise ValueError(f"{v:g} is out of range: it must be {self.bounds()}")
-        return v
-
-
-# the kinds that hold a tuple of numbers: (size, what a typed value should be, what a value should be)
-TUPLES = {
-    "pair": (2, "two numbers such as 0.9,0.999", "a pair of numbers"),
-    "triple": (3, "three numbers such as 3.4445,-4.775,2.0315", "three numbers"),
-}
-
-
-def _is_none(value: Any) -> bool:
-    """None, or how a person or a TOML file (which has no null) writes it."""
-    return value is None or (isinstance(value, str) and value.strip().lower() in ("none", "null"))
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text.strip())
-    except ValueError:
-        raise ValueError(f"{limits.quote(text.strip())} is not a number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{limits.quote(text.strip())} is not a finite number")
-    return value
-
-
-def _as_float(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ValueError(f"{value!r} is not a number")
-    try:
-        value = float(value)
-    except OverflowError:
-        raise ValueError("a number this large is not a finite number") from None
-    if not math.isfinite(value):
-        raise ValueError(f"{value} is not a finite number")
-    return value
-
-
-@dataclass(frozen=True)
-class OptimizerSpec:
-    """One torch.optim optimizer as the playground offers it."""
-
-    name: str  # what people type: "sgd", "adam"
-    torch_name: str  # the class in torch.optim
-    hyper: tuple[Hyper, ...]
-    summary: str  # one line: what it is
-    rule: str  # the update rule, in plain text
-    when: str  # when people choose it
-    needs_closure: bool = False
-    per_coordinate: bool = True  # False where a step mixes coordinates (LBFGS, Adafactor)
-    matrix_only: bool = False  # takes 2-D parameters only (Muon): a surface's point is one 1×2 matrix
-    # on a network, the optimizer of the parameters this one does not take (Muon: AdamW for the
-    # biases and the first and last layers); its settings are in `hyper` as PARTNER_NAME
-    partner: str = ""
-    library: str = "torch.optim"  # the module whose class it is (playground.zoo: pytorch_optimizer)
-    train_eval: bool = False  # needs optimizer.train() to step and .eval() to evaluate (Schedule-Free)
-    # torch's multi-tensor ("foreach") version does the same arithmetic on every element as the
-    # plain loop, so the numbers are the same to the bit (tests/unit/test_engine.py checks): one
-    # call for all of a model's tensors instead of one each. Not so for every optimizer: NAdam's,
-    # RAdam's and ASGD's multi-tensor versions round differently.
-    foreach: bool = False
-
-    def hyper_named(self, name: str) -> Hyper:
-        for h in self.hyper:
-            if h.name == name:
-                return h
-        raise ConfigError(
-            name, f"{self.name} has no hyperparameter {name!r}; it accepts {', '.join(self.names())}"
-        )
-
-    def names(self) -> list[str]:
-        return [h.name for h in self.hyper]
-
-    def defaults(self) -> dict[str, Any]:
-        return {h.name: h.default for h in self.hyper}
-
-    def own(self, hyper: dict[str, Any]) -> dict[str, Any]:
-        """This optimizer's own settings of `hyper`, under torch's names (no partner's, and not
-        which parameters it takes: the keywords of its class)."""
-        mine = {h.name for h in self.hyper if not h.group and not h.takes}
-        return {k: v for k, v in hyper.items() if k in mine}
-
-    def partners(self, hyper: dict[str, Any]) -> dict[str, Any]:
-        """The partner's settings of `hyper`, under the partner's own torch names (lr, betas, ...)."""
-        prefix = f"{self.partner}_"
-        theirs = {h.name for h in self.hyper if h.group}
-        return {k.removeprefix(prefix): v for k, v in hyper.items() if k in theirs}
-
-    def shown(self, surface: bool) -> tuple[Hyper, ...]:
-        """The settings that apply: a partner's, and which parameters it takes, only on a network."""
-        return tuple(h for h in self.hyper if not (surface and (h.group or h.takes)))
-
-    @property
-    def zoo(self) -> bool:
-        return self.library != "torch.optim"
-
-    @property
-    def label(self) -> str:
-        """Its name in a picker: the class, and the zoo's marked as pytorch-optimizer's (and as
-        needing the extra while it is not installed)."""
-        if not self.zoo:
-            return self.torch_name
-        return f"{self.torch_name} (pytorch-optimizer)" if self.available() else f"{self.torch_name} (needs the zoo extra)"
-
-    def available(self) -> bool:
-        """Whether its library is installed (torch's always is)."""
-        import importlib.util
-
-        return not self.zoo or importlib.util.find_spec(self.library) is not None
-
-    def require(self) -> None:
-        """ConfigError saying how to install the library when it is missing."""
-        if not self.available():
-            from playground.zoo import install_command
-
-            raise ConfigError("optimizer", f"{self.name} ({self.torch_name}) comes from the pytorch-optimizer package, which is not installed: {install_command()}")
-
-    def optimizer_class(self) -> Any:
-        import importlib
-
-        return getattr(importlib.import_module(self.library), self.torch_name)
-
-    def build(self, params: Any, hyper: dict[str, Any]) -> Any:
-        kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in self.own(hyper).items()}
-        if self.foreach:
-            kwargs["foreach"] = True
-        optimizer = self.optimizer_class()(params, **kwargs)
-        if self.train_eval:
-            optimizer.train()  # steps are taken in train mode; evaluation switches to eval
-        return optimizer
-
-    def validate(self, hyper: dict[str, Any]) -> dict[str, Any]:
-        """Check a full set of values together (e.g. Nesterov needs momentum); ConfigError if wrong."""
-        out = {}
-        for h in self.hyper:
-            try:
-                out[h.name] = h.check(hyper.get(h.name, h.default))
-            except ValueError as exc:
-                raise ConfigError(h.name, str(exc)) from None
-        if out.get("nesterov") and (out.get("momentum", 0) <= 0 or out.get("dampening", 0) != 0):
-            raise ConfigError("nesterov", "Nesterov needs momentum > 0 and dampening = 0")
-        if self.name == "rprop":
-            lo, hi = out["etas"]
-            if not (0 < lo < 1 < hi):
-                raise ConfigError("etas", f"etas must satisfy 0 < {lo:g} < 1 < {hi:g}")
-            if out["step_sizes"][0] > out["step_sizes"][1]:
-                raise ConfigError("step_sizes", "the smallest step size is larger than the largest")
-        return out
+from playground.fields import Field
+from playground.optimizer_spec import OptimizerSpec
 
 
 LR = "learning rate: how far each update moves"
@@ -295,20 +30,20 @@ BETAS = "(β1, β2): decay rates of the running means m of g and v of g²"
 AMSGRAD = "divide by the largest v seen so far (v_max): the denominator never shrinks, though a step still grows back when m grows"
 
 
-def _lr(default: float, help: str = LR) -> Hyper:  # noqa: A002
-    return Hyper("lr", default, low=0.0, low_open=True, help=help)
+def _lr(default: float, help: str = LR) -> Field:  # noqa: A002
+    return Field("lr", default, low=0.0, low_open=True, help=help)
 
 
-def _wd(default: float = 0.0, help: str = WD) -> Hyper:  # noqa: A002
-    return Hyper("weight_decay", default, low=0.0, help=help)
+def _wd(default: float = 0.0, help: str = WD) -> Field:  # noqa: A002
+    return Field("weight_decay", default, low=0.0, help=help)
 
 
-def _eps(default: float, help: str = EPS) -> Hyper:  # noqa: A002
-    return Hyper("eps", default, low=0.0, help=help)
+def _eps(default: float, help: str = EPS) -> Field:  # noqa: A002
+    return Field("eps", default, low=0.0, help=help)
 
 
-def _betas() -> Hyper:
-    return Hyper("betas", (0.9, 0.999), kind="pair", low=0.0, high=1.0, high_open=True, help=BETAS)
+def _betas() -> Field:
+    return Field("betas", (0.9, 0.999), kind="pair", low=0.0, high=1.0, high_open=True, help=BETAS)
 
 
 # The rules use one notation on every screen (the explanation, the inside-the-optimizer panel, the
@@ -323,10 +58,10 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "SGD",
             (
                 _lr(0.001),
-                Hyper("momentum", 0.0, low=0.0, high=1.0, help="how much of the buffer b carries into the next step"),
-                Hyper("dampening", 0.0, low=0.0, high=1.0, help="shrinks the new gradient's share of b: (1 − dampening)·g"),
+                Field("momentum", 0.0, low=0.0, high=1.0, help="how much of the buffer b carries into the next step"),
+                Field("dampening", 0.0, low=0.0, high=1.0, help="shrinks the new gradient's share of b: (1 − dampening)·g"),
                 _wd(),
-                Hyper("nesterov", False, kind="bool", help="step with g + momentum·b instead of b (Sutskever's form of Nesterov)"),
+                Field("nesterov", False, kind="bool", help="step with g + momentum·b instead of b (Sutskever's form of Nesterov)"),
             ),
             summary="Gradient descent, optionally with (Nesterov) momentum.",
             rule=(
@@ -349,7 +84,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "adam",
             "Adam",
-            (_lr(0.001), _betas(), _eps(1e-8), _wd(), Hyper("amsgrad", False, kind="bool", help=AMSGRAD)),
+            (_lr(0.001), _betas(), _eps(1e-8), _wd(), Field("amsgrad", False, kind="bool", help=AMSGRAD)),
             summary="Adaptive moments: momentum plus a per-parameter step size.",
             rule=(
                 "g = grad + weight_decay·p\n"
@@ -367,7 +102,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "adamw",
             "AdamW",
-            (_lr(0.001), _betas(), _eps(1e-8), _wd(0.01, DECOUPLED_WD), Hyper("amsgrad", False, kind="bool", help=AMSGRAD)),
+            (_lr(0.001), _betas(), _eps(1e-8), _wd(0.01, DECOUPLED_WD), Field("amsgrad", False, kind="bool", help=AMSGRAD)),
             summary="Adam with weight decay applied to the weights, not mixed into the gradient.",
             rule=(
                 "p = p·(1 − lr·weight_decay)     (decoupled: g is untouched)\n"
@@ -386,8 +121,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                 _betas(),
                 _eps(1e-8),
                 _wd(),
-                Hyper("momentum_decay", 0.004, low=0.0, help="how fast μ_t warms up towards β1"),
-                Hyper("decoupled_weight_decay", False, kind="bool", help=DECOUPLED_FLAG),
+                Field("momentum_decay", 0.004, low=0.0, help="how fast μ_t warms up towards β1"),
+                Field("decoupled_weight_decay", False, kind="bool", help=DECOUPLED_FLAG),
             ),
             summary="Adam with Nesterov momentum.",
             rule=(
@@ -407,7 +142,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
         OptimizerSpec(
             "radam",
             "RAdam",
-            (_lr(0.001), _betas(), _eps(1e-8), _wd(), Hyper("decoupled_weight_decay", False, kind="bool", help=DECOUPLED_FLAG)),
+            (_lr(0.001), _betas(), _eps(1e-8), _wd(), Field("decoupled_weight_decay", False, kind="bool", help=DECOUPLED_FLAG)),
             summary="Rectified Adam: Adam that skips the division by √v̂ while v̂ is unreliable.",
             rule=(
                 "g = grad + weight_decay·p   (decoupled: p = p·(1 − lr·wd))\n"
@@ -430,7 +165,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Adamax",
             (
                 _lr(0.002),
-                Hyper("betas", (0.9, 0.999), kind="pair", low=0.0, high=1.0, high_open=True, help="(β1, β2): decay rates of m, the running mean of g, and of u, the decayed maximum of |g|"),
+                Field("betas", (0.9, 0.999), kind="pair", low=0.0, high=1.0, high_open=True, help="(β1, β2): decay rates of m, the running mean of g, and of u, the decayed maximum of |g|"),
                 _eps(1e-8, "added to |g| before the maximum, so u is never 0"),
                 _wd(),
             ),
@@ -448,11 +183,11 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "RMSprop",
             (
                 _lr(0.01),
-                Hyper("alpha", 0.99, low=0.0, high=1.0, help="decay rate of v, the running mean of g²"),
+                Field("alpha", 0.99, low=0.0, high=1.0, help="decay rate of v, the running mean of g²"),
                 _eps(1e-8),
                 _wd(),
-                Hyper("momentum", 0.0, low=0.0, high=1.0, help="momentum of the buffer b of scaled steps"),
-                Hyper("centered", False, kind="bool", help="divide by a standard deviation √(v − ḡ²) instead of √v"),
+                Field("momentum", 0.0, low=0.0, high=1.0, help="momentum of the buffer b of scaled steps"),
+                Field("centered", False, kind="bool", help="divide by a standard deviation √(v − ḡ²) instead of √v"),
             ),
             summary="Divides each step by a running root-mean-square of recent gradients.",
             rule=(
@@ -471,9 +206,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Adagrad",
             (
                 _lr(0.01),
-                Hyper("lr_decay", 0.0, low=0.0, help="shrinks lr as lr/(1 + (t − 1)·lr_decay)"),
+                Field("lr_decay", 0.0, low=0.0, help="shrinks lr as lr/(1 + (t − 1)·lr_decay)"),
                 _wd(),
-                Hyper("initial_accumulator_value", 0.0, low=0.0, help="s₀: the starting value of s"),
+                Field("initial_accumulator_value", 0.0, low=0.0, help="s₀: the starting value of s"),
                 _eps(1e-10),
             ),
             summary="Each coordinate's rate shrinks with the sum of its past squared gradients.",
@@ -494,7 +229,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Adadelta",
             (
                 _lr(1.0, "scales the computed update d (1 in the paper)"),
-                Hyper("rho", 0.9, low=0.0, high=1.0, help="decay rate of both running means, v and u"),
+                Field("rho", 0.9, low=0.0, high=1.0, help="decay rate of both running means, v and u"),
                 _eps(1e-6, "inside both square roots; in √(u + eps), with u = 0 at first, it sets the first steps' size"),
                 _wd(),
             ),
@@ -517,7 +252,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "rprop",
             "Rprop",
             (
-                Hyper(
+                Field(
                     "lr",
                     0.01,
                     low=0.0,
@@ -525,8 +260,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                     help="only the first step size (state step_size, clamped to step_sizes); later changes to lr change nothing",
                     note=f"{RPROP_LR}: a change after step 1 does nothing",
                 ),
-                Hyper("etas", (0.5, 1.2), kind="pair", low=0.0, low_open=True, help="(shrink, grow) factors of the step size"),
-                Hyper("step_sizes", (1e-6, 50.0), kind="pair", low=0.0, help="(smallest, largest) step size"),
+                Field("etas", (0.5, 1.2), kind="pair", low=0.0, low_open=True, help="(shrink, grow) factors of the step size"),
+                Field("step_sizes", (1e-6, 50.0), kind="pair", low=0.0, help="(smallest, largest) step size"),
             ),
             summary="Uses only the sign of the gradient, with a step size per coordinate.",
             rule=(
@@ -548,9 +283,9 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "ASGD",
             (
                 _lr(0.01),
-                Hyper("lambd", 1e-4, low=0.0, help="decay term"),
-                Hyper("alpha", 0.75, low=0.0, help="power of the step size's decay"),
-                Hyper("t0", 1e6, low=0.0, help="when averaging starts: ax follows p until step t0 + 2 and averages from step t0 + 3"),
+                Field("lambd", 1e-4, low=0.0, help="decay term"),
+                Field("alpha", 0.75, low=0.0, help="power of the step size's decay"),
+                Field("t0", 1e6, low=0.0, help="when averaging starts: ax follows p until step t0 + 2 and averages from step t0 + 3"),
                 _wd(),
             ),
             summary="Averaged SGD: SGD with a decaying step that also keeps an average of its iterates.",
@@ -575,13 +310,13 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "lbfgs",
             "LBFGS",
             (
-                Hyper("lr", 1.0, low=0.0, low_open=True, help="scales each quasi-Newton move"),
-                Hyper("max_iter", 20, kind="int", low=1, high=10_000, help="iterations within one step()"),
-                Hyper("max_eval", None, kind="int", low=1, high=100_000, optional=True, help="most loss evaluations within one step() (none: max_iter·1.25)"),
-                Hyper("tolerance_grad", 1e-7, low=0.0, help="stop when max |g_i| is at most this"),
-                Hyper("tolerance_change", 1e-9, low=0.0, help="stop when the loss or the move changes less than this"),
-                Hyper("history_size", 100, kind="int", low=1, high=10_000, help="how many past moves shape the curvature estimate"),
-                Hyper("line_search_fn", None, kind="choice", choices=(None, "strong_wolfe"), optional=True, help="none or strong_wolfe"),
+                Field("lr", 1.0, low=0.0, low_open=True, help="scales each quasi-Newton move"),
+                Field("max_iter", 20, kind="int", low=1, high=10_000, help="iterations within one step()"),
+                Field("max_eval", None, kind="int", low=1, high=100_000, optional=True, help="most loss evaluations within one step() (none: max_iter·1.25)"),
+                Field("tolerance_grad", 1e-7, low=0.0, help="stop when max |g_i| is at most this"),
+                Field("tolerance_change", 1e-9, low=0.0, help="stop when the loss or the move changes less than this"),
+                Field("history_size", 100, kind="int", low=1, high=10_000, help="how many past moves shape the curvature estimate"),
+                Field("line_search_fn", None, kind="choice", choices=(None, "strong_wolfe"), optional=True, help="none or strong_wolfe"),
             ),
             summary="Limited-memory BFGS: a quasi-Newton method that estimates curvature from recent moves.",
             rule=(
@@ -606,8 +341,8 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             "Adafactor",
             (
                 _lr(0.01, "the relative step ρ_t = min(lr, 1/√t): a step's RMS is at most d·ρ_t·max(eps2, RMS(p)), so lr caps it only with d ≤ 1"),
-                Hyper("beta2_decay", -0.8, high=0.0, help="how fast v forgets: β2_t = 1 − t^beta2_decay (0 at t = 1, so v = g²; then rising towards 1)"),
-                Hyper(
+                Field("beta2_decay", -0.8, high=0.0, help="how fast v forgets: β2_t = 1 − t^beta2_decay (0 at t = 1, so v = g²; then rising towards 1)"),
+                Field(
                     "eps",
                     (None, 1e-3),
                     kind="pair",
@@ -615,7 +350,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                     first_optional=True,
                     help="(eps1, eps2): eps1² floors v and eps1 the mean of r a matrix's v divides by (none: the dtype's machine epsilon); eps2 floors RMS(p) in the step size",
                 ),
-                Hyper("d", 1.0, low=1.0, help="clipping threshold: the update's RMS is held to at most d"),
+                Field("d", 1.0, low=1.0, help="clipping threshold: the update's RMS is held to at most d"),
                 _wd(0.0, DECOUPLED_WD),
             ),
             summary="A memory-light Adam without momentum: a step relative to the parameters' size, and a factored second moment for matrices.",
@@ -648,12 +383,12 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
             (
                 _lr(0.001, "the step's length scale: each step moves an orthogonalised matrix by about lr (times the shape's factor)"),
                 _wd(0.1, DECOUPLED_WD),
-                Hyper("momentum", 0.95, low=0.0, high=1.0, help="how much of the buffer b carries into the next step"),
-                Hyper("nesterov", True, kind="bool", help="orthogonalise (1 − momentum)·g + momentum·b instead of b"),
-                Hyper("ns_coefficients", (3.4445, -4.775, 2.0315), kind="triple", help="(a, b, c) of the Newton–Schulz step X = a·X + (b·A + c·A²)·X, A = X·Xᵀ"),
+                Field("momentum", 0.95, low=0.0, high=1.0, help="how much of the buffer b carries into the next step"),
+                Field("nesterov", True, kind="bool", help="orthogonalise (1 − momentum)·g + momentum·b instead of b"),
+                Field("ns_coefficients", (3.4445, -4.775, 2.0315), kind="triple", help="(a, b, c) of the Newton–Schulz step X = a·X + (b·A + c·A²)·X, A = X·Xᵀ"),
                 _eps(1e-7, "a floor on the norm that scales the update before Newton–Schulz: u/max(‖u‖, eps)"),
-                Hyper("ns_steps", 5, kind="int", low=1, high=99, help="Newton–Schulz iterations (torch allows fewer than 100)"),
-                Hyper(
+                Field("ns_steps", 5, kind="int", low=1, high=99, help="Newton–Schulz iterations (torch allows fewer than 100)"),
+                Field(
                     "adjust_lr_fn",
                     None,
                     kind="choice",
@@ -661,7 +396,7 @@ OPTIMIZERS: dict[str, OptimizerSpec] = {
                     optional=True,
                     help="the rate for a matrix of shape A×B: none or original lr·√max(1, A/B); match_rms_adamw 0.2·lr·√max(A, B)",
                 ),
-                Hyper(
+                Field(
                     "matrices",
                     None,
                     kind="choice",
@@ -708,7 +443,7 @@ def muon_matrices(hidden_layers: int) -> str:
     return "hidden" if hidden_layers >= 2 else "all"
 
 
-def _partner_settings(spec: OptimizerSpec) -> tuple[Hyper, ...]:
+def _partner_settings(spec: OptimizerSpec) -> tuple[Field, ...]:
     """The partner's hyperparameters as `spec`'s own, named PARTNER_NAME: its defaults and ranges."""
     partner = OPTIMIZERS[spec.partner]
     return tuple(
@@ -721,9 +456,8 @@ for _spec in list(OPTIMIZERS.values()):
     if _spec.partner:
         OPTIMIZERS[_spec.name] = replace(_spec, hyper=_spec.hyper + _partner_settings(_spec))
 
-from playground import zoo  # noqa: E402  (it builds its entries with the classes above)
 
-OPTIMIZERS.update({spec.name: spec for spec in zoo.specs(Hyper, OptimizerSpec)})
+OPTIMIZERS.update({spec.name: spec for spec in zoo.specs()})
 
 
 def get_optimizer(name: str) -> OptimizerSpec:

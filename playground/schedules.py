@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playground.errors import ConfigError, closest
-from playground.optimizers import Hyper
+from playground.fields import Field
 
 SCHEDULE_PREFIX = "sched-"  # a schedule parameter's setting name, apart from an optimizer's (gamma): sched-gamma
 
@@ -21,13 +21,13 @@ SCHEDULE_PREFIX = "sched-"  # a schedule parameter's setting name, apart from an
 class ScheduleSpec:
     name: str  # what people type
     torch_name: str  # the class in torch.optim.lr_scheduler ("" for constant)
-    params: tuple[Hyper, ...]
+    params: tuple[Field, ...]
     summary: str
 
     def names(self) -> list[str]:
         return [p.name for p in self.params]
 
-    def param_named(self, name: str) -> Hyper:
+    def param_named(self, name: str) -> Field:
         for p in self.params:
             if p.name == name:
                 return p
@@ -98,23 +98,23 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "step",
             "StepLR",
             (
-                Hyper("step_size", 100, "int", low=1, help="steps between two cuts of the rate"),
-                Hyper("gamma", 0.5, low=0.0, low_open=True, help="the factor each cut multiplies the rate by"),
+                Field("step_size", 100, "int", low=1, help="steps between two cuts of the rate"),
+                Field("gamma", 0.5, low=0.0, low_open=True, help="the factor each cut multiplies the rate by"),
             ),
             "multiplies the rate by gamma every step_size steps",
         ),
         ScheduleSpec(
             "exponential",
             "ExponentialLR",
-            (Hyper("gamma", 0.99, low=0.0, low_open=True, help="the factor applied after every step"),),
+            (Field("gamma", 0.99, low=0.0, low_open=True, help="the factor applied after every step"),),
             "multiplies the rate by gamma after every step",
         ),
         ScheduleSpec(
             "cosine",
             "CosineAnnealingLR",
             (
-                Hyper("T_max", 0, "int", low=0, help=f"length of the half cosine in {_STEPS}"),
-                Hyper("eta_min", 0.0, low=0.0, help="the rate at the end of the half cosine"),
+                Field("T_max", 0, "int", low=0, help=f"length of the half cosine in {_STEPS}"),
+                Field("eta_min", 0.0, low=0.0, help="the rate at the end of the half cosine"),
             ),
             "glides the rate down along half a cosine to eta_min over T_max steps",
         ),
@@ -122,11 +122,11 @@ SCHEDULES: dict[str, ScheduleSpec] = {
             "onecycle",
             "OneCycleLR",
             (
-                Hyper("total_steps", 0, "int", low=0, help=f"length of the cycle in {_STEPS}"),
-                Hyper("pct_start", 0.3, low=0.0, high=1.0, low_open=True, high_open=True, help="share of the cycle spent warming up"),
-                Hyper("div_factor", 25.0, low=0.0, low_open=True, help="the start rate is lr / div_factor"),
-                Hyper("final_div_factor", 1e4, low=0.0, low_open=True, help="the end rate is the start rate / final_div_factor"),
-                Hyper("anneal_strategy", "cos", "choice", choices=("cos", "linear"), help="the shape of the warm-up and the cool-down"),
+                Field("total_steps", 0, "int", low=0, help=f"length of the cycle in {_STEPS}"),
+                Field("pct_start", 0.3, low=0.0, high=1.0, low_open=True, high_open=True, help="share of the cycle spent warming up"),
+                Field("div_factor", 25.0, low=0.0, low_open=True, help="the start rate is lr / div_factor"),
+                Field("final_div_factor", 1e4, low=0.0, low_open=True, help="the end rate is the start rate / final_div_factor"),
+                Field("anneal_strategy", "cos", "choice", choices=("cos", "linear"), help="the shape of the warm-up and the cool-down"),
             ),
             "warms the rate up to lr, then cools it far below the start (lr is the peak)",
         ),

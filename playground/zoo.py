@@ -9,66 +9,34 @@ Each keeps the package's default for what the playground does not offer: `maximi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from playground.optimizers import Hyper, OptimizerSpec
+from playground.fields import Field
+from playground.install import install_command  # noqa: F401  (the zoo's own, where people look for it)
+from playground.optimizer_spec import OptimizerSpec
 
 LIBRARY = "pytorch_optimizer"  # the module; the package on PyPI is pytorch-optimizer
 
 
-def install_command() -> str:
-    """The command that adds the zoo to this copy of the playground, as it was installed: an
-    editable install (the README's `bash scripts/play`, or `pip install -e .`) with its own venv's
-    pip, `.venv/bin/pip install -e '.[zoo]'` from the project's folder; else the package's extra."""
-    import json
-    import sys
-    from importlib import metadata
-    from pathlib import Path
-    from urllib.parse import unquote, urlparse
+def specs() -> tuple[OptimizerSpec, ...]:
+    """The zoo's entries (the registry, optimizers.py, adds them to torch's)."""
+    H = Field  # noqa: N806
+    spec = OptimizerSpec
 
-    def near(path: Path) -> str:  # relative to where the person is, when it is under it
-        try:
-            return str(path.relative_to(Path.cwd())) or "."
-        except ValueError:
-            return str(path)
-
-    pip = Path(sys.executable).with_name("pip")  # the venv's own pip: the one that installs here
-    pip_word = near(pip) if pip.exists() else f"{near(Path(sys.executable))} -m pip"
-    info: object = {}
-    for dist in metadata.distributions(name="playground"):  # the project's own .egg-info may come first: no record
-        try:
-            info = json.loads(dist.read_text("direct_url.json") or "{}")
-        except (ValueError, OSError):
-            continue
-        if info:
-            break
-    url = str(info.get("url", "")) if isinstance(info, dict) else ""
-    if isinstance(info, dict) and (info.get("dir_info") or {}).get("editable") and url.startswith("file://"):
-        return f"{pip_word} install -e '{near(Path(unquote(urlparse(url).path)))}[zoo]'"
-    return f"{pip_word} install 'playground[zoo]'"
-
-
-def specs(hyper: type[Hyper], spec: type[OptimizerSpec]) -> tuple[OptimizerSpec, ...]:
-    """The zoo's entries, made with the registry's own classes."""
-    H = hyper  # noqa: N806
-
-    def lr(default: float, help: str = "learning rate: how far each update moves") -> Hyper:  # noqa: A002
+    def lr(default: float, help: str = "learning rate: how far each update moves") -> Field:  # noqa: A002
         return H("lr", default, low=0.0, help=help)
 
-    def betas(default: tuple[float, ...], help: str) -> Hyper:  # noqa: A002
+    def betas(default: tuple[float, ...], help: str) -> Field:  # noqa: A002
         return H("betas", default, kind="pair" if len(default) == 2 else "triple", low=0.0, high=1.0, high_open=True, help=help)
 
-    def wd(default: float = 0.0) -> Hyper:
+    def wd(default: float = 0.0) -> Field:
         return H("weight_decay", default, low=0.0, help="weight decay: decoupled (p = p·(1 − lr·weight_decay)) or added to g, as weight_decouple says")
 
-    def decouple(default: bool) -> tuple[Hyper, Hyper]:
+    def decouple(default: bool) -> tuple[Field, Field]:
         return (
             H("weight_decouple", default, kind="bool", help="true: p = p·(1 − lr·weight_decay) before the step (AdamW's way); false: weight_decay·p is added to g"),
             H("fixed_decay", False, kind="bool", help="true: decoupled decay without lr, p = p·(1 − weight_decay)"),
         )
 
-    def eps(default: float, optional: bool = False) -> Hyper:
+    def eps(default: float, optional: bool = False) -> Field:
         return H("eps", default, low=0.0, optional=optional, help="added to the denominator so it never divides by zero")
 
     zoo = dict(library=LIBRARY)

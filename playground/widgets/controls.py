@@ -22,7 +22,9 @@ from textual.widgets import Input, Label, Select, Static, Switch
 from playground import limits
 from playground.formatting import setting as format_value
 from playground.losses import LOSSES
-from playground.optimizers import OPTIMIZERS, Hyper, OptimizerSpec, offered
+from playground.fields import Field
+from playground.optimizer_spec import OptimizerSpec
+from playground.optimizers import OPTIMIZERS, offered
 from playground.scenarios import Entry, Scenario
 from playground.schedules import SCHEDULES, ScheduleSpec
 from playground.schedules import SCHEDULE_PREFIX
@@ -221,7 +223,7 @@ class ControlPanel(VerticalScroll):
     def _schedule_fields(self, spec: ScheduleSpec, config: RunConfig) -> list[Any]:
         return [self._field(SCHEDULE_PREFIX + p.name, p, config.schedule_params.get(p.name, p.default), f"{p.name} (0 = the step budget)" if p.name == spec.budget_param else p.name) for p in spec.params]
 
-    def _hyper_fields(self, spec: OptimizerSpec, config: RunConfig, shown: tuple[Hyper, ...]) -> list[Any]:
+    def _hyper_fields(self, spec: OptimizerSpec, config: RunConfig, shown: tuple[Field, ...]) -> list[Any]:
         out: list[Any] = [self._heading(f"{spec.torch_name} hyperparameters")]
         group = ""
         for h in shown:
@@ -231,7 +233,7 @@ class ControlPanel(VerticalScroll):
             out.append(self._field(h.name, h, config.hyper.get(h.name)))
         return out
 
-    def _field(self, name: str, h: Hyper | None, value: Any, label: str | None = None) -> Vertical:
+    def _field(self, name: str, h: Field | None, value: Any, label: str | None = None) -> Vertical:
         title = label or name
         if h is not None and h.kind == "bool":
             row = Horizontal(Switch(bool(value), id=f"field-{name}"), Label(title, classes="switch-label"), classes="switch-row")

@@ -40,7 +40,7 @@ RUN = [
     (["rosenbrock", "--lr"], ["--lr", "expected one argument"]),
     # --momentum
     (["rosenbrock", "--momentum", "-0.1"], ["--momentum", "-0.1"]),
-    (["rosenbrock", "--momentum", "1.5"], ["--momentum", "1.5", "<= 1"]),
+    (["rosenbrock", "--momentum", "1.5"], ["--momentum", "1.5", "from 0 to 1"]),
     (["rosenbrock", "--momentum", "nan"], ["--momentum", "nan"]),
     (["rosenbrock", "--momentum", "inf"], ["--momentum", "inf"]),
     (["rosenbrock", "--momentum", "lots"], ["--momentum", "lots"]),
