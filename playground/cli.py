@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 from playground import __version__, limits
 from playground.errors import ConfigError, InternalError, PlaygroundError
+from playground.fields import RUN, Field
 from playground.formatting import printable
 from playground.losses import LOSSES
 from playground.optimizers import OPTIMIZERS
@@ -104,13 +105,14 @@ def _output_flags(p: argparse.ArgumentParser, formats: tuple[str, ...], record: 
     p.add_argument("--force", action="store_true", help="replace FILE (--output, --record) if it exists")
 
 
-def _number_flag(flag: str, text: str | None, limit: limits.Whole | limits.Number = limits.ANY_NUMBER) -> Any:
-    """A flag's number within `limit` (None when the flag is not given)."""
+def _number_flag(flag: str, text: str | None, limit: limits.Whole | limits.Number | Field = limits.ANY_NUMBER) -> Any:
+    """A flag's number within `limit`, or as a setting's Field reads it (None when the flag is not
+    given)."""
     if text is None:
         return None
     try:
         return limit.parse(text)
-    except limits.LimitError as exc:
+    except ValueError as exc:
         raise UsageError(f"{flag}: {exc}") from None
 
 
@@ -229,10 +231,10 @@ def _what_to_train(args: argparse.Namespace) -> tuple[Any, Any, tuple[float, flo
     if args.loss is not None and not args.loss.strip():
         raise UsageError("--loss: the value is empty; give a loss name (see `playground run --help`)")
     hyper, flags = _hyper_flags(args, optimizer)
-    steps = _number_flag("--steps", args.steps, limits.STEPS)
-    seed = _number_flag("--seed", args.seed, limits.SEED)
-    batch = _number_flag("--batch-size", args.batch_size, limits.BATCH_SIZE)
-    clip = _number_flag("--clip", args.clip, limits.CLIP)
+    steps = _number_flag("--steps", args.steps, RUN["steps"])
+    seed = _number_flag("--seed", args.seed, RUN["seed"])
+    batch = _number_flag("--batch-size", args.batch_size, RUN["batch_size"])
+    clip = _number_flag("--clip", args.clip, RUN["clip"])
     if args.schedule is not None:
         _schedule_flag(args.schedule)
         flags.update(_schedule_fields())
@@ -421,7 +423,7 @@ def cmd_compare(argv: list[str]) -> int:
         raise UsageError("--run: give at least one, e.g. --run 'sgd lr=0.01' --run 'adam lr=0.05' (or --preset, or a file with a [race])")
     if len(texts) > limits.LANES:
         raise UsageError(f"--run: {len(texts)} lanes; a race takes at most {limits.LANES}")
-    steps = _number_flag("--steps", args.steps, limits.STEPS)
+    steps = _number_flag("--steps", args.steps, RUN["steps"])
     configs = []
     for text in texts:
         try:
@@ -522,13 +524,13 @@ def cmd_sweep(argv: list[str]) -> int:
     if lr_min > lr_max:  # type: ignore[operator]
         raise UsageError(f"--lr-min: {lr_min:g} is above --lr-max {lr_max:g}")
     workers = _number_flag("--workers", args.workers, limits.WORKERS) or _cores()
-    steps = _number_flag("--steps", args.steps, limits.STEPS)
-    clip = _number_flag("--clip", args.clip, limits.CLIP)
+    steps = _number_flag("--steps", args.steps, RUN["steps"])
+    clip = _number_flag("--clip", args.clip, RUN["clip"])
     if args.schedule is not None:
         _schedule_flag(args.schedule)
         flags.update(_schedule_fields())
     try:
-        config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=_number_flag("--seed", args.seed, limits.SEED), batch_size=_number_flag("--batch-size", args.batch_size, limits.BATCH_SIZE), steps=steps, schedule=args.schedule, clip=clip)
+        config = resolve(scenario, optimizer=optimizer, hyper=hyper, loss=args.loss, seed=_number_flag("--seed", args.seed, RUN["seed"]), batch_size=_number_flag("--batch-size", args.batch_size, RUN["batch_size"]), steps=steps, schedule=args.schedule, clip=clip)
     except ConfigError as exc:
         raise _config_error(exc, scenario, flags) from None
     moms = _momentum_axis(args, hyper, config.hyper, optimizer)

@@ -103,8 +103,6 @@ class Field:
             if len(parts) != size:
                 raise ValueError(f"{raw!r} is not {typed}")
             return self.check(tuple(None if self._none_at(i, p) else _number(p) for i, p in enumerate(parts)))
-        if not raw and self.blank:
-            raw = self.blank
         if self.kind == "int":
             try:
                 value = int(raw)

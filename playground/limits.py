@@ -129,7 +129,6 @@ GRAD_TOLERANCE = Number(0.0)
 TOLERANCE = Number(0.0, low_open=True)
 LANES = 6  # the most runs in one race
 MESSAGES = 500  # the message history (M) keeps the latest this many
-RUN = {"steps": STEPS, "seed": SEED, "batch_size": BATCH_SIZE, "clip": CLIP}  # a run's own settings, beside the optimizer's
 
 # ---------------------------------------------------------------- a scenario file
 

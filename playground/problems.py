@@ -19,11 +19,11 @@ import numpy as np
 import torch
 from torch import nn
 
-from playground import scenarios, torch_internals
+from playground import torch_internals
 from playground.datasets import Points
 from playground.history import History
 from playground.losses import get_loss
-from playground.scenarios import Scenario
+from playground.scenario import ACTIVATIONS, Scenario
 from playground.settings import RunConfig
 from playground.trail import TRAIL_BYTES, Trail
 
@@ -436,7 +436,7 @@ def build_model(scenario: Scenario, inputs: int, outputs: int) -> nn.Sequential:
     layers: list[nn.Module] = []
     width = inputs
     for h in scenario.model.hidden:
-        layers += [nn.Linear(width, h), getattr(nn, scenarios.ACTIVATIONS[scenario.model.activation])()]
+        layers += [nn.Linear(width, h), getattr(nn, ACTIVATIONS[scenario.model.activation])()]
         width = h
     layers.append(nn.Linear(width, outputs))
     return nn.Sequential(*layers)

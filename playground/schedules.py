@@ -14,8 +14,6 @@ from typing import Any
 from playground.errors import ConfigError, closest
 from playground.fields import Field
 
-SCHEDULE_PREFIX = "sched-"  # a schedule parameter's setting name, apart from an optimizer's (gamma): sched-gamma
-
 
 @dataclass(frozen=True)
 class ScheduleSpec:

@@ -35,8 +35,8 @@ from playground.formatting import count, short
 from playground.landscape_view import LandscapeView
 from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
-from playground.schedules import SCHEDULE_PREFIX, get_schedule
-from playground.settings import RunConfig, describe, resolve
+from playground.schedules import get_schedule
+from playground.settings import RunConfig, describe, resolve, setting, spoken
 
 if TYPE_CHECKING:
     from playground.lessons import Lesson, Player
@@ -737,7 +737,7 @@ class Session:
         except (ConfigError, limits.LimitError, ValueError) as exc:
             why = str(getattr(exc, "message", exc))
             # the message line says it too: the field's own line may be out of sight
-            self.say(f"{name.removeprefix(SCHEDULE_PREFIX)} not changed: {why}")
+            self.say(f"{spoken(name)} not changed: {why}")
             return why
         except Exception as exc:  # noqa: BLE001 - our own bug
             self.fault(exc)
@@ -745,25 +745,12 @@ class Session:
         return None
 
     def _edit(self, name: str, value: str | bool) -> None:
-        c = self.config
-        text = str(value).strip()
-        if name in ("steps", "seed", "batch_size"):
-            number = limits.RUN[name].parse(text)
-            if getattr(c, name) != number:
-                if name == "seed" and self.running:
-                    self.pause()
-                self._apply(replace(c, **{name: number}))
-        elif name == "clip":
-            self._apply(replace(c, clip=limits.CLIP.parse(text or "0")))
-        elif name.startswith(SCHEDULE_PREFIX):
-            key = name.removeprefix(SCHEDULE_PREFIX)
-            spec = get_schedule(c.schedule)
-            parsed = spec.param_named(key).parse(text)
-            self._apply(replace(c, schedule_params=spec.validate({**c.schedule_params, key: parsed})))
-        else:
-            spec = get_optimizer(c.optimizer)
-            parsed = value if isinstance(value, bool) else spec.hyper_named(name).parse(text)
-            self._apply(replace(c, hyper=spec.validate({**c.hyper, name: parsed})))
+        config = setting(self.config, name).put(self.config, value)
+        if config == self.config:
+            return
+        if config.seed != self.config.seed and self.running:
+            self.pause()
+        self._apply(config)
 
     @operation
     def take_point(self, lr: float, momentum: float | None = None) -> None:

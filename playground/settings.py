@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from playground import limits
 from playground.errors import ConfigError
+from playground.fields import RUN, Field
 from playground.formatting import setting as format_value
 from playground.losses import get_loss
 from playground.optimizers import get_optimizer, muon_matrices
@@ -21,7 +22,7 @@ from playground.schedules import get_schedule, parse_schedule
 
 if TYPE_CHECKING:
     from playground.optimizers import OptimizerSpec
-    from playground.scenarios import Scenario
+    from playground.scenario import Scenario
 
 
 @dataclass(frozen=True)
@@ -144,8 +145,81 @@ def lr_origin(scenario: Scenario, config: RunConfig, library_only: bool = False)
 
 
 def _within(name: str, value: Any, typed: bool = False) -> Any:
-    """`value` of the run's own setting `name` within its limit (limits.RUN); `typed`: text."""
-    return limits.setting(name, limits.RUN[name], value, typed)
+    """`value` of the run's own setting `name` within its limit (fields.RUN); `typed`: text.
+    The ConfigError names the setting."""
+    return limits.setting(name, RUN[name].limit, value, typed)
+
+
+SCHEDULE_PREFIX = "sched-"  # a schedule parameter's key, apart from an optimizer's (gamma): sched-gamma
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One field of the settings panel: its key (the panel's and the session's name for it), the
+    Field that reads it, and where in a RunConfig its value lives: "hyper" (the optimizer's),
+    "schedule" (the schedule's parameters) or "run" (steps, seed, batch size, clip)."""
+
+    key: str
+    field: Field
+    where: str
+    label: str
+
+    @property
+    def name(self) -> str:
+        """What a message calls it: the Field's own name (gamma, not sched-gamma)."""
+        return self.field.name
+
+    def value(self, config: RunConfig) -> Any:
+        """Its value in `config`."""
+        name = self.field.name
+        if self.where == "schedule":
+            return config.schedule_params.get(name, self.field.default)
+        if self.where == "run":
+            return getattr(config, name)
+        return config.hyper.get(name)
+
+    def put(self, config: RunConfig, typed: str | bool) -> RunConfig:
+        """`config` with this setting as a person typed it (or switched it): ConfigError or
+        ValueError says why not."""
+        name = self.field.name
+        value = typed if isinstance(typed, bool) else self.field.parse(str(typed).strip() or self.field.blank)
+        if self.where == "schedule":
+            spec = get_schedule(config.schedule)
+            return replace(config, schedule_params=spec.validate({**config.schedule_params, name: value}))
+        if self.where == "run":
+            return replace(config, **{name: value})
+        return replace(config, hyper=get_optimizer(config.optimizer).validate({**config.hyper, name: value}))
+
+
+def setting(config: RunConfig, key: str) -> Setting:
+    """The settings field `key` of a run set to `config`: the one place that decides which kind
+    of setting a key is. ConfigError when `config` has no such setting."""
+    if key.startswith(SCHEDULE_PREFIX):
+        spec = get_schedule(config.schedule)
+        f = spec.param_named(key.removeprefix(SCHEDULE_PREFIX))
+        return Setting(key, f, "schedule", f"{f.name} (0 = the step budget)" if f.name == spec.budget_param else f.name)
+    if key in RUN:
+        return Setting(key, RUN[key], "run", RUN[key].label)
+    f = get_optimizer(config.optimizer).hyper_named(key)
+    return Setting(key, f, "hyper", f.label or f.name)
+
+
+def spoken(key: str) -> str:
+    """A settings key as a message names it (gamma for sched-gamma)."""
+    return key.removeprefix(SCHEDULE_PREFIX)
+
+
+def panel_settings(config: RunConfig, surface: bool) -> dict[str, list[Setting]]:
+    """The settings panel's boxes of fields for a run set to `config`: the optimizer's (a
+    partner's, and which parameters it takes, only on a network), the run's own (a surface has no
+    seed or batches) and the schedule's."""
+    spec = get_optimizer(config.optimizer)
+    schedule = get_schedule(config.schedule)
+    return {
+        "hyper": [setting(config, f.name) for f in spec.hyper if f.applies_on_surface or not surface],
+        "run": [setting(config, name) for name, f in RUN.items() if f.applies_on_surface or not surface],
+        "schedule": [setting(config, SCHEDULE_PREFIX + p.name) for p in schedule.params],
+    }
 
 
 RUN_STRING_KEYS = ("loss", "seed", "batch_size", "clip", "schedule")  # what a run string sets beside the optimizer's hyperparameters

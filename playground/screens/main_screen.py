@@ -22,12 +22,12 @@ from textual.screen import Screen
 from textual.widgets import Footer, Select, Static
 from textual.worker import get_current_worker
 
-from playground import limits, scenarios
+from playground import scenarios
 from playground.formatting import first_fitting
 from playground.datasets import Points
 from playground.scenarios import Scenario
-from playground.schedules import SCHEDULE_PREFIX
 from playground.session import Session
+from playground.settings import setting
 from playground.widgets.confusion_matrix import ConfusionMatrix
 from playground.widgets.controls import ControlPanel
 from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR, Internals, InternalsPanel, arrows
@@ -210,9 +210,7 @@ class MainScreen(Screen[None]):
         else:
             if name == "nesterov":  # a switch cannot stay in a state that was refused
                 panel.show_value(name, session.config.hyper.get("nesterov"))
-            panel.show_error(name, error)
-            for node in panel.query(f"#error-{name}"):  # the reason under the field, in sight
-                node.scroll_visible(animate=False)
+            panel.show_error(name, error, reveal=True)  # the reason under the field, in sight
         self.sync()
 
     @on(Scoreboard.Selected)
@@ -537,12 +535,7 @@ class MainScreen(Screen[None]):
 
 def field_value(session: Session, name: str) -> Any:
     """The value in force of settings field `name`."""
-    c = session.config
-    if name.startswith(SCHEDULE_PREFIX):
-        return c.schedule_params.get(name.removeprefix(SCHEDULE_PREFIX))
-    if name in limits.RUN:  # the run's own settings
-        return getattr(c, name)
-    return c.hyper.get(name)
+    return setting(session.config, name).value(session.config)
 
 
 def landscape_subtitle(view: Any, moved_on: bool, room: int = 1000) -> str:

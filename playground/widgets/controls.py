@@ -19,25 +19,13 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static, Switch
 
-from playground import limits
 from playground.formatting import setting as format_value
 from playground.losses import LOSSES
-from playground.fields import Field
-from playground.optimizer_spec import OptimizerSpec
 from playground.optimizers import OPTIMIZERS, offered
 from playground.scenarios import Entry, Scenario
-from playground.schedules import SCHEDULES, ScheduleSpec
-from playground.schedules import SCHEDULE_PREFIX
-from playground.settings import RunConfig, lr_origin
+from playground.schedules import SCHEDULES
+from playground.settings import RunConfig, Setting, lr_origin, panel_settings
 from playground.widgets.plain_text import plain
-
-RUN_LABELS = {  # the run's own fields (limits.RUN holds what each takes)
-    "batch_size": "batch size (0 = all)",
-    "seed": "seed",
-    "steps": "step budget",
-    "clip": "clip gradient norm (0 = off)",
-}
-
 
 def show_text(node: Static, text: str) -> None:
     """Put plain `text` (never markup: it may quote what was typed) in `node`, only if it is not
@@ -140,15 +128,16 @@ class ControlPanel(VerticalScroll):
     def _field_sets(self, scenario: Scenario, config: RunConfig) -> list[tuple[str, object, Callable[[], list[Any]], dict[str, Any]]]:
         """The three boxes of fields, each as (its id, which fields it holds: made anew when that
         changes, how to make them, their values)."""
-        spec = OPTIMIZERS[config.optimizer]
-        surface = scenario.kind == "surface"
-        shown = spec.shown(surface)  # a partner's settings (Muon's AdamW) only on a network
-        names = self._run_names(scenario)
-        schedule = SCHEDULES[config.schedule]
+        boxes = panel_settings(config, scenario.kind == "surface")
+
+        def box(box_id: str, which: str, heading: str | None) -> tuple[str, object, Callable[[], list[Any]], dict[str, Any]]:
+            shown = boxes[which]
+            return box_id, tuple(s.key for s in shown), lambda: self._fields(shown, config, heading), {s.key: s.value(config) for s in shown}
+
         return [
-            ("#hyper", (spec.name, surface), lambda: self._hyper_fields(spec, config, shown), {h.name: config.hyper.get(h.name) for h in shown}),
-            ("#run-fields", tuple(names), lambda: self._run_fields(scenario, config), {n: getattr(config, n) for n in names}),
-            ("#schedule-fields", schedule.name, lambda: self._schedule_fields(schedule, config), {SCHEDULE_PREFIX + p.name: config.schedule_params.get(p.name, p.default) for p in schedule.params}),
+            box("#hyper", "hyper", f"{OPTIMIZERS[config.optimizer].torch_name} hyperparameters"),
+            box("#run-fields", "run", "Run"),
+            box("#schedule-fields", "schedule", None),
         ]
 
     def _heading(self, text: str) -> Label:
@@ -220,30 +209,27 @@ class ControlPanel(VerticalScroll):
             pick.value = spec.name
         show_text(self.query_one("#schedule-note", Static), spec.summary)
 
-    def _schedule_fields(self, spec: ScheduleSpec, config: RunConfig) -> list[Any]:
-        return [self._field(SCHEDULE_PREFIX + p.name, p, config.schedule_params.get(p.name, p.default), f"{p.name} (0 = the step budget)" if p.name == spec.budget_param else p.name) for p in spec.params]
-
-    def _hyper_fields(self, spec: OptimizerSpec, config: RunConfig, shown: tuple[Field, ...]) -> list[Any]:
-        out: list[Any] = [self._heading(f"{spec.torch_name} hyperparameters")]
+    def _fields(self, shown: list[Setting], config: RunConfig, heading: str | None) -> list[Any]:
+        """A box's fields under its heading; a partner's settings under a heading of their own."""
+        out: list[Any] = [self._heading(heading)] if heading else []
         group = ""
-        for h in shown:
-            if h.group != group:  # the partner's settings under a heading of their own
-                group = h.group
+        for s in shown:
+            if s.field.group != group:
+                group = s.field.group
                 out.append(self._heading(f"{OPTIMIZERS[group].torch_name}: every other parameter"))
-            out.append(self._field(h.name, h, config.hyper.get(h.name)))
+            out.append(self._field(s, s.value(config)))
         return out
 
-    def _field(self, name: str, h: Field | None, value: Any, label: str | None = None) -> Vertical:
-        title = label or name
-        if h is not None and h.kind == "bool":
-            row = Horizontal(Switch(bool(value), id=f"field-{name}"), Label(title, classes="switch-label"), classes="switch-row")
+    def _field(self, s: Setting, value: Any) -> Vertical:
+        name, f = s.key, s.field
+        if f.kind == "bool":
+            row = Horizontal(Switch(bool(value), id=f"field-{name}"), Label(s.label, classes="switch-label"), classes="switch-row")
             return Vertical(row, Static("", id=f"error-{name}", classes="error"), classes="field")
-        hint = h.describe_range() if h is not None else limits.RUN[name].describe()
-        box = Input(format_value(value), id=f"field-{name}", placeholder=hint, select_on_focus=False, compact=True)
-        box.tooltip = h.help if h is not None else None
-        parts = [Label(title, classes="field-label"), box, Static("", id=f"error-{name}", classes="error")]
-        if h is not None and h.note:
-            parts.append(Static(h.note, id=f"note-{name}", classes="note"))
+        box = Input(f.format(value), id=f"field-{name}", placeholder=f.describe_range(), select_on_focus=False, compact=True)
+        box.tooltip = f.help or None
+        parts = [Label(s.label, classes="field-label"), box, Static("", id=f"error-{name}", classes="error")]
+        if f.note:
+            parts.append(Static(f.note, id=f"note-{name}", classes="note"))
         if name == "lr":  # where its value came from, while it is the library's default
             said = self._lr_from()
             note = Static(said, id="from-lr", classes="note")
@@ -262,24 +248,17 @@ class ControlPanel(VerticalScroll):
         scenario's own rate, or one that was set, goes without a word."""
         return lr_origin(self.scenario, self.config, library_only=True) or ""
 
-    @staticmethod
-    def _run_names(scenario: Scenario) -> list[str]:
-        return ["steps", "clip"] if scenario.kind == "surface" else ["batch_size", "seed", "steps", "clip"]
-
-    def _run_fields(self, scenario: Scenario, config: RunConfig) -> list[Any]:
-        out: list[Any] = [self._heading("Run")]
-        for name in self._run_names(scenario):
-            out.append(self._field(name, None, getattr(config, name), RUN_LABELS[name]))
-        return out
-
     # ------------------------------------------------------------ what the App tells the panel
 
-    def show_error(self, name: str, message: str) -> None:
-        """Mark a field invalid with a one-line message (the run keeps its last valid value)."""
+    def show_error(self, name: str, message: str, reveal: bool = False) -> None:
+        """Mark a field invalid with a one-line message (the run keeps its last valid value);
+        `reveal` scrolls the message into sight."""
         for node in self.query(f"#error-{name}"):
             if message:
                 node.set_classes("error")
             show_text(node, message)
+            if reveal:
+                node.scroll_visible(animate=False)
         for node in self.query(f"#field-{name}"):
             node.set_class(bool(message), "-invalid")
 
