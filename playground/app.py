@@ -104,7 +104,7 @@ class PlaygroundApp(App[None]):
 
         self.session.listeners.append(changed)
         # the auto-run loop in a worker of the app's own (a thread: it steps torch)
-        self.session.runner = lambda job: self.run_worker(job, name="auto-run", group="auto-run", thread=True, exit_on_error=False)
+        self.session.autorun.runner = lambda job: self.run_worker(job, name="auto-run", group="auto-run", thread=True, exit_on_error=False)
         if self.is_web:  # Textual's web driver starts an app blurred, its footer empty; the page
             # (web/page.html) gives the terminal the focus as soon as it draws: so does the app
             self.call_after_refresh(self.post_message, events.AppFocus())

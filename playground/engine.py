@@ -105,7 +105,7 @@ class Run:
             self.config, self._spec = before  # the run keeps the settings it had
             self.problem.fit(self._spec.matrix_only)
             raise ConfigError(config.optimizer, str(exc)) from None
-        self._scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
+        self.scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)  # torch's lr scheduler (None: a constant rate)
         self._step = self._update(torch_internals.plain_step(self.optimizer))
         # ASGD: the mu its next update uses (1 until it averages); a fresh optimizer's average is
         # its own, so the old one goes with the old state
@@ -137,7 +137,7 @@ class Run:
     def _update(self, plain: Any) -> Any:
         """One update as the config asks: clip the gradient's norm, the optimizer's step, then the
         schedule's step. Without clipping or a schedule, the optimizer's plain step (no cost)."""
-        clip, scheduler = self.config.clip, self._scheduler
+        clip, scheduler = self.config.clip, self.scheduler
         if not clip and scheduler is None:
             return plain
         params = self.problem.params
@@ -198,7 +198,7 @@ class Run:
         as its first step size (state step_size): a later lr or a schedule changes nothing."""
         if self._spec.name != "rprop":
             return ""
-        if self._scheduler is not None:
+        if self.scheduler is not None:
             if self._has_state():
                 return f"{RPROP_LR}: the schedule changes nothing"
             return f"{RPROP_LR}: the schedule counts only there (lr {_fmt(self.lr)}), then changes nothing"
@@ -345,7 +345,7 @@ class Run:
             groups = self.optimizer.param_groups
             rates = self._rates()
             for k, v in changed.items():
-                if k in rates and self._scheduler is not None:
+                if k in rates and self.scheduler is not None:
                     self._scale_schedule(v / old.hyper[k], k)  # the schedule's rates scale with it
                     continue
                 for i, name in self._groups(k):
@@ -357,7 +357,7 @@ class Run:
                     for i, name in self._groups(k):
                         groups[i][name] = config.hyper[k]
                         groups[i].pop("initial_lr", None)  # a new schedule starts from the run's lr
-                self._scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
+                self.scheduler = get_schedule(config.schedule).build(self.optimizer, config.schedule_params, config.steps)
                 parts.append(f"schedule {get_schedule(config.schedule).describe(config.schedule_params, config.steps)}")
                 changed["schedule"] = config.schedule
             if config.clip != old.clip:
@@ -386,7 +386,7 @@ class Run:
     def _scale_schedule(self, ratio: float, rate: str = "lr") -> None:
         """A learning rate changed under a schedule: scale every rate the schedule works from, in
         the groups that rate reaches."""
-        scheduler = self._scheduler
+        scheduler = self.scheduler
         reached = [i for i, _ in self._groups(rate)]
         for i in reached:
             group = self.optimizer.param_groups[i]

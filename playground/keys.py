@@ -4,6 +4,7 @@ test holds the README to it). No Textual here: the app turns the rows into Bindi
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 
@@ -145,3 +146,30 @@ def palette_commands() -> list[tuple[str, str, str]]:
     """(title, the key, action) for the palette, in the table's order."""
     out = [(r.palette, r.shown.replace("`", ""), r.presses[0].action) for r in KEYS if r.palette]
     return out + list(PALETTE_EXTRA)
+
+
+_NAMED = re.compile(r"\{key:([a-z_]+(?:\([^)]*\))?)\}")
+
+
+def key_of(action: str) -> str:
+    """The key that does `action` ("toggle_run" -> "space", "lesson_part(1)" -> "n"), as the
+    footer writes it."""
+    for p in presses():
+        if p.action == action:
+            return p.display or p.key.split(",")[0]
+    raise KeyError(action)
+
+
+def with_keys(text: str) -> str:
+    """A session's message in this face's words: each `{key:ACTION}` in it (the session names
+    what to do, never a key) becomes the key that does it ("{key:reset} resets" -> "r resets")."""
+    if "{key:" not in text:
+        return text
+
+    def key(match: re.Match[str]) -> str:
+        try:
+            return key_of(match.group(1))
+        except KeyError:  # not one of ours (a file's name may hold anything): as it was
+            return match.group(0)
+
+    return _NAMED.sub(key, text)

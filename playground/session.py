@@ -15,12 +15,10 @@ it is ready (space, s) are queued and done in order once it is.
 from __future__ import annotations
 
 import collections
-import enum
 import functools
 import gc
 import sys
 import threading
-import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import replace
@@ -32,6 +30,7 @@ import numpy as np
 from playground import limits, scenarios
 from playground.errors import ConfigError, PlaygroundError, report_internal
 from playground.formatting import count, short
+from playground.autorun import DEFAULT_SPEED, PAUSED, RUNNING, SPEEDS, AutoRun, Phase, State  # noqa: F401  (a run's states, read from here too)
 from playground.landscape_view import LandscapeView
 from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
@@ -43,37 +42,9 @@ if TYPE_CHECKING:
     from playground.engine import Run
     from playground.race import Race
 
-SPEEDS: list[int | None] = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, None]  # None: unthrottled
-DEFAULT_SPEED = SPEEDS.index(100)
 NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
-NO_RACE = "one run, no race: a adds a lane; c races SGD, momentum, Nesterov and Adam"
+NO_RACE = "one run, no race: {key:add_lane} adds a lane; {key:preset} races SGD, momentum, Nesterov and Adam"
 
-
-class Phase(enum.Enum):
-    PAUSED = "paused"
-    RUNNING = "running"
-    CONVERGED = "converged"
-    DIVERGED = "diverged"
-    ALL_DIVERGED = "every lane diverged"
-
-
-class State(str):
-    """Where the session is: a Phase, and for a divergence the step it happened at. It is also
-    its text ("paused", "diverged at step 12"), which is what the status line shows."""
-
-    phase: Phase
-    step: int | None
-
-    def __new__(cls, phase: Phase, step: int | None = None) -> State:
-        state = super().__new__(cls, f"diverged at step {step}" if phase is Phase.DIVERGED else phase.value)
-        state.phase, state.step = phase, step
-        return state
-
-    def __repr__(self) -> str:
-        return f"State({str(self)!r})"
-
-
-PAUSED, RUNNING = State(Phase.PAUSED), State(Phase.RUNNING)
 
 Op = TypeVar("Op", bound=Callable[..., Any])
 
@@ -106,26 +77,18 @@ class Session:
         self.run: Run | None = None  # the selected lane: what the settings show and edit
         self.race: Race | None = None  # every lane, the selected one included; None until torch loads
         self.step_lock = threading.Lock()  # held around each step: no step falls between a pause and a reset
-        self.running = False
+        self.autorun = AutoRun(self)  # the auto-run loop (space), in the background
         self.speed_index = DEFAULT_SPEED
         self.state = PAUSED
         self.said: collections.deque[tuple[int, str]] = collections.deque(maxlen=limits.MESSAGES)  # (step, message), the latest last
         self.message = ""
-        self.rate: float | None = None  # steps a second while auto-running
         self.queued: list[str] = []  # keys pressed while torch loads
         self.engine_error: str | None = None
         self.version = 0
         self.layout = 0
         self.paths = {e.name: str(e.path) for e in scenarios.list_entries()}
         self.paths.setdefault(scenario.name, scenario.source)
-        self._generation = 0  # a new one at each start and pause: an old auto-run thread ends
-        # how a face runs the auto-run loop in the background (the TUI: a worker of its own);
-        # None: a thread of the session's own, for a face with no workers (tests, scripts)
-        self.runner: Callable[[Callable[[], None]], object] | None = None
-        self._loops = 0  # auto-run loops started and not yet ended (a paused one ends its slice)
-        self._loops_ended = threading.Condition()
-        self._loop_threads: set[int] = set()  # the threads running an auto-run loop now
-        self._lock = threading.RLock()  # state changes from the auto-run and loading threads
+        self._lock = threading.RLock()  # state changes from the loading thread
         self.listeners: list[Callable[[], None]] = []  # told after each change, from any thread
         self.faults: list[str] = []  # each bug of ours met, in full: what it was and where its traceback is
         self.lesson: Player | None = None  # a lesson being played (playground.lessons), opened once torch is there
@@ -148,6 +111,15 @@ class Session:
     @property
     def lane_index(self) -> int:
         return next((i for i, lane in enumerate(self.lanes) if lane is self.run), 0)
+
+    @property
+    def running(self) -> bool:
+        return self.autorun.running
+
+    @property
+    def rate(self) -> float | None:
+        """Steps a second while auto-running."""
+        return self.autorun.rate
 
     @property
     def speed(self) -> str:
@@ -348,13 +320,13 @@ class Session:
         going = [lane for lane in lanes if not lane.diverged]
         if len(lanes) == 1 and not going:
             lane = lanes[0]
-            return State(Phase.DIVERGED, lane.diverged_at), f"{lane.stop_reason}; press r to reset"
+            return State(Phase.DIVERGED, lane.diverged_at), f"{lane.stop_reason}; press {{key:reset}} to reset"
         if not going:
-            return State(Phase.ALL_DIVERGED), "every lane diverged; press r to reset"
+            return State(Phase.ALL_DIVERGED), "every lane diverged; press {key:reset} to reset"
         if all(lane.converged for lane in going) and not past_converged:
             one = len(lanes) == 1
             why = "the gradient norm fell below the tolerance" if one else "every lane converged (or diverged)"
-            return State(Phase.CONVERGED), f"{why}; space runs on past it, until paused"
+            return State(Phase.CONVERGED), f"{why}; {{key:toggle_run}} runs on past it, until paused"
         return None, ""
 
     def start(self, until: int | None = None, done: str = "") -> None:
@@ -370,17 +342,8 @@ class Session:
         past_converged = self.stop_state()[0] is not None  # converged already: run on, as past the budget
         if past_converged:
             self.message = "running on past convergence, until paused"
-        with self._lock:
-            self._generation += 1
-            generation = self._generation
-            self.running, self.state, self.rate = True, RUNNING, None
-        with self._loops_ended:
-            self._loops += 1
-        job = functools.partial(self.auto_run, generation, budget, done, past_converged)
-        if self.runner is None:
-            threading.Thread(target=job, name="auto-run", daemon=True).start()
-        else:
-            self.runner(job)
+        self.state = RUNNING
+        self.autorun.start(budget, done, past_converged)
         self.changed()
 
     def pause(self, message: str | None = None) -> None:
@@ -390,88 +353,19 @@ class Session:
         self.changed()
 
     def _halt(self, state: State) -> None:
-        with self._lock:
-            self._generation += 1
-            self.running, self.state, self.rate = False, state, None
+        self.autorun.halt()
+        self.state = state
 
     def wait_stopped(self, timeout: float = 5.0) -> None:
         """Until the auto-run loop has ended its slice (after a pause, or to quit)."""
-        if threading.get_ident() in self._loop_threads:  # not from inside a loop itself
-            return
-        with self._loops_ended:
-            self._loops_ended.wait_for(lambda: self._loops == 0, timeout)
+        self.autorun.wait_stopped(timeout)
 
-    def _ended(self, generation: int, state: State, message: str) -> None:
-        with self._lock:
-            if generation != self._generation:  # paused meanwhile, or a newer run goes on
-                return
-            self._generation += 1
-            self.running, self.state, self.rate = False, state, None
-            if message:
-                self.message = message
-            self.changed()
-
-    def auto_run(self, generation: int, budget: int | None, done: str = "", past_converged: bool = False) -> None:
-        """The auto-run loop, a plain function that blocks until the run pauses or ends: `start`
-        hands it to the face's `runner` (or a thread). Nothing of it needs Textual."""
-        me = threading.get_ident()
-        self._loop_threads.add(me)
-        try:
-            self._pace(generation, budget, done, past_converged)
-        except Exception as exc:  # noqa: BLE001 - our own bug: the session pauses and says so
-            if generation == self._generation:
-                self.fault(exc)
-        finally:
-            self._loop_threads.discard(me)
-            with self._loops_ended:
-                self._loops -= 1
-                self._loops_ended.notify_all()
-
-    def _pace(self, generation: int, budget: int | None, done: str = "", past_converged: bool = False) -> None:
-        race = self.race
-        assert race is not None
-        lock = self.step_lock
-        chunk = 1
-        next_time = time.perf_counter()
-        rate_time, rate_steps = next_time, race.step_count
-
-        def going() -> bool:
-            return generation == self._generation
-
-        while going():
-            speed = SPEEDS[self.speed_index]
-            n = chunk if speed is None else max(1, speed // 50)
-            if budget is not None:
-                n = min(n, budget - race.step_count)
-                if n <= 0:
-                    what = "the race reached" if len(race.lanes) > 1 else "reached"  # not the lane the status line shows
-                    self._ended(generation, PAUSED, done or f"{what} the budget of {count(budget, 'step')}; space runs on past it, until paused")
-                    return
-            t0 = time.perf_counter()
-            # one step at a time, so a pause takes effect after the current step: while the UI
-            # thread draws, a slice of a few steps can take 100+ ms waiting for the GIL
-            for _ in range(n):
-                with lock:
-                    made = race.step(1) if going() else 0
-                if not made:
-                    break
-                state, why = self.stop_state(past_converged)
-                if state is not None:
-                    self._ended(generation, state, why)
-                    return
-            t1 = time.perf_counter()
-            if speed is None:  # aim at slices of ~10 ms: short enough to pause at once
-                chunk = max(1, min(chunk * 2, int(chunk * 0.01 / max(t1 - t0, 1e-6))))
-            if t1 - rate_time >= 0.5:
-                self.rate = (race.step_count - rate_steps) / (t1 - rate_time)
-                rate_time, rate_steps = t1, race.step_count
-            if speed is not None:
-                next_time += n / speed
-                now = time.perf_counter()
-                if next_time < now - 0.25:  # fell behind: do not try to catch up
-                    next_time = now
-                while going() and (wait := next_time - time.perf_counter()) > 0:
-                    time.sleep(min(wait, 0.02))
+    def finished(self, state: State, message: str) -> None:
+        """The auto-run loop stopped by itself (the budget, a convergence, a divergence)."""
+        self.state = state
+        if message:
+            self.message = message
+        self.changed()
 
     @operation
     def set_speed(self, delta: int) -> None:
@@ -497,7 +391,7 @@ class Session:
             return
         assert self.race is not None
         if len(self.lanes) >= limits.LANES:
-            self.say(f"a race has at most {limits.LANES} lanes: x removes the selected one")
+            self.say(f"a race has at most {limits.LANES} lanes: {{key:remove_lane}} removes the selected one")
             return
         if self.running:
             self.pause()
@@ -540,7 +434,7 @@ class Session:
             self.pause()
         self.race = race
         self.state = PAUSED
-        self._select(0, "SGD vs momentum vs Nesterov vs Adam from the same start: space runs them together")
+        self._select(0, "SGD vs momentum vs Nesterov vs Adam from the same start: {key:toggle_run} runs them together")
 
     # ------------------------------------------------------------ a lesson
 
@@ -555,14 +449,14 @@ class Session:
         if not self._ready():
             return
         if not 0 <= index < len(player.lesson.parts):
-            self.say("the lesson's last part: p goes back" if index > 0 else "the lesson's first part: n goes on")
+            self.say("the lesson's last part: {key:lesson_part(-1)} goes back" if index > 0 else "the lesson's first part: {key:lesson_part(1)} goes on")
             return
         if self.running:
             self.pause()
         player.open(index)
         self.answered, self.tried, self.highlighted = None, None, 1
         part = player.part
-        steps = f"space trains its {count(part.run, 'step')}" if part.run else "n goes on"
+        steps = f"{{key:toggle_run}} trains its {count(part.run, 'step')}" if part.run else "{key:lesson_part(1)} goes on"
         self.say(f"part {index + 1}/{len(player.lesson.parts)}: {steps}")
 
     @operation
@@ -622,7 +516,7 @@ class Session:
         configs = [parse_run(scenario, text, self.config.steps) for text in scenario.lanes]
         self.lesson_lanes(configs, None)
         if self.racing:
-            self._select(scenario.selected - 1, f"the race saved in {Path(scenario.source).name}: {len(configs)} lanes; space runs them together")
+            self._select(scenario.selected - 1, f"the race saved in {Path(scenario.source).name}: {len(configs)} lanes; {{key:toggle_run}} runs them together")
 
     @operation
     def lesson_lanes(self, configs: list[RunConfig], start: tuple[float, float] | None) -> None:
@@ -866,16 +760,16 @@ class Session:
     def toggle_landscape(self) -> None:
         """m: the map, then the landscape on pca directions, then on random ones, then the map."""
         if self.scenario.surface is not None:
-            self.say("a surface's map already is its whole landscape: m shows a network's, on a dataset")
+            self.say("a surface's map already is its whole landscape: {key:landscape} shows a network's, on a dataset")
             return
         if not self._ready():
             return
         mode = self.landscape.next_mode()
         lanes = " (every lane's path on the selected lane's plane)" if self.racing else ""
         self.say({
-            "pca": f"loss landscape around the weights, on the path's two principal directions{lanes}; m: random directions",
-            "random": f"loss landscape on two random filter-normalised directions (Li et al. 2018){lanes}; m: back to the map",
-            "map": "the map again; m: the loss landscape",
+            "pca": f"loss landscape around the weights, on the path's two principal directions{lanes}; {{key:landscape}}: random directions",
+            "random": f"loss landscape on two random filter-normalised directions (Li et al. 2018){lanes}; {{key:landscape}}: back to the map",
+            "map": "the map again; {key:landscape}: the loss landscape",
         }[mode])
 
     @operation

@@ -10,7 +10,7 @@ follows at half the frame rate or better; paused, both draw at once.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from textual import events, on, work
@@ -23,6 +23,7 @@ from textual.widgets import Footer, Select, Static
 from textual.worker import get_current_worker
 
 from playground import scenarios
+from playground.keys import with_keys
 from playground.formatting import first_fitting
 from playground.datasets import Points
 from playground.scenarios import Scenario
@@ -30,6 +31,7 @@ from playground.session import Session
 from playground.settings import setting
 from playground.widgets.confusion_matrix import ConfusionMatrix
 from playground.widgets.controls import ControlPanel
+from playground.screens.map_scene import LANE_COLOURS, NOW, START, data_marks, landscape_scene, landscape_subtitle, map_legend, minima, plane_background, surface_background, surface_scene
 from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR, Internals, InternalsPanel, arrows
 from playground.widgets.key_footer import KeyFooter
 from playground.widgets.lesson_panel import LessonPanel
@@ -39,11 +41,8 @@ from playground.widgets.scoreboard import Row, Scoreboard
 from playground.widgets.status_line import StatusLine
 from playground.widgets.plain_text import border_room, plain
 
-if TYPE_CHECKING:
-    from playground.engine import Run
 
 FRAME_SECONDS = 1 / 20
-PATH_POINTS = 200  # the most trajectory points drawn per frame (plotext cost grows with them)
 MIN_WIDTH, MIN_HEIGHT = 60, 16
 NARROW_WIDTH, SHORT_HEIGHT = 100, 30  # below these the panels close up
 STATUS_AND_FOOTER, LOSS_MIN, MAP_MIN = 3, 8, 11  # rows: below MAP_MIN a map is a few rows of dots
@@ -52,12 +51,6 @@ RACE_MAP_MIN, RACE_LOSS_MIN = 7, 7  # rows a race's map keeps before its loss cu
 LESSON_MIN = 10  # rows a lesson keeps before the loss curve gives way to it
 LESSON_SHARE, LESSON_SHARE_PRESENTING = 0.5, 0.6  # the most of the column a lesson takes where there is room
 NARROW_CONTROLS = 26  # the settings panel's width in a narrow terminal (34 in app.tcss otherwise)
-# the lanes of a race, in order: distinct on the map's colours and on the dark loss panel
-LANE_COLOURS = [(255, 255, 255), (255, 145, 0), (255, 64, 129), (64, 196, 255), (255, 234, 0), (179, 136, 255)]
-PATH = (255, 255, 255)
-START = (0, 229, 255)
-NOW = (255, 82, 82)
-MINIMUM = (118, 255, 3)
 
 
 class MainScreen(Screen[None]):
@@ -313,7 +306,7 @@ class MainScreen(Screen[None]):
         plot.display, confusion.display = not tabular, tabular
         if s.surface is not None:
             plot.configure(s.surface.x, s.surface.y, surface_background(s), HEAT)
-            plot.border_subtitle = _map_legend(racing, False, bool(s.surface.minima))
+            plot.border_subtitle = map_legend(racing, False, bool(s.surface.minima))
             return
         points = self._points()
         columns = points.feature_names
@@ -392,11 +385,11 @@ class MainScreen(Screen[None]):
             loss = surface.value(*surface.start) if surface else None
             queued = f" · {len(s.queued)} key(s) queued" if s.queued else ""
             state = "engine failed" if s.engine_error else f"loading torch…{queued}"
-            status.show(0, loss, None, s.config.hyper.get("lr"), state, s.speed, None, s.told())
+            status.show(0, loss, None, s.config.hyper.get("lr"), state, s.speed, None, with_keys(s.told()))
             return
         h = run.history
         acc = h.accuracy.last() if h.accuracy is not None and len(h.accuracy) else None
-        message = s.told()
+        message = with_keys(s.told())  # the session names what to do; the keys are this face's
         if s.racing:  # the status line is the selected lane's: the message says so, and what it says of the race
             gone = f" diverged at step {run.diverged_at}" if run.diverged else ""
             message = f"lane {s.lane_index + 1} of {len(s.lanes)}{gone} · {message}"
@@ -474,29 +467,12 @@ class MainScreen(Screen[None]):
         drawn = draw_curve(False) if curve_first else False
         hold = session.running and drawn
         if s.surface is None and session.landscape.shown:
-            drawn = self._draw_landscape(plot, order, colour, one, hold) or drawn
+            drawn = self._draw_landscape(plot, order, hold) or drawn
         elif s.surface is not None:
-            sx, sy = run.start or s.surface.start
-            lines: list[Any] = []
-            nows: list[Mark] = []
-            averages: list[Mark] = []
-            for i in order:
-                xs, ys = lane_path(lanes[i])
-                lines.append((xs, ys, PATH if one else colour[i]))
-                average = lanes[i].history.average
-                if average is not None and average.x is not None and average.y is not None and len(average.x):
-                    averages.append(Mark(average.x.last(), average.y.last(), AVERAGE_GLYPH, NOW if one else colour[i]))
-                if len(xs):
-                    nows.append(Mark(float(xs[-1]), float(ys[-1]), "●", NOW if one else colour[i]))
-            start = Mark(sx, sy, "○", START)
-            if one:
-                marks = [*minima(s), start, *averages, *(nows or [Mark(sx, sy, "●", NOW)])]
-            else:  # the start on top: every lane leaves from it
-                marks = [*minima(s), *averages, *nows, start]
-            legend = _map_legend(session.racing, bool(averages), bool(s.surface and s.surface.minima))
+            lines, marks, legend, tip = surface_scene(s, lanes, order, run.start or s.surface.start)
             if plot.border_subtitle != legend:
                 plot.border_subtitle = legend
-            self._add_arrows(lines, marks, (nows[-1].x, nows[-1].y) if nows else (sx, sy))
+            self._add_arrows(lines, marks, tip)
             drawn = plot.show(lines, marks, hold=hold) or drawn
         elif run.points is not None and run.points.features > 2:
             counts, split = run.confusion()
@@ -512,7 +488,7 @@ class MainScreen(Screen[None]):
         if not curve_first:
             draw_curve(session.running and drawn)
 
-    def _draw_landscape(self, plot: MapPlot, order: list[int], colour: list[tuple[int, int, int]], one: bool, hold: bool) -> bool:
+    def _draw_landscape(self, plot: MapPlot, order: list[int], hold: bool) -> bool:
         """Each lane's path projected onto the selected lane's plane, in its colour (a single
         run's in the path's white); the start and the weights now (the centre)."""
         view, session = self.session.landscape, self.session
@@ -522,111 +498,10 @@ class MainScreen(Screen[None]):
             plot.border_subtitle = subtitle
         if found is None:
             return plot.show([], [])
-        lines: list[Any] = []
-        for i in order:
-            lane = session.lanes[i]
-            path = found.trajectory if i == session.lane_index or one else found.onto(lane)
-            path = path[:: max(1, len(path) // PATH_POINTS)] if len(path) > PATH_POINTS else path
-            lines.append((path[:, 0], path[:, 1], PATH if one else colour[i]))
-        first = found.trajectory[0]
-        marks = [Mark(float(first[0]), float(first[1]), "○", START), Mark(0.0, 0.0, "●", NOW)]
+        lines, marks = landscape_scene(found, session.lanes, order, session.lane_index)
         return plot.show(lines, marks, version=id(found), hold=hold)
 
 
 def field_value(session: Session, name: str) -> Any:
     """The value in force of settings field `name`."""
     return setting(session.config, name).value(session.config)
-
-
-def landscape_subtitle(view: Any, moved_on: bool, room: int = 1000) -> str:
-    """The landscape's legend, or how far its computation is, in `room` characters."""
-    if view.progress is not None:
-        done = int(view.progress * 20)
-        return f"computing the landscape {'█' * done}{'░' * (20 - done)} {view.progress:.0%}"
-    if view.error:
-        return first_fitting([f"no landscape: {view.error}", f"no landscape: {view.error.split(' (')[0]}", "no landscape (M says why)"], room)
-    if moved_on:
-        return first_fitting(["the run has moved on: this plane is from the step above, computed again when paused", "the run moved on: this plane is from the step above", "moved on: an older plane"], room)
-    return first_fitting(["○ start  ● the weights now (centre)  colour: training loss (log)  m: next view", "○ start  ● now (centre)  colour: loss (log)  m: next"], room)
-
-
-def plane_background(found: Any):  # noqa: ANN201
-    """(xs, ys) -> palette indices of the plane's loss at the nearest grid cell, on a log scale
-    (a diverged cell at the top)."""
-    loss = np.asarray(found.loss, dtype=float)
-    finite = np.isfinite(loss) & (loss > 0)
-    levels = len(HEAT)
-    if finite.any():
-        logs = np.log10(np.where(finite, loss, np.nan))
-        lo, hi = float(np.nanmin(logs)), float(np.nanpercentile(logs, 99))
-    else:
-        logs, lo, hi = np.zeros_like(loss), 0.0, 1.0
-    scaled = np.where(finite, (logs - lo) / max(hi - lo, 1e-12), 1.0)
-    indices = np.clip((scaled * (levels - 1)).round(), 0, levels - 1).astype(int)
-    n, span = len(found.alpha), found.span
-
-    def background(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        i = np.clip(np.round((np.asarray(xs) + span) / (2 * span) * (n - 1)), 0, n - 1).astype(int)
-        j = np.clip(np.round((np.asarray(ys) + span) / (2 * span) * (n - 1)), 0, n - 1).astype(int)
-        return indices[i[None, :], j[:, None]]  # rows: y (beta), columns: x (alpha)
-
-    return background
-
-
-def minima(s: Scenario) -> list[Mark]:
-    assert s.surface is not None
-    return [Mark(mx, my, "×", MINIMUM) for mx, my in s.surface.minima]
-
-
-AVERAGE_GLYPH = "◇"  # ASGD's average of the iterates, beside its current point
-
-
-def _map_legend(racing: bool, averaged: bool, minima: bool = True) -> str:
-    """The map's legend: only what it may show (no × where the scenario knows no minimum)."""
-    now = "● each lane now" if racing else "● now"
-    parts = ["○ start", now, *([f"{AVERAGE_GLYPH} ASGD's average"] if averaged else []), *(["× minimum"] if minima else [])]
-    return "  ".join(parts)
-
-
-def lane_path(run: Run) -> tuple[np.ndarray, np.ndarray]:
-    """A surface run's path as drawn: at most PATH_POINTS points, the finite ones."""
-    xs, ys = run.history.path(PATH_POINTS)  # spread along the whole run, without copying it
-    finite = np.isfinite(xs) & np.isfinite(ys)
-    return xs[finite], ys[finite]
-
-
-def data_marks(pts: Points) -> list[Mark]:
-    if pts.kind == "classification":
-        def colour(c: int) -> tuple[int, int, int]:
-            return CLASS_BRIGHT[int(c) % len(CLASS_BRIGHT)]
-
-        marks = [Mark(float(a), float(b), "●", colour(c), False) for (a, b), c in zip(pts.train_x, pts.train_y)]
-        return marks + [Mark(float(a), float(b), "×", colour(c)) for (a, b), c in zip(pts.test_x, pts.test_y)]
-    marks = [Mark(float(a[0]), float(b), "●", CLASS_BRIGHT[1], False) for a, b in zip(pts.train_x, pts.train_y)]
-    return marks + [Mark(float(a[0]), float(b), "×", CLASS_BRIGHT[0]) for a, b in zip(pts.test_x, pts.test_y)]
-
-
-def surface_background(scenario: Scenario):  # noqa: ANN201
-    """(xs, ys) -> palette indices of the surface's height, on a log scale where it spans decades."""
-    surface = scenario.surface
-    assert surface is not None
-    levels = len(HEAT)
-
-    def background(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        gx, gy = np.meshgrid(xs, ys)
-        with np.errstate(all="ignore"):
-            z = np.broadcast_to(np.asarray(surface.formula.numpy(gx, gy), dtype=float), gx.shape)
-            finite = np.isfinite(z)
-            if not finite.any():
-                return np.zeros(gx.shape, dtype=int)
-            q = z - z[finite].min()
-            span = float(q[finite].max())
-            use_log = surface.levels == "log" or (surface.levels == "auto" and span > 100 * max(float(np.median(q[finite])), 1e-12))
-            if use_log:
-                q = np.log10(q + max(span, 1e-12) * 1e-6)
-            lo, hi = np.percentile(q[finite], [0, 99])
-            v = (q - lo) / max(hi - lo, 1e-12)
-            v = np.where(finite, v, 1.0)
-        return np.clip((v * (levels - 1)).round(), 0, levels - 1).astype(int)
-
-    return background

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from playground.keys import with_keys
 from playground.widgets.plain_text import plain
 
 
@@ -21,7 +22,7 @@ class MessagesScreen(ModalScreen[None]):
 
     def __init__(self, said: list[tuple[int, str]], faults: list[str]) -> None:
         super().__init__()
-        lines = [f"at step {step} · {text}" for step, text in said] or ["nothing said yet"]
+        lines = [f"at step {step} · {with_keys(text)}" for step, text in said] or ["nothing said yet"]
         lines += [f"internal error: {fault}" for fault in faults]
         self.text = "\n".join(lines)
 

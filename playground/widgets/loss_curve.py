@@ -152,7 +152,7 @@ class LossCurve(PlotextPlot):
         if scene.key == self._drawn or hold:
             return False
         before, self._scene, self._strips = self._strips, scene, None
-        repaint_rows(self, before, self._frame)
+        repaint_rows(self, before, self.frame)
         return True
 
     def drop_cache(self) -> None:
@@ -303,14 +303,15 @@ class LossCurve(PlotextPlot):
 
     def render_line(self, y: int) -> Strip:
         # under the plot's own colours, the theme's (a light theme draws light plots)
-        strips = self._frame()
+        strips = self.frame()
         return (strips[y] if 0 <= y < len(strips) else Strip.blank(self.size.width)).apply_style(self.rich_style)
 
     def render(self) -> _Cells:  # type: ignore[override]
         """The frame as a Rich renderable (for tests; the screen uses render_line)."""
-        return _Cells([list(strip) for strip in self._frame()])
+        return _Cells([list(strip) for strip in self.frame()])
 
-    def _frame(self) -> list[Strip]:
+    def frame(self) -> list[Strip]:
+        """The widget's rows as drawn now, top first: kept until something on them changes."""
         width, height = self.size.width, self.size.height
         state = (width, height, self._mode())
         if self._strips is not None and self._strips[0] == state:

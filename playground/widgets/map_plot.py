@@ -187,7 +187,7 @@ class MapPlot(PlotextPlot):
         if hold:
             return False
         before, self._scene, self._strips = self._strips, scene, None
-        repaint_rows(self, before, self._frame)
+        repaint_rows(self, before, self.frame)
         return True
 
     def drop_cache(self) -> None:
@@ -213,7 +213,7 @@ class MapPlot(PlotextPlot):
 
     def data_at(self, col: int, row: int) -> tuple[float, float] | None:
         """The point under the widget's content cell (col, row), or None off the plot area."""
-        self._frame()
+        self.frame()
         area = self._area
         if area is None or not (area.left <= col < area.right and area.top <= row < area.bottom):
             return None
@@ -293,14 +293,25 @@ class MapPlot(PlotextPlot):
 
     def render_line(self, y: int) -> Strip:
         # under the plot's own colours, the theme's (a light theme draws light plots)
-        strips = self._frame()
+        strips = self.frame()
         return (strips[y] if 0 <= y < len(strips) else Strip.blank(self.size.width)).apply_style(self.rich_style)
 
     def render(self) -> _Cells:  # type: ignore[override]
         """The frame as a Rich renderable (for tests and screenshots; the screen uses render_line)."""
-        return _Cells([list(strip) for strip in self._frame()])
+        return _Cells([list(strip) for strip in self.frame()])
 
-    def _frame(self) -> list[Strip]:
+    @property
+    def area(self) -> Area | None:
+        """Where the plot area is inside the widget, as last drawn (None before a frame)."""
+        return self._area
+
+    @property
+    def lines(self) -> list[Line]:
+        """The lines the map was last given to draw over its colours (paths, an edge)."""
+        return self._lines
+
+    def frame(self) -> list[Strip]:
+        """The widget's rows as drawn now, top first: kept until something on them changes."""
         width, height = self.size.width, self.size.height
         if self._strips is not None and self._strips[0] == (width, height) and self._scene is not None:
             return self._strips[1]

@@ -11,7 +11,7 @@ from textual.app import App, ComposeResult
 from tui_helpers import main_screen, open_app, press, settled
 
 from playground import scenarios
-from playground.screens.main_screen import surface_background
+from playground.screens.map_scene import surface_background
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import HALF_BLOCK, HEAT, Mark, MapPlot, contour_colour, contours
 
@@ -23,10 +23,10 @@ class OneMap(App[None]):
 
 def cells(plot: MapPlot) -> list[list[tuple[str, tuple | None, tuple | None]]]:
     """Every cell of the plot area: (character, foreground rgb, background rgb)."""
-    area = plot._area
+    area = plot.area
     assert area is not None
     rows = []
-    for strip in plot._frame()[area.top:area.bottom]:
+    for strip in plot.frame()[area.top:area.bottom]:
         row = []
         for segment in strip:
             style = segment.style
@@ -47,7 +47,7 @@ async def test_a_map_has_two_samples_a_cell_and_its_level_boundary_lies_between_
         plot.show([], [])
         await pilot.pause()
         grid = cells(plot)
-        area = plot._area
+        area = plot.area
         assert area.rows % 2 == 1, "the test wants a row centred on y = 0"
         assert all(ch == HALF_BLOCK for row in grid for ch, _, _ in row)  # every cell of the map
         middle = grid[area.rows // 2]
@@ -71,7 +71,7 @@ async def test_a_marker_and_the_path_stand_over_the_map_colours() -> None:
         plot.show([([-0.8, 0.8], [-0.5, -0.5], (255, 255, 255))], [Mark(0.0, 0.5, "●", (255, 0, 0))])
         await pilot.pause()
         grid = cells(plot)
-        area = plot._area
+        area = plot.area
         # the marker: in the cell of (0, 0.5), on the map's colour
         row = area.rows - 1 - int(0.5 + 0.75 * (area.rows - 1))  # as plotext rounds: half up, from the bottom
         col = int(0.5 + 0.5 * (area.cols - 1))
@@ -91,7 +91,7 @@ async def test_a_marker_on_a_contour_stands_on_its_level_colour_not_the_lighter_
         plot.configure((-1.0, 1.0), (-1.0, 1.0), lambda xs, ys: np.where(xs[None, :] > 0, 8, 3) + 0 * ys[:, None], HEAT)
         plot.show([], [])
         await pilot.pause()
-        area = plot._area
+        area = plot.area
         xs = np.linspace(-1.0, 1.0, area.cols)
         edge = int(np.argmax(xs > 0))  # the first column right of 0: on the contour, both halves
         assert cells(plot)[0][edge] == (HALF_BLOCK, contour_colour(HEAT[8]), contour_colour(HEAT[8]))
@@ -155,7 +155,7 @@ async def test_a_point_drawn_at_x_y_reads_as_x_y_on_the_axes_of_every_surface(si
             plot.configure(surface.x, surface.y, surface_background(scenario), HEAT)
             plot.show([], [Mark(x, y, "@", (255, 255, 255)) for x, y in points])
             await pilot.pause()
-            lines = ["".join(segment.text for segment in strip) for strip in plot._frame()]
+            lines = ["".join(segment.text for segment in strip) for strip in plot.frame()]
             top, bottom, left, right, xs, ys = _axes(lines)
             assert len(xs) >= 2 and len(ys) >= 2, (name, size)
             # the frame's edges are the domain's: the first and last plot column and row
@@ -186,7 +186,7 @@ async def test_the_loss_curve_takes_a_log_scale_by_itself_when_the_loss_spans_de
         app.main.sync()
         await settled(pilot)
         assert curve.log_scale and str(curve.border_subtitle).startswith("log scale (auto) · ")
-        assert "1e" in "".join(segment.text for strip in curve._frame() for segment in strip)  # decade labels
+        assert "1e" in "".join(segment.text for strip in curve.frame() for segment in strip)  # decade labels
         await press(pilot, "l")  # the person's choice: linear, and it sticks
         assert not curve.log_scale and str(curve.border_subtitle).startswith("linear scale · ")
         app.session.steps(100)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 from tui_helpers import _send_key as send_key
-from tui_helpers import app_ended, app_error, main_screen, open_app, press, resize, shown_step, status, wait_for_screen, wait_stopped, wait_until
+from tui_helpers import app_ended, app_failed, main_screen, open_app, press, resize, shown_step, status, wait_for_screen, wait_stopped, wait_until
 
 from playground.app import PlaygroundApp
 
@@ -62,7 +62,7 @@ async def test_a_thousand_random_keys_while_auto_running(name, tmp_path, monkeyp
             if i % 100 == 0 and not app.session.running and rng.random() < 0.5 and len(app.screen_stack) == 1:
                 await press(pilot, "space")  # keep training going under the keys, most of the time
         print(f"{KEY_COUNT} keys in {time.perf_counter() - t0:.1f} s; quit asked {len(quits)} times")
-        assert app_error(app) is None, app_error(app)
+        assert not app_failed(app)
         assert app.is_running
         await resize(pilot, 120, 40)
         await _back_to_the_main_view(pilot, app)
@@ -119,9 +119,9 @@ async def test_the_command_palette_survives_being_closed_and_paged_at_once() -> 
             send_key(app, "ctrl+p")  # again while the last one closes
             send_key(app, "escape")
             await wait_for_screen(pilot)
-            assert app.is_running, app_error(app)
-        await wait_until(pilot, lambda: len(app.screen_stack) == 1 or app_error(app) is not None, what="the palettes closed")
-        assert app.is_running and app_error(app) is None and len(app.screen_stack) == 1
+            assert app.is_running and not app_failed(app)
+        await wait_until(pilot, lambda: len(app.screen_stack) == 1 or app_failed(app), what="the palettes closed")
+        assert app.is_running and not app_failed(app) and len(app.screen_stack) == 1
         await press(pilot, "s")
         await wait_until(pilot, lambda: shown_step(app) == 1)
 
@@ -158,7 +158,7 @@ async def test_keys_typed_just_after_q_end_the_app_cleanly() -> None:
             send_key(app, "s")
         await app_ended(app)
     # run_test raises the app's exception as it closes; this says which one if it does not
-    assert app_error(app) is None and app.return_code == 0
+    assert not app_failed(app) and app.return_code == 0
 
 
 async def test_a_late_end_of_run_notice_does_not_stop_the_run_after_it() -> None:
@@ -170,14 +170,14 @@ async def test_a_late_end_of_run_notice_does_not_stop_the_run_after_it() -> None
         session = app.session
         await press(pilot, "space")
         await wait_until(pilot, lambda: session.run.step_count > 0)
-        earlier = session._generation
+        earlier = session.autorun.generation
         await press(pilot, "space", "space")  # pause, and run again: a new auto-run
-        await wait_until(pilot, lambda: session.running and session._generation > earlier + 1)
-        session._ended(earlier, PAUSED, "reached the budget of 10 steps")
+        await wait_until(pilot, lambda: session.running and session.autorun.generation > earlier + 1)
+        session.autorun.ended(earlier, PAUSED, "reached the budget of 10 steps")
         made = session.run.step_count
         await wait_until(pilot, lambda: session.run.step_count > made + 5, what="the newer run going on")
         assert session.running and "reached the budget" not in status(app)
-        session._ended(session._generation, State(Phase.CONVERGED), "converged: the loss stopped falling")
+        session.autorun.ended(session.autorun.generation, State(Phase.CONVERGED), "converged: the loss stopped falling")
         await wait_until(pilot, lambda: not session.running, what="the current run's own notice to stop it")
         await wait_until(pilot, lambda: "converged" in status(app), what="the status line")
         await wait_stopped(pilot, app)

@@ -118,7 +118,7 @@ async def test_a_race_draws_each_lanes_path_on_the_selected_lanes_plane() -> Non
         await eventually(pilot, lambda: view.found is not None and view.progress is None)
         await settled(pilot)
         plot = main_screen(app).query_one(MapPlot)
-        lines = plot._lines  # noqa: SLF001 - what the map was given to draw
+        lines = plot.lines  # what the map was given to draw
         assert len(lines) == 4 and len({tuple(colour) for _, _, colour in lines}) == 4
         selected = lines[-1]  # drawn last, on top
         assert np.array_equal(selected[0], view.found.trajectory[:, 0])

@@ -41,7 +41,7 @@ async def test_the_phase_diagram_agrees_with_heavy_balls_edge_and_draws_it() -> 
         glyphs = [ch for row in drawn for ch, _, _ in row]
         assert "★" in glyphs and "●" in glyphs  # the best pair and the run's own settings
         assert any(bg == DIVERGED or fg == DIVERGED for row in drawn for _, fg, bg in row)
-        assert len(plot._lines) == 1  # noqa: SLF001 - the edge, handed to the map to draw
+        assert len(plot.lines) == 1  # the edge, handed to the map to draw
         assert "edge lr·λ = 2(1+m)" in str(plot.border_subtitle)
 
 
@@ -54,7 +54,7 @@ async def test_a_saddles_phase_diagram_draws_no_edge_and_counts_a_run_falling_aw
         await set_fields(pilot, screen, lr_min="0.001", lr_max="0.5", points="8", steps="300", momenta="4", m_min="0", m_max="0.9")
         await wait_until(pilot, lambda: screen.done, timeout=120, what="the phase diagram")
         plot = screen.query_one(PhaseMap)
-        assert len(plot._lines) == 0  # noqa: SLF001 - no edge handed to the map
+        assert len(plot.lines) == 0  # no edge handed to the map
         assert "no edge" in str(plot.border_subtitle) and "edge lr·λ" not in str(plot.border_subtitle)
         surface = app.session.scenario.surface
         fell = [p for p in screen.points if p.diverged and p.diverged_at is None]

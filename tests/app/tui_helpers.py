@@ -112,7 +112,7 @@ async def app_ended(app: PlaygroundApp, timeout: float = 30.0) -> None:
     import asyncio
 
     t0 = time.perf_counter()
-    while app.return_code is None and app._exception is None and time.perf_counter() - t0 < timeout:
+    while app.return_code is None and time.perf_counter() - t0 < timeout:
         await asyncio.sleep(0.02)
 
 
@@ -128,7 +128,6 @@ async def resize(pilot: Pilot, width: int, height: int) -> None:
     """`pilot.resize_terminal` without its wait for an idle process (1 s while training runs)."""
     app = pilot.app
     size = Size(width, height)
-    app._driver._size = size
     app.post_message(events.Resize(size, size))
     for _ in range(3):
         await pilot._wait_for_screen()
@@ -187,17 +186,17 @@ def _send_key(app: PlaygroundApp, key: str) -> None:
         char = key if len(key) == 1 else None
     event = events.Key(key, char)
     event.set_sender(app)
-    app._driver.send_message(event)
+    app.post_message(event)
 
 
-def app_error(app: PlaygroundApp) -> BaseException | None:
-    """The exception that is ending the app, if any (Textual keeps it privately)."""
-    return app._exception
+def app_failed(app: PlaygroundApp) -> bool:
+    """An exception is ending the app (Textual's return code 1; run_test raises it as it closes)."""
+    return app.return_code == 1
 
 
 def quitting(app: PlaygroundApp) -> bool:
-    """The app was asked to exit."""
-    return bool(app._exit)
+    """The app was asked to exit (it has a return code from then on)."""
+    return app.return_code is not None
 
 
 async def wait_for_screen(pilot: Pilot) -> None:

@@ -257,4 +257,4 @@ def test_a_length_of_0_is_the_step_budget_and_the_text_prints_the_number_used(ca
     assert "onecycle total_steps=50 " in out and "total_steps=0" not in out
     scenario = scenarios.load("rosenbrock")
     run = Run(scenario, resolve(scenario, steps=50, schedule="onecycle"))
-    assert run._scheduler.total_steps == 50  # what torch was given
+    assert run.scheduler.total_steps == 50  # what torch was given

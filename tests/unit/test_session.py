@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from playground import scenarios
+from playground.keys import with_keys
 from playground.engine import Run
 from playground.session import PAUSED, SPEEDS, Phase, Session
 
@@ -87,7 +88,7 @@ def test_a_diverging_run_ends_in_the_diverged_state_with_its_step() -> None:
     wait_until(lambda: not session.running, what="the divergence")
     run = session.run
     assert run.diverged and session.state.phase is Phase.DIVERGED
-    assert session.state == f"diverged at step {run.diverged_at}" and "press r to reset" in session.message
+    assert session.state == f"diverged at step {run.diverged_at}" and "press r to reset" in with_keys(session.message)
     session.reset()
     assert session.step_count == 0 and not session.run.diverged and session.state == PAUSED
 
@@ -248,7 +249,7 @@ def test_a_face_runs_the_auto_run_loop_where_it_likes_and_waiting_covers_it() ->
         jobs.append(thread)
         thread.start()
 
-    session.runner = runner
+    session.autorun.runner = runner
     session.start()
     wait_until(lambda: session.step_count > 20, what="steps in the face's worker")
     assert len(jobs) == 1 and jobs[0].is_alive()
@@ -272,7 +273,7 @@ def test_space_after_a_convergence_stop_runs_on_as_after_the_budget() -> None:
     session.speed_index = len(SPEEDS) - 1
     session.toggle_run()
     wait_until(lambda: not session.running, timeout=120, what="auto-run to stop")
-    assert session.state.phase is Phase.CONVERGED and "space runs on past it" in session.message
+    assert session.state.phase is Phase.CONVERGED and "space runs on past it" in with_keys(session.message)
     stopped_at = session.step_count
     session.toggle_run()
     assert "running on past convergence" in session.message
