@@ -10,6 +10,7 @@ from the run's history about 20 times a second, so input never waits for trainin
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -21,7 +22,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Input, OptionList, Select
 
-from playground import keys, textual_fixes
+from playground import exports, keys, textual_fixes
 from playground.commands import PlaygroundCommands
 from playground.formatting import count
 from playground.scenarios import Scenario
@@ -240,7 +241,8 @@ class PlaygroundApp(App[None]):
             self.session.nudge(dx, dy)
 
     def action_choose(self) -> None:
-        self.session.answer(self.session.highlighted)
+        if self.session.lesson is not None:
+            self.session.answer(self.session.lesson.highlighted)
 
     def action_original_start(self) -> None:
         self.session.original_start()
@@ -280,7 +282,7 @@ class PlaygroundApp(App[None]):
         if s.run is None:
             s.say("no run yet: the engine is still loading")
             return
-        self.push_screen(CodeScreen(s.code_text(), f"lane {s.lane_index + 1}: " if s.racing else ""))
+        self.push_screen(CodeScreen(exports.code_text(s), f"lane {s.lane_index + 1}: " if s.racing else ""))
 
     def action_info(self) -> None:
         from playground.screens.info_screen import InfoScreen
@@ -333,9 +335,9 @@ class PlaygroundApp(App[None]):
         else:
             title = f"Export the run ({count(s.step_count, 'step')})"
             hint = "a name ending in .json or .csv (the run), or .py (its code): the format follows it"
-        if caveat := s.code_caveat():
+        if caveat := exports.code_caveat(s):
             hint += f". The .py cannot replay this run: {caveat}"
-        self.push_screen(SaveScreen(title, s.export_name(), s.export_text, hint), self._saved)
+        self.push_screen(SaveScreen(title, exports.export_name(s), functools.partial(exports.export_text, s), hint), self._saved)
 
     def action_save_scenario(self) -> None:
         """Save the scenario with the current settings and start as a TOML file that
@@ -343,7 +345,7 @@ class PlaygroundApp(App[None]):
         from playground.screens.save_screen import SaveScreen
 
         s = self.session
-        text = s.scenario_text()
+        text = exports.scenario_text(s)
         if s.racing:
             title, name = f"Save the race ({len(s.lanes)} lanes) as a scenario file", f"{s.scenario.name}-race.toml"
             hint = "playground FILE opens the race again: every lane's settings, the start, the selected lane"

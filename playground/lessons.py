@@ -398,6 +398,9 @@ class Player:
         self.session = session
         self.index = -1  # the part open now (0-based); -1 before the first
         self.target = 0  # the step count at which the open part's steps are done
+        self.answered: int | None = None  # the choice picked for the open part's question (1-based)
+        self.tried: int | None = None  # a first wrong choice: one more try before the answer is shown
+        self.highlighted = 1  # the choice under the arrows' cursor while the question is open
 
     @property
     def part(self) -> Part:
@@ -418,6 +421,34 @@ class Player:
             self.index += 1
         if any(part.expect is not None and "sharpness" in part.expect.names for part in self.lesson.parts):
             self._measure_sharpness()
+        self.answered, self.tried, self.highlighted = None, None, 1
+
+    @property
+    def asking(self) -> bool:
+        """The open part's question is asked and not yet answered (the digit keys answer it)."""
+        return self.index >= 0 and bool(self.part.choices) and self.answered is None
+
+    def answer(self, choice: int) -> str:
+        """Pick answer `choice` (1-based) of the open part's question: what to say of it ("" when
+        no question is open). A first wrong answer gets one more try."""
+        if self.index < 0 or not self.part.choices:
+            return ""
+        choices, right = self.part.choices, choice == self.part.answer
+        if not 1 <= choice <= len(choices):
+            return f"the question has {len(choices)} answers"
+        if not right and self.tried is None:
+            self.tried = choice
+            self.highlighted = choice % len(choices) + 1  # the cursor off the wrong one
+            return f"not quite: {choice} is not it; one more try"
+        if choice == self.tried:
+            return f"{choice} was the first try: pick another"
+        self.answered = choice
+        return "right" if right else f"not quite: the answer is {self.part.answer}"
+
+    def move_choice(self, delta: int) -> None:
+        """The cursor to the choice `delta` below (above, when negative) while the question is open."""
+        if self.asking:
+            self.highlighted = max(1, min(len(self.part.choices), self.highlighted + delta))
 
     def _measure_sharpness(self) -> None:
         """A lesson about the sharpness shows it: every lane measures it, as `h` turns on."""

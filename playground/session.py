@@ -20,7 +20,6 @@ import gc
 import sys
 import threading
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -92,9 +91,6 @@ class Session:
         self.listeners: list[Callable[[], None]] = []  # told after each change, from any thread
         self.faults: list[str] = []  # each bug of ours met, in full: what it was and where its traceback is
         self.lesson: Player | None = None  # a lesson being played (playground.lessons), opened once torch is there
-        self.answered: int | None = None  # the choice picked for the open part's question (1-based)
-        self.tried: int | None = None  # a first wrong choice: one more try before the answer is shown
-        self.highlighted = 1  # the choice under the arrows' cursor while the question is open
         self.landscape = LandscapeView()  # the main view's landscape (m): mode, plane, progress
 
     # ------------------------------------------------------------ what a face reads
@@ -454,7 +450,6 @@ class Session:
         if self.running:
             self.pause()
         player.open(index)
-        self.answered, self.tried, self.highlighted = None, None, 1
         part = player.part
         steps = f"{{key:toggle_run}} trains its {count(part.run, 'step')}" if part.run else "{key:lesson_part(1)} goes on"
         self.say(f"part {index + 1}/{len(player.lesson.parts)}: {steps}")
@@ -475,37 +470,19 @@ class Session:
     @operation
     def answer(self, choice: int) -> None:
         """Pick answer `choice` (1-based) of the open part's question."""
-        player = self.lesson
-        if player is None or player.index < 0 or not player.part.choices:
-            return
-        if not 1 <= choice <= len(player.part.choices):
-            self.say(f"the question has {len(player.part.choices)} answers")
-            return
-        right = choice == player.part.answer
-        if not right and self.tried is None:  # the first wrong answer: one more try
-            self.tried = choice
-            self.highlighted = choice % len(player.part.choices) + 1  # the cursor off the wrong one
-            self.say(f"not quite: {choice} is not it; one more try")
-            return
-        if choice == self.tried:
-            self.say(f"{choice} was the first try: pick another")
-            return
-        self.answered = choice
-        self.say("right" if right else f"not quite: the answer is {player.part.answer}")
+        if self.lesson is not None and (said := self.lesson.answer(choice)):
+            self.say(said)
 
     @operation
     def move_choice(self, delta: int) -> None:
         """The arrows, while a lesson's question is open: the cursor to the choice above or below."""
-        player = self.lesson
-        if self.asking and player is not None:
-            self.highlighted = max(1, min(len(player.part.choices), self.highlighted + delta))
-            self.changed()
+        if self.lesson is not None:
+            self.lesson.move_choice(delta)
 
     @property
     def asking(self) -> bool:
         """A lesson's question is open: asked, not yet answered (the digit keys answer it)."""
-        player = self.lesson
-        return player is not None and player.index >= 0 and bool(player.part.choices) and self.answered is None
+        return self.lesson is not None and self.lesson.asking
 
     @operation
     def open_saved_race(self) -> None:
@@ -711,7 +688,7 @@ class Session:
         if self.running:
             self.pause()
         self.paths.setdefault(scenario.name, scenario.source)
-        self.lesson, self.answered, self.tried = None, None, None  # another scenario ends a lesson
+        self.lesson = None  # another scenario ends a lesson
         note = ""
         if self.racing:
             note = self._carry_race(scenario)
@@ -802,53 +779,3 @@ class Session:
             return
         if self.landscape.error:  # whole in the message history (M), where the map's legend may cut it short
             self.say(f"no landscape: {self.landscape.error}")
-
-    # ------------------------------------------------------------ files
-
-    def export_text(self, path: Path) -> str:
-        """The run, or every lane of a race, as JSON or CSV (the format follows the name)."""
-        from playground import report
-
-        suffix = path.suffix.lower()
-        if suffix == ".py":
-            return self.code_text()
-        if suffix not in (".json", ".csv"):
-            raise PlaygroundError(f"{path.name}: end the name in .json, .csv or .py, the format to write")
-        assert self.race is not None and self.run is not None
-        with ExitStack() as held:  # a consistent picture while auto-run goes on
-            for run in self.lanes:
-                held.enter_context(run.lock)
-            if self.racing:
-                return report.race_to_json(self.race) if suffix == ".json" else report.race_to_csv(self.race)
-            return report.to_json(self.run) if suffix == ".json" else report.to_csv(self.run)
-
-    def code_text(self) -> str:
-        """The code behind the selected lane's run: a plain torch script (playground.python_script)."""
-        from playground.python_script import script
-
-        assert self.run is not None
-        run = self.run
-        if run.step_count == 0 and run.raised is None:  # nothing has run: the run its settings make, to the budget
-            return script(self.scenario, self.config, run.start)
-        with run.lock:
-            return script(self.scenario, run.config, run.start, list(run.timeline), run.step_count, run.raised)
-
-    def code_caveat(self) -> str:
-        """Why the code behind the selected lane's run cannot reproduce it, or "" (it can)."""
-        from playground.python_script import replay_caveat
-
-        run = self.run
-        return "" if run is None else replay_caveat(run.raised, run.step_count)
-
-    def export_name(self) -> str:
-        who = "race" if self.racing else self.config.optimizer
-        return f"{self.scenario.name}-{who}-step{self.step_count}.json"
-
-    def scenario_text(self) -> str:
-        """The scenario with the current settings and start, as TOML that reopens the same way."""
-        from playground.scenario_file import to_toml
-
-        start = self.run.start if self.run is not None else None
-        if self.racing:  # the whole race: its lanes in [race], the selected one's settings as the defaults
-            return to_toml(self.scenario, self.config, start, [lane.config for lane in self.lanes], self.lane_index + 1)
-        return to_toml(self.scenario, self.config, start)

@@ -375,7 +375,7 @@ class MainScreen(Screen[None]):
         run = s.run
         lesson = self.query_one(LessonPanel)
         shown = lesson.display
-        lesson.show(s.lesson, s.answered, s.highlighted, s.tried)
+        lesson.show(s.lesson)
         if lesson.display != shown:  # a lesson opened or ended: the plots share the column anew
             self.fit_plots()
         status = self.query_one(StatusLine)

@@ -34,11 +34,13 @@ class LessonPanel(VerticalScroll):
         """What the panel says, as plain text."""
         return str(self.query_one("#lesson-text", Static).render())
 
-    def show(self, player: Player | None, answered: int | None, highlighted: int = 0, tried: int | None = None) -> None:
-        """The open part; before torch is there to open it, part 1 as it will open."""
+    def show(self, player: Player | None) -> None:
+        """The open part, with its question's answers as picked; before torch is there to open
+        it, part 1 as it will open."""
         self.display = player is not None
         if player is None:
             return
+        answered, highlighted, tried = player.answered, player.highlighted, player.tried
         index = player.shown
         done = player.done()
         verdict = player.check() if done else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from tui_helpers import eventually, main_screen, press, settled, status
 
-from playground import lessons
+from playground import exports, lessons
 from playground.app import PlaygroundApp
 
 
@@ -84,7 +84,7 @@ async def test_v_shows_the_code_behind_the_selected_lane_and_e_writes_it_to_a_py
         await press(pilot, "v")
         await eventually(pilot, lambda: isinstance(app.screen, CodeScreen))
         code = app.screen.code
-        assert code == app.session.code_text() and "torch.optim.Adam(model.parameters(), lr=0.01" in code
+        assert code == exports.code_text(app.session) and "torch.optim.Adam(model.parameters(), lr=0.01" in code
         syntax = app.screen.query_one("#code").content  # highlighted as Python, the code as it is
         assert syntax.code == code and syntax.lexer.name == "Python"
         lines = [str(app.screen.query_one("#code").render_line(y).text) for y in range(app.screen.query_one("#code").size.height)]
@@ -153,12 +153,12 @@ async def test_the_arrows_and_enter_answer_the_question() -> None:
         assert app.session.run.start == start  # the arrows answered; they did not move the start
         await press(pilot, "enter")  # wrong: marked, and one more try, the cursor on the next choice
         await eventually(pilot, lambda: "✗ 2  about 1" in panel(app) and "› 3  at the minimum" in panel(app))
-        assert app.session.answered is None and "✓" not in panel(app)
+        assert app.session.lesson.answered is None and "✓" not in panel(app)
         await press(pilot, "up", "up", "enter")
         await eventually(pilot, lambda: "✓ 1  still more than 8" in panel(app))
-        assert app.session.answered == 1
+        assert app.session.lesson.answered == 1
         await press(pilot, "down")  # answered: the arrows are the map's again
-        assert app.session.answered == 1 and "›" not in panel(app)
+        assert app.session.lesson.answered == 1 and "›" not in panel(app)
 
 
 async def test_presenter_mode_is_entered_and_left_by_one_key_and_the_palette() -> None:

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 
-from playground import scenarios
+from playground import exports, scenarios
 from playground.engine import Run
 from playground.errors import ConfigError
 from playground.optimizers import OPTIMIZERS
@@ -236,12 +236,12 @@ def test_a_run_that_torch_stopped_by_raising_is_not_claimed_as_replayed():
     session.steps(3)
     run = session.run
     assert run.raised and run.step_count == 0
-    text = session.code_text()
+    text = exports.code_text(session)
     assert "NOT A REPLAY" in text.split('"""')[1] and "for step in range(1):" in text
-    assert "not with the run's final loss" in session.code_caveat()
+    assert "not with the run's final loss" in exports.code_caveat(session)
     with pytest.raises(RuntimeError, match="without overflow"):
         final_loss_of(text)
     fine = Session(s)
     fine.load_engine(background=False)
     fine.steps(2)
-    assert fine.code_caveat() == "" and "NOT A REPLAY" not in fine.code_text()
+    assert exports.code_caveat(fine) == "" and "NOT A REPLAY" not in exports.code_text(fine)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import pytest
 import torch
 
-from playground import scenarios
+from playground import exports, scenarios
 from playground.keys import with_keys
 from playground.engine import Run
 from playground.session import PAUSED, SPEEDS, Phase, Session
@@ -184,7 +184,7 @@ def test_an_export_after_changing_lr_is_the_command_lines_run_to_the_bit(tmp_pat
         session.scale_lr(2)  # ] five times: 0.001 -> 0.032, before any step
     session.steps(10)
     assert session.state.phase is Phase.DIVERGED and session.step_count == 5
-    got = json.loads(session.export_text(tmp_path / "run.json"))
+    got = json.loads(exports.export_text(session, tmp_path / "run.json"))
     scenario = scenarios.load("rosenbrock")
     plain = Run(scenario, resolve(scenario, hyper={"lr": 0.032}))
     plain.step(10)
