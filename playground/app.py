@@ -127,8 +127,7 @@ class PlaygroundApp(App[None]):
             self.screen.refresh_bindings()
 
     def on_unmount(self) -> None:
-        self.session.pause()
-        self.session.wait_stopped(2.0)
+        self.session.close()
 
     def set_run(self, run: Run) -> None:
         """Use `run` (tests build one directly instead of loading in a thread)."""
@@ -305,9 +304,7 @@ class PlaygroundApp(App[None]):
         s = self.session
         if s.running:  # the sweep wants the cores; the run waits for it
             s.pause("paused for the sweep; space goes on")
-        start = s.run.start if s.run is not None else None
-        curvature = s.run.curvature() if s.run is not None else None
-        self.push_screen(SweepScreen(s.scenario, s.config, start, ready=lambda: s.run is not None or s.engine_error is not None, curvature=curvature), self._took_sweep_point)
+        self.push_screen(SweepScreen(s.sweep_job()), self._took_sweep_point)
 
     def _took_sweep_point(self, point: SweepPoint | None) -> None:
         """Enter on a finished sweep: its best point is the run's lr (and momentum)."""
@@ -324,8 +321,7 @@ class PlaygroundApp(App[None]):
             return
         if s.running:  # what is written is what the name says: the run as it is now
             s.pause("paused for the export; space goes on")
-            with s.step_lock:  # the step under way, if any, ends
-                pass
+            s.wait_stopped()  # the step under way, if any, ends
         if s.racing:  # the .py is one lane's code: which one, said before it is written
             from playground.settings import describe
 

@@ -38,6 +38,7 @@ from playground.settings import RunConfig, describe, resolve, setting, spoken
 
 if TYPE_CHECKING:
     from playground.lessons import Lesson, Player
+    from playground.sweep_job import SweepJob
     from playground.engine import Run
     from playground.race import Race
 
@@ -92,6 +93,7 @@ class Session:
         self.faults: list[str] = []  # each bug of ours met, in full: what it was and where its traceback is
         self.lesson: Player | None = None  # a lesson being played (playground.lessons), opened once torch is there
         self.landscape = LandscapeView()  # the main view's landscape (m): mode, plane, progress
+        self.sweep: SweepJob | None = None  # the latest sweep (w), running or done
 
     # ------------------------------------------------------------ what a face reads
 
@@ -539,7 +541,7 @@ class Session:
             self.say(NO_RACE)
             return
         if not 0 <= index < len(self.lanes):
-            self.say(f"the race has {len(self.lanes)} lanes: 1 to {len(self.lanes)} select one")
+            self.say(f"the race has {len(self.lanes)} lanes: {{key:select_lane(0)}} to {{key:select_lane({len(self.lanes) - 1})}} select one")
             return
         self._select(index, f"lane {index + 1} selected: the settings on the left are its own")
 
@@ -566,7 +568,7 @@ class Session:
         self.state = PAUSED
         mine = (x, y) == tuple(surface.start)
         where = "the scenario's own start" if mine else "start"
-        self.say(f"{where} ({x:.4g}, {y:.4g}), loss {value:.4g}: the run starts over from here" + ("" if mine else " · o: the original start"))
+        self.say(f"{where} ({x:.4g}, {y:.4g}), loss {value:.4g}: the run starts over from here" + ("" if mine else " · {key:original_start}: the original start"))
 
     @operation
     def nudge(self, dx: int, dy: int) -> None:
@@ -731,6 +733,28 @@ class Session:
         self.config = self.run.config
         return f" · the {len(self.lanes)} lanes race here, each at this scenario's lr"
 
+    # ------------------------------------------------------------ jobs
+
+    def close(self) -> None:
+        """The face is going: the auto-run loop and any job stop."""
+        self.pause()
+        if self.sweep is not None:
+            self.sweep.cancel()
+        self.wait_stopped(2.0)
+
+    def sweep_job(self) -> SweepJob:
+        """A sweep (or phase diagram) of the settings in force from the run's start: a job to
+        start, read and cancel; it waits for torch if torch is still loading."""
+        from playground.sweep_job import SweepJob
+
+        run = self.run
+        self.sweep = SweepJob(
+            self.scenario, self.config, run.start if run is not None else None,
+            ready=lambda: self.run is not None or self.engine_error is not None,
+            curvature=lambda: run.curvature() if run is not None else None,
+        )
+        return self.sweep
+
     # ------------------------------------------------------------ the landscape view
 
     @operation
@@ -763,7 +787,7 @@ class Session:
                 lane.watch_sharpness(EVERY if on else None)
         if on:
             where = "the Hessian's largest eigenvalue" if self.scenario.surface is not None else "the training loss's Hessian's largest eigenvalue, by power iteration"
-            self.say(f"sharpness every {EVERY} steps ({where}): red in the loss panel, against 2/lr in white; h: off")
+            self.say(f"sharpness every {EVERY} steps ({where}): red in the loss panel, against 2/lr in white; {{key:sharpness}}: off")
         else:
             self.say("sharpness: off")
 

@@ -23,11 +23,11 @@ async def test_the_phase_diagram_agrees_with_heavy_balls_edge_and_draws_it() -> 
         screen = app.screen
         assert isinstance(screen, SweepScreen)
         await set_fields(pilot, screen, **PHASE)
-        await wait_until(pilot, lambda: screen.done, timeout=120, what="the phase diagram")
+        await wait_until(pilot, lambda: screen.job.done, timeout=120, what="the phase diagram")
         await eventually(pilot, lambda: "96 / 96 cells · done" in sweep_status(screen))
         assert not screen.query_one(SweepPlot).display and screen.query_one(PhaseMap).display
         inside = outside = 0
-        for p in screen.points:
+        for p in screen.job.points:
             edge = 2 * (1 + p.momentum) / 100  # the Hessian's eigenvalues are 1 and 100
             if p.lr < 0.9 * edge:
                 inside += 1
@@ -52,14 +52,14 @@ async def test_a_saddles_phase_diagram_draws_no_edge_and_counts_a_run_falling_aw
         await press(pilot, "w")
         screen = app.screen
         await set_fields(pilot, screen, lr_min="0.001", lr_max="0.5", points="8", steps="300", momenta="4", m_min="0", m_max="0.9")
-        await wait_until(pilot, lambda: screen.done, timeout=120, what="the phase diagram")
+        await wait_until(pilot, lambda: screen.job.done, timeout=120, what="the phase diagram")
         plot = screen.query_one(PhaseMap)
         assert len(plot.lines) == 0  # no edge handed to the map
         assert "no edge" in str(plot.border_subtitle) and "edge lr·λ" not in str(plot.border_subtitle)
         surface = app.session.scenario.surface
-        fell = [p for p in screen.points if p.diverged and p.diverged_at is None]
+        fell = [p for p in screen.job.points if p.diverged and p.diverged_at is None]
         assert fell and all(p.final_loss < surface.lowest_on_map for p in fell)
-        best = screen.best()
+        best = screen.job.best()
         assert best is not None and not best.diverged and best.final_loss >= surface.lowest_on_map
 
 
@@ -91,11 +91,12 @@ async def test_escape_stops_the_worker_processes() -> None:
         await press(pilot, "w")
         screen = app.screen
         await set_fields(pilot, screen, lr_min="1e-5", lr_max="1e-4", points="8", steps="100000", momenta="4", m_min="0", m_max="0.5")
-        await wait_until(pilot, lambda: any(w.group == "sweep" for w in app.workers), what="the sweep to start")
+        job = screen.job
+        await wait_until(pilot, lambda: job.running and not job.wait(0), what="the sweep to start")
         await press(pilot, "escape")
         assert len(app.screen_stack) == 1
-        await wait_until(pilot, lambda: not any(w.group == "sweep" and w.is_running for w in app.workers), timeout=30, what="the sweep's thread to end")
-        assert len(screen.points) < 32
+        await wait_until(pilot, lambda: job.wait(0), timeout=30, what="the sweep's thread to end")
+        assert len(job.points) < 32 and not job.done
 
 
 def test_phase_diagram_snapshot_120x40(snap_compare) -> None:  # noqa: ANN001

@@ -35,23 +35,23 @@ async def test_the_sweep_runs_the_current_settings_at_log_spaced_rates_and_marks
         assert screen.query_one("#sweep-lr_min", Input).value == "1e-05"
         assert screen.query_one("#sweep-lr_max", Input).value == "0.01"
         await set_fields(pilot, screen, lr_min="1e-4", lr_max="0.01", points="5", steps="200")
-        await wait_until(pilot, lambda: screen.done, timeout=30, what="the sweep to finish")
-        await eventually(pilot, lambda: [p.lr for p in screen.points] == pytest.approx(learning_rates(1e-4, 0.01, 5)), what="the five points")
-        assert [p.lr for p in screen.points] == pytest.approx(learning_rates(1e-4, 0.01, 5))
+        await wait_until(pilot, lambda: screen.job.done, timeout=30, what="the sweep to finish")
+        await eventually(pilot, lambda: [p.lr for p in screen.job.points] == pytest.approx(learning_rates(1e-4, 0.01, 5)), what="the five points")
+        assert [p.lr for p in screen.job.points] == pytest.approx(learning_rates(1e-4, 0.01, 5))
         # each point is the same as a run of the app's settings at that lr
         config = app.session.config
-        for p in screen.points:
+        for p in screen.job.points:
             run = Run(app.session.scenario, resolve(app.session.scenario, hyper={**config.hyper, "lr": p.lr}, steps=200))
             run.step(200)
             assert p.diverged == run.diverged
             if not p.diverged:
                 assert p.final_loss == pytest.approx(run.history.loss.last(), rel=1e-9)
-        assert screen.points[-1].diverged and not screen.points[0].diverged  # lr 0.01 blows up on Rosenbrock
+        assert screen.job.points[-1].diverged and not screen.job.points[0].diverged  # lr 0.01 blows up on Rosenbrock
         await wait_until(pilot, lambda: "5 / 5 points · done" in sweep_status(screen), what="the status to say done")
         text = sweep_status(screen)
         assert "5 / 5 points · done" in text and "diverged (x)" in text
         assert "escape: close" in text and "cancel" not in text  # nothing left to cancel
-        best = min((p for p in screen.points if not p.diverged), key=lambda p: p.final_loss)
+        best = min((p for p in screen.job.points if not p.diverged), key=lambda p: p.final_loss)
         assert f"at lr {best.lr:.3g}" in text
 
         screen.query_one("#sweep-points", Input).value = "0"
@@ -76,9 +76,9 @@ async def test_a_sweep_opened_while_torch_loads_waits_for_it_and_then_runs() -> 
         assert isinstance(screen, SweepScreen)
         await wait_until(pilot, lambda: "waiting for torch to load" in sweep_status(screen), what="the sweep to say it waits")
         assert "waiting for torch to load" in sweep_status(screen)
-        assert not [w for w in app.workers if w.group == "sweep"] and not screen.points
+        assert not [w for w in app.workers if w.group == "sweep"] and not screen.job.points
         app.set_run(Run(scenario, resolve(scenario), compact=True))  # what the loading thread hands over
-        await wait_until(pilot, lambda: len(screen.points) >= 2, what="the sweep to start once torch is there")
+        await wait_until(pilot, lambda: len(screen.job.points) >= 2, what="the sweep to start once torch is there")
         assert "waiting" not in sweep_status(screen)
         await press(pilot, "escape")
         assert len(app.screen_stack) == 1
@@ -107,7 +107,7 @@ async def test_escape_cancels_a_sweep_under_way_and_closes_the_screen(monkeypatc
         made = len(steps)
         await pilot.pause(0.5)  # a wait that shows nothing happens: the thread makes no more steps
         assert len(steps) == made, "the sweep's thread goes on after escape"
-        assert len(screen.points) < 50 and not screen.done
+        assert len(screen.job.points) < 50 and not screen.job.done
         await press(pilot, "space")
         await wait_until(pilot, lambda: app.session.run.step_count > 3, what="auto-run after the sweep")
         await press(pilot, "space")
@@ -120,8 +120,8 @@ async def test_enter_on_a_finished_sweep_takes_its_best_lr_for_the_run_and_an_ed
         await press(pilot, "w")
         screen = app.screen
         await set_fields(pilot, screen, lr_min="0.01", lr_max="10", points="7", steps="100")
-        await wait_until(pilot, lambda: screen.done and "enter: take" in sweep_status(screen), what="the sweep to finish")
-        best = screen.best()
+        await wait_until(pilot, lambda: screen.job.done and "enter: take" in sweep_status(screen), what="the sweep to finish")
+        best = screen.job.best()
         assert best is not None and best.lr != 0.01
         assert f"enter: take lr {best.lr:.3g} for the run" in sweep_status(screen)
         screen.query_one("#sweep-points", Input).value = "5"  # an edit: enter sweeps again

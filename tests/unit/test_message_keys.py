@@ -26,6 +26,7 @@ def test_a_message_without_a_known_action_is_left_as_it_was() -> None:
 
 
 def test_the_session_writes_no_key_in_its_messages() -> None:
-    literals = re.findall(r'"([^"\n]*)"', SESSION)
-    keyish = [t for t in literals if re.search(r"\b(press [a-z]\b|space (runs|trains)|[a-z] (goes|adds|races|removes|shows) )", t)]
+    code = re.sub(r'"""(.|\n)*?"""', "", SESSION)  # docstrings name keys for the reader, not the person
+    literals = re.findall(r'"([^"\n]*)"', code)
+    keyish = [t for t in literals if re.search(r"\b(press [a-z]\b|space (runs|trains)|[a-z] (goes|adds|races|removes|shows|select) )|(^|[·;:(] )[a-z0-9]: ", t)]
     assert keyish == []
