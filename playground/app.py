@@ -30,7 +30,7 @@ from playground.screens.main_screen import MainScreen, field_value
 from playground.session import Session
 from playground.settings import RunConfig
 from playground.widgets.controls import ControlPanel
-from playground.widgets.internals import InternalsPanel
+from playground.widgets.inside_panel import InsidePanel
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import MapPlot
 
@@ -267,8 +267,8 @@ class PlaygroundApp(App[None]):
     def action_landscape(self) -> None:
         self.session.toggle_landscape()
 
-    def action_internals(self) -> None:
-        panel = self.main.query_one(InternalsPanel)
+    def action_inside(self) -> None:
+        panel = self.main.query_one(InsidePanel)
         panel.display = not panel.display
         self.main.fit_plots()
         instead = "" if self.main.query_one("#controls").display else " in place of the settings"

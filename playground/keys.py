@@ -81,7 +81,7 @@ KEYS: tuple[KeyRow, ...] = (
     row(
         "`g`",
         "inside the optimizer: the gradient, the optimizer's state, and on a surface the curvature with the best lr and momentum for it",
-        Press("g", "internals"),
+        Press("g", "inside"),
         palette="Inside the optimizer: gradient, state, curvature",
     ),
     row(

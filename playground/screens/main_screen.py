@@ -32,7 +32,7 @@ from playground.settings import setting
 from playground.widgets.confusion_matrix import ConfusionMatrix
 from playground.widgets.controls import ControlPanel
 from playground.screens.map_scene import LANE_COLOURS, NOW, START, data_marks, landscape_scene, landscape_subtitle, map_legend, minima, plane_background, surface_background, surface_scene
-from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR, Internals, InternalsPanel, arrows
+from playground.widgets.inside_panel import GRADIENT_COLOUR, MOMENTUM_COLOUR, Inside, InsidePanel, arrows
 from playground.widgets.key_footer import KeyFooter
 from playground.widgets.lesson_panel import LessonPanel
 from playground.widgets.loss_curve import LossCurve
@@ -70,7 +70,7 @@ class MainScreen(Screen[None]):
         self._curve_first = False
         self._early_points: tuple[Scenario, Points] | None = None
         self._marks_of: tuple[Points, list[Mark]] | None = None
-        self._internals: Internals | None = None
+        self._inside: Inside | None = None
         self._composed = False
         self._fitted_lanes = 0  # the lanes the layout was last fitted to (fit_plots)
         self._map_plot: MapPlot | None = None  # found once composed (its size is in the redraw key)
@@ -86,7 +86,7 @@ class MainScreen(Screen[None]):
                 yield ConfusionMatrix(id="confusion")
                 yield Scoreboard(id="scoreboard")
                 yield LossCurve(id="loss")
-            yield InternalsPanel(id="internals")
+            yield InsidePanel(id="inside")
         yield Static(f"The terminal is too small: make it at least {MIN_WIDTH} x {MIN_HEIGHT}.", id="too-small")
         yield StatusLine(id="status")
         yield KeyFooter(id="footer") if KeyFooter.available() else Footer(id="footer")
@@ -139,7 +139,7 @@ class MainScreen(Screen[None]):
             controls = self.query_one(ControlPanel)
             controls.styles.width = NARROW_CONTROLS if narrow else None
             controls.fit(short)
-            self.query_one(InternalsPanel).set_class(narrow, "-narrow")
+            self.query_one(InsidePanel).set_class(narrow, "-narrow")
             self.query_one(LossCurve).set_class(short, "-short")
             self.query_one(Scoreboard).set_class(short, "-short")
         self.fit_plots()
@@ -157,9 +157,9 @@ class MainScreen(Screen[None]):
         (g) take the settings panel's place; in a short one a lesson gives way to the map (its text
         scrolls) and then the loss curve does; a race keeps its loss curve above a tiny map."""
         w, h = self.app.size
-        internals = self.query_one(InternalsPanel)
+        inside = self.query_one(InsidePanel)
         controls = self.query_one(ControlPanel)
-        keep_controls = not self.presenting and not (internals.display and w < NARROW_WIDTH)
+        keep_controls = not self.presenting and not (inside.display and w < NARROW_WIDTH)
         if controls.display != keep_controls:
             if not keep_controls and self.focused is not None and controls in self.focused.ancestors:
                 self.set_focus(None)
@@ -283,7 +283,7 @@ class MainScreen(Screen[None]):
         self.frames += 1
         with self.app.batch_update():
             self.show_status()
-            self._show_internals()  # first: the map draws its arrows from what it read
+            self._show_inside()  # first: the map draws its arrows from what it read
             self._draw_plots()
 
     # ------------------------------------------------------------ drawing
@@ -410,20 +410,20 @@ class MainScreen(Screen[None]):
         target, tol = race.tolerance()
         board.show(rows, self.session.lane_index, f"reached: loss ≤ {target + tol:.3g}")
 
-    def _show_internals(self) -> None:
+    def _show_inside(self) -> None:
         """Only while the panel is shown: reading the Hessian and the state costs a little."""
-        panel = self.query_one(InternalsPanel)
-        self._internals = None
+        panel = self.query_one(InsidePanel)
+        self._inside = None
         if not panel.display:
             return
         run = self.session.run
-        self._internals = Internals.read(run) if run is not None else None
-        panel.show(self._internals, loading=self.session.engine_error is None)
+        self._inside = Inside.read(run) if run is not None else None
+        panel.show(self._inside, loading=self.session.engine_error is None)
 
     def _add_arrows(self, lines: list[Any], marks: list[Mark], point: tuple[float, float]) -> None:
         """While the inside-the-optimizer panel is shown: −g and the momentum's direction as
         short arrows from the current point on the map."""
-        info = self._internals
+        info = self._inside
         if info is None or not info.surface:
             return
         plot = self.query_one(MapPlot)

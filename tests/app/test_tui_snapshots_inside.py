@@ -12,7 +12,7 @@ from playground.engine import Run
 from playground.screens.sweep_screen import SweepScreen
 from playground.settings import resolve
 from playground.widgets.controls import ControlPanel
-from playground.widgets.internals import InternalsPanel
+from playground.widgets.inside_panel import InsidePanel
 
 
 def test_inside_the_optimizer_on_the_ill_conditioned_bowl(snap_compare) -> None:  # noqa: ANN001
@@ -26,7 +26,7 @@ def test_inside_the_optimizer_on_the_ill_conditioned_bowl(snap_compare) -> None:
         app.session.run.step(8)
         main_screen(app).query_one("#map").focus()
         await press(pilot, "g")
-        panel = main_screen(app).query_one(InternalsPanel)
+        panel = main_screen(app).query_one(InsidePanel)
         await wait_until(pilot, lambda: panel.display and "condition number" in str(panel.render()), what="the panel's curvature")
         app.main.redraw(force=True)
         await settled(pilot)

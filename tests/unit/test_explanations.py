@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from playground import explanations
 from playground.losses import CLASSIFICATION
 from playground.optimizers import OPTIMIZERS
-from playground.widgets.internals import STATE_NAMES
+from playground.widgets.inside_panel import STATE_NAMES
 
 
 def text(name: str) -> str:

@@ -9,11 +9,11 @@ from textual.widgets import Select
 from tui_helpers import main_screen, open_app, press, settled, status, type_into, wait_until
 
 import playground.engine
-from playground.widgets.internals import InternalsPanel
+from playground.widgets.inside_panel import InsidePanel
 
 
-def panel(app) -> InternalsPanel:  # noqa: ANN001
-    return main_screen(app).query_one(InternalsPanel)
+def panel(app) -> InsidePanel:  # noqa: ANN001
+    return main_screen(app).query_one(InsidePanel)
 
 
 def shown(app) -> str:  # noqa: ANN001
@@ -293,7 +293,7 @@ async def test_the_new_letter_keys_are_typed_into_a_focused_field() -> None:
 
 
 def test_an_arrow_points_the_way_on_screen_and_has_the_same_length_whatever_the_vector() -> None:
-    from playground.widgets.internals import arrow
+    from playground.widgets.inside_panel import arrow
 
     xlim, ylim = (-10.0, 10.0), (-3.0, 3.0)  # the ill-conditioned bowl's axes
     small = arrow("gradient", (0.0, 0.0), (1.0, 0.0), xlim, ylim, aspect=0.5)
@@ -323,13 +323,13 @@ def map_cells(app) -> list[list[tuple[str, tuple[int, int, int] | None]]]:  # no
 
 
 def heads(app, colour: tuple[int, int, int]) -> list[tuple[int, int, str]]:  # noqa: ANN001
-    from playground.widgets.internals import ARROWS
+    from playground.widgets.inside_panel import ARROWS
 
     return [(x, y, ch) for y, row in enumerate(map_cells(app)) for x, (ch, c) in enumerate(row) if ch in ARROWS and c == colour]
 
 
 async def test_g_draws_minus_the_gradient_and_minus_the_momentum_as_arrows_on_the_map() -> None:
-    from playground.widgets.internals import GRADIENT_COLOUR, MOMENTUM_COLOUR
+    from playground.widgets.inside_panel import GRADIENT_COLOUR, MOMENTUM_COLOUR
 
     async with open_app("rosenbrock") as (app, pilot):  # SGD with momentum
         for _ in range(5):

@@ -3,7 +3,7 @@ own state (momentum buffer, Adam's moment estimates, its step count) read from
 `optimizer.state`, and on a surface the Hessian there with the step size and momentum that are
 best for it (Goh, "Why Momentum Really Works", Distill 2017).
 
-The App reads the numbers from the run (`Internals.read`, under the run's lock, only while the
+The App reads the numbers from the run (`Inside.read`, under the run's lock, only while the
 panel is shown, at the redraw rate) and hands them to the panel, which only formats them.
 """
 
@@ -59,7 +59,7 @@ SHOWN = 6  # the most numbers of one vector written out; longer ones show their 
 
 
 @dataclass(frozen=True)
-class Internals:
+class Inside:
     """What the panel shows, read from a run in one go."""
 
     step: int
@@ -72,7 +72,7 @@ class Internals:
     optimizer: str = ""
 
     @classmethod
-    def read(cls, run: Run) -> Internals:
+    def read(cls, run: Run) -> Inside:
         with run.lock:
             surface = run.scenario.kind == "surface"
             return cls(
@@ -87,7 +87,7 @@ class Internals:
             )
 
 
-def _no_state(info: Internals) -> str:
+def _no_state(info: Inside) -> str:
     """Why the state is empty: plain SGD keeps none; the others make theirs at the first step."""
     if info.optimizer == "sgd" and not info.momentum:
         return "none: plain SGD (momentum 0) steps by the gradient alone\n"
@@ -166,7 +166,7 @@ def arrow(
 
 
 def arrows(
-    info: Internals, point: tuple[float, float], xlim: tuple[float, float], ylim: tuple[float, float], aspect: float = 0.5
+    info: Inside, point: tuple[float, float], xlim: tuple[float, float], ylim: tuple[float, float], aspect: float = 0.5
 ) -> list[Arrow]:
     """On a surface: where plain gradient descent would go (−g) and where the optimizer's
     momentum pushes (−b for SGD's momentum buffer b, −m for Adam's first moment)."""
@@ -184,7 +184,7 @@ def arrows(
 MOMENTA = ("momentum_buffer", "exp_avg")  # the state that carries the optimizer's direction
 
 
-class InternalsPanel(Static):
+class InsidePanel(Static):
     """The numbers inside the optimizer at the current point."""
 
     def on_mount(self) -> None:
@@ -193,7 +193,7 @@ class InternalsPanel(Static):
 
     _shown: Text | None = None
 
-    def show(self, info: Internals | None, loading: bool = False) -> None:
+    def show(self, info: Inside | None, loading: bool = False) -> None:
         text = Text(no_wrap=False)
         if info is None:
             text.append("waiting for the engine…" if loading else "no run", style="italic")
@@ -234,7 +234,7 @@ class InternalsPanel(Static):
             text.append("\n")
         text.append(title + "\n", style="bold cyan")
 
-    def _curvature(self, text: Text, info: Internals) -> None:
+    def _curvature(self, text: Text, info: Inside) -> None:
         self._heading(text, "Curvature (Hessian H)")
         c = info.curvature
         if c is None:
