@@ -21,12 +21,11 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
-from playground import limits, scenarios
+from playground import limits, racing, scenarios
 from playground.errors import ConfigError, PlaygroundError, report_internal
 from playground.formatting import count, short
 from playground.autorun import DEFAULT_SPEED, PAUSED, RUNNING, SPEEDS, AutoRun, Phase, State  # noqa: F401  (a run's states, read from here too)
@@ -34,7 +33,7 @@ from playground.landscape_view import LandscapeView
 from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
 from playground.schedules import get_schedule
-from playground.settings import RunConfig, describe, resolve, setting, spoken
+from playground.settings import RunConfig, resolve, setting, spoken
 
 if TYPE_CHECKING:
     from playground.lessons import Lesson, Player
@@ -43,7 +42,6 @@ if TYPE_CHECKING:
     from playground.race import Race
 
 NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
-NO_RACE = "one run, no race: {key:add_lane} adds a lane; {key:preset} races SGD, momentum, Nesterov and Adam"
 
 
 Op = TypeVar("Op", bound=Callable[..., Any])
@@ -248,7 +246,8 @@ class Session:
         if running:
             self.start()
 
-    def _ready(self) -> bool:
+    def engine_ready(self) -> bool:
+        """Whether torch is there to run; if not, says so."""
         if self.race is None:
             self.say("the engine is still loading: try again in a moment")
             return False
@@ -370,69 +369,33 @@ class Session:
         self.speed_index = max(0, min(len(SPEEDS) - 1, self.speed_index + delta))
         self.changed()
 
-    # ------------------------------------------------------------ lanes
+    # ------------------------------------------------------------ lanes (racing.py)
 
     def _select(self, index: int, message: str | None = None) -> None:
-        """Show and edit lane `index`: the settings and the map's colours follow it."""
-        assert self.race is not None
-        self.run = self.race.lanes[index]
-        self.config = self.run.config
-        if message is not None:
-            self.message = message
-        self.changed(layout=True)
+        racing.select(self, index, message)
 
     @operation
     def add_lane(self) -> None:
         """A new lane with the selected lane's settings; the race starts over at step 0."""
-
-        if not self._ready():
-            return
-        assert self.race is not None
-        if len(self.lanes) >= limits.LANES:
-            self.say(f"a race has at most {limits.LANES} lanes: {{key:remove_lane}} removes the selected one")
-            return
-        if self.running:
-            self.pause()
-        with self.step_lock:
-            self.race.add(self.config)
-        n = len(self.lanes)
-        self.state = PAUSED
-        self._select(n - 1, f"lane {n} added with the same settings; every lane starts over together. Its settings are on the left")
+        racing.add_lane(self)
 
     @operation
     def remove_lane(self) -> None:
-        if not self.racing:
-            self.say(NO_RACE)
-            return
-        assert self.race is not None
-        index = self.lane_index
-        with self.step_lock:
-            gone = self.race.remove(index)
-        if len(self.lanes) == 1:
-            if self.running:
-                self.pause()
-            self._select(0, f"removed lane {index + 1} ({describe(gone.config)}): one run left")
-            return
-        self._select(min(index, len(self.lanes) - 1), f"removed lane {index + 1} ({describe(gone.config)}); {len(self.lanes)} lanes race on")
+        racing.remove_lane(self)
+
+    @operation
+    def select_lane(self, index: int) -> None:
+        racing.select_lane(self, index)
 
     @operation
     def preset(self) -> None:
         """SGD vs momentum vs Nesterov vs Adam, from the same start (and seed)."""
-        from playground.race import PRESET, Race
-        from playground.settings import parse_run
+        racing.preset(self)
 
-        if not self._ready():
-            return
-        assert self.run is not None
-        c = self.config
-        extra = "" if self.scenario.kind == "surface" else f" loss={c.loss} seed={c.seed} batch_size={c.batch_size}"
-        configs = [parse_run(self.scenario, text + extra, c.steps) for text in PRESET]
-        race = Race(self.scenario, configs, self.run.start, compact=True)
-        if self.running:
-            self.pause()
-        self.race = race
-        self.state = PAUSED
-        self._select(0, "SGD vs momentum vs Nesterov vs Adam from the same start: {key:toggle_run} runs them together")
+    @operation
+    def open_saved_race(self) -> None:
+        """The race a scenario file's [race] table holds (ctrl+s in a race writes it)."""
+        racing.open_saved_race(self)
 
     # ------------------------------------------------------------ a lesson
 
@@ -444,7 +407,7 @@ class Session:
         if player is None:
             self.say("not in a lesson: `playground lesson` lists them")
             return
-        if not self._ready():
+        if not self.engine_ready():
             return
         if not 0 <= index < len(player.lesson.parts):
             self.say("the lesson's last part: {key:lesson_part(-1)} goes back" if index > 0 else "the lesson's first part: {key:lesson_part(1)} goes on")
@@ -487,22 +450,11 @@ class Session:
         return self.lesson is not None and self.lesson.asking
 
     @operation
-    def open_saved_race(self) -> None:
-        """The race a scenario file's [race] table holds (ctrl+s in a race writes it)."""
-        from playground.settings import parse_run
-
-        scenario = self.scenario
-        configs = [parse_run(scenario, text, self.config.steps) for text in scenario.lanes]
-        self.lesson_lanes(configs, None)
-        if self.racing:
-            self._select(scenario.selected - 1, f"the race saved in {Path(scenario.source).name}: {len(configs)} lanes; {{key:toggle_run}} runs them together")
-
-    @operation
     def lesson_lanes(self, configs: list[RunConfig], start: tuple[float, float] | None) -> None:
         """A lesson's part from the start: one run, or a race of `configs` (lane 1 selected)."""
         from playground.race import Race
 
-        if not self._ready():
+        if not self.engine_ready():
             return
         if self.running:
             self.pause()
@@ -523,7 +475,7 @@ class Session:
     @operation
     def lesson_settings(self, config: RunConfig) -> None:
         """A lesson's part that goes on from where the last stopped, with its settings."""
-        if not self._ready():
+        if not self.engine_ready():
             return
         if self.racing:  # the lesson's settings are one run's: lane 1 goes on alone
             assert self.race is not None
@@ -535,23 +487,13 @@ class Session:
             self.pause()
         self._apply(config, layout=True)
 
-    @operation
-    def select_lane(self, index: int) -> None:
-        if not self.racing:
-            self.say(NO_RACE)
-            return
-        if not 0 <= index < len(self.lanes):
-            self.say(f"the race has {len(self.lanes)} lanes: {{key:select_lane(0)}} to {{key:select_lane({len(self.lanes) - 1})}} select one")
-            return
-        self._select(index, f"lane {index + 1} selected: the settings on the left are its own")
-
     # ------------------------------------------------------------ where to start (surfaces)
 
     @operation
     def move_start(self, point: tuple[float, float]) -> None:
         """Start every lane at `point` (data coordinates), from step 0."""
         surface = self.scenario.surface
-        if surface is None or not self._ready():
+        if surface is None or not self.engine_ready():
             return
         assert self.race is not None
         x, y = float(point[0]), float(point[1])
@@ -693,7 +635,7 @@ class Session:
         self.lesson = None  # another scenario ends a lesson
         note = ""
         if self.racing:
-            note = self._carry_race(scenario)
+            note = racing.carry(self, scenario)
         elif self.race is not None:
             from playground.engine import Run
             from playground.race import Race
@@ -713,25 +655,6 @@ class Session:
         if scenario.lanes and self.run is not None:  # a saved race: its lanes, not the carried ones
             self.open_saved_race()
         self.changed(layout=True)
-
-    def _carry_race(self, scenario: Scenario) -> str:
-        """A new scenario: the same lanes on it, each at the scenario's learning rate for its
-        optimizer. Returns what to add to the status message."""
-        from playground.engine import Run
-        from playground.race import Race
-        from playground.settings import parse_run
-
-        texts = [" ".join(w for w in describe(lane.config).split() if not w.startswith("lr=")) for lane in self.lanes]
-        index = self.lane_index
-        try:
-            self.race = Race(scenario, [parse_run(scenario, t) for t in texts], compact=True)
-        except PlaygroundError:
-            run = Run(scenario, resolve(scenario), compact=True)
-            self.race, self.run, self.config = Race.of([run]), run, run.config
-            return " (the race's lanes do not fit this scenario: one run)"
-        self.run = self.race.lanes[index]
-        self.config = self.run.config
-        return f" · the {len(self.lanes)} lanes race here, each at this scenario's lr"
 
     # ------------------------------------------------------------ jobs
 
@@ -763,7 +686,7 @@ class Session:
         if self.scenario.surface is not None:
             self.say("a surface's map already is its whole landscape: {key:landscape} shows a network's, on a dataset")
             return
-        if not self._ready():
+        if not self.engine_ready():
             return
         mode = self.landscape.next_mode()
         lanes = " (every lane's path on the selected lane's plane)" if self.racing else ""
@@ -779,7 +702,7 @@ class Session:
         2/lr), or stop measuring it."""
         from playground.sharpness import EVERY
 
-        if not self._ready():
+        if not self.engine_ready():
             return
         on = all(lane.sharpness is None for lane in self.lanes)
         with self.step_lock:

@@ -8,7 +8,7 @@ from pathlib import Path
 from playground import keys
 from playground.keys import with_keys
 
-SESSION = Path(keys.__file__).with_name("session.py").read_text()
+SESSION = "\n".join(Path(keys.__file__).with_name(name).read_text() for name in ("session.py", "racing.py"))
 
 
 def test_every_action_a_message_names_has_a_key_and_is_written_as_the_footer_writes_it() -> None:
