@@ -1,12 +1,14 @@
 """A race's lanes as a person changes them: add one (a copy of the selected lane), remove one,
 select one, the preset race (SGD, momentum, Nesterov, Adam), a race saved in a scenario file, and
-a race carried to another scenario. Each is the body of a session operation (Session.add_lane,
+a race carried to another scenario; on a surface, where every lane starts. Each is the body of a session operation (Session.add_lane,
 ...), working on the session through Stage, what it needs of one. No UI here."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
 
 from playground import limits
 from playground.autorun import PAUSED
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from playground.race import Race
     from playground.scenarios import Scenario
 
+NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
 NO_RACE = "one run, no race: {key:add_lane} adds a lane; {key:preset} races SGD, momentum, Nesterov and Adam"
 
 
@@ -53,6 +56,9 @@ class Stage(Protocol):
     def changed(self, layout: bool = False) -> None: ...
 
     def lesson_lanes(self, configs: list[RunConfig], start: tuple[float, float] | None) -> None: ...
+
+    @property
+    def lesson(self) -> Any: ...
 
 
 def select(s: Stage, index: int, message: str | None = None) -> None:
@@ -157,3 +163,46 @@ def carry(s: Stage, scenario: Scenario) -> str:
     s.run = s.race.lanes[index]
     s.config = s.run.config
     return f" · the {len(s.lanes)} lanes race here, each at this scenario's lr"
+
+
+# ------------------------------------------------------------ where every lane starts (surfaces)
+
+
+def move_start(s: Stage, point: tuple[float, float]) -> None:
+    """Start every lane at `point` (data coordinates), from step 0."""
+    surface = s.scenario.surface
+    if surface is None or not s.engine_ready():
+        return
+    assert s.race is not None
+    x, y = float(point[0]), float(point[1])
+    value = surface.value(x, y)
+    if not np.isfinite(value):
+        s.say(f"the surface is not finite at ({x:.4g}, {y:.4g}): the start stays")
+        return
+    if s.running:
+        s.pause()
+    with s.step_lock:
+        s.race.reset((x, y))
+    if s.lesson is not None:
+        s.lesson.started_over()
+    s.state = PAUSED
+    mine = (x, y) == tuple(surface.start)
+    where = "the scenario's own start" if mine else "start"
+    s.say(f"{where} ({x:.4g}, {y:.4g}), loss {value:.4g}: the run starts over from here" + ("" if mine else " · {key:original_start}: the original start"))
+
+
+def nudge(s: Stage, dx: int, dy: int) -> None:
+    surface = s.scenario.surface
+    if surface is None or s.run is None:
+        return
+    (x0, x1), (y0, y1) = surface.x, surface.y
+    sx, sy = s.run.start or surface.start
+    move_start(s, (min(max(sx + dx * (x1 - x0) * NUDGE, x0), x1), min(max(sy + dy * (y1 - y0) * NUDGE, y0), y1)))
+
+
+def original_start(s: Stage) -> None:
+    surface = s.scenario.surface
+    if surface is None:
+        s.say("a dataset's model starts from its seed: there is no start point to move")
+        return
+    move_start(s, surface.start)

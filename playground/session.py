@@ -23,8 +23,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import numpy as np
-
 from playground import limits, racing, scenarios
 from playground.errors import ConfigError, PlaygroundError, report_internal
 from playground.formatting import count, short
@@ -41,7 +39,6 @@ if TYPE_CHECKING:
     from playground.engine import Run
     from playground.race import Race
 
-NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
 
 
 Op = TypeVar("Op", bound=Callable[..., Any])
@@ -487,47 +484,20 @@ class Session:
             self.pause()
         self._apply(config, layout=True)
 
-    # ------------------------------------------------------------ where to start (surfaces)
+    # ------------------------------------------------------------ where to start (surfaces; racing.py)
 
     @operation
     def move_start(self, point: tuple[float, float]) -> None:
         """Start every lane at `point` (data coordinates), from step 0."""
-        surface = self.scenario.surface
-        if surface is None or not self.engine_ready():
-            return
-        assert self.race is not None
-        x, y = float(point[0]), float(point[1])
-        value = surface.value(x, y)
-        if not np.isfinite(value):
-            self.say(f"the surface is not finite at ({x:.4g}, {y:.4g}): the start stays")
-            return
-        if self.running:
-            self.pause()
-        with self.step_lock:
-            self.race.reset((x, y))
-        if self.lesson is not None:
-            self.lesson.started_over()
-        self.state = PAUSED
-        mine = (x, y) == tuple(surface.start)
-        where = "the scenario's own start" if mine else "start"
-        self.say(f"{where} ({x:.4g}, {y:.4g}), loss {value:.4g}: the run starts over from here" + ("" if mine else " · {key:original_start}: the original start"))
+        racing.move_start(self, point)
 
     @operation
     def nudge(self, dx: int, dy: int) -> None:
-        surface = self.scenario.surface
-        if surface is None or self.run is None:
-            return
-        (x0, x1), (y0, y1) = surface.x, surface.y
-        sx, sy = self.run.start or surface.start
-        self.move_start((min(max(sx + dx * (x1 - x0) * NUDGE, x0), x1), min(max(sy + dy * (y1 - y0) * NUDGE, y0), y1)))
+        racing.nudge(self, dx, dy)
 
     @operation
     def original_start(self) -> None:
-        surface = self.scenario.surface
-        if surface is None:
-            self.say("a dataset's model starts from its seed: there is no start point to move")
-            return
-        self.move_start(surface.start)
+        racing.original_start(self)
 
     # ------------------------------------------------------------ settings
 

@@ -23,7 +23,7 @@ from tui_helpers import (
 from playground.commands import palette_commands
 from playground.limits import LANES as MAX_LANES
 from playground.screens.map_scene import LANE_COLOURS
-from playground.session import NUDGE
+from playground.racing import NUDGE
 from playground.widgets.loss_curve import LOSS, LR
 from playground.widgets.map_plot import MapPlot, fg_style
 from playground.widgets.scoreboard import Scoreboard

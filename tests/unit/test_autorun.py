@@ -16,7 +16,7 @@ def _session() -> Session:
     return s
 
 
-def _until(condition, timeout: float = 30.0) -> bool:  # noqa: ANN001
+def wait_until(condition, timeout: float = 30.0) -> bool:  # noqa: ANN001
     end = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > end:
@@ -44,7 +44,7 @@ def test_the_loop_stops_at_the_budget_and_says_so() -> None:
     s.speed_index = SPEEDS.index(None)  # unthrottled
     s.edit("steps", "25")
     s.start()
-    assert _until(lambda: not s.running), "the loop never stopped"
+    assert wait_until(lambda: not s.running), "the loop never stopped"
     s.wait_stopped()
     assert s.step_count == 25 and s.state == PAUSED and "reached the budget of 25 steps" in s.message
     assert s.rate is None  # no rate once it has stopped
