@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playground import limits
+from playground.errors import ConfigError
 from playground.formatting import setting as format_value
 
 
@@ -143,6 +144,18 @@ class Field:
 
     def _in_range(self, v: float) -> float:
         return self.limit.check(v)
+
+
+def checked(fields: tuple[Field, ...], values: dict[str, Any]) -> dict[str, Any]:
+    """Each field's value in `values` (its default where missing), checked and normalised; the
+    ConfigError names the field that is wrong."""
+    out = {}
+    for f in fields:
+        try:
+            out[f.name] = f.check(values.get(f.name, f.default))
+        except ValueError as exc:
+            raise ConfigError(f.name, str(exc)) from None
+    return out
 
 
 # the kinds that hold a tuple of numbers: (size, what a typed value should be, what a value should be)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playground.errors import ConfigError
-from playground.fields import Field
+from playground.fields import Field, checked
 from playground.install import install_command
 
 
@@ -65,7 +65,7 @@ class OptimizerSpec:
 
     def shown(self, surface: bool) -> tuple[Field, ...]:
         """The settings that apply: a partner's, and which parameters it takes, only on a network."""
-        return tuple(h for h in self.hyper if not (surface and (h.group or h.takes)))
+        return tuple(h for h in self.hyper if h.applies_on_surface or not surface)
 
     @property
     def zoo(self) -> bool:
@@ -106,12 +106,7 @@ class OptimizerSpec:
 
     def validate(self, hyper: dict[str, Any]) -> dict[str, Any]:
         """Check a full set of values together (e.g. Nesterov needs momentum); ConfigError if wrong."""
-        out = {}
-        for h in self.hyper:
-            try:
-                out[h.name] = h.check(hyper.get(h.name, h.default))
-            except ValueError as exc:
-                raise ConfigError(h.name, str(exc)) from None
+        out = checked(self.hyper, hyper)
         if out.get("nesterov") and (out.get("momentum", 0) <= 0 or out.get("dampening", 0) != 0):
             raise ConfigError("nesterov", "Nesterov needs momentum > 0 and dampening = 0")
         if self.name == "rprop":

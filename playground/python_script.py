@@ -187,8 +187,7 @@ class _Plan:
         """(which optimizer, torch's name) a setting reaches: a partner's (adamw_lr) its own
         groups as lr; None for a partner's setting where there is no partner (a surface)."""
         spec = get_optimizer(config.optimizer)
-        hyper = next((h for h in spec.hyper if h.name == key), None)
-        if hyper is not None and hyper.group:
+        if spec.hyper_named(key).group:
             return (1, key.removeprefix(f"{spec.partner}_")) if self.paired(config) else None
         return 0, key
 

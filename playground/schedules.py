@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from playground.errors import ConfigError, closest
-from playground.fields import Field
+from playground.fields import Field, checked
 
 
 @dataclass(frozen=True)
@@ -37,13 +37,7 @@ class ScheduleSpec:
         """Every parameter, checked, with defaults filled in; ConfigError names the wrong one."""
         for key in params:
             self.param_named(key)
-        out = {}
-        for p in self.params:
-            try:
-                out[p.name] = p.check(params.get(p.name, p.default))
-            except ValueError as exc:
-                raise ConfigError(p.name, str(exc)) from None
-        return out
+        return checked(self.params, params)
 
     def build(self, optimizer: Any, params: dict[str, Any], budget: int) -> Any:
         """The torch scheduler for `optimizer`, or None for a constant rate."""

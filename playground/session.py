@@ -24,9 +24,9 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from playground import limits, racing, scenarios
+from playground.autorun import DEFAULT_SPEED, PAUSED, RUNNING, SPEEDS, AutoRun, Phase, State  # noqa: F401  (a run's states, read from here too)
 from playground.errors import ConfigError, PlaygroundError, report_internal
 from playground.formatting import count, short
-from playground.autorun import DEFAULT_SPEED, PAUSED, RUNNING, SPEEDS, AutoRun, Phase, State  # noqa: F401  (a run's states, read from here too)
 from playground.landscape_view import LandscapeView
 from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
@@ -34,12 +34,10 @@ from playground.schedules import get_schedule
 from playground.settings import RunConfig, resolve, setting, spoken
 
 if TYPE_CHECKING:
-    from playground.lessons import Lesson, Player
-    from playground.sweep_job import SweepJob
     from playground.engine import Run
+    from playground.lessons import Lesson, Player
     from playground.race import Race
-
-
+    from playground.sweep_job import SweepJob
 
 Op = TypeVar("Op", bound=Callable[..., Any])
 
@@ -640,11 +638,10 @@ class Session:
         start, read and cancel; it waits for torch if torch is still loading."""
         from playground.sweep_job import SweepJob
 
-        run = self.run
         self.sweep = SweepJob(
-            self.scenario, self.config, run.start if run is not None else None,
+            self.scenario, self.config, self.run.start if self.run is not None else None,
             ready=lambda: self.run is not None or self.engine_error is not None,
-            curvature=lambda: run.curvature() if run is not None else None,
+            curvature=lambda: self.run.curvature() if self.run is not None else None,  # once torch is there
         )
         return self.sweep
 

@@ -216,7 +216,7 @@ def panel_settings(config: RunConfig, surface: bool) -> dict[str, list[Setting]]
     spec = get_optimizer(config.optimizer)
     schedule = get_schedule(config.schedule)
     return {
-        "hyper": [setting(config, f.name) for f in spec.hyper if f.applies_on_surface or not surface],
+        "hyper": [setting(config, f.name) for f in spec.shown(surface)],
         "run": [setting(config, name) for name, f in RUN.items() if f.applies_on_surface or not surface],
         "schedule": [setting(config, SCHEDULE_PREFIX + p.name) for p in schedule.params],
     }
