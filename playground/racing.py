@@ -1,64 +1,27 @@
 """A race's lanes as a person changes them: add one (a copy of the selected lane), remove one,
 select one, the preset race (SGD, momentum, Nesterov, Adam), a race saved in a scenario file, and
-a race carried to another scenario; on a surface, where every lane starts. Each is the body of a session operation (Session.add_lane,
-...), working on the session through Stage, what it needs of one. No UI here."""
+a race carried to another scenario; on a surface, where every lane starts. Each is the body of a
+session operation (Session.add_lane, ...), working on the session through Stage (stage.py).
+No UI here."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from playground import limits
 from playground.autorun import PAUSED
 from playground.errors import PlaygroundError
-from playground.settings import RunConfig, describe, resolve
+from playground.settings import describe, resolve
 
 if TYPE_CHECKING:
-    from playground.engine import Run
-    from playground.race import Race
     from playground.scenarios import Scenario
+    from playground.stage import Stage
 
 NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
 NO_RACE = "one run, no race: {key:add_lane} adds a lane; {key:preset} races SGD, momentum, Nesterov and Adam"
-
-
-class Stage(Protocol):
-    """What the lanes' operations read and change of a session."""
-
-    scenario: Scenario
-    config: RunConfig
-    run: Run | None
-    race: Race | None
-    state: Any
-    step_lock: Any
-    message: str
-
-    @property
-    def lanes(self) -> list[Run]: ...
-
-    @property
-    def lane_index(self) -> int: ...
-
-    @property
-    def racing(self) -> bool: ...
-
-    @property
-    def running(self) -> bool: ...
-
-    def engine_ready(self) -> bool: ...
-
-    def pause(self, message: str | None = None) -> None: ...
-
-    def say(self, message: str) -> None: ...
-
-    def changed(self, layout: bool = False) -> None: ...
-
-    def lesson_lanes(self, configs: list[RunConfig], start: tuple[float, float] | None) -> None: ...
-
-    @property
-    def lesson(self) -> Any: ...
 
 
 def select(s: Stage, index: int, message: str | None = None) -> None:

@@ -7,6 +7,11 @@ select lanes; move the start point. It knows nothing of Textual. A face reads it
 and redraws when `version` moves on; `layout` moves on when the settings' fields or the map's
 set-up change (another scenario, optimizer, loss or lane).
 
+Each operation's name, guard and change notice are here; the bodies of the larger ones live in
+modules of their own that work on the session through stage.Stage and never import it:
+editing.py (the settings), racing.py (the lanes, the start), lesson_parts.py (a lesson's parts),
+loading.py (torch in the background); the auto-run loop is autorun.py's.
+
 torch is imported only inside the operations that need it, so that a face can show its first
 frame before torch is loaded: `load_engine` builds the run in a thread, and keys pressed before
 it is ready (space, s) are queued and done in order once it is.
@@ -16,22 +21,17 @@ from __future__ import annotations
 
 import collections
 import functools
-import gc
-import sys
 import threading
 from collections.abc import Callable
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from playground import limits, racing, scenarios
+from playground import editing, lesson_parts, limits, loading, racing, scenarios
 from playground.autorun import DEFAULT_SPEED, PAUSED, RUNNING, SPEEDS, AutoRun, Phase, State  # noqa: F401  (a run's states, read from here too)
-from playground.errors import ConfigError, PlaygroundError, report_internal
-from playground.formatting import count, short
+from playground.errors import PlaygroundError, report_internal
+from playground.formatting import count
 from playground.landscape_view import LandscapeView
-from playground.optimizers import get_optimizer
 from playground.scenarios import Scenario
-from playground.schedules import get_schedule
-from playground.settings import RunConfig, resolve, setting, spoken
+from playground.settings import RunConfig, resolve
 
 if TYPE_CHECKING:
     from playground.engine import Run
@@ -66,7 +66,7 @@ class Session:
     def __init__(self, scenario: Scenario, config: RunConfig | None = None) -> None:
         self.scenario = scenario
         self.config = config or resolve(scenario)
-        self._first_config = self.config
+        self.first_config = self.config
         self.run: Run | None = None  # the selected lane: what the settings show and edit
         self.race: Race | None = None  # every lane, the selected one included; None until torch loads
         self.step_lock = threading.Lock()  # held around each step: no step falls between a pause and a reset
@@ -81,7 +81,7 @@ class Session:
         self.layout = 0
         self.paths = {e.name: str(e.path) for e in scenarios.list_entries()}
         self.paths.setdefault(scenario.name, scenario.source)
-        self._lock = threading.RLock()  # state changes from the loading thread
+        self.lock = threading.RLock()  # state changes from the loading thread
         self.listeners: list[Callable[[], None]] = []  # told after each change, from any thread
         self.faults: list[str] = []  # each bug of ours met, in full: what it was and where its traceback is
         self.lesson: Player | None = None  # a lesson being played (playground.lessons), opened once torch is there
@@ -164,82 +164,21 @@ class Session:
     # ------------------------------------------------------------ the engine
 
     def load_engine(self, background: bool = True) -> None:
-        """Import torch and build the run: in a thread of its own, or here."""
+        """Import torch and build the run: in a thread of its own, or here (loading.py)."""
         if background:
             threading.Thread(target=self._load, name="load-engine", daemon=True).start()
         else:
             self._load()
 
     def _load(self) -> None:
-        # Importing torch reads hundreds of files, and every read lets go of the GIL. While the
-        # UI thread is busy (keys, resizes), getting the GIL back would take a whole switch
-        # interval each time (5 ms by default): under a storm of keys the import starved for
-        # ten seconds. Short turns while it runs give it its share.
-        interval = sys.getswitchinterval()
-        sys.setswitchinterval(0.001)
-        try:
-            from playground.engine import Run, warm_up
-
-            warm_up()
-            scenario, config = self.scenario, self.config
-            run = Run(scenario, config, compact=True)
-        except PlaygroundError as exc:
-            with self._lock:
-                self.engine_error = str(exc)
-                self.say(f"the engine could not start: {exc}")
-            return
-        except Exception as exc:  # noqa: BLE001 - shown, and the session stays usable
-            with self._lock:
-                self.engine_error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
-                self.fault(exc)
-            return
-        finally:
-            sys.setswitchinterval(interval)
-        self.use(run)
+        run = loading.load(self)
+        if run is not None:
+            self.use(run)
 
     @operation
     def use(self, run: Run) -> None:
         """Show and train `run` (the loading thread's, or one a test built)."""
-        from playground.engine import Run as RunClass
-        from playground.race import Race
-
-        with self._lock:
-            if not gc.get_freeze_count():
-                # torch, Textual and the app are loaded: some 185,000 objects that live as long
-                # as the process. Out of the collector's sight, its full passes take
-                # milliseconds instead of 0.15-0.25 s, a stutter every few seconds of auto-run.
-                gc.freeze()
-            if run.scenario.name != self.scenario.name:  # the scenario changed while torch loaded
-                run = RunClass(self.scenario, self.config, compact=True)
-            elif self.run is None and self.config is not self._first_config and run.config != self.config:
-                self.message = run.apply(self.config)  # settings typed while torch loaded
-            self.scenario, self.config = run.scenario, run.config
-            self.race = Race.of([run])
-            self.run = run
-            queued, self.queued = self.queued, []
-            if self.lesson is not None and self.lesson.index < 0:
-                self.open_part(0)
-            elif self.scenario.lanes:
-                self.open_saved_race()
-            self._replay(queued)
-            self.changed(layout=True)
-
-    def _replay(self, keys: list[str]) -> None:
-        """Do what was pressed while torch loaded. A run that was started and stopped again
-        before the engine was there still makes one slice of steps, as a short run would."""
-        assert self.race is not None
-        running = False
-        for key in keys:
-            if key == "step":
-                self.race.step(1)
-                running = False
-            elif key == "toggle":
-                if running:
-                    self.race.step(max(1, (SPEEDS[self.speed_index] or 1000) // 50))
-                running = not running
-        self.state = self.stop_state()[0] or PAUSED
-        if running:
-            self.start()
+        loading.use(self, run)
 
     def engine_ready(self) -> bool:
         """Whether torch is there to run; if not, says so."""
@@ -250,18 +189,9 @@ class Session:
 
     # ------------------------------------------------------------ stepping and auto-run
 
-    def _queue(self, key: str) -> bool:
-        """Keep `key` for when torch is there; False when it is there already."""
-        with self._lock:  # not between the loading thread's replay and its hand-over
-            if self.race is not None:
-                return False
-            self.queued.append(key)
-            self.changed()
-            return True
-
     @operation
     def toggle_run(self) -> None:
-        if self._queue("toggle"):
+        if loading.queue(self, "toggle"):
             return
         if self.running:
             self.pause()
@@ -274,7 +204,7 @@ class Session:
 
     @operation
     def step(self) -> None:
-        if self._queue("step"):
+        if loading.queue(self, "step"):
             return
         if self.running:
             self.pause()
@@ -366,9 +296,6 @@ class Session:
 
     # ------------------------------------------------------------ lanes (racing.py)
 
-    def _select(self, index: int, message: str | None = None) -> None:
-        racing.select(self, index, message)
-
     @operation
     def add_lane(self) -> None:
         """A new lane with the selected lane's settings; the race starts over at step 0."""
@@ -392,40 +319,17 @@ class Session:
         """The race a scenario file's [race] table holds (ctrl+s in a race writes it)."""
         racing.open_saved_race(self)
 
-    # ------------------------------------------------------------ a lesson
+    # ------------------------------------------------------------ a lesson (lesson_parts.py)
 
     @operation
     def open_part(self, index: int) -> None:
-        """The lesson's part `index` (0-based): its settings, from the lesson's start as the
-        lesson plays it (the same every time)."""
-        player = self.lesson
-        if player is None:
-            self.say("not in a lesson: `playground lesson` lists them")
-            return
-        if not self.engine_ready():
-            return
-        if not 0 <= index < len(player.lesson.parts):
-            self.say("the lesson's last part: {key:lesson_part(-1)} goes back" if index > 0 else "the lesson's first part: {key:lesson_part(1)} goes on")
-            return
-        if self.running:
-            self.pause()
-        player.open(index)
-        part = player.part
-        steps = f"{{key:toggle_run}} trains its {count(part.run, 'step')}" if part.run else "{key:lesson_part(1)} goes on"
-        self.say(f"part {index + 1}/{len(player.lesson.parts)}: {steps}")
+        """The lesson's part `index` (0-based): its settings, from the lesson's start."""
+        lesson_parts.open_part(self, index)
 
     @operation
     def open_lesson(self, lesson: Lesson) -> None:
         """Play `lesson` here: its scenario, then its first part."""
-        from playground.lessons import Player
-
-        self.paths[lesson.name] = lesson.scenario.source
-        self.switch_scenario(lesson.name)
-        if self.scenario.source != lesson.scenario.source:  # it could not be opened: said already
-            return
-        self.lesson = Player(lesson, self)
-        if self.race is not None:
-            self.open_part(0)
+        lesson_parts.open_lesson(self, lesson)
 
     @operation
     def answer(self, choice: int) -> None:
@@ -447,40 +351,16 @@ class Session:
     @operation
     def lesson_lanes(self, configs: list[RunConfig], start: tuple[float, float] | None) -> None:
         """A lesson's part from the start: one run, or a race of `configs` (lane 1 selected)."""
-        from playground.race import Race
-
-        if not self.engine_ready():
-            return
-        if self.running:
-            self.pause()
-        with self.step_lock:
-            self.race = Race(self.scenario, configs, start, compact=True)
-        self.state = PAUSED
-        self._select(0)
+        lesson_parts.lanes(self, configs, start)
 
     def lesson_scenario(self, scenario: Scenario) -> None:
-        """A lesson's part on another scenario (the same bowl, turned): the lesson goes on there;
-        the part's lanes follow (lesson_lanes)."""
-        if self.running:
-            self.pause()
-        self.paths.setdefault(scenario.name, scenario.source)
-        self.scenario = scenario
-        self.landscape.reset()
+        """A lesson's part on another scenario: the lesson goes on there."""
+        lesson_parts.scenario(self, scenario)
 
     @operation
     def lesson_settings(self, config: RunConfig) -> None:
         """A lesson's part that goes on from where the last stopped, with its settings."""
-        if not self.engine_ready():
-            return
-        if self.racing:  # the lesson's settings are one run's: lane 1 goes on alone
-            assert self.race is not None
-            with self.step_lock:
-                while len(self.race.lanes) > 1:
-                    self.race.remove(len(self.race.lanes) - 1)
-            self._select(0)
-        if self.running:
-            self.pause()
-        self._apply(config, layout=True)
+        lesson_parts.settings(self, config)
 
     # ------------------------------------------------------------ where to start (surfaces; racing.py)
 
@@ -497,132 +377,26 @@ class Session:
     def original_start(self) -> None:
         racing.original_start(self)
 
-    # ------------------------------------------------------------ settings
+    # ------------------------------------------------------------ settings (editing.py)
 
     @operation
     def pick(self, which: str, value: str) -> None:
         """A choice from a list: scenario, optimizer, loss or schedule."""
-        if which == "scenario" and value != self.scenario.name:
-            self.switch_scenario(value)
-        elif which == "optimizer" and value != self.config.optimizer:
-            self.switch_optimizer(value)
-        elif which == "loss" and value != self.config.loss and self.scenario.kind != "surface":
-            self._apply(replace(self.config, loss=value), layout=True)
-        elif which == "schedule" and value != self.config.schedule:
-            spec = get_schedule(value)
-            self._apply(replace(self.config, schedule=spec.name, schedule_params=spec.validate({})), layout=True)
+        editing.pick(self, which, value)
 
     def edit(self, name: str, value: str | bool) -> str | None:
         """Set field `name` from what was typed (or switched): None when it took, else why not
         (the setting stays as it was)."""
-        try:
-            self._edit(name, value)
-        except (ConfigError, limits.LimitError, ValueError) as exc:
-            why = str(getattr(exc, "message", exc))
-            # the message line says it too: the field's own line may be out of sight
-            self.say(f"{spoken(name)} not changed: {why}")
-            return why
-        except Exception as exc:  # noqa: BLE001 - our own bug
-            self.fault(exc)
-            return "internal error"
-        return None
-
-    def _edit(self, name: str, value: str | bool) -> None:
-        config = setting(self.config, name).put(self.config, value)
-        if config == self.config:
-            return
-        if config.seed != self.config.seed and self.running:
-            self.pause()
-        self._apply(config)
+        return editing.edit(self, name, value)
 
     @operation
     def take_point(self, lr: float, momentum: float | None = None) -> None:
         """A sweep's point for the run: its lr, and its momentum from a phase diagram."""
-        c = self.config
-        changes = {"lr": lr, **({"momentum": momentum} if momentum is not None else {})}
-        try:
-            config = replace(c, hyper=get_optimizer(c.optimizer).validate({**c.hyper, **changes}))
-        except ConfigError as exc:
-            self.say(f"the sweep's point not taken: {exc}")
-            return
-        self._apply(config)
-        words = " and ".join(f"{k} {short(v)}" for k, v in changes.items())
-        self.say(f"{words}: the sweep's lowest final loss, now the run's")
+        editing.take_point(self, lr, momentum)
 
     @operation
     def scale_lr(self, factor: float) -> None:
-        error = self.edit("lr", repr(self.config.hyper.get("lr", 0.0) * factor))
-        if error:
-            self.say(f"lr: {error}")
-
-    def _apply(self, config: RunConfig, layout: bool = False) -> None:
-        run, before = self.run, self.step_count
-        if self.racing and run is not None and config.seed != run.config.seed:
-            # a race runs every lane from the same seed: a new one restarts them all together
-            assert self.race is not None
-            with self.step_lock:
-                for lane in self.race.lanes:
-                    lane.apply(replace(config if lane is run else lane.config, seed=config.seed))
-                self.race.reset()
-            self.config = run.config
-            self.message = f"seed {config.seed}: every lane started over"
-        elif run is not None:
-            with self.step_lock:
-                message = run.apply(config)
-            self.config = run.config
-            if message:
-                self.message = message
-        else:
-            self.config = config
-        if self.lesson is not None and self.step_count < before:  # a new seed started it over
-            self.lesson.started_over()
-        self.changed(layout)
-
-    def switch_optimizer(self, name: str) -> None:
-        c = self.config
-        try:
-            config = resolve(self.scenario, optimizer=name, loss=c.loss, seed=c.seed, batch_size=c.batch_size, steps=c.steps)
-        except ConfigError as exc:
-            self.message = exc.message if exc.field == "optimizer" else f"{name}: {exc}"
-            self.changed(layout=True)  # the picker goes back to the optimizer in force
-            return
-        # the schedule and the clipping belong to the run, not to the optimizer: keep them
-        self._apply(replace(config, schedule=c.schedule, schedule_params=c.schedule_params, clip=c.clip), layout=True)
-
-    def switch_scenario(self, name: str) -> None:
-        try:
-            scenario = scenarios.load(self.paths.get(name, name))
-            config = resolve(scenario)
-        except PlaygroundError as exc:
-            self.message = str(exc)
-            self.changed(layout=True)  # the picker goes back to the scenario shown
-            return
-        if self.running:
-            self.pause()
-        self.paths.setdefault(scenario.name, scenario.source)
-        self.lesson = None  # another scenario ends a lesson
-        note = ""
-        if self.racing:
-            note = racing.carry(self, scenario)
-        elif self.race is not None:
-            from playground.engine import Run
-            from playground.race import Race
-
-            try:
-                run = Run(scenario, config, compact=True)
-            except PlaygroundError as exc:
-                self.say(str(exc))
-                return
-            self.race, self.run = Race.of([run]), run
-        if not self.racing:
-            self.config = self.run.config if self.run is not None else config
-        self.scenario = scenario
-        self.state = PAUSED
-        self.landscape.reset()
-        self.message = f"{scenario.title}: {scenario.description}{note}"
-        if scenario.lanes and self.run is not None:  # a saved race: its lanes, not the carried ones
-            self.open_saved_race()
-        self.changed(layout=True)
+        editing.scale_lr(self, factor)
 
     # ------------------------------------------------------------ jobs
 

@@ -199,7 +199,7 @@ async def test_v_draws_the_loss_against_evaluations_so_lbfgs_races_fairly() -> N
             return "\n".join("".join(seg.text for seg in row) for row in curve.render().rows)
 
         app.session.add_lane()
-        app.session.switch_optimizer("sgd")  # the new lane, selected: plain SGD
+        app.session.pick("optimizer", "sgd")  # the new lane, selected: plain SGD
         app.session.steps(4)
         lbfgs, sgd = app.session.lanes
         assert lbfgs.config.optimizer == "lbfgs" and sgd.config.optimizer == "sgd"

@@ -8,7 +8,8 @@ from pathlib import Path
 from playground import keys
 from playground.keys import with_keys
 
-SESSION = "\n".join(Path(keys.__file__).with_name(name).read_text() for name in ("session.py", "racing.py"))
+# the session and the modules that hold its operations' bodies
+SESSION = "\n".join(Path(keys.__file__).with_name(name).read_text() for name in ("session.py", "racing.py", "editing.py", "lesson_parts.py", "loading.py"))
 
 
 def test_every_action_a_message_names_has_a_key_and_is_written_as_the_footer_writes_it() -> None:
