@@ -5,7 +5,7 @@ lane's colour.
 
 plotext draws it all: frame, ticks and labels, the lines (braille) and the change markers
 (vertical lines). Long histories are first thinned (keeping spikes) to two points a column, then
-to the points that change the picture (see map_plot.thin_polyline), so that a build stays a few
+to the points that change the picture (see plot_kit.thin_polyline), so that a build stays a few
 milliseconds even when, while auto-running, the curve changes every frame. The widget reads
 plotext's character matrix rather than its ANSI text, and is built again only when what it
 shows moved by a dot.
@@ -20,24 +20,11 @@ from typing import Any
 import numpy as np
 from rich.segment import Segment
 from textual.strip import Strip
-from textual_plotext import PlotextPlot
 
-from playground import plotext_internals
 from playground.formatting import first_fitting, tick_labels
 from playground.history import downsample
 from playground.widgets.plain_text import border_room
-from playground.widgets.map_plot import (
-    Area,
-    _Cells,
-    build_matrix,
-    fg_style,
-    inside_frame,
-    nice_ticks,
-    one_per_row,
-    repaint_rows,
-    rows_of,
-    thin_polyline,
-)
+from playground.widgets.plot_kit import Area, Plot, build_matrix, fg_style, inside_frame, nice_ticks, one_per_row, plotext_colour, rows_of, thin_polyline
 
 LOSS, ACCURACY, EVENT, LR, AVERAGE = 3, 6, 5, 2, 4  # ANSI colours: orange (the theme's yellow), cyan, magenta, green, blue
 SHARPNESS, EDGE = 1, 7  # red: the sharpness; white: 2/lr, the edge of stability
@@ -58,7 +45,7 @@ class _Scene:
         self.marks: list[tuple[float, float, Any]] = []  # (x, y, colour): where a diverged lane's line ends
 
 
-class LossCurve(PlotextPlot):
+class LossCurve(Plot):
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes=classes)
         self.scale_choice: bool | None = None  # the person's (l): log or linear; None: automatic
@@ -75,10 +62,7 @@ class LossCurve(PlotextPlot):
         self._lr: Any = None  # the history's lr column (playground.history.Stepwise) or an array
         self._lanes: list[tuple[Any, tuple[int, int, int]]] | None = None  # a race: (loss, colour) per lane
         self._diverged: list[bool] = []  # a race: whether each lane diverged (its line ends with ✗)
-        self._area: Area | None = None  # where the last build put the plot area
         self._scene: _Scene | None = None
-        self._drawn: object = None
-        self._strips: tuple[object, list[Strip]] | None = None
 
     @property
     def log_scale(self) -> bool:
@@ -152,14 +136,8 @@ class LossCurve(PlotextPlot):
         if scene.key == self._drawn or hold:
             return False
         before, self._scene, self._strips = self._strips, scene, None
-        repaint_rows(self, before, self.frame)
+        self.repaint_rows(before)
         return True
-
-    def drop_cache(self) -> None:
-        """Forget what was drawn: the next frame builds it all again (for benchmarks)."""
-        self._scene = None
-        self._strips = None
-        self._drawn = None
 
     # ------------------------------------------------------------ what to draw
 
@@ -301,15 +279,6 @@ class LossCurve(PlotextPlot):
 
     # ------------------------------------------------------------ rendering
 
-    def render_line(self, y: int) -> Strip:
-        # under the plot's own colours, the theme's (a light theme draws light plots)
-        strips = self.frame()
-        return (strips[y] if 0 <= y < len(strips) else Strip.blank(self.size.width)).apply_style(self.rich_style)
-
-    def render(self) -> _Cells:  # type: ignore[override]
-        """The frame as a Rich renderable (for tests; the screen uses render_line)."""
-        return _Cells([list(strip) for strip in self.frame()])
-
     def frame(self) -> list[Strip]:
         """The widget's rows as drawn now, top first: kept until something on them changes."""
         width, height = self.size.width, self.size.height
@@ -344,19 +313,16 @@ class LossCurve(PlotextPlot):
     def _build(self, width: int, height: int, scene: _Scene) -> tuple[list[list[str]], list[list[Any]], Area] | None:
         if width < 10 or height < 5:
             return None
-        plt = self.plt
-        plotext_internals.set_size(plt, width, height)
-        plt.theme("clear")
-        plt.clear_data()
+        plt = self.figure(width, height)
         plt.xlabel("evaluations" if self.by_evaluations else "step")
         plt.title("")
         for xs, ys, colour, side in scene.lines:
             if len(xs):
-                plt.plot(xs.tolist(), ys.tolist(), marker="braille", color=tuple(colour) if isinstance(colour, (tuple, list)) else colour, yside=side)
+                plt.plot(xs.tolist(), ys.tolist(), marker="braille", color=plotext_colour(colour), yside=side)
         if not any(len(line[0]) for line in scene.lines):
             plt.scatter([0.0], [scene.ylim[0]], marker=" ")  # plotext draws no axes without data
         for x, y, colour in scene.marks:
-            plt.scatter([x], [y], marker="✗", color=tuple(colour) if isinstance(colour, (tuple, list)) else colour)
+            plt.scatter([x], [y], marker="✗", color=plotext_colour(colour))
         for step in scene.events:
             plt.vline(step, color=EVENT)
         plt.xlim(*scene.xlim)

@@ -17,7 +17,8 @@ import numpy as np
 from textual.app import RenderResult
 from textual_plotext import PlotextPlot
 
-from playground.widgets.map_plot import HEAT, MapPlot, Mark, inside_frame, rows_of
+from playground.widgets.map_plot import HEAT, MapPlot, Mark
+from playground.widgets.plot_kit import inside_frame, rows_of
 
 if TYPE_CHECKING:
     from playground.sweep import SweepPoint

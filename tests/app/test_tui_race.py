@@ -25,7 +25,8 @@ from playground.limits import LANES as MAX_LANES
 from playground.screens.map_scene import LANE_COLOURS
 from playground.racing import NUDGE
 from playground.widgets.loss_curve import LOSS, LR
-from playground.widgets.map_plot import MapPlot, fg_style
+from playground.widgets.map_plot import MapPlot
+from playground.widgets.plot_kit import fg_style
 from playground.widgets.scoreboard import Scoreboard
 
 BRAILLE = range(0x2801, 0x2900)
