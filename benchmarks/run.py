@@ -135,7 +135,7 @@ async def live(seconds: float) -> dict[str, float]:
     config = resolve(s, optimizer="sgd", hyper={"lr": 1e-4, "momentum": 0.0, "nesterov": False}, steps=100_000_000)
     app = PlaygroundApp(s, load_engine=False)
     async with app.run_test(size=(120, 40)) as pilot:
-        app.set_run(Run(s, config))
+        app.session.use(Run(s, config))
         app.session.speed_index = len(SPEEDS) - 1
         await pilot.pause()
         frames0, t0 = app.main.frames, time.perf_counter()
@@ -163,7 +163,7 @@ async def pause_latency(pauses: int = 7) -> dict[str, float]:
     late = []
     async with app.run_test(size=(120, 40)) as pilot:
         run = Run(s, config)
-        app.set_run(run)
+        app.session.use(run)
         app.session.speed_index = len(SPEEDS) - 1
         step, pause = run.step, app.session.pause
         ended: list[float] = []
@@ -204,7 +204,7 @@ async def redraw(history: int) -> dict[str, float]:
     async with app.run_test(size=(120, 40)) as pilot:
         run = Run(s, resolve(s, optimizer="sgd", hyper={"lr": 1e-4, "momentum": 0.0, "nesterov": False}))
         run.step(history)
-        app.set_run(run)
+        app.session.use(run)
         await pilot.pause()
         plot, curve = app.main.query_one(MapPlot), app.main.query_one(LossCurve)
         for _ in range(15):
@@ -354,7 +354,7 @@ async def main(n):
     app = PlaygroundApp(s, load_engine=False)
     async with app.run_test(size=(120, 40)) as pilot:
         run = Run(s, resolve(s, optimizer="sgd", hyper={"lr": 1e-4, "momentum": 0.0, "nesterov": False}), compact=True)  # as the app builds it
-        app.set_run(run)
+        app.session.use(run)
         done, small = 0, None
         while done < n:
             done += run.step(min(50_000, n - done, 2000 - done if done < 2000 else n))

@@ -9,9 +9,7 @@ from the run's history about 20 times a second, so input never waits for trainin
 
 from __future__ import annotations
 
-import asyncio
 import functools
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +27,7 @@ from playground.scenarios import Scenario
 from playground.screens.main_screen import MainScreen, field_value
 from playground.session import Session
 from playground.settings import RunConfig
+from playground.ui_thread import teller
 from playground.widgets.controls import ControlPanel
 from playground.widgets.inside_panel import InsidePanel
 from playground.widgets.loss_curve import LossCurve
@@ -37,7 +36,6 @@ from playground.widgets.map_plot import MapPlot
 textual_fixes.apply()
 
 if TYPE_CHECKING:
-    from playground.engine import Run
     from playground.lessons import Lesson
     from playground.sweep import SweepPoint
 
@@ -69,7 +67,6 @@ class PlaygroundApp(App[None]):
             self.session.lesson = Player(lesson, self.session)
         self._load_engine_now = load_engine
         self._faults_told = 0  # how many of the session's faults have been notified
-        self._showing = False  # a showing of the session's changes is on its way to the UI thread
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """Textual's own commands, except its "Keys" panel (which escape does not close): the
@@ -90,20 +87,9 @@ class PlaygroundApp(App[None]):
         return screen
 
     def on_mount(self) -> None:
-        loop, ui_thread = asyncio.get_running_loop(), threading.get_ident()
-
-        def changed() -> None:
-            """The session's one way to say it changed, from any thread: shown on the UI thread
-            once the operation (or a burst of them) is over, never in the middle of one."""
-            if self._showing or loop.is_closed():
-                return
-            self._showing = True
-            if threading.get_ident() == ui_thread:
-                loop.call_soon(self._show_changes)
-            else:
-                loop.call_soon_threadsafe(self._show_changes)
-
-        self.session.listeners.append(changed)
+        # the session's one way to say it changed, from any thread: shown on the UI thread once
+        # the operation (or a burst of them) is over, never in the middle of one
+        self.session.listeners.append(teller(self._show_changes))
         # the auto-run loop in a worker of the app's own (a thread: it steps torch)
         self.session.autorun.runner = lambda job: self.run_worker(job, name="auto-run", group="auto-run", thread=True, exit_on_error=False)
         if self.is_web:  # Textual's web driver starts an app blurred, its footer empty; the page
@@ -129,15 +115,8 @@ class PlaygroundApp(App[None]):
     def on_unmount(self) -> None:
         self.session.close()
 
-    def set_run(self, run: Run) -> None:
-        """Use `run` (tests build one directly instead of loading in a thread)."""
-        self.session.use(run)
-        self.main.sync()
-        self.main.redraw(force=True)
-
     def _show_changes(self) -> None:
         """What the session changed: the panel and the status line now, the plots at the next frame."""
-        self._showing = False
         if self.screen_stack and self.is_running and not self._exit:
             self.main.sync()
             self._tell_faults()

@@ -477,7 +477,7 @@ def _sweep_parser() -> argparse.ArgumentParser:
 
 
 def _cores() -> int:
-    from playground.sweep import cores
+    from playground.workers import cores
 
     return cores()
 

@@ -1,6 +1,6 @@
 """The main view's landscape (`m`): which picture the map area shows, the plane last computed for
-the selected lane, and whether it still describes the run. No UI here: the main screen draws it
-and runs `compute` in a worker; the session switches it.
+the selected lane, and whether it still describes the run. No UI here: the session switches it
+and computes its plane in a thread of its own when one is wanted (claim); the main screen draws it.
 
 `m` goes from the map to the landscape on the trajectory's principal directions, then on random
 filter-normalised ones, then back to the map. The plane is computed when the view is shown and
@@ -9,6 +9,7 @@ pause; while it runs the last plane stays, said to be from its step."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ class LandscapeView:
         self.error = ""  # why the last plane could not be made (pca before the run has moved)
         self._key: object = None  # what `found` was computed from
         self._tried: object = None  # what the last computation (made or failed) was for
+        self._lock = threading.Lock()  # claim: one computation at a time, whichever thread asks
 
     @property
     def shown(self) -> bool:
@@ -58,6 +60,15 @@ class LandscapeView:
             return False
         key = self._key_of(run, self.mode)
         return key != self._key and key != self._tried
+
+    def claim(self, run: Run | None, running: bool) -> bool:
+        """Whether a plane should be computed now; if so it counts as being computed from here
+        on, so that no second thread starts it (the session computes it in a thread of its own)."""
+        with self._lock:
+            if not self.wanted(run, running):
+                return False
+            self.progress = 0.0
+            return True
 
     def compute(self, run: Run, cancelled: Callable[[], bool], changed: Callable[[], Any]) -> None:
         """Compute the plane for `run` (a worker thread); `changed` is told of progress and the end."""

@@ -30,7 +30,7 @@ def load(s: Stage) -> Run | None:
         from playground.engine import Run, warm_up
 
         warm_up()
-        return Run(s.scenario, s.config, compact=True)
+        run = Run(s.scenario, s.config, compact=True)
     except PlaygroundError as exc:
         with s.lock:
             s.engine_error = str(exc)
@@ -39,8 +39,12 @@ def load(s: Stage) -> Run | None:
         with s.lock:
             s.engine_error = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
             s.fault(exc)
+    else:
+        return run
     finally:
         sys.setswitchinterval(interval)
+    if s.sweep is not None:  # a sweep that waited for torch says why it cannot run
+        s.sweep.poll()
     return None
 
 
@@ -68,6 +72,8 @@ def use(s: Stage, run: Run) -> None:
         elif s.scenario.lanes:
             s.open_saved_race()
         replay(s, queued)
+        if s.sweep is not None:  # a sweep asked for while torch loaded starts now
+            s.sweep.poll()
         s.changed(layout=True)
 
 

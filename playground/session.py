@@ -87,6 +87,7 @@ class Session:
         self.lesson: Player | None = None  # a lesson being played (playground.lessons), opened once torch is there
         self.landscape = LandscapeView()  # the main view's landscape (m): mode, plane, progress
         self.sweep: SweepJob | None = None  # the latest sweep (w), running or done
+        self.closed = False  # the face has gone (close): jobs stop
 
     # ------------------------------------------------------------ what a face reads
 
@@ -148,6 +149,8 @@ class Session:
             self.layout += 1
         for listener in self.listeners:
             listener()
+        if self.landscape.claim(self.run, self.running):  # shown, paused and out of date: a job of ours
+            threading.Thread(target=self.compute_landscape, name="landscape", daemon=True).start()
 
     def say(self, message: str) -> None:
         self.message = message
@@ -402,6 +405,7 @@ class Session:
 
     def close(self) -> None:
         """The face is going: the auto-run loop and any job stop."""
+        self.closed = True
         self.pause()
         if self.sweep is not None:
             self.sweep.cancel()
@@ -455,13 +459,15 @@ class Session:
         else:
             self.say("sharpness: off")
 
-    def compute_landscape(self, cancelled: Callable[[], bool] = lambda: False) -> None:
-        """Compute the selected lane's plane (a face's worker thread: it takes a moment)."""
+    def compute_landscape(self) -> None:
+        """Compute the selected lane's plane (in a thread of its own, started when the view wants
+        one: it takes a moment); it stops when the run or the view's mode changes, or the face goes."""
         run = self.run
         if run is None:
+            self.landscape.progress = None
             return
         try:
-            self.landscape.compute(run, lambda: cancelled() or self.run is not run, self.changed)
+            self.landscape.compute(run, lambda: self.closed or self.run is not run, self.changed)
         except Exception as exc:  # noqa: BLE001 - our bug: said, and the session stays usable
             self.fault(exc)
             return

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from playground.race import Race
     from playground.scenarios import Scenario
     from playground.settings import RunConfig
+    from playground.sweep_job import SweepJob
 
 
 class Stage(Protocol):
@@ -33,6 +34,7 @@ class Stage(Protocol):
     speed_index: int
     lesson: Player | None
     landscape: LandscapeView
+    sweep: SweepJob | None
 
     @property
     def lanes(self) -> list[Run]: ...

@@ -2,15 +2,8 @@
 linearly spaced momenta too (a phase diagram: which (lr, momentum) pairs converge), and where each
 cell ends. No UI here: `playground sweep` and the TUI's sweep screen both use it.
 
-The cells are independent runs, so a large sweep spreads them over processes, one per core:
-forked from the command line (one thread, torch already imported, as torch's DataLoader does),
-from a forkserver in the app (forking a process that runs threads is unsafe), whose server
-imports torch once. Cancelling sets an event each worker reads between two chunks of steps.
-
-A worker ends when the process that runs the sweep does, however that ends (SIGTERM, SIGKILL):
-the kernel sends it SIGKILL then (a parent-death signal), or a thread watching that process ends
-it (process_end.end_with). A worker killed from outside (the out-of-memory killer) is not a bug of
-ours: the cells not yet done are run again, once, in a new pool, and the caller is told.
+The cells are independent runs, so a large sweep spreads them over worker processes, one per
+core (workers.py): a worker killed from outside is not a bug of ours, its cells run again, once.
 
 torch is imported only by the functions that run cells: the sweep screen reads its limits and
 learning rates on the UI thread, which must not wait for torch while the app is still loading it."""
@@ -18,13 +11,12 @@ learning rates on the UI thread, which must not wait for torch while the app is 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
 from playground import limits
-from playground.errors import ConfigError, PlaygroundError
+from playground.errors import ConfigError
 from playground.scenarios import Scenario
 from playground.settings import RunConfig
 
@@ -91,28 +83,6 @@ def cells(rates: list[float], moms: list[float] | None = None) -> list[tuple[flo
     return [(lr, m) for lr in rates for m in (moms if moms is not None else [None])]
 
 
-WORKERS_ENV = "PLAYGROUND_WORKERS"  # the most processes the app's sweeps may use (`serve --sweep-workers`)
-
-
-class WorkersDied(PlaygroundError):
-    """Worker processes were killed from outside twice in one sweep: the cells not done are lost."""
-
-
-def cores() -> int:
-    """The cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
-
-
-def app_workers() -> int:
-    """The processes the app's sweeps use: a core each, at most PLAYGROUND_WORKERS (which
-    `playground serve` gives each session: 1, one process, unless --sweep-workers says more)."""
-    limit = os.environ.get(WORKERS_ENV, "").strip()
-    return min(cores(), int(limit)) if limit.isdigit() and int(limit) >= 1 else cores()
-
-
 def run_cell(scenario: Scenario, config: RunConfig, lr: float, momentum: float | None, start: tuple[float, float] | None, cancelled: Callable[[], bool] = lambda: False) -> SweepPoint | None:
     """One cell: `config` at this lr (and momentum) for config.steps steps. None when cancelled."""
     from playground.engine import Run
@@ -160,81 +130,10 @@ def sweep(scenario: Scenario, config: RunConfig, rates: list[float], start: tupl
         yield point
 
 
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker, which the forkserver needs, with a real standard
-    error: it hands the tracker sys.stderr's file descriptor, and under Textual sys.stderr is a
-    capture without one ("bad value(s) in fds_to_keep"). Once running, it is not started again."""
-    import sys
-    from multiprocessing import resource_tracker
-
-    try:
-        usable = sys.stderr is not None and sys.stderr.fileno() >= 0
-    except (AttributeError, OSError, ValueError):
-        usable = False
-    if usable or sys.__stderr__ is None:
-        resource_tracker.ensure_running()
-        return
-    captured, sys.stderr = sys.stderr, sys.__stderr__
-    try:
-        resource_tracker.ensure_running()
-    finally:
-        sys.stderr = captured
-
-
-_STOP: Any = None  # a worker's copy of the pool's cancel event
-
-
-def _worker_start(stop: Any, owner: int) -> None:
-    from playground.process_end import end_with
-
-    global _STOP
-    _STOP = stop
-    end_with(owner)
-
-
-def _worker_cell(scenario: Scenario, config: RunConfig, lr: float, momentum: float | None, start: tuple[float, float] | None) -> SweepPoint | None:
-    return run_cell(scenario, config, lr, momentum, start, _STOP.is_set)
-
-
 def _pooled(scenario: Scenario, config: RunConfig, grid: list[tuple[float, float | None]], start: tuple[float, float] | None, cancelled: Callable[[], bool], workers: int, told: Callable[[str], None]) -> Iterator[SweepPoint]:
-    """The cells over a pool of `workers` processes. A pool whose worker was killed from outside
-    breaks: the cells not yet done go to a new pool, once; a second death ends the sweep with
-    WorkersDied, the points already yielded kept by the caller."""
-    import multiprocessing
-    import threading
-    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-    from concurrent.futures.process import BrokenProcessPool
+    """The cells over a pool of `workers` processes (workers.py), in the order they finish."""
+    from playground.workers import pooled
 
-    if threading.active_count() == 1:  # the command line: fork, as torch's DataLoader does; torch is already in
-        context = multiprocessing.get_context("fork")
-    else:  # the app, whose threads a fork would copy mid-flight: a fresh server forks the workers
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["playground.engine"])
-        _start_resource_tracker()
-    left = list(grid)  # the cells not yet done
-    for attempt in (1, 2):
-        stop = context.Event()
-        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(stop, os.getpid()))
-        try:
-            pending = {pool.submit(_worker_cell, scenario, config, lr, m, start): (lr, m) for lr, m in left}
-            while pending:
-                done, _ = wait(pending, timeout=0.1, return_when=FIRST_COMPLETED)
-                if cancelled():
-                    return
-                for future in done:
-                    cell = pending.pop(future)
-                    point = future.result()  # a worker's exception (a bug of ours) is raised here
-                    left.remove(cell)
-                    if point is not None:
-                        yield point
-            return
-        except BrokenProcessPool:
-            if attempt == 2:
-                raise WorkersDied(
-                    f"sweep: worker processes were killed from outside twice (the out-of-memory killer does this); "
-                    f"{len(left)} of {len(grid)} cells are not done: try fewer workers"
-                ) from None
-            told(f"a worker process was killed from outside (the out-of-memory killer does this), not by a bug: its {len(left)} cells not yet done are run again")
-        finally:
-            stop.set()
-            pool.shutdown(wait=True, cancel_futures=True)
+    for _, point in pooled(run_cell, [(scenario, config, lr, m, start) for lr, m in grid], workers, cancelled, told, "sweep"):
+        if point is not None:
+            yield point

@@ -66,7 +66,8 @@ class Axes:
 
 
 class SweepJob:
-    """One sweep of `config` from `start`: start(axes), then points, done, error, note, best()."""
+    """One sweep of `config` from `start`: start(axes), then points, done, error, note, best();
+    its listeners are told of each change."""
 
     def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, ready: Callable[[], bool] = lambda: True, curvature: Callable[[], Curvature | None] = lambda: None, workers: int | None = None) -> None:
         """`ready`: torch is loaded (until then the job waits); `curvature`: the surface's at the
@@ -83,6 +84,7 @@ class SweepJob:
         self.note = ""  # what the sweep told that is not a point (a worker killed from outside)
         self.curvature: Curvature | None = None
         self.waiting = False  # asked to start before torch was there
+        self.listeners: list[Callable[[], None]] = []  # told, from the job's thread, of each point and the end
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -108,13 +110,14 @@ class SweepJob:
         self.poll()
 
     def poll(self) -> None:
-        """Start a waiting sweep once torch is there."""
+        """Start a waiting sweep if torch is there (the session polls it when torch arrives)."""
         if self.waiting and self.ready():
             self.waiting = False
             self._stop = threading.Event()
             config = replace(self.config, steps=self.axes.steps)
             self._thread = threading.Thread(target=self._run, args=(config, self.rates, self.moms, self.points, self._stop), name="sweep", daemon=True)
             self._thread.start()
+            self._changed()
 
     def cancel(self) -> None:
         """Stop the sweep between two chunks of steps (its points so far stay)."""
@@ -129,7 +132,8 @@ class SweepJob:
         return thread is None or not thread.is_alive()
 
     def _run(self, config: RunConfig, rates: list[float], moms: list[float] | None, points: list[SweepPoint], stop: threading.Event) -> None:
-        from playground.sweep import app_workers, sweep
+        from playground.sweep import sweep
+        from playground.workers import app_workers
 
         try:
             if self.moms is not None and self.curvature is None:
@@ -139,15 +143,23 @@ class SweepJob:
                 if stop.is_set():
                     return
                 points.append(point)
+                self._changed()
         except Exception as exc:  # noqa: BLE001 - said where the sweep is shown, which stays usable
             if not stop.is_set():
                 self.error = f"the sweep failed: {type(exc).__name__}: {exc}".splitlines()[0][:200]
+                self._changed()
             return
         if not stop.is_set() and points is self.points:
             self.done = True
+            self._changed()
 
     def _told(self, text: str) -> None:
         self.note = text
+        self._changed()
+
+    def _changed(self) -> None:
+        for listener in list(self.listeners):
+            listener()
 
     def best(self) -> SweepPoint | None:
         """The point with the lowest final loss of those that did not diverge."""

@@ -47,7 +47,7 @@ async def shoot(
     s = lesson.scenario if lesson is not None else scenarios.load(scenario)
     app = PlaygroundApp(s, load_engine=False, lesson=lesson)
     async with app.run_test(size=size) as pilot:
-        app.set_run(Run(s, resolve(s, **config), compact=True))  # type: ignore[arg-type]  # as the app builds it
+        app.session.use(Run(s, resolve(s, **config), compact=True))  # type: ignore[arg-type]  # as the app builds it
         if before is not None:
             before(app)
         if steps:

@@ -13,14 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from textual import events, on, work
+from textual import events, on
 from textual.binding import Binding
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.geometry import Size
 from textual.screen import Screen
 from textual.widgets import Footer, Select, Static
-from textual.worker import get_current_worker
 
 from playground import scenarios
 from playground.keys import with_keys
@@ -237,15 +236,7 @@ class MainScreen(Screen[None]):
 
     def _tick(self) -> None:
         self.sync()
-        s = self.session
-        if s.landscape.wanted(s.run, s.running):
-            self._compute_landscape()
         self.redraw()
-
-    @work(thread=True, exclusive=True, group="landscape", exit_on_error=False)
-    def _compute_landscape(self) -> None:
-        worker = get_current_worker()
-        self.session.compute_landscape(lambda: worker.is_cancelled)
 
     def _plane_key(self) -> object:
         view = self.session.landscape

@@ -7,9 +7,9 @@ convergence and the best pair.
 
 The sweep is the session's job (sweep_job.SweepJob): it runs in a thread of its own, appending
 each finished point to a list (a large one runs its cells on every core, in worker processes);
-this screen only starts it from its fields and draws it, a timer redrawing from that list a few
-times a second, so keys are never kept waiting. Escape cancels the sweep (between two chunks of steps)
-and closes the screen; enter in an edited field starts it again, and enter once it is done, with
+this screen only starts it from its fields and draws it when the job says it changed (on the UI
+thread, once for a burst of points), so keys are never kept waiting. Escape cancels the sweep
+(between two chunks of steps) and closes the screen; enter in an edited field starts it again, and enter once it is done, with
 nothing edited since, takes its best point (lowest final loss) for the run and closes the screen.
 """
 
@@ -31,6 +31,7 @@ from playground.formatting import first_fitting
 from playground.formatting import short as _fmt
 from playground.settings import describe
 from playground.sweep_job import Axes, SweepJob, refused
+from playground.ui_thread import teller
 from playground.widgets.map_plot import Mark
 from playground.widgets.sweep_plot import BEST_COLOUR, EDGE, NOW_COLOUR, PhaseMap, SweepPlot, heavy_ball_edge
 from playground.widgets.plain_text import border_room, plain
@@ -56,6 +57,7 @@ class SweepScreen(ModalScreen["SweepPoint | None"]):
         self._edited = ""  # the field changed last: a min above its max names it
         self._swept: tuple[str, ...] = ()  # the fields as they were for the sweep shown
         self._drawn: tuple[int, bool, str] = (-1, False, "")  # (points, done, error) as last drawn
+        self._listener: Any = None
 
     def compose(self) -> ComposeResult:
         a = self.job.axes
@@ -82,8 +84,13 @@ class SweepScreen(ModalScreen["SweepPoint | None"]):
 
     def on_mount(self) -> None:
         self.query_one(PhaseMap).display = False
-        self.set_interval(0.1, self._tick)
+        self._listener = teller(self._job_changed)  # the job's one way to say it changed (a point, the end)
+        self.job.listeners.append(self._listener)
         self.run_sweep()
+
+    def on_unmount(self) -> None:
+        if self._listener in self.job.listeners:
+            self.job.listeners.remove(self._listener)
 
     # ------------------------------------------------------------ running
 
@@ -137,14 +144,14 @@ class SweepScreen(ModalScreen["SweepPoint | None"]):
 
     # ------------------------------------------------------------ drawing
 
-    def _tick(self) -> None:
+    def _job_changed(self) -> None:
+        if not self.is_mounted:
+            return
         job = self.job
-        if job.waiting:
-            job.poll()
-            if not job.waiting:
-                self._show_status()
-        if (len(job.points), job.done, job.error) != self._drawn:  # the last point may come a tick before `done`
+        if (len(job.points), job.done, job.error) != self._drawn:
             self._redraw()
+        else:
+            self._show_status()  # started once torch came, or a note
 
     def _redraw(self) -> None:
         job = self.job

@@ -87,7 +87,7 @@ def app_command(args: list[str], sweep_workers: int = 1) -> str:
     """The shell command textual-serve runs for each tab: this Python's playground, `exec`ed so
     that a session is one process, told who its server is and how many processes its sweeps may
     use."""
-    from playground.sweep import WORKERS_ENV
+    from playground.workers import WORKERS_ENV
 
     words = [sys.executable, "-m", "playground", *args]
     return f"{PARENT_ENV}={os.getpid()} {WORKERS_ENV}={int(sweep_workers)} exec " + " ".join(shlex.quote(w) for w in words)

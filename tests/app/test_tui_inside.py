@@ -6,7 +6,7 @@ import math
 
 import pytest
 from textual.widgets import Select
-from tui_helpers import main_screen, open_app, press, settled, status, type_into, wait_until
+from tui_helpers import handed_over, main_screen, open_app, press, settled, status, type_into, wait_until
 
 import playground.engine
 from playground.widgets.inside_panel import InsidePanel
@@ -162,7 +162,7 @@ async def test_a_flat_direction_is_convex_not_strongly(tmp_path) -> None:  # noq
 
         app = PlaygroundApp(scenario, load_engine=False)
         async with app.run_test(size=(120, 40)) as pilot:
-            app.set_run(Run(scenario, resolve(scenario)))
+            await handed_over(pilot, Run(scenario, resolve(scenario)))
             await pilot.pause()
             await show_panel(app, pilot)
             assert said in shown(app) and "condition number" not in shown(app)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from test_map_picture import cells
-from tui_helpers import eventually, main_screen, press, screen_ready, settled, status, wait_until
+from tui_helpers import eventually, handed_over, main_screen, press, screen_ready, settled, status, wait_until
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -22,7 +22,7 @@ def app_on(name: str) -> PlaygroundApp:
 async def started(app: PlaygroundApp, pilot, steps: int = 0) -> None:  # noqa: ANN001
     """The app's own kind of run (compact: it keeps a sample of its path for the landscape)."""
     scenario = app.session.scenario
-    app.set_run(Run(scenario, resolve(scenario), compact=True))
+    await handed_over(pilot, Run(scenario, resolve(scenario), compact=True))
     if steps:
         app.session.steps(steps)
     await settled(pilot)
@@ -136,7 +136,7 @@ def test_landscape_snapshot_moons_120x40(snap_compare) -> None:  # noqa: ANN001
     async def run_before(pilot) -> None:  # noqa: ANN001
         await screen_ready(pilot)
         scenario = app.session.scenario
-        app.set_run(Run(scenario, resolve(scenario), compact=True))
+        await handed_over(pilot, Run(scenario, resolve(scenario), compact=True))
         app.session.steps(150)
         main_screen(app).query_one("#map").focus()
         await press(pilot, "m")

@@ -4,7 +4,7 @@ in worker processes, drawn as a heat map with heavy ball's exact edge on a quadr
 from __future__ import annotations
 
 from test_map_picture import cells
-from tui_helpers import eventually, main_screen, open_app, press, screen_ready, set_fields, sweep_status, wait_until
+from tui_helpers import eventually, handed_over, main_screen, open_app, press, screen_ready, set_fields, sweep_status, wait_until
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -106,7 +106,7 @@ def test_phase_diagram_snapshot_120x40(snap_compare) -> None:  # noqa: ANN001
 
     async def run_before(pilot) -> None:  # noqa: ANN001
         await screen_ready(pilot)
-        app.set_run(Run(scenario, resolve(scenario)))
+        await handed_over(pilot, Run(scenario, resolve(scenario)))
         await pilot.pause()
         await press(pilot, "w")
         screen = app.screen

@@ -7,6 +7,7 @@ import pytest
 from textual.widgets import Input, Select, Static
 from tui_helpers import (
     eventually,
+    handed_over,
     main_screen,
     open_app,
     press,
@@ -413,7 +414,7 @@ def test_race_snapshot_120x40(snap_compare) -> None:  # noqa: ANN001
 
     async def run_before(pilot) -> None:  # noqa: ANN001
         await screen_ready(pilot)
-        app.set_run(Run(scenario, resolve(scenario)))
+        await handed_over(pilot, Run(scenario, resolve(scenario)))
         await pilot.pause()
         await pilot.press("c", "l")
         app.session.race.step(150)

@@ -9,7 +9,7 @@ the report.
 from __future__ import annotations
 
 import pytest
-from tui_helpers import main_screen, screen_ready
+from tui_helpers import handed_over, main_screen, screen_ready
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -24,7 +24,7 @@ def prepared(name: str, steps: int = 0, keys: tuple[str, ...] = ()):  # noqa: AN
 
     async def run_before(pilot) -> None:  # noqa: ANN001
         await screen_ready(pilot)
-        app.set_run(Run(scenario, resolve(scenario)))
+        await handed_over(pilot, Run(scenario, resolve(scenario)))
         if steps:
             app.session.run.step(steps)
         main_screen(app).query_one("#map").focus()

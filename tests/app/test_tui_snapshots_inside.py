@@ -4,7 +4,7 @@ synchronously, the sweep waited for, and no text cursor in focus."""
 
 from __future__ import annotations
 
-from tui_helpers import main_screen, press, screen_ready, settled, sweep_status, wait_until
+from tui_helpers import handed_over, main_screen, press, screen_ready, settled, sweep_status, wait_until
 
 from playground import scenarios
 from playground.app import PlaygroundApp
@@ -21,7 +21,7 @@ def test_inside_the_optimizer_on_the_ill_conditioned_bowl(snap_compare) -> None:
 
     async def run_before(pilot) -> None:  # noqa: ANN001
         await screen_ready(pilot)
-        app.set_run(Run(scenario, resolve(scenario, hyper={"momentum": 0.5})))
+        await handed_over(pilot, Run(scenario, resolve(scenario, hyper={"momentum": 0.5})))
         main_screen(app).query_one(ControlPanel).rebuild(app.session.scenario, app.session.config)  # show momentum 0.5
         app.session.run.step(8)
         main_screen(app).query_one("#map").focus()
@@ -42,7 +42,7 @@ def test_sweep_screen_on_rosenbrock(snap_compare) -> None:  # noqa: ANN001
 
     async def run_before(pilot) -> None:  # noqa: ANN001
         await screen_ready(pilot)
-        app.set_run(Run(scenario, resolve(scenario)))
+        await handed_over(pilot, Run(scenario, resolve(scenario)))
         main_screen(app).query_one("#map").focus()
         await press(pilot, "w")
         screen = app.screen

@@ -4,7 +4,7 @@ in the test and stepped synchronously, the focus on the map."""
 
 from __future__ import annotations
 
-from tui_helpers import main_screen, screen_ready
+from tui_helpers import handed_over, main_screen, screen_ready
 
 from playground import lessons, scenarios
 from playground.app import PlaygroundApp
@@ -18,7 +18,7 @@ def test_a_lesson_part_answered_and_trained(snap_compare) -> None:  # noqa: ANN0
 
     async def run_before(pilot) -> None:  # noqa: ANN001
         await screen_ready(pilot)
-        app.set_run(Run(lesson.scenario, resolve(lesson.scenario)))  # the first part opens on it
+        await handed_over(pilot, Run(lesson.scenario, resolve(lesson.scenario)))  # the first part opens on it
         app.session.answer(1)
         app.session.lesson.train()
         main_screen(app).query_one("#map").focus()
@@ -34,7 +34,7 @@ def test_the_code_behind_a_run(snap_compare) -> None:  # noqa: ANN001
 
     async def run_before(pilot) -> None:  # noqa: ANN001
         await screen_ready(pilot)
-        app.set_run(Run(scenario, resolve(scenario, optimizer="adam", schedule="cosine", clip=1.0)))
+        await handed_over(pilot, Run(scenario, resolve(scenario, optimizer="adam", schedule="cosine", clip=1.0)))
         await pilot.press("v")
         await pilot.pause()
 

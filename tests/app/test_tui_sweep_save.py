@@ -77,7 +77,7 @@ async def test_a_sweep_opened_while_torch_loads_waits_for_it_and_then_runs() -> 
         await wait_until(pilot, lambda: "waiting for torch to load" in sweep_status(screen), what="the sweep to say it waits")
         assert "waiting for torch to load" in sweep_status(screen)
         assert not [w for w in app.workers if w.group == "sweep"] and not screen.job.points
-        app.set_run(Run(scenario, resolve(scenario), compact=True))  # what the loading thread hands over
+        app.session.use(Run(scenario, resolve(scenario), compact=True))  # what the loading thread hands over
         await wait_until(pilot, lambda: len(screen.job.points) >= 2, what="the sweep to start once torch is there")
         assert "waiting" not in sweep_status(screen)
         await press(pilot, "escape")
@@ -253,7 +253,7 @@ async def test_ctrl_s_in_a_race_saves_the_race_and_the_file_reopens_it(tmp_path:
     assert scenario.surface.start == (-1.0, 2.5) and scenario.selected == 2
     reopened = PlaygroundApp(scenario, load_engine=False)
     async with reopened.run_test(size=(120, 40)) as pilot:
-        reopened.set_run(Run(scenario, resolve(scenario)))
+        reopened.session.use(Run(scenario, resolve(scenario)))
         await eventually(pilot, lambda: reopened.session.racing, what="the race opened")
         assert [lane.config for lane in reopened.session.lanes] == lanes
         assert reopened.session.lane_index == 1 and "the race saved in rosenbrock-race.toml" in status(reopened)

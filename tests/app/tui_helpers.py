@@ -1,7 +1,7 @@
 """Driving the playground TUI through Textual's pilot, deterministically: the run is built in the
-test (`load_engine=False`, then `app.set_run`), not in the app's loading thread. The tests'
-only reach into Textual's private details (its pilot's screen wait, its driver, key names, an
-app's exception and exit flag) is here.
+test (`load_engine=False`, then `app.session.use`, as the loading thread hands its run over),
+not in the app's loading thread. The tests' only reach into Textual's private details (its
+pilot's screen wait, its driver, key names, an app's exception and exit flag) is here.
 
 `press` stands in for `pilot.press`: the pilot waits, after each key, until the process's CPU
 time stops advancing (`wait_for_idle`, up to 1 s, twice), which never happens while a training
@@ -35,9 +35,17 @@ async def open_app(name: str, size: tuple[int, int] = (120, 40), **config: Any):
     scenario = scenarios.load(name)
     app = PlaygroundApp(scenario, load_engine=False)
     async with app.run_test(size=size) as pilot:
-        app.set_run(Run(scenario, resolve(scenario, **config)))
+        app.session.use(Run(scenario, resolve(scenario, **config)))
         await settings_filled(pilot)
+        await settled(pilot)
         yield app, pilot
+
+
+async def handed_over(pilot: Pilot, run: Run) -> None:
+    """`run` handed to the session as the loading thread hands its run over, until the screen
+    shows it."""
+    pilot.app.session.use(run)
+    await settled(pilot)
 
 
 async def settings_filled(pilot: Pilot) -> None:

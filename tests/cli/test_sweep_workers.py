@@ -18,7 +18,8 @@ import pytest
 
 from playground import scenarios
 from playground.settings import resolve
-from playground.sweep import WORKERS_ENV, app_workers, cells, cores, learning_rates, sweep
+from playground.sweep import cells, learning_rates, sweep
+from playground.workers import WORKERS_ENV, app_workers, cores
 
 
 def _children(pid: int) -> set[int]:

@@ -59,6 +59,32 @@ def test_a_job_waits_for_torch_and_starts_on_the_first_poll_after() -> None:
     assert not job.waiting and job.wait(60) and job.done and len(job.points) == 2
 
 
+def test_a_job_tells_its_listeners_of_each_point_and_of_its_end() -> None:
+    s = _session()
+    job = s.sweep_job()
+    seen: list[tuple[int, bool]] = []
+    job.listeners.append(lambda: seen.append((len(job.points), job.done)))
+    job.start(Axes(1e-4, 1e-2, points=3, steps=10))
+    assert job.wait(60) and job.done
+    counts = [n for n, _ in seen]
+    assert counts == sorted(counts) and {1, 2, 3} <= set(counts)  # told as each point came
+    assert seen[-1] == (3, True)  # the last telling: every point, and done
+
+
+def test_a_sweep_asked_for_while_torch_loads_starts_when_the_session_gets_its_run() -> None:
+    from playground.engine import Run
+
+    s = Session(scenarios.load("rosenbrock"))  # torch not loaded by the session yet
+    job = s.sweep_job()
+    told = threading.Event()
+    job.listeners.append(told.set)
+    job.start(Axes(1e-4, 1e-3, points=2, steps=5))
+    assert job.waiting and not told.is_set()
+    s.use(Run(s.scenario, s.config, compact=True))  # what the loading thread hands over
+    assert not job.waiting and told.is_set()
+    assert job.wait(60) and job.done and len(job.points) == 2
+
+
 def test_cancel_stops_a_sweep_between_chunks_and_keeps_its_points() -> None:
     s = _session("moons")
     job = s.sweep_job()

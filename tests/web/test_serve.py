@@ -289,7 +289,7 @@ def test_no_other_page_reaches_a_session_and_file_text_is_escaped(tmp_path: Path
 def test_a_served_session_starts_at_most_the_sweep_workers_it_is_given(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Each session's environment bounds its sweeps' processes (--sweep-workers, default 1: the
     sweep runs in the session's own process, no pool); the flag is in `serve --help`."""
-    from playground.sweep import WORKERS_ENV
+    from playground.workers import WORKERS_ENV
 
     with pytest.raises(SystemExit):
         main(["serve", "--help"])
