@@ -405,8 +405,69 @@ which is the scenario's for that optimizer.""",
     p.add_argument("--preset", action="store_true", help="add the lanes sgd, sgd momentum=0.9, sgd momentum=0.9 nesterov=true, adam")
     p.add_argument("--steps", help="updates per lane (default: the scenario's)")
     p.add_argument("--start", metavar="X,Y", help="surfaces: start every lane here")
+    tune = p.add_argument_group("a fair comparison (--tune N): every lane tuned on the same budget, then run over seeds")
+    tune.add_argument("--tune", metavar="N", help="trials per lane: its starting setting, then scrambled Sobol points of its log-lr range")
+    tune.add_argument("--seeds", metavar="K", help="seeds the tuned setting runs at (default 5): a dataset's initialisation and batch order; a surface's start, within 2%% of its domain")
+    tune.add_argument("--tune-seed", metavar="S", help="the Sobol sequence's seed (default 0): the same points for every lane")
+    tune.add_argument("--tune-momentum", action="store_true", help="tune momentum (or Adam's beta1) in [0, 0.99] too, where a lane has it")
+    tune.add_argument("--lr-range", nargs=2, metavar=("MIN", "MAX"), help="every lane's lr range (default: from lr/100 to 100*lr around each lane's)")
+    tune.add_argument("--objective", choices=("loss", "steps"), help="what a trial is judged by: the final training loss (default) or the steps to the tolerance")
+    tune.add_argument("--workers", metavar="W", help=f"processes that run the trials at once (default: one per core, {_cores()} here); the numbers do not depend on it")
     _output_flags(p, ("text", "json", "csv"), record=True)
     return p
+
+
+TUNE_FLAGS = {"tune": "--tune", "seeds": "--seeds", "tune_seed": "--tune-seed", "tune_momentum": "--tune-momentum", "lr_range": "--lr-range", "objective": "--objective", "workers": "--workers"}
+
+
+def _tuned(args: argparse.Namespace, scenario: Any, texts: list[str], configs: list[Any]) -> int:
+    """compare --tune: the protocol of tuning.py on every lane, its table or JSON."""
+    from playground.tuning import Protocol
+
+    if args.format == "csv":
+        raise UsageError("--format: a tuned comparison is a table or JSON: use --format text or json")
+    for flag, given in (("--record", args.record), ("--start", args.start)):
+        if given:
+            raise UsageError(f"{flag}: a tuned comparison runs every trial from the scenario's own start, with no per-step record; leave out {flag}")
+    lr_range = None
+    if args.lr_range is not None:
+        lr_range = tuple(_number_flag("--lr-range", v, limits.LEARNING_RATE) for v in args.lr_range)
+    protocol = Protocol(
+        trials=_number_flag("--tune", args.tune, limits.TUNE_TRIALS),
+        seeds=_number_flag("--seeds", args.seeds, limits.TUNE_SEEDS) if args.seeds is not None else 5,
+        tune_seed=_number_flag("--tune-seed", args.tune_seed, limits.SEED) if args.tune_seed is not None else 0,
+        objective=args.objective or "loss",
+        lr_range=lr_range,  # type: ignore[arg-type]
+        momentum=args.tune_momentum,
+    )
+    workers = _number_flag("--workers", args.workers, limits.WORKERS) or _cores()
+    _check_output(args)
+
+    from playground import report, tuning
+    from playground.engine import warm_up
+
+    warm_up()
+    shown = args.format == "text" and not args.output and sys.stderr.isatty()
+    cells = [0, (protocol.trials + protocol.seeds) * len(configs)]
+
+    def progress(outcomes: Any) -> Any:
+        for outcome in outcomes:
+            cells[0] += 1
+            if shown:
+                print(f"\r{cells[0]}/{cells[1]} runs", end="", file=sys.stderr, flush=True)
+            yield outcome
+
+    pool = tuning.in_pool(scenario, workers, told=_warn)
+    try:
+        result = tuning.compare(scenario, list(zip(texts, configs)), protocol, lambda batch: list(progress(pool(batch))))
+    except ConfigError as exc:
+        raise UsageError(f"{TUNE_FLAGS.get(exc.field, '--tune')}: {exc.message}") from None
+    finally:
+        if shown:
+            print("\r" + " " * 30 + "\r", end="", file=sys.stderr)
+    assert result is not None  # nothing cancels it here but Ctrl+C, which ends the command
+    _emit(args, report.tuned_to_json(scenario, result) if args.format == "json" else report.tuned_to_text(scenario, result))
+    return 0
 
 
 def cmd_compare(argv: list[str]) -> int:
@@ -430,6 +491,11 @@ def cmd_compare(argv: list[str]) -> int:
             configs.append(parse_run(scenario, text, steps))
         except ConfigError as exc:
             raise UsageError(f"--run {text!r}: {exc}") from None
+    given = [flag for name, flag in TUNE_FLAGS.items() if name != "tune" and getattr(args, name) not in (None, False)]
+    if args.tune is not None:
+        return _tuned(args, scenario, texts, configs)
+    if given:
+        raise UsageError(f"{given[0]}: only with --tune N (a fair comparison)")
     start = _start_flag(scenario, args.start)
     _check_output(args)
 

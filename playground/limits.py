@@ -156,6 +156,12 @@ WORKERS = Whole(1, 256)  # processes that run a sweep's cells at once
 MOMENTA = Whole(0, SWEEP_POINTS.high)  # the app's sweep: momenta at each rate; 0 sweeps lr alone
 MOMENTUM = Number(0.0, 1.0, high_open=True)  # a phase diagram's momentum axis: heavy ball converges only below 1
 
+# ---------------------------------------------------------------- a fair comparison (compare --tune)
+
+TUNE_TRIALS = Whole(1, 1000)  # settings each lane tries
+TUNE_SEEDS = Whole(1, 100)  # seeds the tuned setting runs at
+TUNE_CELLS = 5_000  # runs in one comparison: every lane's trials and seeds together
+
 # ---------------------------------------------------------------- looking inside a network
 
 LANDSCAPE_GRID = Whole(3, 201)  # cells a side of a landscape (odd: the weights are the centre)

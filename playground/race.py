@@ -98,18 +98,8 @@ class Race:
     # ------------------------------------------------------------ the scoreboard
 
     def tolerance(self) -> tuple[float, float]:
-        """(target, tolerance): a lane has arrived when its loss - target <= tolerance. The
-        scenario's [defaults] tolerance is an absolute loss; otherwise surfaces aim at their
-        lowest known minimum (0 if none is known) within 1e-6 of the way there, and datasets at
-        1% of the start loss."""
-        s = self.scenario
-        if s.defaults.tolerance is not None:
-            return 0.0, s.defaults.tolerance
-        start_loss = self.lanes[0].history.loss[0]
-        if s.surface is not None:
-            target = min((_value_at(s, m) for m in s.surface.minima), default=0.0)
-            return target, SURFACE_TOLERANCE * abs(start_loss - target)
-        return 0.0, DATASET_TOLERANCE * abs(start_loss)
+        """(target, tolerance) for the race's start loss (see arrival)."""
+        return arrival(self.scenario, self.lanes[0].history.loss[0])
 
     def scores(self) -> list[Score]:
         target, tol = self.tolerance()
@@ -117,6 +107,19 @@ class Race:
         for i, (lane, reach) in enumerate(zip(self.lanes, self._reached)):
             out.append(Score(i, describe(lane.config), lane.history.loss.last(), reach.update(lane, target + tol), lane.diverged_at, lane.step_count))
         return out
+
+
+def arrival(s: Scenario, start_loss: float) -> tuple[float, float]:
+    """(target, tolerance): a run has arrived when its loss - target <= tolerance. The scenario's
+    [defaults] tolerance is an absolute loss; otherwise surfaces aim at their lowest known minimum
+    (0 if none is known) within 1e-6 of the way there from `start_loss`, and datasets at 1% of
+    `start_loss`."""
+    if s.defaults.tolerance is not None:
+        return 0.0, s.defaults.tolerance
+    if s.surface is not None:
+        target = min((_value_at(s, m) for m in s.surface.minima), default=0.0)
+        return target, SURFACE_TOLERANCE * abs(start_loss - target)
+    return 0.0, DATASET_TOLERANCE * abs(start_loss)
 
 
 class _Reach:

@@ -18,6 +18,8 @@ from playground.race import Race
 from playground.scenarios import Scenario
 from playground.settings import RunConfig, lr_origin
 from playground.sweep import SweepPoint
+from playground.tuning import Comparison, Outcome, starts_inside
+from playground.tuning import seed_start as tuning_seed_start
 
 
 def _clean(values: list[float]) -> list[float | None]:
@@ -412,3 +414,101 @@ def landscape_to_text(run: Run, found: Landscape) -> str:
     lines += ["  " + " ".join(row) for row in rows]
     lines.append(f"final loss {_fmt(found.final_loss)}; lowest on the plane {_fmt(shades.low) if shades.any else 'none'}")
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------- compare --tune
+
+
+def tuned_result(scenario: Scenario, comparison: Comparison) -> dict[str, Any]:
+    """The `compare --tune --format json` object: the protocol, each lane's trials, seeds,
+    median and interval, and the verdict; non-finite numbers as null."""
+    p = comparison.protocol
+    surface = scenario.kind == "surface"
+
+    def setting(lr: float, momentum: float | None) -> dict[str, Any]:
+        return {"lr": lr, **({"momentum": momentum} if momentum is not None else {})}
+
+    def seed(s: int, o: Outcome) -> dict[str, Any]:
+        out: dict[str, Any] = {"seed": s, "final_loss": _num(o.final_loss), "diverged": o.diverged, "steps_to_tolerance": o.steps_to_tolerance}
+        if surface:
+            start = tuning_seed_start(scenario, s)
+            out["start"] = list(start) if start is not None else None
+        if scenario.kind == "classification":
+            out["test_accuracy"] = o.test_accuracy
+        return out
+
+    lanes = []
+    for lane in comparison.lanes:
+        lanes.append({
+            "run": lane.run,
+            "optimizer": optimizer_object(lane.config.optimizer, lane.config.hyper, surface),
+            "tuned": setting(lane.tuned_lr, lane.tuned_momentum),
+            "trials": [{**setting(t.lr, t.momentum), "final_loss": _num(t.outcome.final_loss), "diverged": t.outcome.diverged, "steps_to_tolerance": t.outcome.steps_to_tolerance} for t in lane.trials],
+            "seeds": [seed(s, o) for s, o in lane.seeds],
+            "final_loss": {"median": _num(lane.median), "low": _num(lane.low), "high": _num(lane.high)},
+            "starting_trial": starts_inside(p, lane.config),
+            "diverged_share": lane.diverged_share,
+            "at_edge": lane.at_edge,
+            "rank": lane.rank,
+        })
+    runs = [lane.run for lane in comparison.lanes]
+    return {
+        "scenario": scenario.name,
+        "kind": scenario.kind,
+        "protocol": {
+            "trials": p.trials,
+            "seeds": p.seeds,
+            "tune_seed": p.tune_seed,
+            "objective": p.objective,
+            "momentum": p.momentum,
+            "steps": comparison.steps,
+            "ranges": [list(lane.range) for lane in comparison.lanes],
+            "trial_0": "a lane's starting setting, where it lies inside its range (its lane's `starting_trial`)",
+        },
+        "lanes": lanes,
+        "verdict": {"winner": runs[comparison.winner] if comparison.winner is not None else None, "tie": [runs[i] for i in comparison.tie]},
+    }
+
+
+def tuned_to_json(scenario: Scenario, comparison: Comparison) -> str:
+    return json.dumps(tuned_result(scenario, comparison), allow_nan=False) + "\n"
+
+
+def tuned_to_text(scenario: Scenario, comparison: Comparison) -> str:
+    """The table (lane, tuned setting, median [low, high], diverged share, edge, rank) and the
+    verdict line."""
+    from playground.formatting import short
+
+    p = comparison.protocol
+    lanes = comparison.lanes
+    objective = "final loss" if p.objective == "loss" else "steps to the tolerance"
+    rows = [("#", "run", "tuned", "median final loss [95% interval]", "diverged", "edge", "rank")]
+    for i, lane in enumerate(lanes, 1):
+        tuned = f"lr {short(lane.tuned_lr)}" + (f" m {short(lane.tuned_momentum)}" if lane.tuned_momentum is not None else "")
+        if lane.best is None:
+            tuned = "none (all diverged)"
+        span = f"{short(lane.median)} [{short(lane.low)}, {short(lane.high)}]"
+        diverged = f"{sum(t.outcome.diverged for t in lane.trials)}/{len(lane.trials)}"
+        rows.append((str(i), lane.run, tuned, span, diverged, lane.at_edge or "-", str(lane.rank)))
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    inside = [starts_inside(p, lane.config) for lane in lanes]
+    first = "; trial 1 is its starting setting" if all(inside) else "; trial 1 is the starting setting of a lane whose range holds it" if any(inside) else ""
+    lines = [f"{scenario.name} ({scenario.kind}): {len(lanes)} lanes, each tuned on {p.trials} trials of {comparison.steps} steps (best {objective}{first}), then run at {p.seeds} seeds"]
+    for r in rows:
+        lines.append("  ".join(cell.rjust(w) if c in (0, 4, 6) else cell.ljust(w) for c, (cell, w) in enumerate(zip(r, widths))).rstrip())
+    edges = [f"{lane.run}'s tuned lr lies in the {lane.at_edge}est tenth of its range" for lane in lanes if lane.at_edge]
+    if edges:
+        lines.append("widen the range (--lr-range): " + "; ".join(edges) + ", and the best may lie outside it")
+    lines.append("verdict: " + verdict_text(comparison))
+    return "\n".join(lines) + "\n"
+
+
+def verdict_text(comparison: Comparison) -> str:
+    """The verdict in words: a winner only when its interval lies below every other lane's."""
+    runs = [lane.run for lane in comparison.lanes]
+    if comparison.winner is not None:
+        return f"{runs[comparison.winner]} wins: its interval lies below every other lane's"
+    tie = [runs[i] for i in comparison.tie]
+    if len(tie) == 1:
+        return f"no winner: {tie[0]} is best, and no other lane's interval overlaps it, but it has no rival to beat"
+    return f"no winner: {', '.join(tie[:-1])} and {tie[-1]} tie (their intervals overlap {runs[comparison.tie[0]]}'s, the best median)"

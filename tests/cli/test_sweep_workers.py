@@ -47,6 +47,15 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _end_all(proc: subprocess.Popen) -> None:
+    """A test's process and everything below it, ended whatever the test found."""
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    for p in _children(proc.pid):
+        os.kill(p, signal.SIGKILL)
+
+
 def wait_until(condition, timeout: float, what: str) -> None:  # noqa: ANN001
     deadline = time.monotonic() + timeout
     while not condition():
@@ -86,11 +95,7 @@ def test_workers_end_when_their_sweep_ends_however_it_ends(how: str, sig: int, t
         proc.wait(30)
         wait_until(lambda: not any(_alive(p) for p in below), 20, f"{[p for p in below if _alive(p)]} to end after the sweep got signal {sig}")
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        for p in _children(proc.pid):
-            os.kill(p, signal.SIGKILL)
+        _end_all(proc)
 
 
 @pytest.mark.skipif(cores() < 2, reason="needs two cores")
@@ -120,3 +125,20 @@ def test_the_apps_sweeps_use_at_most_the_processes_they_are_given(monkeypatch: p
     from playground.web.server import app_command
 
     assert f"{WORKERS_ENV}=1 " in app_command(["moons"]) and f"{WORKERS_ENV}=3 " in app_command(["moons"], sweep_workers=3)
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists() or cores() < 2, reason="needs /proc and two cores")
+def test_ctrl_c_stops_a_tuned_comparison_its_workers_and_writes_nothing_half_done(tmp_path: Path) -> None:
+    out = tmp_path / "tuned.json"
+    argv = [sys.executable, "-m", "playground", "compare", "moons", "--run", "sgd", "--run", "adam", "--steps", "20000", "--tune", "40", "--workers", "2", "--format", "json", "--output", str(out)]
+    proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        wait_until(lambda: len(_children(proc.pid)) >= 2, 120, "2 worker processes")
+        below = _children(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == 130 and stdout == b"" and b"Traceback" not in stderr, stderr
+        assert not out.exists() and not list(tmp_path.iterdir())
+        wait_until(lambda: not any(_alive(p) for p in below), 20, "the workers to end after Ctrl+C")
+    finally:
+        _end_all(proc)
