@@ -210,7 +210,7 @@ class PlaygroundApp(App[None]):
 
     def action_lesson_part(self, delta: int) -> None:
         player = self.session.lesson
-        self.session.open_part((player.index if player is not None else 0) + delta)
+        self.session.open_part((player.shown if player is not None else 0) + delta)
 
     def action_nudge(self, dx: int, dy: int) -> None:
         if self.session.asking:  # up and down move between the question's choices
@@ -284,6 +284,18 @@ class PlaygroundApp(App[None]):
         if s.running:  # the sweep wants the cores; the run waits for it
             s.pause("paused for the sweep; space goes on")
         self.push_screen(SweepScreen(s.sweep_job()), self._took_sweep_point)
+
+    def action_tune(self) -> None:
+        from playground.screens.map_scene import LANE_COLOURS
+        from playground.screens.tune_screen import TuneScreen
+
+        s = self.session
+        job = s.tune_job()
+        if job is None:  # no race, or torch still loading: said
+            return
+        if s.running:  # the comparison wants the cores; the race waits for it
+            s.pause("paused for the comparison; space goes on")
+        self.push_screen(TuneScreen(job, list(LANE_COLOURS)))
 
     def _took_sweep_point(self, point: SweepPoint | None) -> None:
         """Enter on a finished sweep: its best point is the run's lr (and momentum)."""

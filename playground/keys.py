@@ -98,6 +98,12 @@ KEYS: tuple[KeyRow, ...] = (
     ),
     row("`f`", "presenter mode, for a projector: the plots and a lesson's text fill the screen, without the settings and the footer; `f` again (or `tab`) brings them back", Press("f", "present"), palette="Presenter mode (on / off)"),
     row("`w`", "learning-rate sweep: final loss against lr for the current settings", Press("w", "sweep"), palette="Learning-rate sweep"),
+    row(
+        "`T`",
+        "in a race, a fair comparison: every lane tuned on the same budget of trials, its best setting run over seeds, and a verdict that can say tie; the lanes take their tuned settings",
+        Press("T", "tune"),
+        palette="Fair comparison: tune every lane, then run over seeds",
+    ),
     row("`e`", "export the run, or every lane of a race, to a JSON or CSV file, or the code behind it to a .py file", Press("e", "export"), palette="Export the run (JSON, CSV, or its code as .py)"),
     row("`ctrl+s`", "save the current settings (in a race, every lane) as a scenario file that `playground FILE` reopens", Press("ctrl+s", "save_scenario"), palette="Save the settings (or the race) as a scenario file", where=MAIN),
     row("`M`", "messages: everything the message line said, whole and in order, with the step it was said at", Press("M", "messages"), palette="Messages so far, whole"),

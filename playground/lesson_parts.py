@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from playground import editing, racing
+from playground import editing, loading, racing
 from playground.autorun import PAUSED
 from playground.formatting import count
 
@@ -24,6 +24,9 @@ def open_part(s: Stage, index: int) -> None:
     player = s.lesson
     if player is None:
         s.say("not in a lesson: `playground lesson` lists them")
+        return
+    if 0 <= index < len(player.lesson.parts) and loading.queue(s, f"part {index}"):  # torch still loading
+        s.say(f"part {index + 1} opens once torch has loaded")
         return
     if not s.engine_ready():
         return

@@ -78,8 +78,9 @@ def use(s: Stage, run: Run) -> None:
 
 
 def replay(s: Stage, keys: list[str]) -> None:
-    """Do what was pressed while torch loaded. A run that was started and stopped again
-    before the engine was there still makes one slice of steps, as a short run would."""
+    """Do what was pressed while torch loaded (space, s, a lesson's n and p). A run that was
+    started and stopped again before the engine was there still makes one slice of steps, as a
+    short run would."""
     assert s.race is not None
     running = False
     for key in keys:
@@ -90,6 +91,8 @@ def replay(s: Stage, keys: list[str]) -> None:
             if running:
                 s.race.step(max(1, (SPEEDS[s.speed_index] or 1000) // 50))
             running = not running
+        elif key.startswith("part "):  # n or p in a lesson: its part, opened as it is now
+            s.open_part(int(key.split()[1]))
     s.state = s.stop_state()[0] or PAUSED
     if running:
         s.start()

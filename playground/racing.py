@@ -14,11 +14,14 @@ import numpy as np
 from playground import limits
 from playground.autorun import PAUSED
 from playground.errors import PlaygroundError
+from playground.formatting import short
 from playground.settings import describe, resolve
+from playground.tuning import momentum_of
 
 if TYPE_CHECKING:
     from playground.scenarios import Scenario
     from playground.stage import Stage
+    from playground.tuning import Comparison
 
 NUDGE = 1 / 40  # an arrow key moves the start by this share of the domain
 NO_RACE = "one run, no race: {key:add_lane} adds a lane; {key:preset} races SGD, momentum, Nesterov and Adam"
@@ -169,3 +172,34 @@ def original_start(s: Stage) -> None:
         s.say("a dataset's model starts from its seed: there is no start point to move")
         return
     move_start(s, surface.start)
+
+
+# ------------------------------------------------------------ a fair comparison (T)
+
+
+def take_tuned(s: Stage, comparison: Comparison) -> None:
+    """A finished fair comparison of the race: every lane takes its tuned setting and the race
+    starts over; the message says each lane's change and the verdict."""
+    from playground.tuning import verdict_text
+
+    assert s.race is not None
+    if len(comparison.lanes) != len(s.lanes):
+        return
+    if s.running:
+        s.pause()
+    changes = []
+    with s.step_lock:
+        for i, (lane, tuned) in enumerate(zip(s.race.lanes, comparison.lanes), 1):
+            before = lane.config
+            assert tuned.tuned is not None
+            lane.apply(tuned.tuned)
+            change = f"lr {short(before.hyper['lr'])} → {short(tuned.tuned_lr)}"
+            if tuned.tuned_momentum is not None:
+                change += f", momentum {short(momentum_of(before) or 0.0)} → {short(tuned.tuned_momentum)}"
+            changes.append(f"lane {i} {change}" if tuned.best is not None else f"lane {i} kept (every trial diverged)")
+        s.race.reset()
+    assert s.run is not None
+    s.config = s.run.config
+    s.state = PAUSED
+    s.tuned = comparison
+    s.say(f"tuned on {comparison.protocol.trials} trials, {comparison.protocol.seeds} seeds: " + "; ".join(changes) + f" · {verdict_text(comparison)}")

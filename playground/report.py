@@ -18,7 +18,7 @@ from playground.race import Race
 from playground.scenarios import Scenario
 from playground.settings import RunConfig, lr_origin
 from playground.sweep import SweepPoint
-from playground.tuning import Comparison, Outcome, starts_inside
+from playground.tuning import Comparison, Outcome, starts_inside, verdict_text
 from playground.tuning import seed_start as tuning_seed_start
 
 
@@ -501,14 +501,3 @@ def tuned_to_text(scenario: Scenario, comparison: Comparison) -> str:
         lines.append("widen the range (--lr-range): " + "; ".join(edges) + ", and the best may lie outside it")
     lines.append("verdict: " + verdict_text(comparison))
     return "\n".join(lines) + "\n"
-
-
-def verdict_text(comparison: Comparison) -> str:
-    """The verdict in words: a winner only when its interval lies below every other lane's."""
-    runs = [lane.run for lane in comparison.lanes]
-    if comparison.winner is not None:
-        return f"{runs[comparison.winner]} wins: its interval lies below every other lane's"
-    tie = [runs[i] for i in comparison.tie]
-    if len(tie) == 1:
-        return f"no winner: {tie[0]} is best, and no other lane's interval overlaps it, but it has no rival to beat"
-    return f"no winner: {', '.join(tie[:-1])} and {tie[-1]} tie (their intervals overlap {runs[comparison.tie[0]]}'s, the best median)"

@@ -31,13 +31,15 @@ from playground.errors import PlaygroundError, report_internal
 from playground.formatting import count
 from playground.landscape_view import LandscapeView
 from playground.scenarios import Scenario
-from playground.settings import RunConfig, resolve
+from playground.settings import RunConfig, describe, resolve
 
 if TYPE_CHECKING:
     from playground.engine import Run
     from playground.lessons import Lesson, Player
     from playground.race import Race
     from playground.sweep_job import SweepJob
+    from playground.tune_job import TuneJob
+    from playground.tuning import Comparison
 
 Op = TypeVar("Op", bound=Callable[..., Any])
 
@@ -87,6 +89,8 @@ class Session:
         self.lesson: Player | None = None  # a lesson being played (playground.lessons), opened once torch is there
         self.landscape = LandscapeView()  # the main view's landscape (m): mode, plane, progress
         self.sweep: SweepJob | None = None  # the latest sweep (w), running or done
+        self.tune: TuneJob | None = None  # the latest fair comparison of the race (T)
+        self.tuned: Comparison | None = None  # the one whose tuned settings the lanes took
         self.closed = False  # the face has gone (close): jobs stop
 
     # ------------------------------------------------------------ what a face reads
@@ -407,8 +411,9 @@ class Session:
         """The face is going: the auto-run loop and any job stop."""
         self.closed = True
         self.pause()
-        if self.sweep is not None:
-            self.sweep.cancel()
+        for job in (self.sweep, self.tune):
+            if job is not None:
+                job.cancel()
         self.wait_stopped(2.0)
 
     def sweep_job(self) -> SweepJob:
@@ -422,6 +427,25 @@ class Session:
             curvature=lambda: self.run.curvature() if self.run is not None else None,  # once torch is there
         )
         return self.sweep
+
+    def tune_job(self) -> TuneJob | None:
+        """A fair comparison of the race's lanes (T): a job to start, read and cancel; when it
+        ends, every lane takes its tuned setting. None, said, when there is no race."""
+        from playground.tune_job import TuneJob
+
+        if not self.engine_ready():
+            return None
+        if not self.racing:
+            self.say("a fair comparison tunes a race's lanes: {key:preset} or {key:add_lane} makes one")
+            return None
+        job = self.tune = TuneJob(self.scenario, [(describe(lane.config), lane.config) for lane in self.lanes])
+        job.listeners.append(lambda: self._tuned(job))
+        return job
+
+    @operation
+    def _tuned(self, job: TuneJob) -> None:
+        if job.ended and job.result is not None and job is self.tune:
+            racing.take_tuned(self, job.result)
 
     # ------------------------------------------------------------ the landscape view
 

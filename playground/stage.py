@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from playground.scenarios import Scenario
     from playground.settings import RunConfig
     from playground.sweep_job import SweepJob
+    from playground.tuning import Comparison
 
 
 class Stage(Protocol):
@@ -35,6 +36,7 @@ class Stage(Protocol):
     lesson: Player | None
     landscape: LandscapeView
     sweep: SweepJob | None
+    tuned: Comparison | None  # the last fair comparison whose tuned settings the lanes took
 
     @property
     def lanes(self) -> list[Run]: ...

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from playground import limits
 from playground.errors import ConfigError
+from playground.job import Job
 from playground.settings import RunConfig
 
 if TYPE_CHECKING:
@@ -65,14 +66,15 @@ class Axes:
         )
 
 
-class SweepJob:
+class SweepJob(Job):
     """One sweep of `config` from `start`: start(axes), then points, done, error, note, best();
-    its listeners are told of each change."""
+    its listeners are told of each point and of the end."""
 
     def __init__(self, scenario: Scenario, config: RunConfig, start: tuple[float, float] | None = None, ready: Callable[[], bool] = lambda: True, curvature: Callable[[], Curvature | None] = lambda: None, workers: int | None = None) -> None:
         """`ready`: torch is loaded (until then the job waits); `curvature`: the surface's at the
         start, for heavy ball's exact edge (computed in the job's thread); `workers`: processes
         for the cells (None: the app's share of the cores)."""
+        super().__init__()
         self.scenario, self.config, self.start_point = scenario, config, start
         self.ready, self._curvature, self.workers = ready, curvature, workers
         self.axes = Axes.around(config)
@@ -80,13 +82,8 @@ class SweepJob:
         self.moms: list[float] | None = None
         self.points: list[SweepPoint] = []
         self.done = False
-        self.error = ""
-        self.note = ""  # what the sweep told that is not a point (a worker killed from outside)
         self.curvature: Curvature | None = None
         self.waiting = False  # asked to start before torch was there
-        self.listeners: list[Callable[[], None]] = []  # told, from the job's thread, of each point and the end
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
 
     @property
     def running(self) -> bool:
@@ -113,23 +110,13 @@ class SweepJob:
         """Start a waiting sweep if torch is there (the session polls it when torch arrives)."""
         if self.waiting and self.ready():
             self.waiting = False
-            self._stop = threading.Event()
-            config = replace(self.config, steps=self.axes.steps)
-            self._thread = threading.Thread(target=self._run, args=(config, self.rates, self.moms, self.points, self._stop), name="sweep", daemon=True)
-            self._thread.start()
+            self._launch(self._run, replace(self.config, steps=self.axes.steps), self.rates, self.moms, self.points, name="sweep")
             self._changed()
 
     def cancel(self) -> None:
         """Stop the sweep between two chunks of steps (its points so far stay)."""
         self.waiting = False
-        self._stop.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Until the sweep's thread has ended (headless use); whether it has."""
-        thread = self._thread
-        if thread is not None:
-            thread.join(timeout)
-        return thread is None or not thread.is_alive()
+        super().cancel()
 
     def _run(self, config: RunConfig, rates: list[float], moms: list[float] | None, points: list[SweepPoint], stop: threading.Event) -> None:
         from playground.sweep import sweep
@@ -152,14 +139,6 @@ class SweepJob:
         if not stop.is_set() and points is self.points:
             self.done = True
             self._changed()
-
-    def _told(self, text: str) -> None:
-        self.note = text
-        self._changed()
-
-    def _changed(self) -> None:
-        for listener in list(self.listeners):
-            listener()
 
     def best(self) -> SweepPoint | None:
         """The point with the lowest final loss of those that did not diverge."""

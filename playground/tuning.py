@@ -236,25 +236,31 @@ def run_cell(scenario: Scenario, cell: Cell, cancelled: Callable[[], bool] = lam
     return Outcome(last, diverged, reached, accuracy)
 
 
-def locally(scenario: Scenario, cancelled: Callable[[], bool] = lambda: False) -> Callable[[Sequence[Cell]], list[Outcome | None]]:
-    """Run cells one after another, here."""
+def locally(scenario: Scenario, cancelled: Callable[[], bool] = lambda: False, each: Callable[[], None] = lambda: None) -> Callable[[Sequence[Cell]], list[Outcome | None]]:
+    """Run cells one after another, here; `each` is told as each one ends."""
 
     def run_cells(cells: Sequence[Cell]) -> list[Outcome | None]:
-        return [None if cancelled() else run_cell(scenario, c, cancelled) for c in cells]
+        out: list[Outcome | None] = []
+        for c in cells:
+            out.append(None if cancelled() else run_cell(scenario, c, cancelled))
+            each()
+        return out
 
     return run_cells
 
 
-def in_pool(scenario: Scenario, workers: int, cancelled: Callable[[], bool] = lambda: False, told: Callable[[str], None] = lambda text: None) -> Callable[[Sequence[Cell]], list[Outcome | None]]:
-    """Run cells over `workers` processes (workers.py), one a core; here when one is enough."""
+def in_pool(scenario: Scenario, workers: int, cancelled: Callable[[], bool] = lambda: False, told: Callable[[str], None] = lambda text: None, each: Callable[[], None] = lambda: None) -> Callable[[Sequence[Cell]], list[Outcome | None]]:
+    """Run cells over `workers` processes (workers.py), one a core; here when one is enough.
+    `each` is told as each one ends."""
     from playground.workers import pooled
 
     def run_cells(cells: Sequence[Cell]) -> list[Outcome | None]:
         if workers <= 1 or len(cells) < 2:
-            return locally(scenario, cancelled)(cells)
+            return locally(scenario, cancelled, each)(cells)
         out: list[Outcome | None] = [None] * len(cells)
         for i, outcome in pooled(run_cell, [(scenario, c) for c in cells], min(workers, len(cells)), cancelled, told, "compare --tune"):
             out[i] = outcome
+            each()
         return out
 
     return run_cells
@@ -399,17 +405,23 @@ class Comparison:
     steps: int
 
 
+def check_runs(runs: Sequence[tuple[str, RunConfig]], protocol: Protocol) -> None:
+    """A ConfigError when the protocol does not fit these lanes: --tune-momentum with no lane
+    that has momentum, or more runs in all than the limit."""
+    if protocol.momentum and not any(momentum_name(c) for _, c in runs):
+        raise ConfigError("tune_momentum", "no lane has a momentum (or Adam's beta1) to tune")
+    cells = (protocol.trials + protocol.seeds) * len(runs)
+    if cells > limits.TUNE_CELLS:
+        raise ConfigError("tune", f"{len(runs)} lanes of {protocol.trials} trials and {protocol.seeds} seeds are {cells} runs; at most {limits.TUNE_CELLS}: lower the trials or the seeds")
+
+
 def compare(scenario: Scenario, runs: Sequence[tuple[str, RunConfig]], protocol: Protocol, run_cells: Callable[[Sequence[Cell]], Sequence[Outcome | None]] | None = None) -> Comparison | None:
     """The protocol on each (run text, config) lane: trials, then the best trial over seeds,
     then the verdict. `run_cells` runs a phase's cells and returns their outcomes in order (None
     where cancelled: then the whole comparison is None). A ConfigError names a setting out of
     its limit: the protocol's, or --tune-momentum with no lane that has momentum."""
     protocol.check()
-    if protocol.momentum and not any(momentum_name(c) for _, c in runs):
-        raise ConfigError("tune_momentum", "no lane has a momentum (or Adam's beta1) to tune")
-    cells = (protocol.trials + protocol.seeds) * len(runs)
-    if cells > limits.TUNE_CELLS:
-        raise ConfigError("tune", f"{len(runs)} lanes of {protocol.trials} trials and {protocol.seeds} seeds are {cells} runs; at most {limits.TUNE_CELLS}: lower the trials or the seeds")
+    check_runs(runs, protocol)
     run_cells = run_cells or locally(scenario)
     lanes = [Lane(text, c, lr_range(protocol, c)) for text, c in runs]
     settings = [trial_settings(protocol, lane.config) for lane in lanes]
@@ -439,3 +451,24 @@ def compare(scenario: Scenario, runs: Sequence[tuple[str, RunConfig]], protocol:
     for lane, rank in zip(lanes, v.ranks):
         lane.rank = rank
     return Comparison(scenario.name, protocol, lanes, v.winner, v.tie, steps)
+
+
+def verdict_text(comparison: Comparison) -> str:
+    """The verdict in words: a winner only when its interval lies below every other lane's."""
+    runs = [lane.run for lane in comparison.lanes]
+    if comparison.winner is not None:
+        return f"{runs[comparison.winner]} wins: its interval lies below every other lane's"
+    tie = [runs[i] for i in comparison.tie]
+    if len(runs) == 1:
+        return f"one lane ({runs[0]}): nothing to compare it with"
+    return f"no winner: {', '.join(tie[:-1])} and {tie[-1]} tie (their intervals overlap {runs[comparison.tie[0]]}'s, the best median)"
+
+
+def over_seeds(comparison: Comparison | None, configs: Sequence[RunConfig]) -> list[str] | None:
+    """Each lane's "median [low, high]" over the seeds, when `comparison` tuned these lanes and
+    they still have its settings (a scoreboard shows it); else None."""
+    if comparison is None or [lane.tuned for lane in comparison.lanes] != list(configs):
+        return None
+    from playground.formatting import short
+
+    return [f"{short(lane.median)} [{short(lane.low)}, {short(lane.high)}]" for lane in comparison.lanes]

@@ -127,6 +127,25 @@ def phase_fields(app: PlaygroundApp) -> None:
     screen.run_sweep()  # type: ignore[attr-defined]
 
 
+def raced(app: PlaygroundApp) -> None:
+    app.session.preset()
+
+
+def tune_fields(app: PlaygroundApp) -> None:
+    """The fair comparison's fields (12 trials, 3 seeds), and run."""
+    from textual.widgets import Input
+
+    screen = app.screen
+    screen.query_one("#tune-trials", Input).value = "12"
+    screen.query_one("#tune-seeds", Input).value = "3"
+    screen.run_comparison()  # type: ignore[attr-defined]
+
+
+def tuned(app: PlaygroundApp) -> bool:
+    job = app.session.tune
+    return job is not None and job.result is not None
+
+
 def plane_ready(app: PlaygroundApp) -> bool:
     view = app.session.landscape
     return view.found is not None and view.progress is None
@@ -148,6 +167,7 @@ async def main() -> list[Path]:
         shoot("digits-muon-vs-adamw", "digits", [], steps=150, before=muon_against_adamw, optimizer="muon"),
         shoot("landscape-moons", "moons", ["m"], steps=150, until=plane_ready),
         shoot("phase-ill-conditioned", "ill_conditioned", ["w"], after=phase_fields, until=lambda app: getattr(app.screen, "done", False)),
+        shoot("tune-rosenbrock", "rosenbrock", ["T"], size=(140, 45), before=raced, after=tune_fields, until=tuned),
         shoot("sharpness-sine", "sine", [], steps=400, before=sharpness_on, optimizer="sgd", hyper={"lr": 0.1, "momentum": 0.0, "nesterov": False}),
     ]
     made = []

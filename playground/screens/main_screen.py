@@ -36,6 +36,7 @@ from playground.widgets.key_footer import KeyFooter
 from playground.widgets.lesson_panel import LessonPanel
 from playground.widgets.loss_curve import LossCurve
 from playground.widgets.map_plot import CLASS_BRIGHT, CLASS_DIM, HEAT, MapPlot, Mark
+from playground.tuning import over_seeds, verdict_text
 from playground.widgets.scoreboard import Row, Scoreboard
 from playground.widgets.status_line import StatusLine
 from playground.widgets.plain_text import border_room, plain
@@ -397,9 +398,11 @@ class MainScreen(Screen[None]):
             self.fit_plots()
         if race is None:
             return
-        rows = [Row(sc.label, LANE_COLOURS[sc.lane % len(LANE_COLOURS)], sc.final_loss, sc.reached_at, sc.diverged_at) for sc in race.scores()]
+        tuned = self.session.tuned
+        seeds = over_seeds(tuned, [lane.config for lane in race.lanes])  # a fair comparison's, while the lanes keep its settings
+        rows = [Row(sc.label, LANE_COLOURS[sc.lane % len(LANE_COLOURS)], sc.final_loss, sc.reached_at, sc.diverged_at, seeds[sc.lane] if seeds else "") for sc in race.scores()]
         target, tol = race.tolerance()
-        board.show(rows, self.session.lane_index, f"reached: loss ≤ {target + tol:.3g}")
+        board.show(rows, self.session.lane_index, f"reached: loss ≤ {target + tol:.3g}", verdict_text(tuned) if seeds and tuned else "")
 
     def _show_inside(self) -> None:
         """Only while the panel is shown: reading the Hessian and the state costs a little."""

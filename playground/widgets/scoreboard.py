@@ -1,6 +1,8 @@
 """The scoreboard of a race (compare mode): one row per lane, in the lane's colour, so that it is
 also the legend of the map and the loss curve. Each row says the lane's settings, its loss now,
-the step at which it first came within the race's tolerance, and whether (and when) it diverged.
+the step at which it first came within the race's tolerance, and whether (and when) it diverged;
+after a fair comparison (T), while the lanes keep its settings, each lane's median final loss over
+the seeds with its 95% interval, and the verdict under the table.
 
 Clicking a row selects that lane (the settings panel then edits it); so do the keys 1 to 6.
 """
@@ -27,6 +29,7 @@ class Row:
     final_loss: float
     reached_at: int | None
     diverged_at: int | None
+    over_seeds: str = ""  # after a fair comparison (T): "median [low, high]" of its seeds' final losses
 
 
 COLUMNS = (11, 10, 10)  # the widths of loss, reached and diverged, after the label
@@ -51,25 +54,30 @@ class Scoreboard(Static):
         self.selected = 0
         self._shown: tuple[object, ...] | None = None
         self._tolerance = ""
+        self._verdict = ""
         self._lines = 0  # rows drawn, with the header: the widget's height follows them
 
-    def show(self, rows: list[Row], selected: int, tolerance: str = "") -> None:
-        key = (tuple(rows), selected, tolerance, self.size.width)
+    def show(self, rows: list[Row], selected: int, tolerance: str = "", verdict: str = "") -> None:
+        """`verdict`: a fair comparison's, when the rows carry its medians (over_seeds)."""
+        key = (tuple(rows), selected, tolerance, verdict, self.size.width)
         if key == self._shown:
             return
         self._shown = key
-        self._tolerance = tolerance
+        self._tolerance, self._verdict = tolerance, verdict
         self.rows, self.selected = rows, selected
         self.border_title = f"race: {len(rows)} lanes" + (f" · {tolerance}" if tolerance else "")
-        self.border_subtitle = "click a row or press 1-6 to select · a add · x remove"
+        self.border_subtitle = verdict or "click a row or press 1-6 to select · a add · x remove"
         width = max(self.content_region.width, 20)
-        loss_w, reached_w, diverged_w = COLUMNS if width - 5 - sum(COLUMNS) >= LABEL_MIN else NARROW
-        if width - 5 - loss_w - reached_w - diverged_w < 18:  # too narrow to tell lanes apart: loss only
+        seeds_w = max((len(row.over_seeds) for row in rows), default=0)
+        seeds_w = seeds_w + 2 if seeds_w and width - 5 - seeds_w - sum(NARROW) >= 18 else 0
+        seeds_w = max(seeds_w, len("seeds: median [95%]") + 2) if seeds_w else 0
+        loss_w, reached_w, diverged_w = COLUMNS if width - 5 - seeds_w - sum(COLUMNS) >= LABEL_MIN else NARROW
+        if width - 5 - seeds_w - loss_w - reached_w - diverged_w < 18:  # too narrow to tell lanes apart: loss only
             reached_w = diverged_w = 0
-        label_w = max(8, width - 5 - loss_w - reached_w - diverged_w)
+        label_w = max(8, width - 5 - seeds_w - loss_w - reached_w - diverged_w)
         head = Text(no_wrap=True, overflow="ellipsis")
         head.append("     " + "lane".ljust(label_w), Style(dim=True, bold=True))
-        head.append("loss".rjust(loss_w) + ("reached".rjust(reached_w) + "diverged".rjust(diverged_w) if reached_w else ""), Style(dim=True, bold=True))
+        head.append(("seeds: median [95%]".rjust(seeds_w) if seeds_w else "") + "loss".rjust(loss_w) + ("reached".rjust(reached_w) + "diverged".rjust(diverged_w) if reached_w else ""), Style(dim=True, bold=True))
         lines = [head]
         for i, row in enumerate(rows):
             mine = i == selected
@@ -78,6 +86,8 @@ class Scoreboard(Static):
             line.append("━━", Style(color=hex_colour(row.colour), bold=True))
             line.append(f"{i + 1} ", Style(bold=mine))
             line.append(fit_label(row.label, label_w - 1).ljust(label_w), Style(color=hex_colour(row.colour), bold=mine))
+            if seeds_w:
+                line.append(row.over_seeds.rjust(seeds_w), Style(bold=mine))
             line.append(num(row.final_loss).rjust(loss_w), Style(bold=mine))
             if not reached_w:
                 if row.diverged_at is not None:
@@ -99,7 +109,7 @@ class Scoreboard(Static):
     def on_resize(self, event: events.Resize) -> None:
         # the columns fit the width: lay them out again (the first show may come before layout)
         if self.rows:
-            self.show(self.rows, self.selected, self._tolerance)
+            self.show(self.rows, self.selected, self._tolerance, self._verdict)
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

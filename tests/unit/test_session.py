@@ -103,6 +103,19 @@ def test_keys_pressed_before_torch_loads_are_done_once_it_is_there() -> None:
     assert session.step_count == 2 and session.queued == []
 
 
+def test_a_lessons_next_part_asked_for_before_torch_loads_opens_once_it_is_there() -> None:
+    from playground import lessons
+
+    lesson = lessons.load("momentum")
+    s = Session(lesson.scenario)
+    s.lesson = lessons.Player(lesson, s)
+    s.open_part(s.lesson.shown + 1)  # n, while torch loads: part 2
+    assert s.lesson.index == -1 and s.message == "part 2 opens once torch has loaded"
+    s.use(Run(lesson.scenario, s.config, compact=True))
+    assert s.lesson.index == 1 and s.message.startswith("part 2/4")
+    assert [lane.config for lane in s.lanes] == list(lesson.parts[1].configs)
+
+
 def test_a_typed_setting_is_checked_once_and_the_bad_one_leaves_the_run_alone() -> None:
     session = loaded()
     assert session.edit("lr", "0.0005") is None
