@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -406,10 +407,33 @@ def datasets(rounds: int) -> dict[str, float]:
 def step_ratio(name: str, rounds: int, batch_size: int | None = None, steps: int = 1000) -> float:
     """A step of `name`'s default run (SGD, the scenario's model) against a bare torch loop on the
     same model and data, batches drawn the same way: the median ratio of the two per-step times."""
+    from playground import scenarios
+    from playground.engine import Run
+    from playground.settings import resolve
+
+    s = scenarios.load(name)
+    config = resolve(s, batch_size=batch_size)
+    bare = step_ratio_parts(name, batch_size)
+
+    def ours(n: int) -> float:
+        r = Run(s, config)
+        t = time.perf_counter()
+        r.step(n)
+        return (time.perf_counter() - t) / n
+
+    ratios = []
+    for _ in range(max(rounds, 5)):  # a step is a millisecond: short rounds, and more of them
+        b, o = bare(steps), ours(steps)
+        ratios.append(o / b)
+    return statistics.median(ratios)
+
+
+def step_ratio_parts(name: str, batch_size: int | None = None) -> Callable[[int], float]:
+    """The bare torch loop on `name`'s default run (SGD, the scenario's model, its data, batches
+    drawn as the engine draws them): a function of n steps giving the seconds per step."""
     import torch
 
     from playground import scenarios
-    from playground.engine import Run
     from playground.problems import build_model
     from playground.settings import resolve
 
@@ -441,17 +465,7 @@ def step_ratio(name: str, rounds: int, batch_size: int | None = None, steps: int
             o.step()
         return (time.perf_counter() - t) / n
 
-    def ours(n: int) -> float:
-        r = Run(s, config)
-        t = time.perf_counter()
-        r.step(n)
-        return (time.perf_counter() - t) / n
-
-    ratios = []
-    for _ in range(max(rounds, 5)):  # a step is a millisecond: short rounds, and more of them
-        b, o = bare(steps), ours(steps)
-        ratios.append(o / b)
-    return statistics.median(ratios)
+    return bare
 
 
 # ------------------------------------------------------------------ inside real training
@@ -517,6 +531,37 @@ def phase_diagram(rounds: int) -> dict[str, float]:
         one.append(wall([*cmd, "--workers", "1"]))
         every.append(wall(cmd))
     return {"one_s": statistics.median(one), "every_s": statistics.median(every), "speedup": statistics.median(o / e for o, e in zip(one, every))}
+
+
+def tune_cell(rounds: int, steps: int = 300) -> float:
+    """A fair comparison's cell (tuning.run_cell) on digits, batches of 32, against the bare
+    torch loop of step_ratio on the same steps: the median ratio of their per-step times."""
+    from playground import scenarios, tuning
+    from playground.settings import resolve
+
+    s = scenarios.load("digits")
+    config = resolve(s, steps=steps)
+    bare_loop = step_ratio_parts("digits", config.batch_size)
+    ratios = []
+    for _ in range(max(rounds, 5)):
+        b = bare_loop(steps)
+        t = time.perf_counter()
+        tuning.run_cell(s, tuning.Cell(0, 0, config.seed, config, None))
+        ratios.append((time.perf_counter() - t) / steps / b)
+    return statistics.median(ratios)
+
+
+def tune_wall(rounds: int) -> dict[str, float]:
+    """`compare rosenbrock --tune 32 --seeds 5` with four lanes (sgd, nesterov, adam, lbfgs), on one
+    worker and on every core (whole processes, start-up included): the wall times and the
+    parallel efficiency t(1) / (cores x t(every core))."""
+    cmd = [PLAYGROUND, "compare", "rosenbrock", "--run", "sgd", "--run", "sgd momentum=0.9 nesterov=true", "--run", "adam", "--run", "lbfgs", "--tune", "32", "--seeds", "5", "--format", "json"]
+    one, every = [], []
+    for _ in range(rounds):
+        one.append(wall([*cmd, "--workers", "1"]))
+        every.append(wall(cmd))
+    cores = os.cpu_count() or 1
+    return {"one_s": statistics.median(one), "every_s": statistics.median(every), "efficiency": statistics.median(o / (cores * e) for o, e in zip(one, every))}
 
 
 # ------------------------------------------------------------------ lessons and serving
@@ -683,6 +728,11 @@ def main() -> int:
     row("sharpness every 10 steps on moons: added cost per step", f"+{sh['added']:.0%} ({sh['products']:.1f} Hessian-vector products a measurement)", "<= +50%", sh["added"] <= 0.5)
     ph = phase_diagram(args.rounds)
     row(f"phase diagram 20x20, 500 steps each, on ill_conditioned: all {os.cpu_count()} cores vs one process", f"{ph['speedup']:.2f}x faster ({ph['every_s']:.1f} s vs {ph['one_s']:.1f} s)", ">= 1.7x on 2 cores", ph["speedup"] >= 1.7)
+
+    tc = tune_cell(args.rounds)
+    row("compare --tune: a cell on digits, batches of 32, vs the bare loop of the same steps", f"{tc:.2f}x", "<= 1.5x", tc <= 1.5)
+    tw = tune_wall(args.rounds)
+    row(f"compare rosenbrock --tune 32 --seeds 5, four lanes: parallel efficiency t(1) / ({os.cpu_count()} x t(all cores))", f"{tw['efficiency']:.2f} ({tw['one_s']:.1f} s on one worker, {tw['every_s']:.1f} s on all)", ">= 0.8", tw["efficiency"] >= 0.8)
 
     ls = lessons_checked()
     row(f"every bundled lesson's --check ({ls['lessons']}), one after another", f"{ls['seconds']:.1f} s", "<= 60 s", ls["seconds"] <= 60)
