@@ -37,3 +37,17 @@ def read_only_folder(tmp_path: Path) -> Iterator[Path]:
         if immutable:
             subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
         folder.chmod(0o700)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Let the threads the tests left behind (a job's, a landscape's, the auto-run loop's) end
+    before the interpreter does: one stopped mid-way through torch at exit can abort the process
+    ("terminate called without an active exception") after every test has passed. At most a
+    minute in all."""
+    import threading
+    import time
+
+    deadline = time.monotonic() + 60
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
